@@ -1,0 +1,28 @@
+// common.h — types shared by every kernel family (no ISA-specific code here).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#if defined(_MSC_VER)
+#define FASTNN_RESTRICT __restrict
+#define FASTNN_INLINE __forceinline
+#else
+#define FASTNN_RESTRICT __restrict__
+#define FASTNN_INLINE inline __attribute__((always_inline))
+#endif
+
+namespace fastnn {
+
+using index_t = std::int64_t;
+
+// Activations that can be fused into a GEMM/conv epilogue and differentiated from their output.
+enum class Act : int { linear = 0, relu = 1, leaky_relu = 2, sigmoid = 3, tanh = 4 };
+
+// Applied to every output element after the accumulation: y = act(acc + bias[col]).
+struct Epilogue {
+  const float* bias = nullptr;  // length N (one per output column / channel), or null
+  Act act = Act::linear;
+  float alpha = 0.2f;           // leaky_relu negative slope
+};
+
+}  // namespace fastnn

@@ -1,0 +1,42 @@
+"""fastnn: fast CPU neural networks with a Keras-shaped API.
+
+The hot paths are fastnn's own C++ kernels (OpenMP threads + SIMD, the instruction set picked at import);
+`fastnn.ops` exposes them over numpy arrays.
+"""
+import os as _os
+import warnings as _warnings
+
+from . import _core
+
+__version__ = _core.__version__
+
+_ISA_NAMES = ("avx512", "avx2", "generic")
+_requested_isa = _os.environ.get("FASTNN_ISA")
+if _requested_isa is not None and _requested_isa not in _ISA_NAMES:
+    _warnings.warn(
+        f"Ignoring FASTNN_ISA={_requested_isa!r}: expected one of {', '.join(_ISA_NAMES)}",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+
+def isa():
+    """The instruction-set path the kernels run on: 'avx512', 'avx2' or 'generic'."""
+    return _core.isa()
+
+
+def set_num_threads(n):
+    """Use `n` threads in every kernel (n <= 0 returns to OMP_NUM_THREADS / the OpenMP default)."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"set_num_threads expects an int, received {n!r}")
+    _core.set_num_threads(n)
+
+
+def get_num_threads():
+    """Threads a kernel would use now."""
+    return _core.get_num_threads()
+
+
+from . import ops  # noqa: E402  (needs _core above)
+
+__all__ = ["isa", "set_num_threads", "get_num_threads", "ops", "__version__"]

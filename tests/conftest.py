@@ -1,0 +1,52 @@
+"""Shared fixtures: every kernel test runs once per instruction-set path (`isa` fixture), TensorFlow is the
+oracle (imported, never skipped), hypothesis runs derandomized in CI."""
+import os
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import _core
+
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci", derandomize=True, deadline=None, max_examples=60,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile("dev", deadline=None, max_examples=200)
+    settings.load_profile("ci" if os.environ.get("CI") else "dev")
+except ImportError:  # hypothesis is part of the `test` extra; tests that need it import it themselves
+    pass
+
+ISA_PATHS = ("avx512", "avx2", "generic")
+_ISA_RANK = {name: i for i, name in enumerate(reversed(ISA_PATHS))}
+
+
+@pytest.fixture(params=ISA_PATHS)
+def isa(request):
+    """Runs the test on one ISA path (in-process, through fastnn._core.set_isa); restores the default after.
+    Paths this CPU lacks skip with the reason shown in the summary (-ra)."""
+    wanted = request.param
+    best = _core.best_supported_isa()
+    if _ISA_RANK[wanted] > _ISA_RANK[best]:
+        pytest.skip(f"CPU lacks the {wanted} path (best: {best}; features: {_core.cpu_features()})")
+    before = _core.isa()
+    assert _core.set_isa(wanted) == wanted
+    yield wanted
+    _core.set_isa(before)
+
+
+@pytest.fixture(scope="session")
+def tf():
+    """TensorFlow, the numerical oracle. A test dependency: missing TF is an error, not a skip."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf_module
+
+    return tf_module
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
