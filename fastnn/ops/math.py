@@ -1,30 +1,16 @@
-"""fastnn.ops — the C++ kernels over numpy arrays, with TensorFlow's names (`tf.nn.*`) where TF has one.
-
-Inputs may be any real numeric array-likes; they are converted to C-contiguous float32 (never modified in
-place). Anything else raises TypeError/ValueError naming the argument.
-"""
+"""fastnn.ops.math — matrix products and elementwise math (`tf.linalg.matmul`, `tf.math.exp`, `tf.math.log`)."""
 import numpy as np
 
-from . import _core
+from .. import _core
+from ._convert import as_f32
 
 __all__ = ["matmul"]
 
 
-def _as_f32(x, name):
-    """`x` as a C-contiguous float32 array; TypeError for non-real dtypes (bool, complex, object, strings)."""
-    arr = np.asarray(x)
-    kind = arr.dtype.kind
-    if kind not in "fiu":
-        raise TypeError(
-            f"`{name}` must be a real numeric array (float or int), received dtype {arr.dtype}"
-        )
-    return np.ascontiguousarray(arr, dtype=np.float32)
-
-
 def matmul(a, b, transpose_a=False, transpose_b=False):
     """op(a) @ op(b) for 2-D operands, or batched over leading dimensions (like `tf.linalg.matmul`)."""
-    a = _as_f32(a, "a")
-    b = _as_f32(b, "b")
+    a = as_f32(a, "a")
+    b = as_f32(b, "b")
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(
             f"matmul needs operands of rank >= 2, received shapes a={a.shape} and b={b.shape}"

@@ -1,0 +1,3 @@
+"""fastnn.ops.activations"""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""fastnn.ops.convolution"""
+
+__all__ = []

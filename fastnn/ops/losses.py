@@ -1,0 +1,3 @@
+"""fastnn.ops.losses"""
+
+__all__ = []

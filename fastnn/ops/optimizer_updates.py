@@ -1,0 +1,3 @@
+"""fastnn.ops.optimizer_updates"""
+
+__all__ = []

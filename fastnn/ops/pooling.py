@@ -1,0 +1,3 @@
+"""fastnn.ops.pooling"""
+
+__all__ = []
