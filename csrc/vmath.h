@@ -1,0 +1,56 @@
+// vmath.h — vectorised exp / sigmoid / tanh on simd.h's `vf`, for elementwise kernels and fused epilogues.
+// Include after simd.h in an ISA translation unit. Accuracy targets (checked by tests/csrc/test_vmath.py):
+// exp <= 2 ULP, sigmoid and tanh <= 4 ULP, matching TF's flush-to-zero behaviour (exp(x) = 0 below ln(FLT_MIN)).
+#pragma once
+#include "simd.h"
+
+namespace fastnn {
+namespace FASTNN_ISA_NS {
+
+// exp(x): n = round(x·log2 e), r = x − n·ln2 in two FMA steps (Cody–Waite), e^r by its degree-6 Taylor
+// polynomial (|r| <= ln2/2, truncation < 1.2e-7 relative), then scale by 2^n. vmin/vmax take the constant
+// first so a NaN input propagates (x86 min/max return the second operand on NaN).
+static FASTNN_INLINE vf vexp(vf x) {
+  const vf hi = vset1(88.8f), lo = vset1(-87.33654f);  // lo = ln(FLT_MIN): below it TF (FTZ) returns 0
+  vf xc = vmax(vset1(-88.0f), vmin(hi, x));
+  const vf n = vround(vmul(xc, vset1(1.44269504088896341f)));
+  vf r = vfnma(n, vset1(0.693145751953125f), xc);      // ln2 high part (exact in float)
+  r = vfnma(n, vset1(1.428606765330187e-06f), r);       // ln2 low part
+  vf p = vset1(1.f / 720.f);
+  p = vfma(p, r, vset1(1.f / 120.f));
+  p = vfma(p, r, vset1(1.f / 24.f));
+  p = vfma(p, r, vset1(1.f / 6.f));
+  p = vfma(p, r, vset1(0.5f));
+  p = vfma(p, r, vset1(1.f));
+  p = vfma(p, r, vset1(1.f));
+  return vselect_lt(x, lo, vzero(), vscale2(p, n));
+}
+
+// sigmoid(x) from e = exp(−|x|) with a true division: 1/(1+e) for x >= 0, e/(1+e) for x < 0 (no cancellation).
+static FASTNN_INLINE vf vsigmoid(vf x) {
+  const vf e = vexp(vneg(vabs(x)));
+  const vf one = vset1(1.f);
+  return vdiv(vselect_lt(x, vzero(), e, one), vadd(one, e));
+}
+
+// tanh(x): odd Taylor polynomial up to x^15 for |x| < 0.55 (error < 1 ULP there); 1 − 2/(e^{2|x|}+1) with the
+// sign restored above it (cancellation there costs < 1 bit).
+static FASTNN_INLINE vf vtanh(vf x) {
+  const vf ax = vabs(x);
+  const vf x2 = vmul(x, x);
+  vf p = vset1(-929569.f / 638512875.f);
+  p = vfma(p, x2, vset1(21844.f / 6081075.f));
+  p = vfma(p, x2, vset1(-1382.f / 155925.f));
+  p = vfma(p, x2, vset1(62.f / 2835.f));
+  p = vfma(p, x2, vset1(-17.f / 315.f));
+  p = vfma(p, x2, vset1(2.f / 15.f));
+  p = vfma(p, x2, vset1(-1.f / 3.f));
+  const vf small = vfma(vmul(p, x2), x, x);
+  const vf one = vset1(1.f);
+  const vf e = vexp(vadd(ax, ax));
+  const vf large = vcopysign(vsub(one, vdiv(vset1(2.f), vadd(e, one))), x);
+  return vselect_lt(ax, vset1(0.55f), small, large);
+}
+
+}  // namespace FASTNN_ISA_NS
+}  // namespace fastnn
