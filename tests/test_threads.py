@@ -1,0 +1,76 @@
+"""Thread policy: set_num_threads, OMP_NUM_THREADS, threadpoolctl, fork safety, 1-vs-2-thread determinism."""
+import multiprocessing
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import _core
+
+
+@pytest.fixture
+def restore_threads():
+    yield
+    fastnn.set_num_threads(0)
+
+
+def test_set_and_get_num_threads(restore_threads):
+    fastnn.set_num_threads(1)
+    assert fastnn.get_num_threads() == 1
+    fastnn.set_num_threads(2)
+    assert fastnn.get_num_threads() == 2
+    fastnn.set_num_threads(0)
+    assert fastnn.get_num_threads() >= 1
+
+
+@pytest.mark.parametrize("bad", [1.5, "2", None, True])
+def test_set_num_threads_rejects_non_int(bad):
+    with pytest.raises(TypeError, match="set_num_threads expects an int"):
+        fastnn.set_num_threads(bad)
+
+
+def test_omp_num_threads_is_honoured():
+    code = "import fastnn; print(fastnn.get_num_threads())"
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, OMP_NUM_THREADS="1"),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
+
+
+@pytest.mark.skipif(not _core.has_openmp(), reason="built without OpenMP")
+def test_threadpoolctl_openmp_limit_is_honoured():
+    threadpoolctl = pytest.importorskip("threadpoolctl")  # part of the `test` extra
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert fastnn.get_num_threads() == 1
+
+
+def test_one_and_two_threads_bitwise_equal(restore_threads, rng):
+    a = rng.standard_normal((300, 257)).astype(np.float32)
+    b = rng.standard_normal((257, 513)).astype(np.float32)
+    fastnn.set_num_threads(1)
+    one = fastnn.ops.matmul(a, b)
+    fastnn.set_num_threads(2)
+    two = fastnn.ops.matmul(a, b)
+    assert np.array_equal(one, two)
+
+
+def _child_matmul(queue):
+    a = np.ones((256, 256), np.float32)
+    queue.put(float(fastnn.ops.matmul(a, a)[0, 0]))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork start method is POSIX-only")
+def test_forked_child_runs_kernels_without_hanging(restore_threads):
+    fastnn.set_num_threads(2)
+    big = np.ones((512, 512), np.float32)
+    fastnn.ops.matmul(big, big)  # the parent has used its OpenMP pool
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child_matmul, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0, "forked child hung or crashed"
+    assert queue.get(timeout=5) == 256.0
