@@ -16,6 +16,7 @@
 #include "dispatch.h"
 #include "gemm.h"
 #include "parallel.h"
+#include "probe.h"
 
 namespace py = pybind11;
 using fastnn::index_t;
@@ -114,6 +115,13 @@ PYBIND11_MODULE(_core, m) {
         py::arg("transpose_b") = false, py::arg("bias") = py::none(), py::arg("activation") = "linear",
         py::arg("alpha") = 0.2f, py::arg("c") = py::none(),
         "act(op(a) @ op(b) [+ c] [+ bias]); with `c` given, the result accumulates into it in place.");
+
+  m.def("measure_fma_peak_gflops", [](int threads, double seconds) {
+        if (threads < 1) fail("`threads` must be >= 1, received " + std::to_string(threads));
+        py::gil_scoped_release nogil;
+        return fastnn::measure_fma_peak_gflops(threads, seconds);
+      }, py::arg("threads"), py::arg("seconds") = 0.2,
+      "Single-precision FMA peak (GFLOP/s) of the active ISA path with `threads` threads (bench suite probe).");
 
   // ---- FAMILY REGISTRATIONS ----
 
