@@ -1,27 +1,83 @@
-"""Timing helpers for the bench suite: warm-up discarded, repeats interleaved across candidates in rotating
-order (so drift and noisy neighbours hit every candidate alike), medians reported with min and max."""
+"""Bench-suite plumbing: one worker process per framework, repeats interleaved across them, medians.
+
+Why processes: numpy's OpenBLAS, PyTorch's bundled libgomp and TensorFlow's Eigen pool each keep their own
+threads, which spin after a call; in one process they steal cores from whichever framework runs next. Each
+framework therefore runs in its own child (its thread count set through the environment and its own API), the
+children run one at a time in rotating order, and the parent pauses between blocks so idle pools fall asleep.
+"""
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 
+import numpy as np
 
-def time_interleaved(candidates, reps=9, warmup=2, inner=1):
-    """candidates: {name: zero-arg callable}. Returns {name: [seconds per call, one per repeat]}.
+# Environment that must not leak into the children: these slow a current OpenBLAS (see the machine notes).
+_DROPPED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
-    Each repeat times `inner` back-to-back calls; the order of candidates rotates every repeat."""
-    names = list(candidates)
-    for name in names:
-        for _ in range(warmup):
-            candidates[name]()
+
+class Worker:
+    """A child process `python -m bench.worker FRAMEWORK THREADS`, spoken to in JSON lines."""
+
+    def __init__(self, framework, threads):
+        env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+                   OPENBLAS_NUM_THREADS=str(threads), TF_CPP_MIN_LOG_LEVEL="2",
+                   PYTHONPATH=os.pathsep.join(filter(None, [env.get("PYTHONPATH"), os.getcwd()])))
+        self.framework = framework
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.worker", framework, str(threads)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+        self.info = self.call({"op": "hello"})
+
+    def call(self, request):
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.framework} worker died (exit code {self.proc.poll()})")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(f"{self.framework} worker: {reply['error']}")
+        return reply
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
+def run_interleaved(workers, task, reps=9, blocks=3, inner=1, warmup=2, pause=0.2):
+    """Times `task` in every worker: `blocks` rounds, each worker running reps/blocks repeats per round in
+    rotating order. Returns {framework: [seconds per call]}."""
+    per_block = max(1, -(-reps // blocks))
+    names = list(workers)
     times = {name: [] for name in names}
-    for rep in range(reps):
-        shift = rep % len(names)
+    for name in names:
+        workers[name].call({"op": "prepare", "task": task, "warmup": warmup})
+    for block in range(blocks):
+        shift = block % len(names)
         for name in names[shift:] + names[:shift]:
-            fn = candidates[name]
-            t0 = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            times[name].append((time.perf_counter() - t0) / inner)
+            time.sleep(pause)
+            reply = workers[name].call({"op": "time", "task": task, "reps": per_block, "inner": inner})
+            times[name].extend(reply["times"])
     return times
+
+
+def check_outputs(workers, task, reference="fastnn", rtol=1e-3, atol=1e-3):
+    """Every framework's output for `task` must match the reference framework's before its timing counts."""
+    outputs = {name: np.load(w.call({"op": "output", "task": task})["path"]) for name, w in workers.items()}
+    want = outputs[reference].astype(np.float64)
+    scale = max(1.0, float(np.abs(want).max(initial=0.0)))
+    bad = {}
+    for name, got in outputs.items():
+        got = got.astype(np.float64)
+        if got.shape != want.shape:
+            bad[name] = f"shape {got.shape} != {want.shape}"
+        elif not np.allclose(got, want, rtol=rtol, atol=atol * scale):
+            bad[name] = f"max abs diff {np.abs(got - want).max():.3g}"
+    return bad
 
 
 def summarize(samples):

@@ -1,0 +1,1 @@
+"""fastnn's bench suite: `python -m bench [suite ...]` from the repository root."""

@@ -1,0 +1,28 @@
+"""python -m bench [suite ...] [--threads N] [--reps N] [--quick] — prints tables of medians next to the peers."""
+import argparse
+import sys
+
+SUITES = ("kernels",)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("suites", nargs="*", default=list(SUITES), help=f"any of {', '.join(SUITES)}")
+    parser.add_argument("--threads", type=int, default=2, help="threads for every framework (default 2)")
+    parser.add_argument("--reps", type=int, default=9, help="timed repeats per task (median reported)")
+    parser.add_argument("--frameworks", default="", help="comma-separated peers to include (default: all)")
+    parser.add_argument("--quick", action="store_true", help="a reduced task list")
+    args = parser.parse_args(argv)
+    unknown = [s for s in args.suites if s not in SUITES]
+    if unknown:
+        parser.error(f"unknown suite(s) {unknown}; expected some of {list(SUITES)}")
+    if "kernels" in args.suites:
+        from . import kernels
+
+        kernels.run(threads=args.threads, reps=args.reps, quick=args.quick,
+                    frameworks=[f for f in args.frameworks.split(",") if f])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

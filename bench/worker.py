@@ -1,0 +1,67 @@
+"""A bench worker: `python -m bench.worker FRAMEWORK THREADS`, one JSON request per stdin line, one reply per
+stdout line. It imports only its own framework, builds each task once (same seeded inputs in every worker) and
+times it on request."""
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+
+
+def main():
+    framework, threads = sys.argv[1], int(sys.argv[2])
+    from . import tasks
+
+    fw = tasks.load_framework(framework, threads)
+    built = {}
+
+    def get(task):
+        key = json.dumps(task, sort_keys=True)
+        if key not in built:
+            built[key] = tasks.build(fw, framework, task)
+        return built[key]
+
+    out = sys.stdout
+    sys.stdout = sys.stderr  # frameworks that print must not corrupt the protocol
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            op = request["op"]
+            if op == "hello":
+                reply = {"framework": framework, "version": tasks.framework_version(fw, framework)}
+                if framework == "fastnn":
+                    reply["isa"] = fw.isa()
+                    reply["peak_gflops"] = fw._core.measure_fma_peak_gflops(threads, 0.3)
+            elif op == "prepare":
+                fn, _ = get(request["task"])
+                for _ in range(request.get("warmup", 2)):
+                    fn()
+                reply = {}
+            elif op == "time":
+                fn, _ = get(request["task"])
+                times = []
+                for _ in range(request["reps"]):
+                    t0 = time.perf_counter()
+                    for _ in range(request["inner"]):
+                        fn()
+                    times.append((time.perf_counter() - t0) / request["inner"])
+                reply = {"times": times}
+            elif op == "output":
+                _, output = get(request["task"])
+                import numpy as np
+
+                fd, path = tempfile.mkstemp(suffix=".npy")
+                os.close(fd)
+                np.save(path, np.asarray(output(), dtype=np.float32))
+                reply = {"path": path}
+            else:
+                reply = {"error": f"unknown op {op!r}"}
+        except Exception as exc:  # report, keep serving
+            reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
