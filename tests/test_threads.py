@@ -74,3 +74,26 @@ def test_forked_child_runs_kernels_without_hanging(restore_threads):
     child.join(timeout=60)
     assert child.exitcode == 0, "forked child hung or crashed"
     assert queue.get(timeout=5) == 256.0
+
+
+def test_gil_is_released_inside_kernels():
+    """While a long kernel runs in one Python thread, another Python thread keeps running."""
+    import threading
+
+    a = np.ones((1500, 1500), np.float32)
+    done = threading.Event()
+    ticks = 0
+
+    def work():
+        for _ in range(3):
+            fastnn.ops.matmul(a, a)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    while not done.is_set():
+        ticks += 1
+        done.wait(0.0005)
+    worker.join()
+    # With the GIL held through each multiply, this thread would only run between the three calls.
+    assert ticks > 50
