@@ -1,9 +1,9 @@
 // gemm.cpp — GEMM driver: K blocking, B packing into thread-local scratch, the split between threads.
 //
-// Loop nest per thread (BLIS's five loops with the roles of A and B swapped, research/kernels.md §1.2):
-//   for each NC block of this thread's columns:        packed B block (KC×NC) lives in L2
-//     for each KC block (K split evenly, fixed sizes):   pack op(B)[KC, NC] (absorbs trans_b)
-//       for each MR rows: for each NR panel:            micro-kernel, A read in place (never packed)
+// Loop nest per thread (BLIS's five loops, research/kernels.md §1.2, with A read in place, never packed):
+//   for each NC block of this thread's columns:
+//     for each KC block (K split evenly, fixed sizes):   pack op(B)[KC, NC] into NR panels (absorbs trans_b)
+//       for each MC rows (in L2): for each NR panel (in L1): for each MR rows: micro-kernel (gemm_impl.h)
 // The first K block writes C (reads it only when accumulating), later ones accumulate, the last one applies
 // bias + activation in the store. Every element's summation order depends only on the K blocking, which
 // depends only on K — so any split of rows or columns between threads gives bitwise identical results.

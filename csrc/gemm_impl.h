@@ -4,7 +4,8 @@
 // Micro-tile shapes (accumulators MR×NV vectors stay in registers; per k: NV loads of B, MR broadcasts of A):
 //   AVX-512 12×32 (24 zmm accumulators + 2 B vectors + 1 broadcast of 32 registers; 95 % of peak in the
 //           research prototype, and 32 divides the common widths 512/256/128);
-//   AVX2     6×16 (12 ymm accumulators + 2 + 1 of 16; the classic Haswell/Zen shape);
+//   AVX2     6×16 (12 ymm accumulators + 2 + 1 of 16; the classic Haswell/Zen shape; 4×24 measured the same
+//           on Zen 3, and 16 divides 512 and 784);
 //   generic  6×8  (4-lane vectors: 12 + 2 + 1 of 16 SSE/NEON registers).
 // Tails: fewer rows use the instance MR' < MR; narrower panels use NV' < NV vectors with a masked last vector.
 #pragma once
@@ -16,17 +17,18 @@ namespace fastnn {
 namespace FASTNN_ISA_NS {
 namespace gemm_detail {
 
-// kMR×kNV: the main tile. kMRNarrow×kNVNarrow: the tile used when the whole block is one panel of at most
-// kNVNarrow vectors (the N=10 output layer), where the main tile would leave too few independent FMA chains.
+// Blocking: a packed B panel (kKC×kNR) stays in L1 while the kernel walks kMC rows of A (kMC×kKC in L2);
+// kNC bounds the packed block (scratch size). Every tile has >= 12 accumulators (>= 8 needed to hide the FMA
+// latency), so even N <= 16 (one panel: the N=10 output layer) runs at full tile height.
 #if defined(FASTNN_TARGET_AVX512)
-constexpr int kMR = 12, kNV = 2, kMRNarrow = 12, kNVNarrow = 2;
-constexpr index_t kKC = 384, kNC = 768;   // 48 KiB L1d, 2 MiB L2: B block 384×768×4 = 1.1 MiB
+constexpr int kMR = 12, kNV = 2;
+constexpr index_t kKC = 256, kMC = 1152, kNC = 2048;  // 48 KiB L1d: B panel 256×32×4 = 32 KiB; 2 MiB L2: A 1152×256×4 = 1.1 MiB
 #elif defined(FASTNN_TARGET_AVX2)
-constexpr int kMR = 4, kNV = 3, kMRNarrow = 6, kNVNarrow = 2;
-constexpr index_t kKC = 256, kNC = 240;   // 32 KiB L1d, 512 KiB L2: B block 256×240×4 = 240 KiB
+constexpr int kMR = 6, kNV = 2;
+constexpr index_t kKC = 256, kMC = 240, kNC = 1536;  // 32 KiB L1d: B panel 256×16×4 = 16 KiB; 512 KiB L2: A 240×256×4 = 240 KiB
 #else
-constexpr int kMR = 6, kNV = 2, kMRNarrow = 6, kNVNarrow = 2;
-constexpr index_t kKC = 256, kNC = 256;
+constexpr int kMR = 6, kNV = 2;
+constexpr index_t kKC = 256, kMC = 240, kNC = 1024;
 #endif
 constexpr int kNR = kNV * W;
 
@@ -116,11 +118,9 @@ struct PickRows<0, NV, TRANS_A, MASK_B> {
   static MicroKernel get(int) { return nullptr; }
 };
 
-// Instances exist for 1..kMR rows, and up to kMRNarrow rows when NV <= kNVNarrow.
 template <int NV, bool TRANS_A>
 static MicroKernel pick_for_nv(int mr, bool mask_b) {
-  constexpr int rows = (NV <= kNVNarrow && kMRNarrow > kMR) ? kMRNarrow : kMR;
-  return mask_b ? PickRows<rows, NV, TRANS_A, true>::get(mr) : PickRows<rows, NV, TRANS_A, false>::get(mr);
+  return mask_b ? PickRows<kMR, NV, TRANS_A, true>::get(mr) : PickRows<kMR, NV, TRANS_A, false>::get(mr);
 }
 template <int NV>
 struct PickCols {
@@ -138,25 +138,31 @@ static MicroKernel pick(int mr, int nv, bool trans_a, bool mask_b) {
   return PickCols<kNV>::get(mr, nv, trans_a, mask_b);
 }
 
-// Walks the block's row tiles (outer: the MR×KC slice of A stays in L1) and its B panels (inner: the packed
-// block stays in L2).
+// Loop order (BLIS's, with A in the role of its packed A): one B panel (KC×NR, packed) stays in L1 while the
+// micro-kernel walks the row tiles of an MC-row slice of A, which stays in L2 (A is streamed MR broadcasts at a
+// time — the operand with the small tile dimension is the one that comes from L2).
 void gemm_block(const GemmBlock& blk) {
   const index_t panels = (blk.n + kNR - 1) / kNR;
   const int n_tail = static_cast<int>(blk.n - (panels - 1) * kNR);  // 1..kNR columns in the last panel
   const int nv_tail = (n_tail + W - 1) / W;
   const int n_last_tail = n_tail - (nv_tail - 1) * W;
   const bool mask_tail = !blk.b_packed && n_last_tail < W;
-  const int mr_step = (panels == 1 && nv_tail <= kNVNarrow) ? kMRNarrow : kMR;
-  for (index_t i = 0; i < blk.m; i += mr_step) {
-    const int mr = static_cast<int>(blk.m - i < mr_step ? blk.m - i : mr_step);
-    const MicroKernel full = pick(mr, kNV, blk.trans_a, false);
-    const MicroKernel tail = pick(mr, nv_tail, blk.trans_a, mask_tail);
-    const float* a = blk.trans_a ? blk.a + i : blk.a + i * blk.lda;
-    float* c = blk.c + i * blk.ldc;
-    for (index_t p = 0; p + 1 < panels; ++p)
-      full(blk, a, blk.b + p * blk.panel_stride, c + p * kNR, blk.bias ? blk.bias + p * kNR : nullptr, W);
-    const index_t p = panels - 1;
-    tail(blk, a, blk.b + p * blk.panel_stride, c + p * kNR, blk.bias ? blk.bias + p * kNR : nullptr, n_last_tail);
+  constexpr index_t mc = (kMC / kMR) * kMR;
+  for (index_t i0 = 0; i0 < blk.m; i0 += mc) {
+    const index_t i1 = blk.m - i0 < mc ? blk.m : i0 + mc;
+    for (index_t p = 0; p < panels; ++p) {
+      const bool last_panel = p == panels - 1;
+      const int nv = last_panel ? nv_tail : kNV;
+      const int n_last = last_panel ? n_last_tail : W;
+      const float* b = blk.b + p * blk.panel_stride;
+      const float* bias = blk.bias ? blk.bias + p * kNR : nullptr;
+      for (index_t i = i0; i < i1; i += kMR) {
+        const int mr = static_cast<int>(i1 - i < kMR ? i1 - i : kMR);
+        const MicroKernel ukr = pick(mr, nv, blk.trans_a, last_panel && mask_tail);
+        const float* a = blk.trans_a ? blk.a + i : blk.a + i * blk.lda;
+        ukr(blk, a, b, blk.c + i * blk.ldc + p * kNR, bias, n_last);
+      }
+    }
   }
 }
 
