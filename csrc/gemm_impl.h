@@ -90,7 +90,8 @@ void micro_kernel(const GemmBlock& blk, const float* FASTNN_RESTRICT a, const fl
     for (int r = 0; r < MR; ++r)
       for (int v = 0; v < NV; ++v) acc[r][v] = vzero();
   }
-  for (index_t k = 0; k < kc; ++k) {
+#pragma GCC unroll 4
+  for (index_t k = 0; k < kc; ++k) {  // unrolled: fewer loop overheads between the FMA groups
     vf bv[NV];
     for (int v = 0; v < NV; ++v)
       bv[v] = (MASK_B && v == NV - 1) ? vload_n(b + k * ldb + v * W, n_last) : vload(b + k * ldb + v * W);
