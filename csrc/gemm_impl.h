@@ -148,20 +148,24 @@ void gemm_block(const GemmBlock& blk) {
   const int nv_tail = (n_tail + W - 1) / W;
   const int n_last_tail = n_tail - (nv_tail - 1) * W;
   const bool mask_tail = !blk.b_packed && n_last_tail < W;
+  const int m_tail = static_cast<int>(blk.m % kMR);
+  // The four kernels this block needs: {full, last} panel × {kMR rows, the M tail}.
+  const MicroKernel kernels[2][2] = {
+      {pick(kMR, kNV, blk.trans_a, false), m_tail ? pick(m_tail, kNV, blk.trans_a, false) : nullptr},
+      {pick(kMR, nv_tail, blk.trans_a, mask_tail), m_tail ? pick(m_tail, nv_tail, blk.trans_a, mask_tail) : nullptr}};
   constexpr index_t mc = (kMC / kMR) * kMR;
   for (index_t i0 = 0; i0 < blk.m; i0 += mc) {
     const index_t i1 = blk.m - i0 < mc ? blk.m : i0 + mc;
     for (index_t p = 0; p < panels; ++p) {
       const bool last_panel = p == panels - 1;
-      const int nv = last_panel ? nv_tail : kNV;
       const int n_last = last_panel ? n_last_tail : W;
       const float* b = blk.b + p * blk.panel_stride;
       const float* bias = blk.bias ? blk.bias + p * kNR : nullptr;
+      float* c = blk.c + p * kNR;
       for (index_t i = i0; i < i1; i += kMR) {
-        const int mr = static_cast<int>(i1 - i < kMR ? i1 - i : kMR);
-        const MicroKernel ukr = pick(mr, nv, blk.trans_a, last_panel && mask_tail);
+        const MicroKernel ukr = kernels[last_panel][i1 - i < kMR];
         const float* a = blk.trans_a ? blk.a + i : blk.a + i * blk.lda;
-        ukr(blk, a, b, blk.c + i * blk.ldc + p * kNR, bias, n_last);
+        ukr(blk, a, b, c + i * blk.ldc, bias, n_last);
       }
     }
   }
