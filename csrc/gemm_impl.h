@@ -25,10 +25,11 @@ constexpr int kMR = 12, kNV = 2;
 constexpr index_t kKC = 256, kMC = 1152, kNC = 2048;  // 48 KiB L1d: B panel 256×32×4 = 32 KiB; 2 MiB L2: A 1152×256×4 = 1.1 MiB
 #elif defined(FASTNN_TARGET_AVX2)
 constexpr int kMR = 6, kNV = 2;
-constexpr index_t kKC = 256, kMC = 240, kNC = 1536;  // 32 KiB L1d: B panel 256×16×4 = 16 KiB; 512 KiB L2: A 240×256×4 = 240 KiB
+constexpr index_t kKC = 400, kMC = 240, kNC = 1536;  // 32 KiB L1d: B panel <= 400×16×4 = 25 KiB (784 -> 2×392; measured
+                                                     // 5-10 % faster than 256); 512 KiB L2: A 240×400×4 = 375 KiB
 #else
 constexpr int kMR = 6, kNV = 2;
-constexpr index_t kKC = 256, kMC = 240, kNC = 1024;
+constexpr index_t kKC = 400, kMC = 240, kNC = 1024;   // B panel 400×8×4 = 12.5 KiB
 #endif
 constexpr int kNR = kNV * W;
 
