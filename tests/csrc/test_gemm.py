@@ -242,5 +242,6 @@ def test_report_errors_vs_tensorflow(tf, rng, capsys):
         ref = {"linear": z, "relu": tf.nn.relu(z), "leaky_relu": tf.nn.leaky_relu(z, alpha=0.2),
                "sigmoid": tf.nn.sigmoid(z), "tanh": tf.nn.tanh(z)}[activation].numpy()
         abs_err, rel_err = max_errors(out, ref)
-        print(f"gemm 128x784x512 {activation}: max abs {abs_err:.2e}, max rel {rel_err:.2e}")
+        print(f"gemm 128x784x512 {activation}: max abs {abs_err:.2e}, max rel {rel_err:.2e}, "
+              f"max abs / max|ref| {abs_err / np.abs(ref).max():.2e}")
         assert_close_reduction(out, ref, 784, scale_of(a, b))
