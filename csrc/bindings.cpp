@@ -54,8 +54,10 @@ fastnn::Act parse_act(const std::string& name) {
 }
 
 // ------------------------------------------------------------------------------------------------ GEMM
+// `c` (accumulate in place) arrives as a plain array: a caster would silently copy a non-contiguous one and the
+// result would never reach the caller's buffer.
 farray gemm_py(const farray& a, const farray& b, bool trans_a, bool trans_b, const std::optional<farray>& bias,
-               const std::string& activation, float alpha, std::optional<farray> c) {
+               const std::string& activation, float alpha, const std::optional<py::array>& c) {
   require_ndim(a, "a", 2);
   require_ndim(b, "b", 2);
   const index_t M = trans_a ? a.shape(1) : a.shape(0), K = trans_a ? a.shape(0) : a.shape(1);
@@ -70,10 +72,14 @@ farray gemm_py(const farray& a, const farray& b, bool trans_a, bool trans_b, con
   ep.act = parse_act(activation);
   ep.alpha = alpha;
   const bool accumulate = c.has_value();
-  farray out = accumulate ? *c : new_array({(py::ssize_t)M, (py::ssize_t)N});
-  if (accumulate && (out.ndim() != 2 || out.shape(0) != M || out.shape(1) != N))
-    fail("`c` must have shape (" + std::to_string(M) + ", " + std::to_string(N) + "), received " + shape_of(out));
-  if (accumulate && !out.writeable()) fail("`c` must be writeable");
+  if (accumulate) {
+    if (!farray::check_(*c) || !c->writeable())
+      fail("`c` must be a writeable C-contiguous float32 array, received dtype " + std::string(py::str(c->dtype())) +
+           " with shape " + shape_of(*c));
+    if (c->ndim() != 2 || c->shape(0) != M || c->shape(1) != N)
+      fail("`c` must have shape (" + std::to_string(M) + ", " + std::to_string(N) + "), received " + shape_of(*c));
+  }
+  farray out = accumulate ? py::reinterpret_borrow<farray>(*c) : new_array({(py::ssize_t)M, (py::ssize_t)N});
   const float *pa = a.data(), *pb = b.data();
   float* pc = out.mutable_data();
   {

@@ -1,42 +1,148 @@
-// gemm.cpp — GEMM driver. (First version: a plain blocked loop; the packed micro-kernel path replaces it.)
+// gemm.cpp — GEMM driver: K blocking, B packing into thread-local scratch, the split between threads.
+//
+// Loop nest per thread (BLIS's five loops, research/kernels.md §1.2, with A read in place, never packed):
+//   for each NC block of this thread's columns:
+//     for each KC block (K split evenly, fixed sizes):   pack op(B)[KC, NC] into NR panels (absorbs trans_b)
+//       for each MC rows (in L2): for each NR panel (in L1): for each MR rows: micro-kernel (gemm_impl.h)
+// The first K block writes C (reads it only when accumulating), later ones accumulate, the last one applies
+// bias + activation in the store. Every element's summation order depends only on the K blocking, which
+// depends only on K — so any split of rows or columns between threads gives bitwise identical results.
 #include "gemm.h"
 
-#include <cmath>
-#include <vector>
+#include <cstddef>
+#include <new>
 
+#include "dispatch.h"
 #include "parallel.h"
+
+FASTNN_DECLARE_PER_ISA(fastnn::GemmKernels, gemm_kernels)
 
 namespace fastnn {
 namespace {
-inline float apply_act(float v, const Epilogue& ep) {
-  switch (ep.act) {
-    case Act::relu: return v > 0.f ? v : 0.f;
-    case Act::leaky_relu: return v >= 0.f ? v : v * ep.alpha;
-    case Act::sigmoid: return 1.f / (1.f + std::exp(-v));
-    case Act::tanh: return std::tanh(v);
-    default: return v;
+
+inline index_t ceil_div(index_t a, index_t b) { return (a + b - 1) / b; }
+
+// Per-thread packing buffer, 64-byte aligned, grown on demand and kept (no allocation once warm).
+class PackScratch {
+ public:
+  ~PackScratch() { release(); }
+  float* get(std::size_t floats) {
+    if (floats > capacity_) {
+      release();
+      data_ = static_cast<float*>(::operator new[](floats * sizeof(float), std::align_val_t(64)));
+      capacity_ = floats;
+    }
+    return data_;
+  }
+
+ private:
+  void release() {
+    if (data_) ::operator delete[](data_, std::align_val_t(64));
+    data_ = nullptr;
+    capacity_ = 0;
+  }
+  float* data_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
+float* pack_scratch(std::size_t floats) {
+  thread_local PackScratch scratch;
+  return scratch.get(floats);
+}
+
+struct GemmProblem {
+  bool trans_a, trans_b;
+  index_t M, N, K;
+  const float* A;
+  index_t lda;
+  const float* B;
+  index_t ldb;
+  float* C;
+  index_t ldc;
+  bool accumulate;
+  const Epilogue* ep;
+  bool direct;       // micro-kernels read B in place (no packing)
+  index_t nk, kc;    // K blocks: nk blocks of kc (the last one shorter)
+};
+
+// Rows [i0, i1) × panels [p0, p1) of C, all K blocks.
+void run_tile_range(const GemmKernels& kern, const GemmProblem& pr, index_t i0, index_t i1, index_t p0,
+                    index_t p1) {
+  if (i0 >= i1 || p0 >= p1) return;
+  const index_t nr = kern.nr, nc_panels = kern.nc_max / nr;
+  float* packed = pr.direct ? nullptr : pack_scratch(std::size_t(pr.kc) * nr * (p1 - p0 < nc_panels ? p1 - p0 : nc_panels));
+  for (index_t pb = p0; pb < p1; pb += nc_panels) {
+    const index_t pe = pb + nc_panels < p1 ? pb + nc_panels : p1;
+    const index_t n0 = pb * nr, n1 = pe * nr < pr.N ? pe * nr : pr.N;
+    for (index_t kb = 0; kb < pr.nk; ++kb) {
+      const index_t k0 = kb * pr.kc, kcur = pr.K - k0 < pr.kc ? pr.K - k0 : pr.kc;
+      GemmBlock blk;
+      blk.trans_a = pr.trans_a;
+      blk.a = pr.trans_a ? pr.A + k0 * pr.lda + i0 : pr.A + i0 * pr.lda + k0;
+      blk.lda = pr.lda;
+      if (pr.direct) {  // B is N-contiguous here (or unused when K == 0)
+        blk.b = pr.B + k0 * pr.ldb + n0;
+        blk.ldb = pr.ldb;
+        blk.panel_stride = nr;
+        blk.b_packed = false;
+      } else {
+        const float* src = pr.trans_b ? pr.B + n0 * pr.ldb + k0 : pr.B + k0 * pr.ldb + n0;
+        kern.pack_b(pr.trans_b, src, pr.ldb, kcur, n1 - n0, packed);
+        blk.b = packed;
+        blk.ldb = nr;
+        blk.panel_stride = kcur * nr;
+        blk.b_packed = true;
+      }
+      blk.c = pr.C + i0 * pr.ldc + n0;
+      blk.ldc = pr.ldc;
+      blk.m = i1 - i0;
+      blk.n = n1 - n0;
+      blk.k = kcur;
+      blk.load_c = pr.accumulate || kb > 0;
+      blk.last = kb == pr.nk - 1;
+      blk.bias = pr.ep->bias ? pr.ep->bias + n0 : nullptr;
+      blk.act = pr.ep->act;
+      blk.alpha = pr.ep->alpha;
+      kern.block(blk);
+    }
   }
 }
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, index_t M, index_t N, index_t K, const float* A, index_t lda,
           const float* B, index_t ldb, float* C, index_t ldc, bool accumulate, const Epilogue& ep,
           bool allow_threads) {
-  const int nt = allow_threads ? threads_for(M * N * K, M) : 1;
+  if (M <= 0 || N <= 0) return;
+  if (K < 0) K = 0;
+  const GemmKernels& kern = FASTNN_SELECT(gemm_kernels);
+  GemmProblem pr{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, &ep, false, 1, 0};
+  if (K > 0) {
+    pr.nk = ceil_div(K, kern.kc_max);  // split K evenly: 784 -> 2 x 392, never a thin last block
+    pr.kc = ceil_div(K, pr.nk);
+  }
+  // Packing costs K·N against M·K·N of compute: it pays off unless there is a single row tile, which then
+  // reads B in place (masked loads on the last columns). Bᵀ is always packed (it is not N-contiguous).
+  pr.direct = K == 0 || (!trans_b && M <= kern.mr);
+
+  const index_t panels = ceil_div(N, kern.nr), row_tiles = ceil_div(M, kern.mr);
+  const int nt = allow_threads ? threads_for(M * N * (K > 0 ? K : 1), panels * row_tiles) : 1;
+  if (nt <= 1) {
+    DenormalGuard guard;
+    run_tile_range(kern, pr, 0, M, 0, panels);
+    return;
+  }
+  // Split N when every thread gets a few panels (each packs only its own columns of B); otherwise split M
+  // (every thread then packs the same, narrow, B). The K blocking is the same either way.
+  const bool split_n = panels >= 4 * nt || panels >= row_tiles;
   parallel_region(nt, [&](int tid, int nth) {
-    index_t m0, m1;
-    split_range(M, tid, nth, &m0, &m1);
-    std::vector<float> row(N);
-    for (index_t i = m0; i < m1; ++i) {
-      for (index_t j = 0; j < N; ++j) row[j] = 0.f;
-      for (index_t k = 0; k < K; ++k) {
-        const float a = trans_a ? A[k * lda + i] : A[i * lda + k];
-        for (index_t j = 0; j < N; ++j) row[j] += a * (trans_b ? B[j * ldb + k] : B[k * ldb + j]);
-      }
-      for (index_t j = 0; j < N; ++j) {
-        float v = row[j] + (accumulate ? C[i * ldc + j] : 0.f) + (ep.bias ? ep.bias[j] : 0.f);
-        C[i * ldc + j] = apply_act(v, ep);
-      }
+    index_t b, e;
+    if (split_n) {
+      split_range(panels, tid, nth, &b, &e);
+      run_tile_range(kern, pr, 0, M, b, e);
+    } else {
+      split_range(row_tiles, tid, nth, &b, &e);
+      run_tile_range(kern, pr, b * kern.mr, e * kern.mr < M ? e * kern.mr : M, 0, panels);
     }
   });
 }

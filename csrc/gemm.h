@@ -5,6 +5,11 @@
 // Row-major throughout. op(A) = A (stored M×K, row stride lda) or Aᵀ (stored K×M) when trans_a;
 // op(B) = B (stored K×N) or Bᵀ (stored N×K) when trans_b. When accumulate is false C is never read
 // (it may hold garbage or NaN). K == 0 gives act(bias) (or act(C + bias) when accumulating).
+//
+// Design (research/kernels.md §1.2): the vector dimension is N. B is packed per K block into panels
+// [KC][NR] (zero-padded to NR, which also absorbs trans_b); A is never packed — micro-kernels broadcast its
+// values straight from A or Aᵀ storage. A micro-tile MR×NR lives in registers for a whole K block; bias and
+// activation are applied in the store after the last K block. Results do not depend on the thread count.
 #pragma once
 #include "common.h"
 
@@ -14,5 +19,37 @@ void gemm(bool trans_a, bool trans_b, index_t M, index_t N, index_t K,
           const float* A, index_t lda, const float* B, index_t ldb,
           float* C, index_t ldc, bool accumulate, const Epilogue& ep,
           bool allow_threads = true);
+
+// One K block of one thread's share of C, handed from the driver to the ISA code:
+//   c[m, n] = (load_c ? c : 0) + a[m, k] · b[k, n], then act(· + bias) when `last`.
+struct GemmBlock {
+  bool trans_a = false;
+  const float* a = nullptr;      // op(A)[0, 0] of the block: element (i, k) at a[i*lda + k], or a[k*lda + i] if trans_a
+  index_t lda = 0;
+  const float* b = nullptr;      // panel p starts at b + p*panel_stride; row k of a panel at + k*ldb
+  index_t ldb = 0;
+  index_t panel_stride = 0;
+  bool b_packed = false;         // packed panels are zero-padded to NR columns; unpacked B needs masked loads
+  float* c = nullptr;
+  index_t ldc = 0;
+  index_t m = 0, n = 0, k = 0;
+  bool load_c = false;           // accumulate into c (later K blocks, or the caller's accumulate=true)
+  bool last = false;             // last K block: apply bias + activation in the store
+  const float* bias = nullptr;   // bias of column 0 of this block, or null
+  Act act = Act::linear;
+  float alpha = 0.f;
+};
+
+// The per-ISA kernel table (gemm_impl.h).
+struct GemmKernels {
+  int mr;           // rows of a micro-tile
+  int nr;           // columns of a micro-tile = width of a packed B panel
+  index_t kc_max;   // largest K block (a KC×NR panel of packed B stays in L1)
+  index_t nc_max;   // columns of B packed at once (multiple of nr; bounds the scratch)
+  // Packs the KC×NC block of op(B) whose (0, 0) element is at b (b[k*ldb + n], or b[n*ldb + k] if trans_b)
+  // into ceil(nc/nr) panels [kc][nr], zero-padded; dst holds ceil(nc/nr)*nr*kc floats.
+  void (*pack_b)(bool trans_b, const float* b, index_t ldb, index_t kc, index_t nc, float* dst);
+  void (*block)(const GemmBlock& blk);
+};
 
 }  // namespace fastnn
