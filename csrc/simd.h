@@ -59,6 +59,12 @@ static FASTNN_INLINE vf vcopysign(vf a, vf s) {
   const __m512i m = _mm512_set1_epi32(INT32_MIN);
   return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(a), _mm512_castps_si512(s), m, 0xE4));
 }
+// x = m·2^e with m in [1, 2) and e returned as a float, for positive normal x (other inputs: garbage, callers
+// patch them). Used by vlog.
+static FASTNN_INLINE vf vfrexp(vf x, vf* e) {
+  *e = _mm512_getexp_ps(x);
+  return _mm512_getmant_ps(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+}
 static FASTNN_INLINE float vhsum(vf a) { return _mm512_reduce_add_ps(a); }
 static FASTNN_INLINE float vhmax(vf a) { return _mm512_reduce_max_ps(a); }
 
@@ -102,6 +108,12 @@ static FASTNN_INLINE vf vscale2(vf x, vf n) {
 static FASTNN_INLINE vf vcopysign(vf a, vf s) {
   const vf m = _mm256_set1_ps(-0.0f);
   return _mm256_or_ps(_mm256_andnot_ps(m, a), _mm256_and_ps(m, s));
+}
+static FASTNN_INLINE vf vfrexp(vf x, vf* e) {
+  const __m256i bits = _mm256_castps_si256(x);
+  *e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
+  return _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)),
+                                             _mm256_set1_epi32(0x3f800000)));
 }
 static FASTNN_INLINE float vhsum(vf a) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
@@ -155,6 +167,13 @@ static FASTNN_INLINE vf vscale2(vf x, vf n) {
   return r;
 }
 static FASTNN_INLINE vf vcopysign(vf a, vf s) { vf r; for (int i = 0; i < W; ++i) r[i] = __builtin_copysignf(a[i], s[i]); return r; }
+static FASTNN_INLINE vf vfrexp(vf x, vf* e) {
+  vi b; std::memcpy(&b, &x, 16);
+  *e = __builtin_convertvector(((b >> 23) & 0xff) - 127, vf);
+  b = (b & 0x007fffff) | 0x3f800000;
+  vf m; std::memcpy(&m, &b, 16);
+  return m;
+}
 static FASTNN_INLINE float vhsum(vf a) { return (a[0] + a[2]) + (a[1] + a[3]); }
 static FASTNN_INLINE float vhmax(vf a) { float m = a[0]; for (int i = 1; i < W; ++i) m = a[i] > m ? a[i] : m; return m; }
 #endif
