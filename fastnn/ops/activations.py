@@ -33,31 +33,43 @@ def _as_axis(axis, ndim):
     return int(axis) % ndim
 
 
+def _unary(x, name, op, alpha=0.2):
+    # as_f32 (np.ascontiguousarray) turns a 0-d input into shape (1,): restore the caller's shape.
+    arr = as_f32(x, name)
+    return _core.unary(arr, op, alpha).reshape(np.shape(x))
+
+
+def _unary_grad(dy, dy_name, v, v_name, op, alpha=0.2):
+    g, a = as_f32(dy, dy_name), as_f32(v, v_name)
+    if np.shape(dy) != np.shape(v):
+        raise ValueError(f"`{dy_name}` and `{v_name}` must have the same shape, received {np.shape(dy)} and "
+                         f"{np.shape(v)}")
+    return _core.unary_grad(g, a, op, alpha).reshape(np.shape(dy))
+
+
 def relu(features):
     """max(features, 0), elementwise."""
-    return _core.unary(as_f32(features, "features"), "relu")
+    return _unary(features, "features", "relu")
 
 
 def leaky_relu(features, alpha=0.2):
     """features if features > 0 else alpha·features (`tf.nn.leaky_relu`; note keras.layers.LeakyReLU uses 0.3)."""
-    return _core.unary(as_f32(features, "features"), "leaky_relu", _as_alpha(alpha))
+    return _unary(features, "features", "leaky_relu", _as_alpha(alpha))
 
 
 def sigmoid(x):
     """1 / (1 + exp(−x)), elementwise."""
-    return _core.unary(as_f32(x, "x"), "sigmoid")
+    return _unary(x, "x", "sigmoid")
 
 
 def tanh(x):
     """tanh(x), elementwise."""
-    return _core.unary(as_f32(x, "x"), "tanh")
+    return _unary(x, "x", "tanh")
 
 
 def _along_last_axis(fn, arrays, axis):
     """fn(*arrays) computed over `axis` by moving it last and back."""
     ndim = arrays[0].ndim
-    if ndim == 0:
-        raise ValueError("softmax needs an input of rank >= 1, received a scalar")
     axis = _as_axis(axis, ndim)
     if axis == ndim - 1:
         return fn(*arrays)
@@ -67,32 +79,35 @@ def _along_last_axis(fn, arrays, axis):
 
 def softmax(logits, axis=-1):
     """exp(logits) / Σ exp(logits) along `axis` (computed as exp(z − max) · 1/Σ, as TF does)."""
-    logits = as_f32(logits, "logits")
-    return _along_last_axis(_core.softmax, [logits], axis)
+    if np.ndim(logits) == 0:  # checked before as_f32, which turns a scalar into shape (1,)
+        raise ValueError("softmax needs an input of rank >= 1, received a scalar")
+    return _along_last_axis(_core.softmax, [as_f32(logits, "logits")], axis)
 
 
 def relu_grad(dy, x):
     """dy · (x > 0); `x` may be relu's input or its output."""
-    return _core.unary_grad(as_f32(dy, "dy"), as_f32(x, "x"), "relu")
+    return _unary_grad(dy, "dy", x, "x", "relu")
 
 
 def leaky_relu_grad(dy, x, alpha=0.2):
     """dy if x > 0 else alpha·dy; `x` may be the input or (for alpha > 0) the output."""
-    return _core.unary_grad(as_f32(dy, "dy"), as_f32(x, "x"), "leaky_relu", _as_alpha(alpha))
+    return _unary_grad(dy, "dy", x, "x", "leaky_relu", _as_alpha(alpha))
 
 
 def sigmoid_grad(dy, y):
     """dy · y · (1 − y) from the sigmoid output y."""
-    return _core.unary_grad(as_f32(dy, "dy"), as_f32(y, "y"), "sigmoid")
+    return _unary_grad(dy, "dy", y, "y", "sigmoid")
 
 
 def tanh_grad(dy, y):
     """dy · (1 − y²) from the tanh output y."""
-    return _core.unary_grad(as_f32(dy, "dy"), as_f32(y, "y"), "tanh")
+    return _unary_grad(dy, "dy", y, "y", "tanh")
 
 
 def softmax_grad(dy, y, axis=-1):
     """y · (dy − Σ dy·y) along `axis`, from the softmax output y."""
+    if np.ndim(y) == 0:
+        raise ValueError("softmax_grad needs inputs of rank >= 1, received a scalar `y`")
     dy = as_f32(dy, "dy")
     y = as_f32(y, "y")
     if dy.shape != y.shape:

@@ -46,9 +46,9 @@ def _as_class_ids(labels):
 
 
 def _logits_2d(logits):
+    if np.ndim(logits) < 1:  # checked before as_f32, which turns a scalar into shape (1,)
+        raise ValueError(f"`logits` must have rank >= 1 (classes on the last axis), received shape {np.shape(logits)}")
     logits = as_f32(logits, "logits")
-    if logits.ndim < 1:
-        raise ValueError(f"`logits` must have rank >= 1 (classes on the last axis), received shape {logits.shape}")
     rows = int(np.prod(logits.shape[:-1]))
     return logits, logits.reshape(rows, logits.shape[-1])
 
@@ -107,10 +107,10 @@ def sparse_softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale
 
 # ------------------------------------------------------------------------------ Keras losses (probability path)
 def _pred_and_true(y_true, y_pred):
+    if np.ndim(y_pred) < 1:
+        raise ValueError(f"`y_pred` must have rank >= 1, received shape {np.shape(y_pred)}")
     y_pred = as_f32(y_pred, "y_pred")
     y_true = as_f32(y_true, "y_true")
-    if y_pred.ndim < 1:
-        raise ValueError(f"`y_pred` must have rank >= 1, received shape {y_pred.shape}")
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"`y_true` and `y_pred` must have the same shape, received {y_true.shape} and {y_pred.shape}"
@@ -163,10 +163,10 @@ def categorical_crossentropy_grad(y_true, y_pred, from_logits=False, label_smoot
 
 def _sparse_pred(y_true, y_pred):
     """Keras' sparse convention: labels of shape y_pred.shape[:-1], or with a trailing axis of 1 (squeezed)."""
+    if np.ndim(y_pred) < 1:
+        raise ValueError(f"`y_pred` must have rank >= 1, received shape {np.shape(y_pred)}")
     y_pred = as_f32(y_pred, "y_pred")
     labels = _as_class_ids(y_true)
-    if y_pred.ndim < 1:
-        raise ValueError(f"`y_pred` must have rank >= 1, received shape {y_pred.shape}")
     if labels.ndim == y_pred.ndim and labels.shape[-1:] == (1,):
         labels = labels[..., 0]
     return labels, y_pred

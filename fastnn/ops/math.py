@@ -37,21 +37,24 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
     return np.stack(out).reshape(batch + out[0].shape)
 
 
+from .activations import _unary, _unary_grad  # noqa: E402  (shared 0-d-safe wrappers)
+
+
 def exp(x):
     """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72)."""
-    return _core.unary(as_f32(x, "x"), "exp")
+    return _unary(x, "x", "exp")
 
 
 def log(x):
     """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0."""
-    return _core.unary(as_f32(x, "x"), "log")
+    return _unary(x, "x", "log")
 
 
 def exp_grad(dy, y):
     """dy · y, from the output y = exp(x)."""
-    return _core.unary_grad(as_f32(dy, "dy"), as_f32(y, "y"), "exp")
+    return _unary_grad(dy, "dy", y, "y", "exp")
 
 
 def log_grad(dy, x):
     """dy · (1/x), from the input x."""
-    return _core.unary_grad(as_f32(dy, "dy"), as_f32(x, "x"), "log")
+    return _unary_grad(dy, "dy", x, "x", "log")
