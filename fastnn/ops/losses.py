@@ -40,7 +40,7 @@ def _as_class_ids(labels):
     if labels.dtype.kind == "f":
         bad = ~np.isfinite(labels) | (labels != np.floor(labels))
         if bad.any():
-            raise ValueError(f"`labels` must hold integer class ids, received {labels[bad].flat[0]!r}")
+            raise ValueError(f"`labels` must hold integer class ids, received {float(labels[bad].flat[0])!r}")
         return np.ascontiguousarray(labels, dtype=np.int64)
     raise TypeError(f"`labels` must be an integer array of class ids, received dtype {labels.dtype}")
 
