@@ -38,23 +38,29 @@ static FASTNN_INLINE vf vsigmoid(vf x) {
   return vdiv(vselect_lt(x, vzero(), e, one), vadd(one, e));
 }
 
-// tanh(x): odd Taylor polynomial up to x^15 for |x| < 0.55 (error < 1 ULP there); 1 − 2/(e^{2|x|}+1) with the
-// sign restored above it (cancellation there costs < 1 bit).
+// e^y − 1 for y in [−40, 0] without cancellation: y = n·ln2 + r, e^y − 1 = 2^n·u + (2^n − 1) with
+// u = e^r − 1 = r + r²·q(r) (degree-7 Taylor overall), the last step one FMA (2^n − 1 is exact here).
+static FASTNN_INLINE vf vexpm1_nonpositive(vf y) {
+  const vf n = vround(vmul(y, vset1(1.44269504088896341f)));
+  vf r = vfnma(n, vset1(0.693145751953125f), y);
+  r = vfnma(n, vset1(1.428606765330187e-06f), r);
+  vf q = vset1(1.f / 5040.f);
+  q = vfma(q, r, vset1(1.f / 720.f));
+  q = vfma(q, r, vset1(1.f / 120.f));
+  q = vfma(q, r, vset1(1.f / 24.f));
+  q = vfma(q, r, vset1(1.f / 6.f));
+  q = vfma(q, r, vset1(0.5f));
+  const vf u = vfma(vmul(q, r), r, r);
+  const vf s = vscale2_normal(vset1(1.f), n);  // n in [−58, 0]: 2^n is normal
+  return vfma(s, u, vsub(s, vset1(1.f)));
+}
+
+// tanh(x) = −m / (2 + m) with m = e^{−2|x|} − 1 (no cancellation anywhere, one division), sign restored
+// (odd, so tanh(−0) = −0). |x| >= 20 gives m = −1, tanh = ±1 exactly.
 static FASTNN_INLINE vf vtanh(vf x) {
-  const vf ax = vabs(x);
-  const vf x2 = vmul(x, x);
-  vf p = vset1(-929569.f / 638512875.f);
-  p = vfma(p, x2, vset1(21844.f / 6081075.f));
-  p = vfma(p, x2, vset1(-1382.f / 155925.f));
-  p = vfma(p, x2, vset1(62.f / 2835.f));
-  p = vfma(p, x2, vset1(-17.f / 315.f));
-  p = vfma(p, x2, vset1(2.f / 15.f));
-  p = vfma(p, x2, vset1(-1.f / 3.f));
-  const vf small = vfma(vmul(p, x2), x, x);
-  const vf one = vset1(1.f);
-  const vf e = vexp(vadd(ax, ax));
-  const vf large = vsub(one, vdiv(vset1(2.f), vadd(e, one)));
-  return vcopysign(vselect_lt(ax, vset1(0.55f), small, large), x);  // also keeps tanh(−0) = −0
+  const vf ax = vmin(vset1(20.f), vabs(x));  // constant first: NaN propagates
+  const vf m = vexpm1_nonpositive(vmul(ax, vset1(-2.f)));
+  return vcopysign(vdiv(vneg(m), vadd(vset1(2.f), m)), x);
 }
 
 // log(x): x = m·2^e with m folded into [√½, √2), f = m − 1, log(1+f) = f − f²/2 + f³·P(f) (the Cephes logf
