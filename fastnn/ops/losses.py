@@ -53,13 +53,19 @@ def _logits_2d(logits):
     return logits, logits.reshape(rows, logits.shape[-1])
 
 
-def _dense_xent(labels, logits, grad_scale, with_grad):
+def _dense_xent(labels, logits, grad_scale, with_grad, axis=-1):
     logits, z = _logits_2d(logits)
     labels = as_f32(labels, "labels")
     if labels.shape != logits.shape:
         raise ValueError(
             f"`labels` and `logits` must have the same shape, received {labels.shape} and {logits.shape}"
         )
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -logits.ndim <= axis < logits.ndim:
+        raise ValueError(f"`axis` must be an int in [-{logits.ndim}, {logits.ndim}), received {axis!r}")
+    axis = int(axis) % logits.ndim
+    if axis != logits.ndim - 1:  # classes on another axis: move them last and back
+        moved = _dense_xent(np.moveaxis(labels, axis, -1), np.moveaxis(logits, axis, -1), grad_scale, with_grad)
+        return (moved[0], np.moveaxis(moved[1], -1, axis)) if with_grad else moved
     out = _core.softmax_xent(z, labels.reshape(z.shape), grad_scale, with_grad)
     return _restore(out, logits.shape, with_grad)
 
@@ -83,10 +89,10 @@ def _restore(out, shape, with_grad):
     return out.reshape(shape[:-1])
 
 
-def softmax_cross_entropy_with_logits(labels, logits):
-    """Per-sample −Σ labels · log softmax(logits) over the last axis (`tf.nn.softmax_cross_entropy_with_logits`).
-    labels: same shape as logits (soft labels allowed). Returns logits.shape[:-1]."""
-    return _dense_xent(labels, logits, 1.0, False)
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
+    """Per-sample −Σ labels · log softmax(logits) over `axis` (`tf.nn.softmax_cross_entropy_with_logits`).
+    labels: same shape as logits (soft labels allowed). Returns logits' shape without `axis`."""
+    return _dense_xent(labels, logits, 1.0, False, axis)
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits):
@@ -95,9 +101,9 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
     return _sparse_xent(labels, logits, 1.0, False)
 
 
-def softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=1.0):
+def softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=1.0, axis=-1):
     """(loss, dlogits): the per-sample loss and grad_scale · (softmax(logits) − labels), in one pass."""
-    return _dense_xent(labels, logits, _as_scale(grad_scale), True)
+    return _dense_xent(labels, logits, _as_scale(grad_scale), True, axis)
 
 
 def sparse_softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=1.0):

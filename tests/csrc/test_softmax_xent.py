@@ -84,6 +84,17 @@ def test_sparse_xent_matches_tf(isa, tf, rng, shape, scale, label_dtype):
     assert_close_elementwise(dlogits, dense_grad)
 
 
+def test_dense_xent_on_another_axis_matches_tf(isa, tf, rng):
+    logits = _logits(rng, (4, 6, 3), 2.0)
+    labels = _one_hot(rng, (4, 3, 6), soft=True).transpose(0, 2, 1).copy()
+    tf_loss, tf_grad = _tf_loss_and_grad(
+        tf, lambda z: tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=z, axis=1), logits)
+    loss, grad = F.softmax_cross_entropy_with_logits_and_grad(labels, logits, axis=1)
+    assert_close_elementwise(loss, tf_loss)
+    assert_close_elementwise(grad, tf_grad)
+    assert_close_elementwise(F.softmax_cross_entropy_with_logits(labels=labels, logits=logits, axis=1), tf_loss)
+
+
 def test_nan_and_inf_logits_behave_like_tf(isa, tf):
     logits = np.array([[np.nan, 1.0, 2.0], [np.inf, 1.0, 2.0], [-np.inf, 1.0, 2.0], [1.0, 2.0, 3.0]], np.float32)
     labels = np.eye(3, dtype=np.float32)[[1, 1, 1, 1]]
@@ -121,6 +132,8 @@ def test_bad_labels_and_shapes_raise_with_the_argument_name():
         F.softmax_cross_entropy_with_logits(labels=1.0, logits=1.0)
     with pytest.raises(TypeError, match="`logits`"):
         F.softmax_cross_entropy_with_logits(labels=logits, logits=logits.astype(complex))
+    with pytest.raises(ValueError, match="`axis` must be an int in"):
+        F.softmax_cross_entropy_with_logits(labels=logits, logits=logits, axis=2)
     with pytest.raises(TypeError, match="`grad_scale`"):
         F.softmax_cross_entropy_with_logits_and_grad(logits, logits, grad_scale="1")
     with pytest.raises(ValueError, match="`y_true` and `y_pred` must have the same shape"):
