@@ -72,36 +72,19 @@ void unary_grad_kernel(Unary op, float alpha, const float* dy, const float* xy, 
   }
 }
 
-float row_max(const float* x, index_t n) {
-  vf m = vset1(-__builtin_inff());
-  index_t j = 0;
-  for (; j + W <= n; j += W) m = vmax(vload(x + j), m);
-  float r = vhmax(m);
-  for (; j < n; ++j) r = x[j] > r ? x[j] : r;
-  return r;  // a NaN may be skipped here; it still turns its row's sum, hence the whole row, into NaN
-}
-
 // softmax over each row: max → exp(x − max) stored and summed → scale by 1/sum (as TF's functor does).
 void softmax_rows_kernel(const float* x, float* y, index_t rows, index_t n) {
-  for (index_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * n;
-    float* yr = y + r * n;
-    const vf m = vset1(row_max(xr, n));
-    vf s = vzero();
-    index_t j = 0;
-    for (; j + W <= n; j += W) {
-      const vf e = vexp(vsub(vload(xr + j), m));
-      vstore(yr + j, e);
-      s = vadd(s, e);
+  for (index_t r0 = 0; r0 < rows; r0 += kRowBlock) {
+    const int nb = rows - r0 < kRowBlock ? int(rows - r0) : kRowBlock;
+    const float* xb = x + r0 * n;
+    float* yb = y + r0 * n;
+    float m[kRowBlock], sum[kRowBlock];
+    for (int i = 0; i < nb; ++i) m[i] = row_max(xb + i * n, n);
+    for (int i = 0; i < nb; ++i) sum[i] = exp_store_sum_row(xb + i * n, vset1(m[i]), yb + i * n, n);
+    for (int i = 0; i < nb; ++i) {
+      const vf inv = vset1(1.f / sum[i]);
+      map1(yb + i * n, yb + i * n, n, [&](vf v) { return vmul(v, inv); });
     }
-    if (j < n) {
-      const int t = int(n - j);
-      const vf e = vexp(vsub(vload_n(xr + j, t), m));
-      vstore_n(yr + j, e, t);
-      s = vadd(s, vload_n(yr + j, t));  // reload: lanes past the row end come back as 0
-    }
-    const vf inv = vset1(1.f / vhsum(s));
-    map1(yr, yr, n, [&](vf v) { return vmul(v, inv); });
   }
 }
 

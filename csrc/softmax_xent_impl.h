@@ -9,35 +9,6 @@ namespace fastnn {
 namespace FASTNN_ISA_NS {
 namespace {
 
-float xent_row_max(const float* z, index_t n) {
-  vf m = vset1(-__builtin_inff());
-  index_t j = 0;
-  for (; j + W <= n; j += W) m = vmax(vload(z + j), m);
-  float r = vhmax(m);
-  for (; j < n; ++j) r = z[j] > r ? z[j] : r;
-  return r;  // a skipped NaN still makes the row's sum, hence its loss and grad, NaN (as in TF)
-}
-
-// Σ exp(z − m) over one row; stores the exponentials in e_out when non-null. The same lanes are summed in the
-// same order either way, so the loss does not depend on whether the gradient was requested.
-float sum_exp_row(const float* z, vf m, float* e_out, index_t n) {
-  vf s = vzero();
-  index_t j = 0;
-  for (; j + W <= n; j += W) {
-    const vf e = vexp(vsub(vload(z + j), m));
-    if (e_out) vstore(e_out + j, e);
-    s = vadd(s, e);
-  }
-  if (j < n) {
-    const int t = int(n - j);
-    float buf[W > 0 ? W : 1];
-    float* dst = e_out ? e_out + j : buf;
-    vstore_n(dst, vexp(vsub(vload_n(z + j, t), m)), t);
-    s = vadd(s, vload_n(dst, t));  // reload: lanes past the row end come back as 0
-  }
-  return vhsum(s);
-}
-
 // dl = scale · (e / sum − y) in place over e (y null: no labels subtracted).
 void write_grad_row(float* dl, const float* y, vf sum, vf scale, index_t n) {
   index_t j = 0;
@@ -56,37 +27,51 @@ void write_grad_row(float* dl, const float* y, vf sum, vf scale, index_t n) {
 
 void dense_rows_kernel(const float* logits, const float* labels, float* loss, float* dlogits, index_t rows,
                        index_t n, float grad_scale) {
-  for (index_t r = 0; r < rows; ++r) {
-    const float *z = logits + r * n, *y = labels + r * n;
-    float* dl = dlogits ? dlogits + r * n : nullptr;
-    const vf m = vset1(xent_row_max(z, n));
-    const float sum = sum_exp_row(z, m, dl, n);
-    const vf lse = vset1(__builtin_logf(sum));
-    vf acc = vzero();
-    index_t j = 0;
-    for (; j + W <= n; j += W) acc = vfma(vload(y + j), vsub(lse, vsub(vload(z + j), m)), acc);
-    if (j < n) {
-      const int t = int(n - j);
-      acc = vfma(vload_n(y + j, t), vsub(lse, vsub(vload_n(z + j, t), m)), acc);  // y = 0 past the row end
+  for (index_t r0 = 0; r0 < rows; r0 += kRowBlock) {
+    const int nb = rows - r0 < kRowBlock ? int(rows - r0) : kRowBlock;
+    float m[kRowBlock], sum[kRowBlock];
+    for (int i = 0; i < nb; ++i) m[i] = row_max(logits + (r0 + i) * n, n);
+    for (int i = 0; i < nb; ++i) {
+      float* dl = dlogits ? dlogits + (r0 + i) * n : nullptr;
+      sum[i] = exp_store_sum_row(logits + (r0 + i) * n, vset1(m[i]), dl, n);
     }
-    loss[r] = n ? vhsum(acc) : 0.f;
-    if (dl) write_grad_row(dl, y, vset1(sum), vset1(grad_scale), n);
+    for (int i = 0; i < nb; ++i) {
+      const index_t r = r0 + i;
+      const float *z = logits + r * n, *y = labels + r * n;
+      const vf mv = vset1(m[i]), lse = vset1(__builtin_logf(sum[i]));
+      vf acc = vzero();
+      index_t j = 0;
+      for (; j + W <= n; j += W) acc = vfma(vload(y + j), vsub(lse, vsub(vload(z + j), mv)), acc);
+      if (j < n) {
+        const int t = int(n - j);
+        acc = vfma(vload_n(y + j, t), vsub(lse, vsub(vload_n(z + j, t), mv)), acc);  // y = 0 past the row end
+      }
+      loss[r] = vhsum(acc);
+      if (dlogits) write_grad_row(dlogits + r * n, y, vset1(sum[i]), vset1(grad_scale), n);
+    }
   }
 }
 
 void sparse_rows_kernel(const float* logits, const std::int64_t* labels, float* loss, float* dlogits,
                         index_t rows, index_t n, float grad_scale) {
-  for (index_t r = 0; r < rows; ++r) {
-    const float* z = logits + r * n;
-    const index_t label = labels[r];  // validated by the caller: 0 <= label < n
-    float* dl = dlogits ? dlogits + r * n : nullptr;
-    const float m = xent_row_max(z, n);
-    const float sum = sum_exp_row(z, vset1(m), dl, n);
-    loss[r] = __builtin_logf(sum) - (z[label] - m);
-    if (dl) {
-      const float e_label = dl[label];
-      write_grad_row(dl, nullptr, vset1(sum), vset1(grad_scale), n);
-      dl[label] = (e_label / sum - 1.f) * grad_scale;
+  for (index_t r0 = 0; r0 < rows; r0 += kRowBlock) {
+    const int nb = rows - r0 < kRowBlock ? int(rows - r0) : kRowBlock;
+    float m[kRowBlock], sum[kRowBlock];
+    for (int i = 0; i < nb; ++i) m[i] = row_max(logits + (r0 + i) * n, n);
+    for (int i = 0; i < nb; ++i) {
+      float* dl = dlogits ? dlogits + (r0 + i) * n : nullptr;
+      sum[i] = exp_store_sum_row(logits + (r0 + i) * n, vset1(m[i]), dl, n);
+    }
+    for (int i = 0; i < nb; ++i) {
+      const index_t r = r0 + i, label = labels[r];  // validated by the caller: 0 <= label < n
+      const float* z = logits + r * n;
+      loss[r] = __builtin_logf(sum[i]) - (z[label] - m[i]);
+      if (dlogits) {
+        float* dl = dlogits + r * n;
+        const float e_label = dl[label];
+        write_grad_row(dl, nullptr, vset1(sum[i]), vset1(grad_scale), n);
+        dl[label] = (e_label / sum[i] - 1.f) * grad_scale;
+      }
     }
   }
 }

@@ -96,5 +96,42 @@ static FASTNN_INLINE vf vlog(vf x) {
   return vselect_lt(x, vzero(), vset1(__builtin_nanf("")), r);     // x < 0 -> NaN
 }
 
+// ---- row helpers shared by softmax and the softmax cross-entropy (XNNPACK's rmax / raddstoreexpminusmax)
+
+// max of x[0..n) (−inf for n = 0). A NaN may be skipped here; it still turns its row's exp-sum into NaN.
+static FASTNN_INLINE float row_max(const float* x, index_t n) {
+  vf m = vset1(-__builtin_inff());
+  index_t j = 0;
+  for (; j + W <= n; j += W) m = vmax(vload(x + j), m);
+  float r = vhmax(m);
+  for (; j < n; ++j) r = x[j] > r ? x[j] : r;
+  return r;
+}
+
+// Σ exp(x − m) over x[0..n); stores the exponentials in e_out when non-null. The same lanes are added in the
+// same order either way, so a loss does not depend on whether its gradient was requested.
+static FASTNN_INLINE float exp_store_sum_row(const float* x, vf m, float* e_out, index_t n) {
+  vf s = vzero();
+  index_t j = 0;
+  for (; j + W <= n; j += W) {
+    const vf e = vexp(vsub(vload(x + j), m));
+    if (e_out) vstore(e_out + j, e);
+    s = vadd(s, e);
+  }
+  if (j < n) {
+    static const float kOnes[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const int t = int(n - j);
+    const vf e = vexp(vsub(vload_n(x + j, t), m));
+    if (e_out) vstore_n(e_out + j, e, t);
+    // Lanes past the row end are dropped by a select (a masked reload of e_out would stall on the store).
+    s = vadd(s, vselect_gt(vload_n(kOnes, t), vzero(), e, vzero()));
+  }
+  return vhsum(s);
+}
+
+// Rows handled together by row kernels: each phase loops over the block with independent iterations, so the
+// core overlaps the rows' latency chains (a 10-class row alone is ~100 cycles of dependent work).
+constexpr int kRowBlock = 8;
+
 }  // namespace FASTNN_ISA_NS
 }  // namespace fastnn

@@ -8,6 +8,7 @@
 Every `*_grad(..., grad_scale=1.0)` returns the gradient of grad_scale · Σ_samples loss w.r.t. the prediction
 (grad_scale = 1/B for Keras' default batch mean). Classes are on the last axis; leading axes are samples.
 """
+import math
 import numbers
 
 import numpy as np
@@ -49,8 +50,14 @@ def _logits_2d(logits):
     if np.ndim(logits) < 1:  # checked before as_f32, which turns a scalar into shape (1,)
         raise ValueError(f"`logits` must have rank >= 1 (classes on the last axis), received shape {np.shape(logits)}")
     logits = as_f32(logits, "logits")
-    rows = int(np.prod(logits.shape[:-1]))
+    rows = math.prod(logits.shape[:-1])
     return logits, logits.reshape(rows, logits.shape[-1])
+
+
+def _class_axis(axis, ndim):
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"`axis` must be an int in [-{ndim}, {ndim}), received {axis!r}")
+    return int(axis) % ndim
 
 
 def _dense_xent(labels, logits, grad_scale, with_grad, axis=-1):
@@ -60,10 +67,8 @@ def _dense_xent(labels, logits, grad_scale, with_grad, axis=-1):
         raise ValueError(
             f"`labels` and `logits` must have the same shape, received {labels.shape} and {logits.shape}"
         )
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -logits.ndim <= axis < logits.ndim:
-        raise ValueError(f"`axis` must be an int in [-{logits.ndim}, {logits.ndim}), received {axis!r}")
-    axis = int(axis) % logits.ndim
-    if axis != logits.ndim - 1:  # classes on another axis: move them last and back
+    if axis != -1 and _class_axis(axis, logits.ndim) != logits.ndim - 1:  # move the classes last and back
+        axis = _class_axis(axis, logits.ndim)
         moved = _dense_xent(np.moveaxis(labels, axis, -1), np.moveaxis(logits, axis, -1), grad_scale, with_grad)
         return (moved[0], np.moveaxis(moved[1], -1, axis)) if with_grad else moved
     out = _core.softmax_xent(z, labels.reshape(z.shape), grad_scale, with_grad)
