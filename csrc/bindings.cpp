@@ -14,9 +14,11 @@
 
 #include "common.h"
 #include "dispatch.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "parallel.h"
 #include "probe.h"
+#include "softmax_xent.h"
 
 namespace py = pybind11;
 using fastnn::index_t;
@@ -89,6 +91,170 @@ farray gemm_py(const farray& a, const farray& b, bool trans_a, bool trans_b, con
   return out;
 }
 
+// ------------------------------------------------------------------------------------------------ elementwise
+fastnn::Unary parse_unary(const std::string& name) {
+  if (name == "relu") return fastnn::Unary::relu;
+  if (name == "leaky_relu") return fastnn::Unary::leaky_relu;
+  if (name == "sigmoid") return fastnn::Unary::sigmoid;
+  if (name == "tanh") return fastnn::Unary::tanh;
+  if (name == "exp") return fastnn::Unary::exp;
+  if (name == "log") return fastnn::Unary::log;
+  fail("Unknown elementwise op: '" + name + "'. Expected one of relu, leaky_relu, sigmoid, tanh, exp, log");
+}
+
+std::vector<py::ssize_t> shape_vector(const py::array& a) { return {a.shape(), a.shape() + a.ndim()}; }
+
+void require_same_shape(const py::array& a, const char* a_name, const py::array& b, const char* b_name) {
+  if (shape_vector(a) != shape_vector(b))
+    fail(std::string("`") + a_name + "` and `" + b_name + "` must have the same shape, received " + shape_of(a) +
+         " and " + shape_of(b));
+}
+
+void require_min_ndim(const py::array& a, const char* name, int ndim) {
+  if (a.ndim() < ndim)
+    fail(std::string("`") + name + "` must have rank >= " + std::to_string(ndim) + ", received shape " +
+         shape_of(a));
+}
+
+// (rows, n) of an array viewed as rows of its last axis.
+void rows_and_last(const py::array& a, index_t* rows, index_t* n) {
+  *n = a.shape(a.ndim() - 1);
+  *rows = 1;
+  for (py::ssize_t i = 0; i + 1 < a.ndim(); ++i) *rows *= a.shape(i);
+}
+
+farray unary_py(const farray& x, const std::string& op, float alpha) {
+  const fastnn::Unary kind = parse_unary(op);
+  farray y(shape_vector(x));
+  const float* px = x.data();
+  float* py_ = y.mutable_data();
+  const index_t n = x.size();
+  {
+    py::gil_scoped_release nogil;
+    fastnn::unary(kind, px, py_, n, alpha);
+  }
+  return y;
+}
+
+farray unary_grad_py(const farray& dy, const farray& xy, const std::string& op, float alpha) {
+  const fastnn::Unary kind = parse_unary(op);
+  require_same_shape(dy, "dy", xy, kind == fastnn::Unary::relu || kind == fastnn::Unary::leaky_relu ||
+                                           kind == fastnn::Unary::log ? "x" : "y");
+  farray dx(shape_vector(dy));
+  const float *pg = dy.data(), *pv = xy.data();
+  float* pd = dx.mutable_data();
+  const index_t n = dy.size();
+  {
+    py::gil_scoped_release nogil;
+    fastnn::unary_grad(kind, pg, pv, pd, n, alpha);
+  }
+  return dx;
+}
+
+farray softmax_py(const farray& x) {
+  require_min_ndim(x, "logits", 1);
+  index_t rows, n;
+  rows_and_last(x, &rows, &n);
+  farray y(shape_vector(x));
+  const float* px = x.data();
+  float* py_ = y.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    if (n > 0) fastnn::softmax(px, py_, rows, n);
+  }
+  return y;
+}
+
+farray softmax_grad_py(const farray& dy, const farray& y) {
+  require_min_ndim(y, "y", 1);
+  require_same_shape(dy, "dy", y, "y");
+  index_t rows, n;
+  rows_and_last(y, &rows, &n);
+  farray dx(shape_vector(y));
+  const float *pg = dy.data(), *py_ = y.data();
+  float* pd = dx.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    if (n > 0) fastnn::softmax_grad(pg, py_, pd, rows, n);
+  }
+  return dx;
+}
+
+py::tuple dense_activation_grad_py(const farray& dy, const std::optional<farray>& y, const std::string& activation,
+                                   float alpha) {
+  const fastnn::Act act = parse_act(activation);
+  require_ndim(dy, "dy", 2);
+  if (act != fastnn::Act::linear) {
+    if (!y) fail("`y` (the activation output) is required for activation '" + activation + "'");
+    require_same_shape(dy, "dy", *y, "y");
+  }
+  const index_t rows = dy.shape(0), n = dy.shape(1);
+  farray dz({(py::ssize_t)rows, (py::ssize_t)n}), db({(py::ssize_t)n});
+  const float* pg = dy.data();
+  const float* py_ = act != fastnn::Act::linear ? y->data() : nullptr;
+  float *pz = dz.mutable_data(), *pb = db.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    fastnn::dense_activation_grad(act, alpha, pg, py_, rows, n, pz, pb);
+  }
+  return py::make_tuple(dz, db);
+}
+
+farray bias_add_grad_py(const farray& dy) {
+  require_min_ndim(dy, "dy", 1);
+  index_t rows, n;
+  rows_and_last(dy, &rows, &n);
+  farray db({(py::ssize_t)n});
+  const float* pg = dy.data();
+  float* pb = db.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    fastnn::bias_grad(pg, rows, n, pb);
+  }
+  return db;
+}
+
+// ------------------------------------------------------------------------------------------------ softmax_xent
+py::object softmax_xent_py(const farray& logits, const farray& labels, float grad_scale, bool with_grad) {
+  require_ndim(logits, "logits", 2);
+  require_same_shape(labels, "labels", logits, "logits");
+  const index_t rows = logits.shape(0), n = logits.shape(1);
+  farray loss({(py::ssize_t)rows});
+  farray dl = with_grad ? farray({(py::ssize_t)rows, (py::ssize_t)n}) : farray({(py::ssize_t)0});
+  const float *pz = logits.data(), *py_ = labels.data();
+  float *pl = loss.mutable_data(), *pd = with_grad ? dl.mutable_data() : nullptr;
+  {
+    py::gil_scoped_release nogil;
+    fastnn::softmax_xent(pz, py_, pl, pd, rows, n, grad_scale);
+  }
+  if (with_grad) return py::make_tuple(loss, dl);
+  return std::move(loss);
+}
+
+py::object sparse_softmax_xent_py(const farray& logits, const iarray& labels, float grad_scale, bool with_grad) {
+  require_ndim(logits, "logits", 2);
+  require_ndim(labels, "labels", 1);
+  const index_t rows = logits.shape(0), n = logits.shape(1);
+  if (labels.shape(0) != rows)
+    fail("`labels` must have shape (" + std::to_string(rows) + ",) to match `logits` " + shape_of(logits) +
+         ", received " + shape_of(labels));
+  const std::int64_t* pi = labels.data();
+  for (index_t r = 0; r < rows; ++r)
+    if (pi[r] < 0 || pi[r] >= n)
+      fail("Received a label value of " + std::to_string(pi[r]) + " which is outside the valid range of [0, " +
+           std::to_string(n) + ").");
+  farray loss({(py::ssize_t)rows});
+  farray dl = with_grad ? farray({(py::ssize_t)rows, (py::ssize_t)n}) : farray({(py::ssize_t)0});
+  const float* pz = logits.data();
+  float *pl = loss.mutable_data(), *pd = with_grad ? dl.mutable_data() : nullptr;
+  {
+    py::gil_scoped_release nogil;
+    fastnn::sparse_softmax_xent(pz, pi, pl, pd, rows, n, grad_scale);
+  }
+  if (with_grad) return py::make_tuple(loss, dl);
+  return std::move(loss);
+}
+
 // ---- FAMILY BINDINGS (each kernel family adds its functions in its own section below) ----
 
 }  // namespace
@@ -128,6 +294,22 @@ PYBIND11_MODULE(_core, m) {
         return fastnn::measure_fma_peak_gflops(threads, seconds);
       }, py::arg("threads"), py::arg("seconds") = 0.2,
       "Single-precision FMA peak (GFLOP/s) of the active ISA path with `threads` threads (bench suite probe).");
+
+  m.def("unary", &unary_py, py::arg("x"), py::arg("op"), py::arg("alpha") = 0.2f,
+        "y = op(x) elementwise, op in relu, leaky_relu, sigmoid, tanh, exp, log; any shape.");
+  m.def("unary_grad", &unary_grad_py, py::arg("dy"), py::arg("xy"), py::arg("op"), py::arg("alpha") = 0.2f,
+        "dy * op'(.): from the input x for relu/leaky_relu/log, from the output y for sigmoid/tanh/exp.");
+  m.def("softmax", &softmax_py, py::arg("logits"), "Softmax over the last axis.");
+  m.def("softmax_grad", &softmax_grad_py, py::arg("dy"), py::arg("y"), "y * (dy - sum(dy * y, -1)).");
+  m.def("dense_activation_grad", &dense_activation_grad_py, py::arg("dy"), py::arg("y") = py::none(),
+        py::arg("activation") = "linear", py::arg("alpha") = 0.2f,
+        "(dz, db): dz = dy * act'(y) [B, N], db = column sums of dz [N] (deterministic order).");
+  m.def("bias_add_grad", &bias_add_grad_py, py::arg("dy"), "Sum over every axis but the last.");
+  m.def("softmax_xent", &softmax_xent_py, py::arg("logits"), py::arg("labels"), py::arg("grad_scale") = 1.f,
+        py::arg("with_grad") = false, "Per-sample softmax cross-entropy on 2-D logits [+ grad_scale * dlogits].");
+  m.def("sparse_softmax_xent", &sparse_softmax_xent_py, py::arg("logits"), py::arg("labels"),
+        py::arg("grad_scale") = 1.f, py::arg("with_grad") = false,
+        "Per-sample sparse softmax cross-entropy (int64 labels in [0, N)) [+ grad_scale * dlogits].");
 
   // ---- FAMILY REGISTRATIONS ----
 

@@ -1,3 +1,134 @@
-"""fastnn.ops.activations"""
+"""fastnn.ops.activations — activations, their derivatives and the Dense-backward prologue (`tf.nn.*` names).
 
-__all__ = []
+Elementwise ops take any shape and return the same shape. Derivatives follow TensorFlow's gradient ops: relu and
+leaky_relu from the forward input (or output: the sign is the same), sigmoid and tanh from the forward output.
+"""
+import numbers
+
+import numpy as np
+
+from .. import _core
+from ._convert import as_f32
+
+__all__ = [
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax",
+    "relu_grad", "leaky_relu_grad", "sigmoid_grad", "tanh_grad", "softmax_grad",
+    "bias_add_grad", "dense_activation_grad",
+]
+
+_FUSABLE_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
+
+
+def _as_alpha(alpha):
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"`alpha` must be a real number, received {alpha!r}")
+    return float(alpha)
+
+
+def _as_axis(axis, ndim):
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"`axis` must be an int, received {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"`axis` {axis} is out of bounds for an input of rank {ndim}")
+    return int(axis) % ndim
+
+
+def _unary(x, name, op, alpha=0.2):
+    # as_f32 (np.ascontiguousarray) turns a 0-d input into shape (1,): restore the caller's shape.
+    arr = as_f32(x, name)
+    return _core.unary(arr, op, alpha).reshape(np.shape(x))
+
+
+def _unary_grad(dy, dy_name, v, v_name, op, alpha=0.2):
+    g, a = as_f32(dy, dy_name), as_f32(v, v_name)
+    if np.shape(dy) != np.shape(v):
+        raise ValueError(f"`{dy_name}` and `{v_name}` must have the same shape, received {np.shape(dy)} and "
+                         f"{np.shape(v)}")
+    return _core.unary_grad(g, a, op, alpha).reshape(np.shape(dy))
+
+
+def relu(features):
+    """max(features, 0), elementwise."""
+    return _unary(features, "features", "relu")
+
+
+def leaky_relu(features, alpha=0.2):
+    """features if features > 0 else alpha·features (`tf.nn.leaky_relu`; note keras.layers.LeakyReLU uses 0.3)."""
+    return _unary(features, "features", "leaky_relu", _as_alpha(alpha))
+
+
+def sigmoid(x):
+    """1 / (1 + exp(−x)), elementwise."""
+    return _unary(x, "x", "sigmoid")
+
+
+def tanh(x):
+    """tanh(x), elementwise."""
+    return _unary(x, "x", "tanh")
+
+
+def _along_last_axis(fn, arrays, axis):
+    """fn(*arrays) computed over `axis` by moving it last and back."""
+    ndim = arrays[0].ndim
+    axis = _as_axis(axis, ndim)
+    if axis == ndim - 1:
+        return fn(*arrays)
+    moved = [np.ascontiguousarray(np.moveaxis(a, axis, -1)) for a in arrays]
+    return np.moveaxis(fn(*moved), -1, axis)
+
+
+def softmax(logits, axis=-1):
+    """exp(logits) / Σ exp(logits) along `axis` (computed as exp(z − max) · 1/Σ, as TF does)."""
+    if np.ndim(logits) == 0:  # checked before as_f32, which turns a scalar into shape (1,)
+        raise ValueError("softmax needs an input of rank >= 1, received a scalar")
+    return _along_last_axis(_core.softmax, [as_f32(logits, "logits")], axis)
+
+
+def relu_grad(dy, x):
+    """dy · (x > 0); `x` may be relu's input or its output."""
+    return _unary_grad(dy, "dy", x, "x", "relu")
+
+
+def leaky_relu_grad(dy, x, alpha=0.2):
+    """dy if x > 0 else alpha·dy; `x` may be the input or (for alpha > 0) the output."""
+    return _unary_grad(dy, "dy", x, "x", "leaky_relu", _as_alpha(alpha))
+
+
+def sigmoid_grad(dy, y):
+    """dy · y · (1 − y) from the sigmoid output y."""
+    return _unary_grad(dy, "dy", y, "y", "sigmoid")
+
+
+def tanh_grad(dy, y):
+    """dy · (1 − y²) from the tanh output y."""
+    return _unary_grad(dy, "dy", y, "y", "tanh")
+
+
+def softmax_grad(dy, y, axis=-1):
+    """y · (dy − Σ dy·y) along `axis`, from the softmax output y."""
+    if np.ndim(y) == 0:
+        raise ValueError("softmax_grad needs inputs of rank >= 1, received a scalar `y`")
+    dy = as_f32(dy, "dy")
+    y = as_f32(y, "y")
+    if dy.shape != y.shape:
+        raise ValueError(f"`dy` and `y` must have the same shape, received {dy.shape} and {y.shape}")
+    return _along_last_axis(_core.softmax_grad, [dy, y], axis)
+
+
+def bias_add_grad(dy):
+    """Σ dy over every axis but the last (the bias gradient of `tf.nn.bias_add`, channels last)."""
+    return _core.bias_add_grad(as_f32(dy, "dy"))
+
+
+def dense_activation_grad(dy, y=None, activation="linear", alpha=0.2):
+    """Backward prologue of Dense(activation): (dz, db) with dz = dy ⊙ act'(y) [B, N] and db = Σ_rows dz [N],
+    in one pass. `y` is the activation output (unused for linear). The column sums are deterministic."""
+    if activation is None:
+        activation = "linear"
+    if activation not in _FUSABLE_ACTIVATIONS:
+        raise ValueError(
+            f"`activation` must be one of {', '.join(_FUSABLE_ACTIVATIONS)}, received {activation!r}"
+        )
+    dy = as_f32(dy, "dy")
+    y = None if y is None else as_f32(y, "y")
+    return _core.dense_activation_grad(dy, y, activation, _as_alpha(alpha))
