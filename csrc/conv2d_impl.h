@@ -1,0 +1,249 @@
+// conv2d_impl.h — ISA-templated convolution tiles (included by conv2d_{avx512,avx2,generic}.cpp after simd.h).
+//
+// Both kernels are implicit GEMMs that vectorise over output channels (Cout, padded to the vector width) and
+// broadcast input values: the forward tile keeps R output pixels × V channel vectors in registers and walks the
+// reduction (taps × C) once; the filter-gradient tile keeps R reduction rows (kh, kw, ci) × V channel vectors and
+// walks the output pixels. The image is always "valid and pre-padded" (the driver copies borders/zero-inserts).
+#pragma once
+#include "conv2d.h"
+#include "vmath.h"
+
+namespace fastnn {
+namespace FASTNN_ISA_NS {
+namespace {
+
+// Accumulator budget: 16 vector registers (AVX2, SSE2) leave 12 for accumulators; AVX-512 has 32.
+#if defined(FASTNN_TARGET_AVX512)
+constexpr int kAccBudget = 24;
+constexpr int kMaxV = 4;
+#else
+constexpr int kAccBudget = 12;
+constexpr int kMaxV = 3;
+#endif
+constexpr int kMaxR = 12;
+
+template <int V>
+constexpr int rows_for() {
+  return kAccBudget / V > kMaxR ? kMaxR : kAccBudget / V;
+}
+
+FASTNN_INLINE vf apply_act(vf v, const Epilogue& ep) {
+  switch (ep.act) {
+    case Act::relu: return vmax(vzero(), v);  // NaN stays NaN (x86 max returns the second operand)
+    case Act::leaky_relu: return vselect_lt(v, vzero(), vmul(v, vset1(ep.alpha)), v);
+    case Act::sigmoid: return vsigmoid(v);
+    case Act::tanh: return vtanh(v);
+    default: return v;
+  }
+}
+
+// Vector count for a channel block: balanced blocks of at most kMaxV vectors.
+inline int block_vectors(index_t nvec) {
+  const index_t nblocks = (nvec + kMaxV - 1) / kMaxV;
+  return nblocks ? static_cast<int>((nvec + nblocks - 1) / nblocks) : 1;
+}
+
+// ------------------------------------------------------------------------------------------------ forward
+// R pixels (origin pointers px) × V channel vectors starting at channel cb of the packed weights w (row
+// stride ldw). Stores the first nr pixels to y (pixel stride Cout, already offset to channel cb).
+template <int R, int V>
+FASTNN_INLINE void fwd_block(const ConvImage& im, const float* const* px, int nr, const float* w, index_t ldw,
+                             index_t cb, index_t Cout, float* y, const Epilogue& ep) {
+  vf acc[R][V];
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = vzero();
+  const index_t C = im.C;
+  for (index_t t = 0; t < im.taps; ++t) {
+    const index_t off = im.tap_off[t];
+    const float* wt = w + t * C * ldw;
+    for (index_t c = 0; c < C; ++c) {
+      vf wv[V];
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) wv[v] = vload(wt + c * ldw + v * W);
+#pragma GCC unroll 32
+      for (int r = 0; r < R; ++r) {
+        const vf xb = vset1(px[r][off + c]);
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) acc[r][v] = vfma(xb, wv[v], acc[r][v]);
+      }
+    }
+  }
+  vf bias[V];
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) {
+    const index_t left = Cout - cb - v * W;
+    bias[v] = !ep.bias || left <= 0 ? vzero()
+              : left >= W           ? vload(ep.bias + cb + v * W)
+                                    : vload_n(ep.bias + cb + v * W, static_cast<int>(left));
+  }
+  for (int r = 0; r < nr; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      const index_t left = Cout - cb - v * W;
+      if (left <= 0) break;
+      const vf out = apply_act(vadd(acc[r][v], bias[v]), ep);
+      if (left >= W)
+        vstore(y + r * Cout + v * W, out);
+      else
+        vstore_n(y + r * Cout + v * W, out, static_cast<int>(left));
+    }
+  }
+}
+
+template <int R>
+FASTNN_INLINE void fwd_block_any(int nv, const ConvImage& im, const float* const* px, int nr, const float* w,
+                                 index_t ldw, index_t cb, index_t Cout, float* y, const Epilogue& ep) {
+  switch (nv) {
+    case 1: fwd_block<R, 1>(im, px, nr, w, ldw, cb, Cout, y, ep); break;
+    case 2: if constexpr (R * 2 <= kAccBudget) fwd_block<R, 2>(im, px, nr, w, ldw, cb, Cout, y, ep); break;
+    case 3: if constexpr (R * 3 <= kAccBudget) fwd_block<R, 3>(im, px, nr, w, ldw, cb, Cout, y, ep); break;
+#if defined(FASTNN_TARGET_AVX512)
+    case 4: if constexpr (R * 4 <= kAccBudget) fwd_block<R, 4>(im, px, nr, w, ldw, cb, Cout, y, ep); break;
+#endif
+    default: break;
+  }
+}
+
+template <int V>
+void fwd_range(const ConvImage& im, index_t p0, index_t p1, const float* wpack, index_t cout_pad, index_t Cout,
+               float* y, const Epilogue& ep) {
+  constexpr int R = rows_for<V>();
+  const float* px[R];
+  for (index_t p = p0; p < p1; p += R) {
+    const int nr = static_cast<int>(p1 - p < R ? p1 - p : R);
+    // Tail tiles repeat their last pixel: same code path, only nr results stored.
+    for (int r = 0; r < R; ++r) {
+      const index_t q = p + (r < nr ? r : nr - 1);
+      const index_t oh = q / im.OW, ow = q - oh * im.OW;
+      px[r] = im.img + (oh * im.sh * im.Wp + ow * im.sw) * im.C;
+    }
+    for (index_t cb = 0; cb < cout_pad; cb += V * W) {
+      const int nv = static_cast<int>((cout_pad - cb) / W < V ? (cout_pad - cb) / W : V);
+      float* yt = y + p * Cout + cb;
+      if (nv == V)
+        fwd_block<R, V>(im, px, nr, wpack + cb, cout_pad, cb, Cout, yt, ep);
+      else
+        fwd_block_any<R>(nv, im, px, nr, wpack + cb, cout_pad, cb, Cout, yt, ep);
+    }
+  }
+}
+
+void forward(const ConvImage& im, index_t p0, index_t p1, const float* wpack, index_t cout_pad, index_t Cout,
+             float* y, const Epilogue& ep) {
+  switch (block_vectors(cout_pad / W)) {
+    case 1: fwd_range<1>(im, p0, p1, wpack, cout_pad, Cout, y, ep); break;
+    case 2: fwd_range<2>(im, p0, p1, wpack, cout_pad, Cout, y, ep); break;
+    case 3: fwd_range<3>(im, p0, p1, wpack, cout_pad, Cout, y, ep); break;
+#if defined(FASTNN_TARGET_AVX512)
+    case 4: fwd_range<4>(im, p0, p1, wpack, cout_pad, Cout, y, ep); break;
+#endif
+    default: break;
+  }
+}
+
+// -------------------------------------------------------------------------------------- filter gradient
+// R reduction rows (offsets ko, rows past nr duplicate the last one) × V channel vectors at channel cb.
+template <int R, int V>
+FASTNN_INLINE void bwdw_block(const ConvImage& im, index_t oh0, index_t oh1, const index_t* ko, int nr,
+                              const float* dy, index_t cb, index_t Cout, float* part, index_t ldp) {
+  vf acc[R][V];
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = r < nr ? vload(part + r * ldp + v * W) : vzero();
+  index_t off[R];
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r) off[r] = ko[r < nr ? r : nr - 1];
+  const index_t left_last = Cout - cb - (V - 1) * W;  // lanes of the last vector inside Cout (1..W)
+  const int tail = static_cast<int>(left_last < W ? left_last : W);
+  const float* d = dy + cb;
+  for (index_t oh = oh0; oh < oh1; ++oh) {
+    const float* row = im.img + oh * im.sh * im.Wp * im.C;
+    for (index_t ow = 0; ow < im.OW; ++ow, d += Cout) {
+      const float* base = row + ow * im.sw * im.C;
+      vf dv[V];
+#pragma GCC unroll 4
+      for (int v = 0; v < V - 1; ++v) dv[v] = vload(d + v * W);
+      dv[V - 1] = tail == W ? vload(d + (V - 1) * W) : vload_n(d + (V - 1) * W, tail);
+#pragma GCC unroll 32
+      for (int r = 0; r < R; ++r) {
+        const vf xb = vset1(base[off[r]]);
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) acc[r][v] = vfma(xb, dv[v], acc[r][v]);
+      }
+    }
+  }
+  for (int r = 0; r < nr; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) vstore(part + r * ldp + v * W, acc[r][v]);
+}
+
+template <int R>
+FASTNN_INLINE void bwdw_block_any(int nv, const ConvImage& im, index_t oh0, index_t oh1, const index_t* ko, int nr,
+                                  const float* dy, index_t cb, index_t Cout, float* part, index_t ldp) {
+  switch (nv) {
+    case 1: bwdw_block<R, 1>(im, oh0, oh1, ko, nr, dy, cb, Cout, part, ldp); break;
+    case 2: if constexpr (R * 2 <= kAccBudget) bwdw_block<R, 2>(im, oh0, oh1, ko, nr, dy, cb, Cout, part, ldp); break;
+    case 3: if constexpr (R * 3 <= kAccBudget) bwdw_block<R, 3>(im, oh0, oh1, ko, nr, dy, cb, Cout, part, ldp); break;
+#if defined(FASTNN_TARGET_AVX512)
+    case 4: if constexpr (R * 4 <= kAccBudget) bwdw_block<R, 4>(im, oh0, oh1, ko, nr, dy, cb, Cout, part, ldp); break;
+#endif
+    default: break;
+  }
+}
+
+template <int V>
+void bwdw_range(const ConvImage& im, index_t oh0, index_t oh1, const index_t* koff, index_t K, const float* dy,
+                index_t Cout, float* part, index_t cout_pad) {
+  constexpr int R = rows_for<V>();
+  for (index_t k = 0; k < K; k += R) {
+    const int nr = static_cast<int>(K - k < R ? K - k : R);
+    for (index_t cb = 0; cb < cout_pad; cb += V * W) {
+      const int nv = static_cast<int>((cout_pad - cb) / W < V ? (cout_pad - cb) / W : V);
+      float* pt = part + k * cout_pad + cb;
+      if (nv == V)
+        bwdw_block<R, V>(im, oh0, oh1, koff + k, nr, dy, cb, Cout, pt, cout_pad);
+      else
+        bwdw_block_any<R>(nv, im, oh0, oh1, koff + k, nr, dy, cb, Cout, pt, cout_pad);
+    }
+  }
+}
+
+// bias_part[co] += Σ over the rows' pixels of dy[pixel][co], pixels in order.
+void sum_dy(index_t npix, const float* dy, index_t Cout, float* bias_part) {
+  for (index_t cb = 0; cb < Cout; cb += W) {
+    const int n = static_cast<int>(Cout - cb < W ? Cout - cb : W);
+    vf acc = vload(bias_part + cb);
+    const float* d = dy + cb;
+    if (n == W)
+      for (index_t p = 0; p < npix; ++p, d += Cout) acc = vadd(acc, vload(d));
+    else
+      for (index_t p = 0; p < npix; ++p, d += Cout) acc = vadd(acc, vload_n(d, n));
+    vstore(bias_part + cb, acc);
+  }
+}
+
+void backward_filter(const ConvImage& im, index_t oh0, index_t oh1, const index_t* koff, index_t K,
+                     const float* dy, index_t Cout, float* part, index_t cout_pad, float* bias_part) {
+  const float* dy_rows = dy + oh0 * im.OW * Cout;
+  switch (block_vectors(cout_pad / W)) {
+    case 1: bwdw_range<1>(im, oh0, oh1, koff, K, dy_rows, Cout, part, cout_pad); break;
+    case 2: bwdw_range<2>(im, oh0, oh1, koff, K, dy_rows, Cout, part, cout_pad); break;
+    case 3: bwdw_range<3>(im, oh0, oh1, koff, K, dy_rows, Cout, part, cout_pad); break;
+#if defined(FASTNN_TARGET_AVX512)
+    case 4: bwdw_range<4>(im, oh0, oh1, koff, K, dy_rows, Cout, part, cout_pad); break;
+#endif
+    default: break;
+  }
+  if (bias_part) sum_dy((oh1 - oh0) * im.OW, dy_rows, Cout, bias_part);
+}
+
+}  // namespace
+
+extern const Conv2dKernels conv2d_kernels;
+const Conv2dKernels conv2d_kernels = {&forward, &backward_filter, W};
+
+}  // namespace FASTNN_ISA_NS
+}  // namespace fastnn
