@@ -103,9 +103,9 @@ fastnn::ConvShape conv2d_shape(const std::vector<index_t>& xs, const std::vector
     return "(" + std::to_string(p.first) + ", " + std::to_string(p.second) + ")";
   };
   if (strides.first < 1 || strides.second < 1 || strides.first >= kMaxDim || strides.second >= kMaxDim)
-    fail("`strides` must be positive, received " + pair_str(strides));
+    fail("`strides` must be in [1, 2^31), received " + pair_str(strides));
   if (dilations.first < 1 || dilations.second < 1 || dilations.first >= kMaxDim || dilations.second >= kMaxDim)
-    fail("`dilations` must be positive, received " + pair_str(dilations));
+    fail("`dilations` must be in [1, 2^31), received " + pair_str(dilations));
   if (padding != "valid" && padding != "same") fail("`padding` must be 'valid' or 'same', received '" + padding + "'");
   fastnn::ConvShape s;
   s.N = xs[0], s.H = xs[1], s.W = xs[2], s.Cin = xs[3];

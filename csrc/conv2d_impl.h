@@ -48,7 +48,7 @@ inline int block_vectors(index_t nvec) {
 // stride ldw). Stores the first nr pixels to y (pixel stride Cout, already offset to channel cb).
 template <int R, int V>
 FASTNN_INLINE void fwd_block(const ConvImage& im, const float* const* px, int nr, const float* w, index_t ldw,
-                             index_t cb, index_t Cout, float* y, const Epilogue& ep) {
+                             index_t cb, index_t Cout, float* y, const Epilogue& ep, bool spill_ok) {
   vf acc[R][V];
 #pragma GCC unroll 32
   for (int r = 0; r < R; ++r)
@@ -78,13 +78,16 @@ FASTNN_INLINE void fwd_block(const ConvImage& im, const float* const* px, int nr
               : left >= W           ? vload(ep.bias + cb + v * W)
                                     : vload_n(ep.bias + cb + v * W, static_cast<int>(left));
   }
+  // With one channel block, a pixel's full-width store may spill into the following pixels' channels, which
+  // their own stores overwrite right after: only stores that would spill past the tile need the (slow) mask.
   for (int r = 0; r < nr; ++r) {
+    const bool full_ok = spill_ok && r * Cout + ldw <= nr * Cout;
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
       const index_t left = Cout - cb - v * W;
       if (left <= 0) break;
       const vf out = apply_act(vadd(acc[r][v], bias[v]), ep);
-      if (left >= W)
+      if (left >= W || full_ok)
         vstore(y + r * Cout + v * W, out);
       else
         vstore_n(y + r * Cout + v * W, out, static_cast<int>(left));
@@ -96,11 +99,11 @@ template <int R>
 FASTNN_INLINE void fwd_block_any(int nv, const ConvImage& im, const float* const* px, int nr, const float* w,
                                  index_t ldw, index_t cb, index_t Cout, float* y, const Epilogue& ep) {
   switch (nv) {
-    case 1: fwd_block<R, 1>(im, px, nr, w, ldw, cb, Cout, y, ep); break;
-    case 2: if constexpr (R * 2 <= kAccBudget) fwd_block<R, 2>(im, px, nr, w, ldw, cb, Cout, y, ep); break;
-    case 3: if constexpr (R * 3 <= kAccBudget) fwd_block<R, 3>(im, px, nr, w, ldw, cb, Cout, y, ep); break;
+    case 1: fwd_block<R, 1>(im, px, nr, w, ldw, cb, Cout, y, ep, false); break;
+    case 2: if constexpr (R * 2 <= kAccBudget) fwd_block<R, 2>(im, px, nr, w, ldw, cb, Cout, y, ep, false); break;
+    case 3: if constexpr (R * 3 <= kAccBudget) fwd_block<R, 3>(im, px, nr, w, ldw, cb, Cout, y, ep, false); break;
 #if defined(FASTNN_TARGET_AVX512)
-    case 4: if constexpr (R * 4 <= kAccBudget) fwd_block<R, 4>(im, px, nr, w, ldw, cb, Cout, y, ep); break;
+    case 4: if constexpr (R * 4 <= kAccBudget) fwd_block<R, 4>(im, px, nr, w, ldw, cb, Cout, y, ep, false); break;
 #endif
     default: break;
   }
@@ -111,19 +114,24 @@ void fwd_range(const ConvImage& im, index_t p0, index_t p1, const float* wpack, 
                float* y, const Epilogue& ep) {
   constexpr int R = rows_for<V>();
   const float* px[R];
+  const bool single_block = cout_pad <= V * W;
+  index_t oh = p0 / im.OW, ow = p0 - oh * im.OW;  // position of pixel p, advanced without divisions
   for (index_t p = p0; p < p1; p += R) {
     const int nr = static_cast<int>(p1 - p < R ? p1 - p : R);
     // Tail tiles repeat their last pixel: same code path, only nr results stored.
     for (int r = 0; r < R; ++r) {
-      const index_t q = p + (r < nr ? r : nr - 1);
-      const index_t oh = q / im.OW, ow = q - oh * im.OW;
-      px[r] = im.img + (oh * im.sh * im.Wp + ow * im.sw) * im.C;
+      if (r < nr) {
+        px[r] = im.img + (oh * im.sh * im.Wp + ow * im.sw) * im.C;
+        if (++ow == im.OW) ow = 0, ++oh;
+      } else {
+        px[r] = px[nr - 1];
+      }
     }
     for (index_t cb = 0; cb < cout_pad; cb += V * W) {
       const int nv = static_cast<int>((cout_pad - cb) / W < V ? (cout_pad - cb) / W : V);
       float* yt = y + p * Cout + cb;
       if (nv == V)
-        fwd_block<R, V>(im, px, nr, wpack + cb, cout_pad, cb, Cout, yt, ep);
+        fwd_block<R, V>(im, px, nr, wpack + cb, cout_pad, cb, Cout, yt, ep, single_block);
       else
         fwd_block_any<R>(nv, im, px, nr, wpack + cb, cout_pad, cb, Cout, yt, ep);
     }
@@ -198,15 +206,22 @@ template <int V>
 void bwdw_range(const ConvImage& im, index_t oh0, index_t oh1, const index_t* koff, index_t K, const float* dy,
                 index_t Cout, float* part, index_t cout_pad) {
   constexpr int R = rows_for<V>();
-  for (index_t k = 0; k < K; k += R) {
-    const int nr = static_cast<int>(K - k < R ? K - k : R);
-    for (index_t cb = 0; cb < cout_pad; cb += V * W) {
-      const int nv = static_cast<int>((cout_pad - cb) / W < V ? (cout_pad - cb) / W : V);
-      float* pt = part + k * cout_pad + cb;
-      if (nv == V)
-        bwdw_block<R, V>(im, oh0, oh1, koff + k, nr, dy, cb, Cout, pt, cout_pad);
-      else
-        bwdw_block_any<R>(nv, im, oh0, oh1, koff + k, nr, dy, cb, Cout, pt, cout_pad);
+  // Blocks of output rows whose dy (~16 KB) stays in L1 while every (k, channel) tile walks it; the partial
+  // sums are reloaded per block, which costs little next to the block's FMAs.
+  const index_t block_rows = im.OW * Cout >= 4096 ? 1 : 4096 / (im.OW * Cout);
+  for (index_t ob = oh0; ob < oh1; ob += block_rows) {
+    const index_t oe = oh1 - ob < block_rows ? oh1 : ob + block_rows;
+    const float* dyb = dy + (ob - oh0) * im.OW * Cout;
+    for (index_t k = 0; k < K; k += R) {
+      const int nr = static_cast<int>(K - k < R ? K - k : R);
+      for (index_t cb = 0; cb < cout_pad; cb += V * W) {
+        const int nv = static_cast<int>((cout_pad - cb) / W < V ? (cout_pad - cb) / W : V);
+        float* pt = part + k * cout_pad + cb;
+        if (nv == V)
+          bwdw_block<R, V>(im, ob, oe, koff + k, nr, dyb, cb, Cout, pt, cout_pad);
+        else
+          bwdw_block_any<R>(nv, im, ob, oe, koff + k, nr, dyb, cb, Cout, pt, cout_pad);
+      }
     }
   }
 }
