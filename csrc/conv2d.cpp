@@ -69,10 +69,12 @@ void fill_padded(const PadPlan& p, const float* src, float* dst) {
 
 index_t round_up(index_t v, index_t m) { return (v + m - 1) / m * m; }
 
-std::vector<index_t> tap_offsets(index_t KH, index_t KW, index_t dh, index_t dw, index_t Wp, index_t C) {
-  std::vector<index_t> off(KH * KW);
+// Offset of reduction row k = (kh, kw, c) from a pixel's origin in an image with rows of Wp pixels.
+std::vector<index_t> reduction_offsets(index_t KH, index_t KW, index_t dh, index_t dw, index_t Wp, index_t C) {
+  std::vector<index_t> off(KH * KW * C);
   for (index_t kh = 0; kh < KH; ++kh)
-    for (index_t kw = 0; kw < KW; ++kw) off[kh * KW + kw] = (kh * dh * Wp + kw * dw) * C;
+    for (index_t kw = 0; kw < KW; ++kw)
+      for (index_t c = 0; c < C; ++c) off[(kh * KW + kw) * C + c] = (kh * dh * Wp + kw * dw) * C + c;
   return off;
 }
 
@@ -82,7 +84,7 @@ void run_valid_conv(const Conv2dKernels& kern, index_t N, const float* src, inde
                     const float* wpack, index_t cout_pad, index_t Cout, float* y, const Epilogue& ep) {
   const index_t npix = OH * OW;
   if (N == 0 || npix == 0 || Cout == 0) return;
-  const std::vector<index_t> taps = tap_offsets(KH, KW, dh, dw, plan.Wp, plan.C);
+  const std::vector<index_t> koff = reduction_offsets(KH, KW, dh, dw, plan.Wp, plan.C);
   const bool copy = !plan.identity();
   const index_t work = N * npix * KH * KW * plan.C * cout_pad;
   const int nt = threads_for(work, N * npix);
@@ -104,7 +106,7 @@ void run_valid_conv(const Conv2dKernels& kern, index_t N, const float* src, inde
         padded_image = n;
         img = buf.data();
       }
-      const ConvImage im{img, plan.Wp, plan.C, OW, sh, sw, taps.data(), KH * KW};
+      const ConvImage im{img, plan.Wp, plan.C, OW, sh, sw, koff.data(), KH * KW * plan.C};
       kern.forward(im, p0, p1, wpack, cout_pad, Cout, y + n * npix * Cout, ep);
     }
   });
@@ -171,12 +173,7 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
   plan.Wp = std::max(s.W, (s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1);
   plan.off_h = s.pt, plan.off_w = s.pl, plan.up_h = 1, plan.up_w = 1;
   const bool copy = !plan.identity();
-  // Reduction row k = (kh, kw, ci) reads the pixel origin + koff[k].
-  std::vector<index_t> koff(K);
-  for (index_t kh = 0; kh < s.KH; ++kh)
-    for (index_t kw = 0; kw < s.KW; ++kw)
-      for (index_t ci = 0; ci < s.Cin; ++ci)
-        koff[(kh * s.KW + kw) * s.Cin + ci] = (kh * s.dh * plan.Wp + kw * s.dw) * s.Cin + ci;
+  const std::vector<index_t> koff = reduction_offsets(s.KH, s.KW, s.dh, s.dw, plan.Wp, s.Cin);
 
   // Fixed chunks of output rows (a function of the shape only), each with a private partial sum.
   constexpr index_t kChunks = 8;
@@ -203,8 +200,8 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
           padded_image = n;
           img = buf.data();
         }
-        const ConvImage im{img, plan.Wp, s.Cin, s.OW, s.sh, s.sw, nullptr, 0};
-        kern.backward_filter(im, oh0, oh1, koff.data(), K, dy + n * s.OH * s.OW * Cout, Cout, part, cout_pad,
+        const ConvImage im{img, plan.Wp, s.Cin, s.OW, s.sh, s.sw, koff.data(), K};
+        kern.backward_filter(im, oh0, oh1, dy + n * s.OH * s.OW * Cout, Cout, part, cout_pad,
                              db ? part + K * cout_pad : nullptr);
         r += oh1 - oh0;
       }

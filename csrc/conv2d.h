@@ -47,19 +47,19 @@ struct ConvImage {
   index_t C;       // channels of img (the reduction channels)
   index_t OW;      // output row length
   index_t sh, sw;  // strides
-  const index_t* tap_off;  // [taps] offset in floats of tap (kh, kw) from the pixel's origin
-  index_t taps;
+  const index_t* koff;  // [K] offset in floats of reduction row k = (kh, kw, c) from the pixel's origin
+  index_t K;            // KH·KW·C
 };
 
 // Forward tile engine: output pixels [p0, p1) of one image (pixel p = oh·OW + ow), written to
-// y + p·Cout. wpack is [taps·C][cout_pad] (Cout padded with zeros to cout_pad, a multiple of the vector width).
+// y + p·Cout. wpack is [K][cout_pad] (Cout padded with zeros to cout_pad, a multiple of the vector width).
 using ConvFwdFn = void (*)(const ConvImage& im, index_t p0, index_t p1, const float* wpack, index_t cout_pad,
                            index_t Cout, float* y, const Epilogue& ep);
 // Filter-gradient accumulation over output rows [oh0, oh1) of one image: part[k][co] += Σ_pixels
-// img[pixel origin + koff[k]] · dy[pixel][co] for k < K (part is [K][cout_pad]); bias_part[co] += Σ dy when
-// non-null. dy points at the image's output row 0.
-using ConvBwdFilterFn = void (*)(const ConvImage& im, index_t oh0, index_t oh1, const index_t* koff, index_t K,
-                                 const float* dy, index_t Cout, float* part, index_t cout_pad, float* bias_part);
+// img[pixel origin + im.koff[k]] · dy[pixel][co] for k < im.K (part is [K][cout_pad]); bias_part[co] += Σ dy
+// when non-null. dy points at the image's output row 0.
+using ConvBwdFilterFn = void (*)(const ConvImage& im, index_t oh0, index_t oh1, const float* dy, index_t Cout,
+                                 float* part, index_t cout_pad, float* bias_part);
 
 struct Conv2dKernels {
   ConvFwdFn forward;

@@ -54,20 +54,19 @@ FASTNN_INLINE void fwd_block(const ConvImage& im, const float* const* px, int nr
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = vzero();
-  const index_t C = im.C;
-  for (index_t t = 0; t < im.taps; ++t) {
-    const index_t off = im.tap_off[t];
-    const float* wt = w + t * C * ldw;
-    for (index_t c = 0; c < C; ++c) {
-      vf wv[V];
+  // One flat loop over the reduction (kh, kw, c): with few channels a nested tap loop costs more than its FMAs.
+  const index_t* koff = im.koff;
+  const index_t K = im.K;
+  for (index_t k = 0; k < K; ++k, w += ldw) {
+    const index_t off = koff[k];
+    vf wv[V];
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) wv[v] = vload(wt + c * ldw + v * W);
+    for (int v = 0; v < V; ++v) wv[v] = vload(w + v * W);
 #pragma GCC unroll 32
-      for (int r = 0; r < R; ++r) {
-        const vf xb = vset1(px[r][off + c]);
+    for (int r = 0; r < R; ++r) {
+      const vf xb = vset1(px[r][off]);
 #pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) acc[r][v] = vfma(xb, wv[v], acc[r][v]);
-      }
+      for (int v = 0; v < V; ++v) acc[r][v] = vfma(xb, wv[v], acc[r][v]);
     }
   }
   vf bias[V];
@@ -240,8 +239,10 @@ void sum_dy(index_t npix, const float* dy, index_t Cout, float* bias_part) {
   }
 }
 
-void backward_filter(const ConvImage& im, index_t oh0, index_t oh1, const index_t* koff, index_t K,
-                     const float* dy, index_t Cout, float* part, index_t cout_pad, float* bias_part) {
+void backward_filter(const ConvImage& im, index_t oh0, index_t oh1, const float* dy, index_t Cout, float* part,
+                     index_t cout_pad, float* bias_part) {
+  const index_t* koff = im.koff;
+  const index_t K = im.K;
   const float* dy_rows = dy + oh0 * im.OW * Cout;
   switch (block_vectors(cout_pad / W)) {
     case 1: bwdw_range<1>(im, oh0, oh1, koff, K, dy_rows, Cout, part, cout_pad); break;
