@@ -129,10 +129,51 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
                  wpack.data(), cout_pad, s.Cout, y, ep);
 }
 
+namespace {
+
+// dx by columns: per image, dcol = dy · wᵀ then scatter-add into a padded buffer, then crop. Minimal FMAs
+// (no zero rows from padding or stride insertion) and full vectors along K = KH·KW·Cin even when Cin is tiny.
+void backward_data_by_columns(const Conv2dKernels& kern, const ConvShape& s, const float* dy, const float* w,
+                              float* dx) {
+  const index_t K = s.KH * s.KW * s.Cin, kpad = round_up(K, kern.vector_width);
+  std::vector<float> wt(s.Cout * kpad, 0.f);  // wt[co][k] = w[k][co]
+  for (index_t k = 0; k < K; ++k)
+    for (index_t co = 0; co < s.Cout; ++co) wt[co * kpad + k] = w[k * s.Cout + co];
+  std::vector<index_t> koff(s.Cout);
+  for (index_t co = 0; co < s.Cout; ++co) koff[co] = co;
+  const index_t Hp = std::max((s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1, s.pt + s.H);
+  const index_t Wp = std::max((s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1, s.pl + s.W);
+  const ConvScatter sc{s.KH, s.KW, s.Cin, Wp, s.sh, s.sw, s.dh, s.dw};
+  const index_t image_in = s.H * s.W * s.Cin, image_out = s.OH * s.OW * s.Cout;
+  const int nt = threads_for(s.N * image_out * kpad, s.N);
+  parallel_region(nt, [&](int tid, int nth) {
+    index_t n0, n1;
+    split_range(s.N, tid, nth, &n0, &n1);
+    if (n0 == n1) return;
+    std::vector<float> dcol(16 * kpad + 64);
+    std::vector<float> pad(Hp * Wp * s.Cin);
+    for (index_t n = n0; n < n1; ++n) {
+      std::memset(pad.data(), 0, sizeof(float) * pad.size());
+      const ConvImage dyim{dy + n * image_out, s.OW, s.Cout, s.OW, 1, 1, koff.data(), s.Cout};
+      kern.backward_data_cols(dyim, s.OH, wt.data(), kpad, K, sc, dcol.data(), pad.data());
+      for (index_t ih = 0; ih < s.H; ++ih)
+        std::memcpy(dx + n * image_in + ih * s.W * s.Cin, &pad[((ih + s.pt) * Wp + s.pl) * s.Cin],
+                    sizeof(float) * s.W * s.Cin);
+    }
+  });
+}
+
+}  // namespace
+
 void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const Conv2dKernels& kern = FASTNN_SELECT(conv2d_kernels);
   const index_t N = s.N, H = s.H, W = s.W;
   if (N * H * W * s.Cin == 0) return;
+  // Narrow inputs (Cin under one vector) or strided convolutions: the column form wastes nothing.
+  if ((s.Cin < kern.vector_width || s.sh > 1 || s.sw > 1) && s.OH * s.OW * s.Cout > 0) {
+    backward_data_by_columns(kern, s, dy, w, dx);
+    return;
+  }
   // Rotated kernel with channels swapped: wr[kh][kw][co][ci] = w[KH-1-kh][KW-1-kw][ci][co].
   const index_t cin_pad = round_up(s.Cin, kern.vector_width);
   std::vector<float> wr(s.KH * s.KW * s.Cout * cin_pad, 0.f);

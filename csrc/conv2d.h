@@ -61,9 +61,22 @@ using ConvFwdFn = void (*)(const ConvImage& im, index_t p0, index_t p1, const fl
 using ConvBwdFilterFn = void (*)(const ConvImage& im, index_t oh0, index_t oh1, const float* dy, index_t Cout,
                                  float* part, index_t cout_pad, float* bias_part);
 
+// Where a column of the input gradient lands: dy pixel (oh, ow) adds its column dcol[(kh, kw, c)] to
+// dxpad[(oh·sh + kh·dh)·Wp + ow·sw + kw·dw][c] of the padded input-gradient image [Hp][Wp][C].
+struct ConvScatter {
+  index_t KH, KW, C, Wp, sh, sw, dh, dw;
+};
+// Input gradient of one image by columns (for narrow Cin or strides > 1, where the full-correlation form wastes
+// lanes or multiplies zeros): dy pixels in tiles, dcol = dy_tile · wt (wt is [Cout][kpad], kpad = K rounded up
+// to the vector width), then scatter-add into dxpad. dyim.img is the image's dy [OH·OW][Cout] with Wp = OW,
+// C = Cout, unit strides and koff = 0..Cout−1; dcol is scratch of >= 16·kpad + 64 floats.
+using ConvBwdDataColsFn = void (*)(const ConvImage& dyim, index_t OH, const float* wt, index_t kpad, index_t K,
+                                   const ConvScatter& sc, float* dcol, float* dxpad);
+
 struct Conv2dKernels {
   ConvFwdFn forward;
   ConvBwdFilterFn backward_filter;
+  ConvBwdDataColsFn backward_data_cols;
   int vector_width;
 };
 

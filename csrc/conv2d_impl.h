@@ -256,10 +256,76 @@ void backward_filter(const ConvImage& im, index_t oh0, index_t oh1, const float*
   if (bias_part) sum_dy((oh1 - oh0) * im.OW, dy_rows, Cout, bias_part);
 }
 
+// ------------------------------------------------------------------------------ input gradient by columns
+// dst[0, n) += src[0, n)
+FASTNN_INLINE void add_into(float* dst, const float* src, index_t n) {
+  index_t i = 0;
+  for (; i + W <= n; i += W) vstore(dst + i, vadd(vload(dst + i), vload(src + i)));
+  for (; i < n; ++i) dst[i] += src[i];  // scalar tail: masked stores are slow on some CPUs (AMD)
+}
+
+template <int V>
+void bwd_data_cols_range(const ConvImage& dyim, index_t OH, const float* wt, index_t kpad, index_t K,
+                         const ConvScatter& sc, float* dcol, float* dxpad) {
+  constexpr int R = rows_for<V>();
+  const Epilogue none;
+  const bool single_block = kpad <= V * W;
+  const index_t npix = OH * dyim.OW;
+  const index_t Cout = dyim.C;
+  const float* px[R];
+  float* origin[R];
+  index_t oh = 0, ow = 0;
+  for (index_t p = 0; p < npix; p += R) {
+    const int nr = static_cast<int>(npix - p < R ? npix - p : R);
+    for (int r = 0; r < R; ++r) {
+      if (r < nr) {
+        px[r] = dyim.img + (p + r) * Cout;
+        origin[r] = dxpad + (oh * sc.sh * sc.Wp + ow * sc.sw) * sc.C;
+        if (++ow == dyim.OW) ow = 0, ++oh;
+      } else {
+        px[r] = px[nr - 1];
+      }
+    }
+    for (index_t cb = 0; cb < kpad; cb += V * W) {
+      const int nv = static_cast<int>((kpad - cb) / W < V ? (kpad - cb) / W : V);
+      if (nv == V)
+        fwd_block<R, V>(dyim, px, nr, wt + cb, kpad, cb, K, dcol + cb, none, single_block);
+      else
+        fwd_block_any<R>(nv, dyim, px, nr, wt + cb, kpad, cb, K, dcol + cb, none);
+    }
+    // Scatter in pixel order (fixed), one kernel row (kh) at a time: with dw = 1 its KW·C values are contiguous.
+    for (int r = 0; r < nr; ++r) {
+      const float* col = dcol + r * K;
+      for (index_t kh = 0; kh < sc.KH; ++kh) {
+        float* row = origin[r] + kh * sc.dh * sc.Wp * sc.C;
+        const float* src = col + kh * sc.KW * sc.C;
+        if (sc.dw == 1) {
+          add_into(row, src, sc.KW * sc.C);
+        } else {
+          for (index_t kw = 0; kw < sc.KW; ++kw) add_into(row + kw * sc.dw * sc.C, src + kw * sc.C, sc.C);
+        }
+      }
+    }
+  }
+}
+
+void backward_data_cols(const ConvImage& dyim, index_t OH, const float* wt, index_t kpad, index_t K,
+                        const ConvScatter& sc, float* dcol, float* dxpad) {
+  switch (block_vectors(kpad / W)) {
+    case 1: bwd_data_cols_range<1>(dyim, OH, wt, kpad, K, sc, dcol, dxpad); break;
+    case 2: bwd_data_cols_range<2>(dyim, OH, wt, kpad, K, sc, dcol, dxpad); break;
+    case 3: bwd_data_cols_range<3>(dyim, OH, wt, kpad, K, sc, dcol, dxpad); break;
+#if defined(FASTNN_TARGET_AVX512)
+    case 4: bwd_data_cols_range<4>(dyim, OH, wt, kpad, K, sc, dcol, dxpad); break;
+#endif
+    default: break;
+  }
+}
+
 }  // namespace
 
 extern const Conv2dKernels conv2d_kernels;
-const Conv2dKernels conv2d_kernels = {&forward, &backward_filter, W};
+const Conv2dKernels conv2d_kernels = {&forward, &backward_filter, &backward_data_cols, W};
 
 }  // namespace FASTNN_ISA_NS
 }  // namespace fastnn
