@@ -79,7 +79,9 @@ FASTNN_INLINE void fwd_block(const ConvImage& im, const float* const* px, int nr
   }
   // With one channel block, a pixel's full-width store may spill into the following pixels' channels, which
   // their own stores overwrite right after: only stores that would spill past the tile need the (slow) mask.
-  for (int r = 0; r < nr; ++r) {
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r) {
+    if (r >= nr) break;
     const bool full_ok = spill_ok && r * Cout + ldw <= nr * Cout;
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
@@ -182,9 +184,13 @@ FASTNN_INLINE void bwdw_block(const ConvImage& im, index_t oh0, index_t oh1, con
       }
     }
   }
-  for (int r = 0; r < nr; ++r)
+  // Constant trip count (guarded) so acc stays in registers: a runtime bound makes GCC keep it in memory.
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r) {
+    if (r >= nr) break;
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) vstore(part + r * ldp + v * W, acc[r][v]);
+  }
 }
 
 template <int R>
