@@ -261,3 +261,16 @@ def test_bias_gradient_of_one_pixel_is_dy():
     dy = np.arange(6, dtype=np.float32).reshape(1, 1, 1, 6)
     _, db = ops.conv2d_backprop_filter_and_bias(np.ones((1, 3, 3, 2)), (3, 3, 2, 6), dy, 1, "valid")
     assert_close_elementwise(db, dy.reshape(6))
+
+
+def test_zero_channels(isa):
+    b = np.arange(4, dtype=np.float32)
+    y = ops.conv2d(np.zeros((2, 5, 5, 0)), np.zeros((3, 3, 0, 4)), 1, "same", bias=b, activation="relu")
+    np.testing.assert_array_equal(y, np.broadcast_to(b, (2, 5, 5, 4)))
+    assert ops.conv2d(np.zeros((2, 5, 5, 3)), np.zeros((3, 3, 3, 0)), 1, "valid").shape == (2, 3, 3, 0)
+    dx = ops.conv2d_backprop_input((2, 5, 5, 3), np.zeros((3, 3, 3, 0)), np.zeros((2, 3, 3, 0)), 1, "valid")
+    assert dx.shape == (2, 5, 5, 3) and not dx.any()
+    dw, db = ops.conv2d_backprop_filter_and_bias(np.zeros((2, 5, 5, 0)), (3, 3, 0, 4), np.ones((2, 5, 5, 4)), 1,
+                                                 "same")
+    assert dw.shape == (3, 3, 0, 4)
+    np.testing.assert_array_equal(db, np.full(4, 50.0))
