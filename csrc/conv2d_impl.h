@@ -39,6 +39,10 @@ FASTNN_INLINE vf apply_act(vf v, const Epilogue& ep) {
 
 // Vector count for a channel block: balanced blocks of at most kMaxV vectors.
 inline int block_vectors(index_t nvec) {
+  if (nvec > kMaxV) {  // several blocks: prefer equal blocks, so the last one runs the same tile
+    for (int v = kMaxV; v >= 2; --v)
+      if (nvec % v == 0) return v;
+  }
   const index_t nblocks = (nvec + kMaxV - 1) / kMaxV;
   return nblocks ? static_cast<int>((nvec + nblocks - 1) / nblocks) : 1;
 }
