@@ -274,3 +274,31 @@ def test_zero_channels(isa):
                                                  "same")
     assert dw.shape == (3, 3, 0, 4)
     np.testing.assert_array_equal(db, np.full(4, 50.0))
+
+
+def test_random_geometries_vs_reference(isa):
+    """Random small shapes, strides, dilations and paddings (both backward-data forms) vs the float64 loops."""
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=40, deadline=None, derandomize=True)
+    @hypothesis.given(n=st.integers(1, 2), h=st.integers(1, 9), w=st.integers(1, 9), cin=st.integers(1, 10),
+                      cout=st.integers(1, 19), kh=st.integers(1, 4), kw=st.integers(1, 4),
+                      sh=st.integers(1, 3), sw=st.integers(1, 3), dh=st.integers(1, 2), dw=st.integers(1, 2),
+                      padding=st.sampled_from(["valid", "same"]), seed=st.integers(0, 2**16))
+    def check(n, h, w, cin, cout, kh, kw, sh, sw, dh, dw, padding, seed):
+        if padding == "valid" and (h - (kh - 1) * dh - 1 + sh < 0 or w - (kw - 1) * dw - 1 + sw < 0):
+            return
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((n, h, w, cin)).astype(np.float32)
+        k = rng.standard_normal((kh, kw, cin, cout)).astype(np.float32)
+        y = ops.conv2d(x, k, (sh, sw), padding, dilations=(dh, dw))
+        assert_close_reduction(y, ref_conv2d(x, k, (sh, sw), padding, (dh, dw)), kh * kw * cin, 16.0)
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        dx_ref, dw_ref = ref_conv2d_grads(x, k, dy, (sh, sw), padding, (dh, dw))
+        dx = ops.conv2d_backprop_input(x.shape, k, dy, (sh, sw), padding, dilations=(dh, dw))
+        dwt = ops.conv2d_backprop_filter(x, k.shape, dy, (sh, sw), padding, dilations=(dh, dw))
+        assert_close_reduction(dx, dx_ref, kh * kw * cout, 16.0)
+        assert_close_reduction(dwt, dw_ref, max(dy.size // cout, 1), 16.0)
+
+    check()
