@@ -3,7 +3,9 @@
 // Every op is reduced to one "valid" convolution over a pre-padded image:
 //   forward        x zero-padded by (pt, pl)                         ⊛ w              (stride s, dilation d)
 //   backward-data  dy zero-inserted (stride s) and padded            ⊛ w rotated 180°, Cin↔Cout (stride 1, d)
+//                  — or, for Cin below one vector or strides > 1, by columns: dcol = dy·wᵀ, scatter-added
 //   backward-filter x zero-padded, reduction over pixels              (rows (kh,kw,ci) × Cout)
+// Which form runs depends only on the shapes and the ISA, never on the thread count.
 // Images are split between threads (or pixel ranges of one image when the batch is smaller than the team);
 // each output element is computed by the same instruction sequence whatever the split, so the thread count
 // never changes results. The filter gradient sums fixed row chunks, then adds the chunk partials in order.
