@@ -1,3 +1,104 @@
-"""fastnn.ops.convolution"""
+"""fastnn.ops.convolution — 2-D convolution and its gradients (`tf.nn.conv2d`, `tf.raw_ops.Conv2DBackpropInput`,
+`tf.raw_ops.Conv2DBackpropFilter`), NHWC activations and Keras (KH, KW, Cin, Cout) kernels."""
+import numpy as np
 
-__all__ = []
+from .. import _core
+from ._convert import as_f32, require_ndim
+
+__all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_backprop_filter_and_bias"]
+
+_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
+
+
+def _spatial_pair(value, name):
+    """`strides` / `dilations` as TF accepts them: an int, a pair, or the 4-list [1, h, w, 1] (NHWC)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    try:
+        items = list(value)
+    except TypeError:
+        raise TypeError(f"`{name}` must be an int or a list of 1, 2 or 4 ints, received {value!r}") from None
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+        raise TypeError(f"`{name}` must be an int or a list of 1, 2 or 4 ints, received {value!r}")
+    items = [int(v) for v in items]
+    if len(items) == 1:
+        return items[0], items[0]
+    if len(items) == 2:
+        return items[0], items[1]
+    if len(items) == 4:
+        if items[0] != 1 or items[3] != 1:
+            raise ValueError(f"`{name}` in the batch and depth dimensions must be 1, received {value!r}")
+        return items[1], items[2]
+    raise ValueError(f"`{name}` must be an int or a list of 1, 2 or 4 ints, received {value!r}")
+
+
+def _check_positive(pair, name, original):
+    if pair[0] < 1 or pair[1] < 1:
+        raise ValueError(f"`{name}` must be positive, received {original!r}")
+    return pair
+
+
+def _geometry_args(strides, padding, dilations, data_format):
+    if data_format not in ("NHWC", "channels_last"):
+        raise ValueError(f"`data_format` must be 'NHWC', received {data_format!r}")
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'valid' or 'same', received {padding!r}")
+    s = _check_positive(_spatial_pair(strides, "strides"), "strides", strides)
+    d = _check_positive(_spatial_pair(1 if dilations is None else dilations, "dilations"), "dilations", dilations)
+    return s, padding.lower(), d
+
+
+def _sizes(value, name):
+    sizes = np.asarray(value)
+    if sizes.dtype.kind not in "iu" or sizes.shape != (4,):
+        raise ValueError(f"`{name}` must be 4 integers, received {value!r}")
+    if (sizes < 0).any():
+        raise ValueError(f"`{name}` must be non-negative, received {value!r}")
+    return [int(v) for v in sizes]
+
+
+def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilations=None, bias=None,
+           activation=None, alpha=0.2):
+    """activation(conv2d(input, filters) + bias) like `tf.nn.conv2d`: input [N, H, W, Cin], filters
+    [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; TF's 'same'/'valid' output sizes and padding placement."""
+    (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
+    x = require_ndim(as_f32(input, "input"), 4, "input")
+    w = require_ndim(as_f32(filters, "filters"), 4, "filters")
+    b = None if bias is None else as_f32(bias, "bias")
+    act = "linear" if activation is None else activation
+    if act not in _ACTIVATIONS:
+        raise ValueError(f"`activation` must be one of {', '.join(_ACTIVATIONS)} or None, received {activation!r}")
+    return _core.conv2d(x, w, s, padding, d, bias=b, activation=act, alpha=float(alpha))
+
+
+def conv2d_backprop_input(input_sizes, filters, out_backprop, strides, padding, data_format="NHWC",
+                          dilations=None):
+    """Gradient of `conv2d` with respect to its input (`tf.raw_ops.Conv2DBackpropInput`): filters [KH, KW, Cin,
+    Cout], out_backprop [N, OH, OW, Cout] -> [N, H, W, Cin] = input_sizes."""
+    (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
+    sizes = _sizes(input_sizes, "input_sizes")
+    w = require_ndim(as_f32(filters, "filters"), 4, "filters")
+    dy = require_ndim(as_f32(out_backprop, "out_backprop"), 4, "out_backprop")
+    return _core.conv2d_backprop_input(sizes, w, dy, s, padding, d)
+
+
+def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, data_format="NHWC",
+                           dilations=None):
+    """Gradient of `conv2d` with respect to its filters (`tf.raw_ops.Conv2DBackpropFilter`): input [N, H, W, Cin],
+    out_backprop [N, OH, OW, Cout] -> [KH, KW, Cin, Cout] = filter_sizes. Deterministic batch reduction."""
+    (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
+    x = require_ndim(as_f32(input, "input"), 4, "input")
+    sizes = _sizes(filter_sizes, "filter_sizes")
+    dy = require_ndim(as_f32(out_backprop, "out_backprop"), 4, "out_backprop")
+    return _core.conv2d_backprop_filter(x, sizes, dy, s, padding, d)
+
+
+def conv2d_backprop_filter_and_bias(input, filter_sizes, out_backprop, strides, padding, data_format="NHWC",
+                                    dilations=None):
+    """(filter gradient, bias gradient) from one pass over out_backprop: the bias gradient is
+    out_backprop summed over N, OH, OW -> [Cout]."""
+    (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
+    x = require_ndim(as_f32(input, "input"), 4, "input")
+    sizes = _sizes(filter_sizes, "filter_sizes")
+    dy = require_ndim(as_f32(out_backprop, "out_backprop"), 4, "out_backprop")
+    return _core.conv2d_backprop_filter(x, sizes, dy, s, padding, d, bias_grad=True)

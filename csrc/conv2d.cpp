@@ -1,0 +1,270 @@
+// conv2d.cpp — convolution drivers: geometry, weight packing, padded copies, threading.
+//
+// Every op is reduced to one "valid" convolution over a pre-padded image:
+//   forward        x zero-padded by (pt, pl)                         ⊛ w              (stride s, dilation d)
+//   backward-data  dy zero-inserted (stride s) and padded            ⊛ w rotated 180°, Cin↔Cout (stride 1, d)
+//                  — or, for Cin below one vector or strides > 1, by columns: dcol = dy·wᵀ, scatter-added
+//   backward-filter x zero-padded, reduction over pixels              (rows (kh,kw,ci) × Cout)
+// Which form runs depends only on the shapes and the ISA, never on the thread count.
+// Images are split between threads (or pixel ranges of one image when the batch is smaller than the team);
+// each output element is computed by the same instruction sequence whatever the split, so the thread count
+// never changes results. The filter gradient sums fixed row chunks, then adds the chunk partials in order.
+#include "conv2d.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "dispatch.h"
+#include "parallel.h"
+
+FASTNN_DECLARE_PER_ISA(fastnn::Conv2dKernels, conv2d_kernels)
+
+namespace fastnn {
+
+bool conv2d_output_geometry(index_t in, index_t k, index_t stride, index_t dilation, bool same, index_t* out,
+                            index_t* pad_before) {
+  const index_t k_eff = (k - 1) * dilation + 1;
+  if (same) {
+    const index_t o = (in + stride - 1) / stride;
+    const index_t pad_total = std::max<index_t>((o - 1) * stride + k_eff - in, 0);
+    *out = o;
+    *pad_before = pad_total / 2;
+    return true;
+  }
+  const index_t num = in - k_eff + stride;
+  if (num < 0) return false;
+  *out = num / stride;
+  *pad_before = 0;
+  return true;
+}
+
+namespace {
+
+// Where the source image lands in the padded buffer: src row i goes to row off_h + i·up_h (zeros elsewhere).
+struct PadPlan {
+  index_t Hs, Ws, C;      // source image
+  index_t Hp, Wp;         // padded image
+  index_t off_h, off_w;   // position of source pixel (0, 0)
+  index_t up_h, up_w;     // zero insertion factor (1 = none)
+  bool identity() const { return off_h == 0 && off_w == 0 && up_h == 1 && up_w == 1 && Hp == Hs && Wp == Ws; }
+};
+
+void fill_padded(const PadPlan& p, const float* src, float* dst) {
+  std::memset(dst, 0, sizeof(float) * p.Hp * p.Wp * p.C);
+  for (index_t i = 0; i < p.Hs; ++i) {
+    const index_t r = p.off_h + i * p.up_h;
+    if (r < 0 || r >= p.Hp) continue;
+    float* drow = dst + r * p.Wp * p.C;
+    const float* srow = src + i * p.Ws * p.C;
+    if (p.up_w == 1) {
+      const index_t j0 = std::max<index_t>(0, -p.off_w), j1 = std::min<index_t>(p.Ws, p.Wp - p.off_w);
+      if (j1 > j0) std::memcpy(drow + (p.off_w + j0) * p.C, srow + j0 * p.C, sizeof(float) * (j1 - j0) * p.C);
+    } else {
+      for (index_t j = 0; j < p.Ws; ++j) {
+        const index_t c = p.off_w + j * p.up_w;
+        if (c >= 0 && c < p.Wp) std::memcpy(drow + c * p.C, srow + j * p.C, sizeof(float) * p.C);
+      }
+    }
+  }
+}
+
+index_t round_up(index_t v, index_t m) { return (v + m - 1) / m * m; }
+
+// Offset of reduction row k = (kh, kw, c) from a pixel's origin in an image with rows of Wp pixels.
+std::vector<index_t> reduction_offsets(index_t KH, index_t KW, index_t dh, index_t dw, index_t Wp, index_t C) {
+  std::vector<index_t> off(KH * KW * C);
+  for (index_t kh = 0; kh < KH; ++kh)
+    for (index_t kw = 0; kw < KW; ++kw)
+      for (index_t c = 0; c < C; ++c) off[(kh * KW + kw) * C + c] = (kh * dh * Wp + kw * dw) * C + c;
+  return off;
+}
+
+// One valid convolution of N padded images; y is [N][OH·OW][Cout]. src_stride: floats per source image.
+void run_valid_conv(const Conv2dKernels& kern, index_t N, const float* src, index_t src_stride, const PadPlan& plan,
+                    index_t KH, index_t KW, index_t sh, index_t sw, index_t dh, index_t dw, index_t OH, index_t OW,
+                    const float* wpack, index_t cout_pad, index_t Cout, float* y, const Epilogue& ep) {
+  const index_t npix = OH * OW;
+  if (N == 0 || npix == 0 || Cout == 0) return;
+  const std::vector<index_t> koff = reduction_offsets(KH, KW, dh, dw, plan.Wp, plan.C);
+  const bool copy = !plan.identity();
+  const index_t work = N * npix * KH * KW * plan.C * cout_pad;
+  const int nt = threads_for(work, N * npix);
+  // Fewer images than threads: split each image's pixels into parts (results do not depend on the split).
+  const index_t parts = N >= nt ? 1 : (nt + N - 1) / N;
+  parallel_region(nt, [&](int tid, int nth) {
+    index_t i0, i1;
+    split_range(N * parts, tid, nth, &i0, &i1);
+    std::vector<float> buf(copy && i1 > i0 ? plan.Hp * plan.Wp * plan.C : 0);
+    index_t padded_image = -1;
+    for (index_t i = i0; i < i1; ++i) {
+      const index_t n = i / parts;
+      index_t p0, p1;
+      split_range(npix, static_cast<int>(i % parts), static_cast<int>(parts), &p0, &p1);
+      if (p0 == p1) continue;
+      const float* img = src + n * src_stride;
+      if (copy) {
+        if (padded_image != n) fill_padded(plan, img, buf.data());
+        padded_image = n;
+        img = buf.data();
+      }
+      const ConvImage im{img, plan.Wp, plan.C, OW, sh, sw, koff.data(), KH * KW * plan.C};
+      kern.forward(im, p0, p1, wpack, cout_pad, Cout, y + n * npix * Cout, ep);
+    }
+  });
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y, const Epilogue& ep) {
+  const Conv2dKernels& kern = FASTNN_SELECT(conv2d_kernels);
+  const index_t cout_pad = round_up(s.Cout, kern.vector_width);
+  const index_t rows = s.KH * s.KW * s.Cin;
+  std::vector<float> wpack(rows * cout_pad, 0.f);
+  for (index_t k = 0; k < rows; ++k) std::memcpy(&wpack[k * cout_pad], w + k * s.Cout, sizeof(float) * s.Cout);
+  PadPlan plan;
+  plan.Hs = s.H, plan.Ws = s.W, plan.C = s.Cin;
+  plan.Hp = std::max(s.H, (s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1);
+  plan.Wp = std::max(s.W, (s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1);
+  plan.off_h = s.pt, plan.off_w = s.pl, plan.up_h = 1, plan.up_w = 1;
+  run_valid_conv(kern, s.N, x, s.H * s.W * s.Cin, plan, s.KH, s.KW, s.sh, s.sw, s.dh, s.dw, s.OH, s.OW,
+                 wpack.data(), cout_pad, s.Cout, y, ep);
+}
+
+namespace {
+
+// dx by columns: per image, dcol = dy · wᵀ then scatter-add into a padded buffer, then crop. Minimal FMAs
+// (no zero rows from padding or stride insertion) and full vectors along K = KH·KW·Cin even when Cin is tiny.
+void backward_data_by_columns(const Conv2dKernels& kern, const ConvShape& s, const float* dy, const float* w,
+                              float* dx) {
+  const index_t K = s.KH * s.KW * s.Cin, kpad = round_up(K, kern.vector_width);
+  std::vector<float> wt(s.Cout * kpad, 0.f);  // wt[co][k] = w[k][co]
+  for (index_t k = 0; k < K; ++k)
+    for (index_t co = 0; co < s.Cout; ++co) wt[co * kpad + k] = w[k * s.Cout + co];
+  std::vector<index_t> koff(s.Cout);
+  for (index_t co = 0; co < s.Cout; ++co) koff[co] = co;
+  const index_t Hp = std::max((s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1, s.pt + s.H);
+  const index_t Wp = std::max((s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1, s.pl + s.W);
+  const ConvScatter sc{s.KH, s.KW, s.Cin, Wp, s.sh, s.sw, s.dh, s.dw};
+  const index_t image_in = s.H * s.W * s.Cin, image_out = s.OH * s.OW * s.Cout;
+  const int nt = threads_for(s.N * image_out * kpad, s.N);
+  parallel_region(nt, [&](int tid, int nth) {
+    index_t n0, n1;
+    split_range(s.N, tid, nth, &n0, &n1);
+    if (n0 == n1) return;
+    std::vector<float> dcol(16 * kpad + 64);
+    std::vector<float> pad(Hp * Wp * s.Cin);
+    for (index_t n = n0; n < n1; ++n) {
+      std::memset(pad.data(), 0, sizeof(float) * pad.size());
+      const ConvImage dyim{dy + n * image_out, s.OW, s.Cout, s.OW, 1, 1, koff.data(), s.Cout};
+      kern.backward_data_cols(dyim, s.OH, wt.data(), kpad, K, sc, dcol.data(), pad.data());
+      for (index_t ih = 0; ih < s.H; ++ih)
+        std::memcpy(dx + n * image_in + ih * s.W * s.Cin, &pad[((ih + s.pt) * Wp + s.pl) * s.Cin],
+                    sizeof(float) * s.W * s.Cin);
+    }
+  });
+}
+
+}  // namespace
+
+void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx) {
+  const Conv2dKernels& kern = FASTNN_SELECT(conv2d_kernels);
+  const index_t N = s.N, H = s.H, W = s.W;
+  if (N * H * W * s.Cin == 0) return;
+  // Narrow inputs (Cin under one vector) or strided convolutions: the column form wastes nothing.
+  if ((s.Cin < kern.vector_width || s.sh > 1 || s.sw > 1) && s.OH * s.OW * s.Cout > 0) {
+    backward_data_by_columns(kern, s, dy, w, dx);
+    return;
+  }
+  // Rotated kernel with channels swapped: wr[kh][kw][co][ci] = w[KH-1-kh][KW-1-kw][ci][co].
+  const index_t cin_pad = round_up(s.Cin, kern.vector_width);
+  std::vector<float> wr(s.KH * s.KW * s.Cout * cin_pad, 0.f);
+  for (index_t kh = 0; kh < s.KH; ++kh)
+    for (index_t kw = 0; kw < s.KW; ++kw) {
+      const float* src = w + ((s.KH - 1 - kh) * s.KW + (s.KW - 1 - kw)) * s.Cin * s.Cout;
+      float* dst = &wr[(kh * s.KW + kw) * s.Cout * cin_pad];
+      for (index_t ci = 0; ci < s.Cin; ++ci)
+        for (index_t co = 0; co < s.Cout; ++co) dst[co * cin_pad + ci] = src[ci * s.Cout + co];
+    }
+  // dx[ih] = Σ_kh dyz[ih + kh·dh] · wr[kh], where dyz holds dy[oh] at row (KH−1)·dh − pt + oh·sh.
+  PadPlan plan;
+  plan.Hs = s.OH, plan.Ws = s.OW, plan.C = s.Cout;
+  plan.Hp = H + (s.KH - 1) * s.dh, plan.Wp = W + (s.KW - 1) * s.dw;
+  plan.off_h = (s.KH - 1) * s.dh - s.pt, plan.off_w = (s.KW - 1) * s.dw - s.pl;
+  plan.up_h = s.sh, plan.up_w = s.sw;
+  if (s.OH * s.OW * s.Cout == 0) {  // nothing flows back
+    std::memset(dx, 0, sizeof(float) * N * H * W * s.Cin);
+    return;
+  }
+  run_valid_conv(kern, N, dy, s.OH * s.OW * s.Cout, plan, s.KH, s.KW, 1, 1, s.dh, s.dw, H, W, wr.data(), cin_pad,
+                 s.Cin, dx, Epilogue());
+}
+
+void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw, float* db) {
+  const Conv2dKernels& kern = FASTNN_SELECT(conv2d_kernels);
+  const index_t K = s.KH * s.KW * s.Cin, Cout = s.Cout;
+  const index_t cout_pad = round_up(Cout, kern.vector_width);
+  const index_t rows = s.N * s.OH;  // output rows (n, oh), the reduction's unit
+  if (rows == 0 || s.OW == 0 || Cout == 0) {
+    std::memset(dw, 0, sizeof(float) * K * Cout);
+    if (db) std::memset(db, 0, sizeof(float) * Cout);
+    return;
+  }
+  PadPlan plan;
+  plan.Hs = s.H, plan.Ws = s.W, plan.C = s.Cin;
+  plan.Hp = std::max(s.H, (s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1);
+  plan.Wp = std::max(s.W, (s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1);
+  plan.off_h = s.pt, plan.off_w = s.pl, plan.up_h = 1, plan.up_w = 1;
+  const bool copy = !plan.identity();
+  const std::vector<index_t> koff = reduction_offsets(s.KH, s.KW, s.dh, s.dw, plan.Wp, s.Cin);
+
+  // Fixed chunks of output rows (a function of the shape only), each with a private partial sum.
+  constexpr index_t kChunks = 8;
+  const index_t nchunks = std::min(rows, kChunks);
+  const index_t part_size = K * cout_pad + cout_pad;  // dW rows, then the bias row
+  std::vector<float> parts(nchunks * part_size, 0.f);
+  const index_t work = rows * s.OW * K * cout_pad;
+  const int nt = threads_for(work, nchunks);
+  parallel_region(nt, [&](int tid, int nth) {
+    index_t c0, c1;
+    split_range(nchunks, tid, nth, &c0, &c1);
+    std::vector<float> buf(copy && c1 > c0 ? plan.Hp * plan.Wp * plan.C : 0);
+    index_t padded_image = -1;
+    for (index_t c = c0; c < c1; ++c) {
+      index_t r0, r1;
+      split_range(rows, static_cast<int>(c), static_cast<int>(nchunks), &r0, &r1);
+      float* part = &parts[c * part_size];
+      for (index_t r = r0; r < r1;) {  // the chunk's rows, one image at a time
+        const index_t n = r / s.OH, oh0 = r - n * s.OH;
+        const index_t oh1 = std::min(s.OH, oh0 + (r1 - r));
+        const float* img = x + n * s.H * s.W * s.Cin;
+        if (copy) {
+          if (padded_image != n) fill_padded(plan, img, buf.data());
+          padded_image = n;
+          img = buf.data();
+        }
+        const ConvImage im{img, plan.Wp, s.Cin, s.OW, s.sh, s.sw, koff.data(), K};
+        kern.backward_filter(im, oh0, oh1, dy + n * s.OH * s.OW * Cout, Cout, part, cout_pad,
+                             db ? part + K * cout_pad : nullptr);
+        r += oh1 - oh0;
+      }
+    }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+    // Sum the chunk partials in chunk order; threads own disjoint dW rows.
+    index_t k0, k1;
+    split_range(K + 1, tid, nth, &k0, &k1);
+    for (index_t k = k0; k < k1; ++k) {
+      if (k == K && !db) continue;
+      float* out = k < K ? dw + k * Cout : db;
+      for (index_t co = 0; co < Cout; ++co) {
+        float acc = parts[k * cout_pad + co];
+        for (index_t c = 1; c < nchunks; ++c) acc += parts[c * part_size + k * cout_pad + co];
+        out[co] = acc;
+      }
+    }
+  });
+}
+
+}  // namespace fastnn
