@@ -15,6 +15,7 @@
 #include "common.h"
 #include "dispatch.h"
 #include "gemm.h"
+#include "optimizers.h"
 #include "parallel.h"
 
 namespace py = pybind11;
@@ -82,6 +83,66 @@ farray gemm_py(const farray& a, const farray& b, bool trans_a, bool trans_b, con
   return out;
 }
 
+// ------------------------------------------------------------------------------------------------ optimizers
+// In-place updates: the state arrays are taken with .noconvert() (see registrations), so pybind never hands the
+// kernel a converted copy whose update would be lost; here we check writeability and shapes.
+void require_same_shape(const py::array& a, const char* name, const py::array& var) {
+  bool same = a.ndim() == var.ndim();
+  for (py::ssize_t i = 0; same && i < a.ndim(); ++i) same = a.shape(i) == var.shape(i);
+  if (!same) fail(std::string("`") + name + "` must have the shape of `var` " + shape_of(var) + ", received " + shape_of(a));
+}
+
+float* inplace_ptr(farray& a, const char* name, const farray& var) {
+  if (!a.writeable()) fail(std::string("`") + name + "` must be a writeable array (it is updated in place)");
+  require_same_shape(a, name, var);
+  return a.mutable_data();
+}
+
+float* optional_inplace_ptr(std::optional<farray>& a, const char* name, const farray& var) {
+  return a ? inplace_ptr(*a, name, var) : nullptr;
+}
+
+void sgd_update_py(farray var, const farray& grad, double learning_rate, double momentum, bool nesterov,
+                   std::optional<farray> velocity) {
+  float* w = inplace_ptr(var, "var", var);
+  require_same_shape(grad, "grad", var);
+  if (momentum != 0.0 && !velocity) fail("`velocity` is required when `momentum` != 0 (received momentum=" + std::to_string(momentum) + ")");
+  float* m = optional_inplace_ptr(velocity, "velocity", var);
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::sgd_update(w, g, m, n, learning_rate, momentum, nesterov);
+}
+
+void adam_update_py(farray var, const farray& grad, farray m, farray v, double learning_rate, double beta_1,
+                    double beta_2, double epsilon, std::int64_t step, std::optional<farray> vhat) {
+  float* w = inplace_ptr(var, "var", var);
+  require_same_shape(grad, "grad", var);
+  float* pm = inplace_ptr(m, "m", var);
+  float* pv = inplace_ptr(v, "v", var);
+  float* pvhat = optional_inplace_ptr(vhat, "vhat", var);
+  if (step < 1) fail("`step` must be >= 1 (iterations + 1), received " + std::to_string(step));
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::adam_update(w, g, pm, pv, pvhat, n, learning_rate, beta_1, beta_2, epsilon, step);
+}
+
+void rmsprop_update_py(farray var, const farray& grad, farray velocity, double learning_rate, double rho,
+                       double epsilon, double momentum, std::optional<farray> momentum_buf,
+                       std::optional<farray> average_grad) {
+  float* w = inplace_ptr(var, "var", var);
+  require_same_shape(grad, "grad", var);
+  float* pv = inplace_ptr(velocity, "velocity", var);
+  if (momentum > 0.0 && !momentum_buf) fail("`momentum_buf` is required when `momentum` > 0 (received momentum=" + std::to_string(momentum) + ")");
+  float* pmom = optional_inplace_ptr(momentum_buf, "momentum_buf", var);
+  float* pavg = optional_inplace_ptr(average_grad, "average_grad", var);
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::rmsprop_update(w, g, pv, pmom, pavg, n, learning_rate, rho, epsilon, momentum);
+}
+
 // ---- FAMILY BINDINGS (each kernel family adds its functions in its own section below) ----
 
 }  // namespace
@@ -114,6 +175,20 @@ PYBIND11_MODULE(_core, m) {
         py::arg("transpose_b") = false, py::arg("bias") = py::none(), py::arg("activation") = "linear",
         py::arg("alpha") = 0.2f, py::arg("c") = py::none(),
         "act(op(a) @ op(b) [+ c] [+ bias]); with `c` given, the result accumulates into it in place.");
+
+  // optimizers: state arrays are .noconvert() so an in-place update never lands on a silent copy
+  m.def("sgd_update", &sgd_update_py, py::arg("var").noconvert(), py::arg("grad"), py::arg("learning_rate"),
+        py::arg("momentum") = 0.0, py::arg("nesterov") = false, py::arg("velocity").noconvert() = py::none(),
+        "Keras SGD step, in place on var (and velocity when momentum != 0).");
+  m.def("adam_update", &adam_update_py, py::arg("var").noconvert(), py::arg("grad"), py::arg("m").noconvert(),
+        py::arg("v").noconvert(), py::arg("learning_rate"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"),
+        py::arg("step"), py::arg("vhat").noconvert() = py::none(),
+        "Keras Adam step t=step, in place on var, m, v (and vhat: amsgrad).");
+  m.def("rmsprop_update", &rmsprop_update_py, py::arg("var").noconvert(), py::arg("grad"),
+        py::arg("velocity").noconvert(), py::arg("learning_rate"), py::arg("rho"), py::arg("epsilon"),
+        py::arg("momentum") = 0.0, py::arg("momentum_buf").noconvert() = py::none(),
+        py::arg("average_grad").noconvert() = py::none(),
+        "Keras RMSprop step, in place on var, velocity (and momentum_buf, average_grad).");
 
   // ---- FAMILY REGISTRATIONS ----
 
