@@ -1,7 +1,9 @@
-// pool_impl.h — per-ISA pooling kernels (see pool.h). Vectorised over channels (C is contiguous in NHWC):
-// each output pixel loads W channels of every valid window cell; a C that is not a multiple of W ends in one
-// masked vector. Backward kernels own whole images, so scatter-adds of overlapping windows never race and
-// always happen in the same order (bitwise equal results for any thread count).
+// pool_impl.h — per-ISA pooling kernels (see pool.h). Vectorised over channels (C is contiguous in NHWC): each
+// output pixel loads W channels of every valid window cell. For C < W (LeNet pools 6 channels) the partial
+// vector is loaded and stored whole where that stays inside the buffer and the extra lanes land on cells this
+// thread writes later anyway ("spill" stores, in increasing address order); masked moves only at range ends.
+// Backward kernels own whole images, so overlapping windows never race and always add in the same order
+// (bitwise equal results for any thread count).
 #pragma once
 #include <limits>
 
@@ -11,12 +13,24 @@ namespace fastnn {
 namespace FASTNN_ISA_NS {
 namespace {
 
-static FASTNN_INLINE vf ld(const float* p, int k) { return k == W ? vload(p) : vload_n(p, k); }
-static FASTNN_INLINE void st(float* p, vf x, int k) {
-  if (k == W) vstore(p, x); else vstore_n(p, x, k);
+// k lanes at p: a full load when k == W or when the W lanes still lie inside the buffer ending at `end`.
+static FASTNN_INLINE vf ld(const float* p, int k, const float* end) {
+  return (k == W || p + W <= end) ? vload(p) : vload_n(p, k);
 }
+static FASTNN_INLINE vf ld_i32(const std::int32_t* p, int k, const std::int32_t* end) {
+  return (k == W || p + W <= end) ? vload_i32(p) : vload_i32_n(p, k);
+}
+// Stores k lanes; `spill` allows writing all W lanes (the extra ones are rewritten later by the same thread).
+static FASTNN_INLINE void st(float* p, vf x, int k, bool spill) {
+  if (k == W || spill) vstore(p, x); else vstore_n(p, x, k);
+}
+static FASTNN_INLINE void st_i32(std::int32_t* p, vf x, int k, bool spill) {
+  if (k == W || spill) vstore_i32(p, x); else vstore_i32_n(p, x, k);
+}
+// (a == b) ? x : y, lane-wise, from the two ordered comparisons simd.h provides.
+static FASTNN_INLINE vf vselect_eq(vf a, vf b, vf x, vf y) { return vselect_lt(a, b, y, vselect_gt(a, b, y, x)); }
 
-// One window axis: origin (may be negative: padding) and the valid input range [begin, end).
+// One window axis: origin (negative when it starts in padding) and the valid input range [begin, end).
 struct Span {
   index_t origin, begin, end;
 };
@@ -25,11 +39,14 @@ static FASTNN_INLINE Span window_span(index_t o, int stride, int pad, int k, ind
   return Span{origin, origin > 0 ? origin : 0, origin + k < size ? origin + k : size};
 }
 
-template <bool kArgmax>
-void max_forward_rows(const PoolGeometry& g, const float* x, float* y, std::int32_t* argmax, index_t row0,
-                      index_t row1) {
+// Forward over output rows [row0, row1) of the flattened N·OH rows. kMax: max (with argmax if non-null) or mean.
+template <bool kMax, bool kArgmax>
+void forward_rows(const PoolGeometry& g, const float* x, float* y, std::int32_t* argmax, index_t row0,
+                  index_t row1) {
   const index_t C = g.C;
+  const float* x_end = x + g.N * g.H * g.W * C;
   const vf neg_inf = vset1(-std::numeric_limits<float>::infinity());
+  const index_t out_end = row1 * g.OW * C;
   for (index_t r = row0; r < row1; ++r) {
     const index_t n = r / g.OH, oh = r % g.OH;
     const Span hs = window_span(oh, g.sh, g.pad_top, g.kh, g.H);
@@ -37,26 +54,26 @@ void max_forward_rows(const PoolGeometry& g, const float* x, float* y, std::int3
     for (index_t ow = 0; ow < g.OW; ++ow) {
       const Span ws = window_span(ow, g.sw, g.pad_left, g.kw, g.W);
       const index_t out = (r * g.OW + ow) * C;
+      const float first_cell = static_cast<float>((hs.begin - hs.origin) * g.kw + (ws.begin - ws.origin));
+      const vf count = vset1(static_cast<float>((hs.end - hs.begin) * (ws.end - ws.begin)));
       for (index_t c0 = 0; c0 < C; c0 += W) {
         const int k = C - c0 < W ? static_cast<int>(C - c0) : W;
-        // Strictly-greater updates keep the first maximum; vmax(v, best) returns best when v is NaN.
-        vf best = neg_inf;
-        vf best_cell = vset1(static_cast<float>((hs.begin - hs.origin) * g.kw + (ws.begin - ws.origin)));
+        // Max: strictly-greater updates keep the first maximum; vmax(v, best) keeps best when v is NaN.
+        vf acc = kMax ? neg_inf : vzero();
+        vf best_cell = vset1(first_cell);
         for (index_t h = hs.begin; h < hs.end; ++h) {
           const float* p = img + (h * g.W + ws.begin) * C + c0;
           float cell = static_cast<float>((h - hs.origin) * g.kw + (ws.begin - ws.origin));
           for (index_t w = ws.begin; w < ws.end; ++w, p += C, cell += 1.f) {
-            const vf v = ld(p, k);
-            if (kArgmax) best_cell = vselect_gt(v, best, vset1(cell), best_cell);
-            best = vmax(v, best);
+            const vf v = ld(p, k, x_end);
+            if (kArgmax) best_cell = vselect_gt(v, acc, vset1(cell), best_cell);
+            acc = kMax ? vmax(v, acc) : vadd(acc, v);
           }
         }
-        st(y + out + c0, best, k);
-        if (kArgmax) {
-          float cells[W];
-          vstore(cells, best_cell);
-          for (int l = 0; l < k; ++l) argmax[out + c0 + l] = static_cast<std::int32_t>(cells[l]);
-        }
+        // Whole-vector stores while all W lanes fall on outputs this thread writes later.
+        const bool spill = out + c0 + W <= out_end;
+        st(y + out + c0, kMax ? acc : vdiv(acc, count), k, spill);
+        if (kArgmax) st_i32(argmax + out + c0, best_cell, k, spill);
       }
     }
   }
@@ -64,31 +81,12 @@ void max_forward_rows(const PoolGeometry& g, const float* x, float* y, std::int3
 
 void max_forward(const PoolGeometry& g, const float* x, float* y, std::int32_t* argmax, index_t row0,
                  index_t row1) {
-  if (argmax) max_forward_rows<true>(g, x, y, argmax, row0, row1);
-  else max_forward_rows<false>(g, x, y, nullptr, row0, row1);
+  if (argmax) forward_rows<true, true>(g, x, y, argmax, row0, row1);
+  else forward_rows<true, false>(g, x, y, nullptr, row0, row1);
 }
 
 void avg_forward(const PoolGeometry& g, const float* x, float* y, index_t row0, index_t row1) {
-  const index_t C = g.C;
-  for (index_t r = row0; r < row1; ++r) {
-    const index_t n = r / g.OH, oh = r % g.OH;
-    const Span hs = window_span(oh, g.sh, g.pad_top, g.kh, g.H);
-    const float* img = x + n * g.H * g.W * C;
-    for (index_t ow = 0; ow < g.OW; ++ow) {
-      const Span ws = window_span(ow, g.sw, g.pad_left, g.kw, g.W);
-      const vf count = vset1(static_cast<float>((hs.end - hs.begin) * (ws.end - ws.begin)));
-      const index_t out = (r * g.OW + ow) * C;
-      for (index_t c0 = 0; c0 < C; c0 += W) {
-        const int k = C - c0 < W ? static_cast<int>(C - c0) : W;
-        vf sum = vzero();
-        for (index_t h = hs.begin; h < hs.end; ++h) {
-          const float* p = img + (h * g.W + ws.begin) * C + c0;
-          for (index_t w = ws.begin; w < ws.end; ++w, p += C) sum = vadd(sum, ld(p, k));
-        }
-        st(y + out + c0, vdiv(sum, count), k);
-      }
-    }
-  }
+  forward_rows<false, false>(g, x, y, nullptr, row0, row1);
 }
 
 void zero_image(float* p, index_t len) {
@@ -98,8 +96,67 @@ void zero_image(float* p, index_t len) {
   for (; i < len; ++i) p[i] = 0.f;
 }
 
-index_t max_backward(const PoolGeometry& g, const float* dy, const std::int32_t* argmax, const PoolCellTable& cells,
-                     float* dx, index_t n0, index_t n1) {
+// Windows that tile the input side by side (kh == sh, kw == sw): every input cell gets at most one value, so dx
+// is written (not accumulated) with whole vectors. kMax: dy goes to the cell equal to argmax, else dy/count to
+// every valid cell. Returns the number of argmax entries that matched no valid cell of their window.
+template <bool kMax>
+index_t backward_tiled(const PoolGeometry& g, const float* dy, const std::int32_t* argmax, float* dx, index_t n0,
+                       index_t n1) {
+  const index_t C = g.C, image = g.H * g.W * C, out_size = g.N * g.OH * g.OW * C;
+  const float* dy_end = dy + out_size;
+  const std::int32_t* argmax_end = argmax + out_size;
+  // Cells outside every window (VALID leftovers at the bottom/right) stay zero.
+  const bool covers_all = g.OH * g.kh - g.pad_top >= g.H && g.OW * g.kw - g.pad_left >= g.W;
+  const index_t covered_w = g.OW * g.kw - g.pad_left < g.W ? g.OW * g.kw - g.pad_left : g.W;
+  const bool single_chunk = C <= W;
+  float one_lanes[W];
+  for (int l = 0; l < W; ++l) one_lanes[l] = 1.f;
+  const int k_last = static_cast<int>(C % W == 0 ? W : C % W);
+  const vf one = vset1(1.f), zero = vzero(), last_lanes = vload_n(one_lanes, k_last);
+  vf mismatches = vzero();
+  for (index_t n = n0; n < n1; ++n) {
+    float* dxi = dx + n * image;
+    if (!covers_all) zero_image(dxi, image);
+    for (index_t oh = 0; oh < g.OH; ++oh) {
+      const Span hs = window_span(oh, g.sh, g.pad_top, g.kh, g.H);
+      for (index_t ow = 0; ow < g.OW; ++ow) {
+        const Span ws = window_span(ow, g.sw, g.pad_left, g.kw, g.W);
+        const vf count = vset1(static_cast<float>((hs.end - hs.begin) * (ws.end - ws.begin)));
+        const index_t out = ((n * g.OH + oh) * g.OW + ow) * C;
+        for (index_t c0 = 0; c0 < C; c0 += W) {
+          const int k = C - c0 < W ? static_cast<int>(C - c0) : W;
+          const vf d = ld(dy + out + c0, k, dy_end);
+          const vf a = kMax ? ld_i32(argmax + out + c0, k, argmax_end) : zero;
+          const vf share = kMax ? zero : vdiv(d, count);
+          vf matched = zero;
+          for (index_t h = hs.begin; h < hs.end; ++h) {
+            float* p = dxi + (h * g.W + ws.begin) * C + c0;
+            vf cell = vset1(static_cast<float>((h - hs.origin) * g.kw + (ws.begin - ws.origin)));
+            for (index_t w = ws.begin; w < ws.end; ++w, p += C, cell = vadd(cell, one)) {
+              // With one channel vector per cell (C <= W), the extra lanes of a partial vector fall on the next
+              // cells of this image row, written later (by this window or the next ones) as long as they stay
+              // before the row's last covered cell. (With several vectors per cell the earlier chunks of the
+              // next cell are already written, so the tail chunk is masked.)
+              const bool spill = single_chunk && p + W <= dxi + (h * g.W + covered_w) * C;
+              if (kMax) {
+                st(p, vselect_eq(a, cell, d, zero), k, spill);
+                matched = vadd(matched, vselect_eq(a, cell, one, zero));
+              } else {
+                st(p, share, k, spill);
+              }
+            }
+          }
+          if (kMax) mismatches = vadd(mismatches, vmul(vabs(vsub(matched, one)), k == W ? one : last_lanes));
+        }
+      }
+    }
+  }
+  return static_cast<index_t>(vhsum(mismatches) + 0.5f);
+}
+
+// General case (overlapping or gapped windows): scalar scatter-add through the argmax, per image.
+index_t max_backward_scatter(const PoolGeometry& g, const float* dy, const std::int32_t* argmax,
+                             const PoolCellTable& cells, float* dx, index_t n0, index_t n1) {
   const index_t C = g.C, image = g.H * g.W * C, cells_per_window = index_t(g.kh) * g.kw;
   index_t bad = 0;
   for (index_t n = n0; n < n1; ++n) {
@@ -125,8 +182,21 @@ index_t max_backward(const PoolGeometry& g, const float* dy, const std::int32_t*
   return bad;
 }
 
+bool windows_tile(const PoolGeometry& g) { return g.kh == g.sh && g.kw == g.sw; }
+
+index_t max_backward(const PoolGeometry& g, const float* dy, const std::int32_t* argmax, const PoolCellTable& cells,
+                     float* dx, index_t n0, index_t n1) {
+  if (windows_tile(g)) return backward_tiled<true>(g, dy, argmax, dx, n0, n1);
+  return max_backward_scatter(g, dy, argmax, cells, dx, n0, n1);
+}
+
 void avg_backward(const PoolGeometry& g, const float* dy, float* dx, index_t n0, index_t n1) {
+  if (windows_tile(g)) {
+    backward_tiled<false>(g, dy, nullptr, dx, n0, n1);
+    return;
+  }
   const index_t C = g.C, image = g.H * g.W * C;
+  const float* dy_end = dy + g.N * g.OH * g.OW * C;
   for (index_t n = n0; n < n1; ++n) {
     float* dxi = dx + n * image;
     zero_image(dxi, image);
@@ -138,10 +208,11 @@ void avg_backward(const PoolGeometry& g, const float* dy, float* dx, index_t n0,
         const float* dyp = dy + ((n * g.OH + oh) * g.OW + ow) * C;
         for (index_t c0 = 0; c0 < C; c0 += W) {
           const int k = C - c0 < W ? static_cast<int>(C - c0) : W;
-          const vf share = vdiv(ld(dyp + c0, k), count);
+          const vf share = vdiv(ld(dyp + c0, k, dy_end), count);
           for (index_t h = hs.begin; h < hs.end; ++h) {
             float* p = dxi + (h * g.W + ws.begin) * C + c0;
-            for (index_t w = ws.begin; w < ws.end; ++w, p += C) st(p, vadd(ld(p, k), share), k);
+            // Accumulating: masked read-modify-write, never a spill (it would add garbage to the next cell).
+            for (index_t w = ws.begin; w < ws.end; ++w, p += C) st(p, vadd(ld(p, k, p), share), k, false);
           }
         }
       }

@@ -21,6 +21,13 @@ CASES = [
     ((1, 13, 7, 5), [1, 3, 3, 1], [1, 2, 1, 1], "SAME"),
     ((2, 6, 6, 3), 3, 3, "same"),
     ((1, 4, 4, 33), 4, 1, "SAME"),      # window as large as the input, padding on all sides
+    # tiled windows (ksize == strides) with C around the vector widths 4 / 8 / 16 and uncovered leftovers
+    ((2, 7, 7, 6), 2, 2, "VALID"),
+    ((2, 8, 8, 4), 2, 2, "VALID"),
+    ((3, 9, 9, 8), 2, 2, "SAME"),
+    ((2, 5, 7, 9), (1, 2), (1, 2), "VALID"),
+    ((2, 7, 10, 3), (2, 3), (2, 3), "SAME"),
+    ((1, 6, 6, 15), 3, 3, "VALID"),
 ]
 
 
