@@ -148,7 +148,20 @@ def test_adam_late_step_and_state_match_keras(isa, tf):
     assert_close_elementwise(v, opt._velocities[0].numpy())
 
 
-def test_lenet_sized_update_threads_bitwise_equal():
+def test_graph_mode_keras_matches(tf):
+    """Inside tf.function (what `fit` runs) grappler may reorder RMSprop's ops by an ULP; still within 1e-6."""
+    w0, grads = _gradients((64, 33), 42)
+    for cls, run, cfg in [(tf.keras.optimizers.Adam, _run_adam, dict(amsgrad=True)),
+                          (tf.keras.optimizers.RMSprop, _run_rmsprop, dict(centered=True, momentum=0.9)),
+                          (tf.keras.optimizers.SGD, _run_sgd, dict(momentum=0.9, nesterov=True))]:
+        opt, var = cls(**cfg), tf.Variable(w0)
+        step = tf.function(lambda g: opt.apply_gradients([(g, var)]))
+        for g in grads:
+            step(tf.constant(g))
+        assert_close_elementwise(run(w0, grads, cfg), var.numpy(), err_msg=f"{cls.__name__} in tf.function")
+
+
+def test_mlp_sized_update_threads_bitwise_equal():
     """Above the parallel threshold (407,050 params = the MLP 784-512-10): 1 and 2 threads give equal bits."""
     rng = np.random.default_rng(5)
     n = 407_050
