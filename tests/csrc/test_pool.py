@@ -170,8 +170,9 @@ def test_window_larger_than_input_gives_empty_output_like_tf(tf):
     assert ops.max_pool2d(np.ones((0, 4, 4, 3)), 2, 2, "SAME").shape == (0, 2, 2, 3)
 
 
-def test_lenet_batch_threads_bitwise_equal(rng):
-    """Above the parallel threshold, with overlapping windows: 1 and 2 threads give identical bits."""
+def test_lenet_batch_threads_bitwise_equal(tf, rng):
+    """Above the parallel threshold, with overlapping windows: 1 and 2 threads give identical bits (and the
+    2-thread results agree with TF: thread boundaries split output rows mid-batch)."""
     x = np.maximum(rng.standard_normal((64, 26, 26, 6)), 0).astype(np.float32)
     results = []
     try:
@@ -188,6 +189,14 @@ def test_lenet_batch_threads_bitwise_equal(rng):
     for one, two in zip(results[:half], results[half:]):
         for a, b in zip(one[1:], two[1:]):
             np.testing.assert_array_equal(a, b)
+    _, y, _, dx, _, _ = results[half]  # 2 threads, 2x2 stride 2
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        ty = tf.nn.max_pool2d(xt, 2, 2, "SAME")
+    dy = np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)
+    np.testing.assert_array_equal(y, ty.numpy())
+    np.testing.assert_array_equal(dx, tape.gradient(ty, xt, output_gradients=tf.constant(dy)).numpy())
 
 
 def test_inputs_are_converted(tf, rng):
