@@ -31,6 +31,8 @@ def _require_inplace(arr, name, like=None):
 
 def _grad(grad, var):
     g = as_f32(grad, "grad")
+    if var.ndim == 0 and np.ndim(grad) == 0:  # ascontiguousarray turns 0-d into shape (1,)
+        g = g.reshape(())
     if g.shape != var.shape:
         raise ValueError(f"`grad` must have the shape of `var` {var.shape}, received shape {g.shape}")
     return g

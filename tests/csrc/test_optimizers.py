@@ -251,6 +251,15 @@ def test_argument_errors():
         fastnn._core.adam_update(w, g, z(), z(), 0.001, 0.9, 0.999, 1e-7, 0)
 
 
+def test_scalar_variable(tf):
+    w0, grads = np.array(0.5, np.float32), [np.float32(0.3), 2.0, -1]
+    w, m, v = w0.copy(), np.zeros((), np.float32), np.zeros((), np.float32)
+    for t, g in enumerate(grads, start=1):
+        ops.adam_update(w, g, m, v, t)
+    assert w.shape == ()
+    assert_close_elementwise(w, _keras_run(tf, tf.keras.optimizers.Adam(), w0, [np.float32(g) for g in grads]))
+
+
 def test_empty_and_zero_gradients(isa):
     w = np.zeros(0, np.float32)
     ops.adam_update(w, w.copy(), np.zeros(0, np.float32), np.zeros(0, np.float32), 1)
