@@ -8,7 +8,8 @@ than the input gives an empty output, as in TF.
 
 Max pooling routes each gradient to the FIRST maximum of its window in row-major order (TF's CPU rule, which
 matters for tied windows such as all-zero ReLU outputs). NaN inputs are never selected: a window whose valid
-cells are all NaN gives -inf (TF's forward also skips NaN).
+cells are all NaN gives -inf. TF's forward also skips NaN, but its gradient can land on a NaN cell that heads
+its window; ours always follows the forward's choice. Average pooling propagates NaN.
 """
 import numbers
 
