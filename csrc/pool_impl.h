@@ -51,9 +51,30 @@ void forward_rows(const PoolGeometry& g, const float* x, float* y, std::int32_t*
     const index_t n = r / g.OH, oh = r % g.OH;
     const Span hs = window_span(oh, g.sh, g.pad_top, g.kh, g.H);
     const float* img = x + n * g.H * g.W * C;
+    const bool rows_whole = hs.begin == hs.origin && hs.end == hs.origin + g.kh;
     for (index_t ow = 0; ow < g.OW; ++ow) {
       const Span ws = window_span(ow, g.sw, g.pad_left, g.kw, g.W);
       const index_t out = (r * g.OW + ow) * C;
+      // Common case first: one channel vector (C <= W) and a window entirely inside the image.
+      if (C <= W && rows_whole && ws.begin == ws.origin && ws.end == ws.origin + g.kw &&
+          img + ((hs.end - 1) * g.W + ws.end - 1) * C + W <= x_end) {
+        const float* p0 = img + (hs.begin * g.W + ws.begin) * C;
+        vf acc = kMax ? neg_inf : vzero(), best_cell = vzero();
+        float cell = 0.f;
+        for (int i = 0; i < g.kh; ++i) {
+          const float* p = p0 + i * g.W * C;
+          for (int j = 0; j < g.kw; ++j, p += C, cell += 1.f) {
+            const vf v = vload(p);
+            if (kArgmax) best_cell = vselect_gt(v, acc, vset1(cell), best_cell);
+            acc = kMax ? vmax(v, acc) : vadd(acc, v);
+          }
+        }
+        const int k = static_cast<int>(C);
+        const bool spill = out + W <= out_end;
+        st(y + out, kMax ? acc : vdiv(acc, vset1(static_cast<float>(g.kh * g.kw))), k, spill);
+        if (kArgmax) st_i32(argmax + out, best_cell, k, spill);
+        continue;
+      }
       const float first_cell = static_cast<float>((hs.begin - hs.origin) * g.kw + (ws.begin - ws.origin));
       const vf count = vset1(static_cast<float>((hs.end - hs.begin) * (ws.end - ws.begin)));
       for (index_t c0 = 0; c0 < C; c0 += W) {
@@ -119,10 +140,32 @@ index_t backward_tiled(const PoolGeometry& g, const float* dy, const std::int32_
     if (!covers_all) zero_image(dxi, image);
     for (index_t oh = 0; oh < g.OH; ++oh) {
       const Span hs = window_span(oh, g.sh, g.pad_top, g.kh, g.H);
+      const bool rows_whole = hs.begin == hs.origin && hs.end == hs.origin + g.kh;
       for (index_t ow = 0; ow < g.OW; ++ow) {
         const Span ws = window_span(ow, g.sw, g.pad_left, g.kw, g.W);
-        const vf count = vset1(static_cast<float>((hs.end - hs.begin) * (ws.end - ws.begin)));
         const index_t out = ((n * g.OH + oh) * g.OW + ow) * C;
+        // Common case first: one channel vector and a window entirely inside the image. All its cells are
+        // valid, so an argmax entry is valid iff it lies in [0, kh*kw).
+        if (single_chunk && rows_whole && ws.begin == ws.origin && ws.end == ws.origin + g.kw &&
+            out + W <= out_size) {
+          const int k = static_cast<int>(C);
+          const vf d = vload(dy + out);
+          const vf a = kMax ? vload_i32(argmax + out) : zero;
+          const vf share = kMax ? zero : vdiv(d, vset1(static_cast<float>(g.kh * g.kw)));
+          vf cell = zero;
+          for (int i = 0; i < g.kh; ++i) {
+            float* p = dxi + ((hs.begin + i) * g.W + ws.begin) * C;
+            float* const row_end = dxi + ((hs.begin + i) * g.W + covered_w) * C;
+            for (int j = 0; j < g.kw; ++j, p += C, cell = vadd(cell, one))
+              st(p, kMax ? vselect_eq(a, cell, d, zero) : share, k, p + W <= row_end);
+          }
+          if (kMax) {
+            const vf out_of_window = vselect_lt(a, zero, one, vselect_gt(a, vsub(cell, one), one, zero));
+            mismatches = vadd(mismatches, vmul(out_of_window, last_lanes));
+          }
+          continue;
+        }
+        const vf count = vset1(static_cast<float>((hs.end - hs.begin) * (ws.end - ws.begin)));
         for (index_t c0 = 0; c0 < C; c0 += W) {
           const int k = C - c0 < W ? static_cast<int>(C - c0) : W;
           const vf d = ld(dy + out + c0, k, dy_end);
