@@ -1,6 +1,7 @@
 // pool.cpp — pooling drivers: geometry, one parallel region per call (forward: output rows; backward: images).
 #include "pool.h"
 
+#include <memory>
 #include <vector>
 
 #include "dispatch.h"
@@ -70,10 +71,12 @@ index_t max_pool2d_grad_from_argmax(const PoolGeometry& g, const float* dy, cons
 }
 
 void max_pool2d_grad(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
-  std::vector<std::int32_t> argmax(static_cast<size_t>(g.N * g.OH * g.OW * g.C));
-  std::vector<float> y(argmax.size());
-  max_pool2d(g, x, y.data(), argmax.data());
-  max_pool2d_grad_from_argmax(g, dy, argmax.data(), dx);
+  // Scratch for the recomputed forward; new[] without () leaves it uninitialised (every element is written).
+  const size_t outputs = static_cast<size_t>(g.N * g.OH * g.OW * g.C);
+  std::unique_ptr<std::int32_t[]> argmax(new std::int32_t[outputs]);
+  std::unique_ptr<float[]> y(new float[outputs]);
+  max_pool2d(g, x, y.get(), argmax.get());
+  max_pool2d_grad_from_argmax(g, dy, argmax.get(), dx);
 }
 
 void avg_pool2d_grad(const PoolGeometry& g, const float* dy, float* dx) {
