@@ -168,6 +168,12 @@ def test_window_larger_than_input_gives_empty_output_like_tf(tf):
     np.testing.assert_array_equal(ops.max_pool2d_grad(x, dy, 3, 1, "VALID"), np.zeros_like(x))
     np.testing.assert_array_equal(ops.avg_pool2d_grad(x.shape, dy, 3, 1, "VALID"), np.zeros_like(x))
     assert ops.max_pool2d(np.ones((0, 4, 4, 3)), 2, 2, "SAME").shape == (0, 2, 2, 3)
+    for shape in [(2, 4, 4, 0), (2, 0, 4, 3)]:  # no channels / no rows: empty results, no crash
+        x = np.ones(shape, np.float32)
+        y, argmax = ops.max_pool2d_with_argmax(x, 2, 2, "SAME")
+        assert y.shape == tf.nn.max_pool2d(x, 2, 2, "SAME").shape
+        assert ops.max_pool2d_grad_with_argmax(shape, np.ones(y.shape), argmax, 2, 2, "SAME").shape == shape
+        assert ops.avg_pool2d_grad(shape, np.ones(y.shape), 2, 2, "SAME").shape == shape
 
 
 def test_lenet_batch_threads_bitwise_equal(tf, rng):
