@@ -88,28 +88,28 @@ farray gemm_py(const farray& a, const farray& b, bool trans_a, bool trans_b, con
 // ------------------------------------------------------------------------------------------------ optimizers
 // In-place updates: the state arrays are taken with .noconvert() (see registrations), so pybind never hands the
 // kernel a converted copy whose update would be lost; here we check writeability and shapes.
-void require_same_shape(const py::array& a, const char* name, const py::array& var) {
+void optim_require_same_shape(const py::array& a, const char* name, const py::array& var) {
   bool same = a.ndim() == var.ndim();
   for (py::ssize_t i = 0; same && i < a.ndim(); ++i) same = a.shape(i) == var.shape(i);
   if (!same) fail(std::string("`") + name + "` must have the shape of `var` " + shape_of(var) + ", received " + shape_of(a));
 }
 
-float* inplace_ptr(farray& a, const char* name, const farray& var) {
+float* optim_inplace_ptr(farray& a, const char* name, const farray& var) {
   if (!a.writeable()) fail(std::string("`") + name + "` must be a writeable array (it is updated in place)");
-  require_same_shape(a, name, var);
+  optim_require_same_shape(a, name, var);
   return a.mutable_data();
 }
 
-float* optional_inplace_ptr(std::optional<farray>& a, const char* name, const farray& var) {
-  return a ? inplace_ptr(*a, name, var) : nullptr;
+float* optim_optional_inplace_ptr(std::optional<farray>& a, const char* name, const farray& var) {
+  return a ? optim_inplace_ptr(*a, name, var) : nullptr;
 }
 
 void sgd_update_py(farray var, const farray& grad, double learning_rate, double momentum, bool nesterov,
                    std::optional<farray> velocity) {
-  float* w = inplace_ptr(var, "var", var);
-  require_same_shape(grad, "grad", var);
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
   if (momentum != 0.0 && !velocity) fail("`velocity` is required when `momentum` != 0 (received momentum=" + std::to_string(momentum) + ")");
-  float* m = optional_inplace_ptr(velocity, "velocity", var);
+  float* m = optim_optional_inplace_ptr(velocity, "velocity", var);
   const float* g = grad.data();
   const index_t n = var.size();
   py::gil_scoped_release nogil;
@@ -118,11 +118,11 @@ void sgd_update_py(farray var, const farray& grad, double learning_rate, double 
 
 void adam_update_py(farray var, const farray& grad, farray m, farray v, double learning_rate, double beta_1,
                     double beta_2, double epsilon, std::int64_t step, std::optional<farray> vhat) {
-  float* w = inplace_ptr(var, "var", var);
-  require_same_shape(grad, "grad", var);
-  float* pm = inplace_ptr(m, "m", var);
-  float* pv = inplace_ptr(v, "v", var);
-  float* pvhat = optional_inplace_ptr(vhat, "vhat", var);
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
+  float* pm = optim_inplace_ptr(m, "m", var);
+  float* pv = optim_inplace_ptr(v, "v", var);
+  float* pvhat = optim_optional_inplace_ptr(vhat, "vhat", var);
   if (step < 1) fail("`step` must be >= 1 (iterations + 1), received " + std::to_string(step));
   const float* g = grad.data();
   const index_t n = var.size();
@@ -133,12 +133,12 @@ void adam_update_py(farray var, const farray& grad, farray m, farray v, double l
 void rmsprop_update_py(farray var, const farray& grad, farray velocity, double learning_rate, double rho,
                        double epsilon, double momentum, std::optional<farray> momentum_buf,
                        std::optional<farray> average_grad) {
-  float* w = inplace_ptr(var, "var", var);
-  require_same_shape(grad, "grad", var);
-  float* pv = inplace_ptr(velocity, "velocity", var);
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
+  float* pv = optim_inplace_ptr(velocity, "velocity", var);
   if (momentum > 0.0 && !momentum_buf) fail("`momentum_buf` is required when `momentum` > 0 (received momentum=" + std::to_string(momentum) + ")");
-  float* pmom = optional_inplace_ptr(momentum_buf, "momentum_buf", var);
-  float* pavg = optional_inplace_ptr(average_grad, "average_grad", var);
+  float* pmom = optim_optional_inplace_ptr(momentum_buf, "momentum_buf", var);
+  float* pavg = optim_optional_inplace_ptr(average_grad, "average_grad", var);
   const float* g = grad.data();
   const index_t n = var.size();
   py::gil_scoped_release nogil;
@@ -146,7 +146,7 @@ void rmsprop_update_py(farray var, const farray& grad, farray velocity, double l
 }
 
 // ------------------------------------------------------------------------------------------------ pooling
-using i32array = py::array_t<std::int32_t, py::array::c_style>;
+using pool_i32array = py::array_t<std::int32_t, py::array::c_style>;
 
 // Validates an NHWC input shape, window, strides and padding; returns the geometry (output may be empty).
 fastnn::PoolGeometry pool_geometry_py(const std::vector<index_t>& shape, const char* name,
@@ -171,7 +171,7 @@ fastnn::PoolGeometry pool_geometry_py(const std::vector<index_t>& shape, const c
                                (int)strides[1], mode == "same");
 }
 
-std::vector<index_t> shape_vector(const py::array& a) {
+std::vector<index_t> pool_shape_vector(const py::array& a) {
   return std::vector<index_t>(a.shape(), a.shape() + a.ndim());
 }
 
@@ -190,9 +190,9 @@ void require_pool_output_shape(const py::array& a, const char* name, const fastn
 
 py::object max_pool2d_py(const farray& x, const std::vector<index_t>& ksize, const std::vector<index_t>& strides,
                          const std::string& padding, bool return_argmax) {
-  const auto g = pool_geometry_py(shape_vector(x), "input", ksize, strides, padding);
+  const auto g = pool_geometry_py(pool_shape_vector(x), "input", ksize, strides, padding);
   farray y(pool_output_shape(g));
-  i32array argmax(return_argmax ? pool_output_shape(g) : std::vector<py::ssize_t>{0});
+  pool_i32array argmax(return_argmax ? pool_output_shape(g) : std::vector<py::ssize_t>{0});
   const float* px = x.data();
   float* py_ = y.mutable_data();
   std::int32_t* pa = return_argmax ? argmax.mutable_data() : nullptr;
@@ -206,7 +206,7 @@ py::object max_pool2d_py(const farray& x, const std::vector<index_t>& ksize, con
 
 farray avg_pool2d_py(const farray& x, const std::vector<index_t>& ksize, const std::vector<index_t>& strides,
                      const std::string& padding) {
-  const auto g = pool_geometry_py(shape_vector(x), "input", ksize, strides, padding);
+  const auto g = pool_geometry_py(pool_shape_vector(x), "input", ksize, strides, padding);
   farray y(pool_output_shape(g));
   const float* px = x.data();
   float* py_ = y.mutable_data();
@@ -219,9 +219,9 @@ farray avg_pool2d_py(const farray& x, const std::vector<index_t>& ksize, const s
 
 farray max_pool2d_grad_py(const farray& x, const farray& dy, const std::vector<index_t>& ksize,
                           const std::vector<index_t>& strides, const std::string& padding) {
-  const auto g = pool_geometry_py(shape_vector(x), "input", ksize, strides, padding);
+  const auto g = pool_geometry_py(pool_shape_vector(x), "input", ksize, strides, padding);
   require_pool_output_shape(dy, "grad", g);
-  farray dx(shape_vector(x));
+  farray dx(pool_shape_vector(x));
   const float *px = x.data(), *pdy = dy.data();
   float* pdx = dx.mutable_data();
   {
@@ -232,7 +232,7 @@ farray max_pool2d_grad_py(const farray& x, const farray& dy, const std::vector<i
 }
 
 farray max_pool2d_grad_from_argmax_py(const std::vector<index_t>& input_shape, const farray& dy,
-                                      const i32array& argmax, const std::vector<index_t>& ksize,
+                                      const pool_i32array& argmax, const std::vector<index_t>& ksize,
                                       const std::vector<index_t>& strides, const std::string& padding) {
   const auto g = pool_geometry_py(input_shape, "input_shape", ksize, strides, padding);
   require_pool_output_shape(dy, "grad", g);
