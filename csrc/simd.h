@@ -69,6 +69,11 @@ static FASTNN_INLINE vf vfrexp(vf x, vf* e) {
 }
 static FASTNN_INLINE float vhsum(vf a) { return _mm512_reduce_add_ps(a); }
 static FASTNN_INLINE float vhmax(vf a) { return _mm512_reduce_max_ps(a); }
+// int32 <-> float lanes, for small integers (pooling's window-cell indices); float -> int truncates.
+static FASTNN_INLINE vf vload_i32(const std::int32_t* p) { return _mm512_cvtepi32_ps(_mm512_loadu_si512(p)); }
+static FASTNN_INLINE vf vload_i32_n(const std::int32_t* p, int n) { return _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(tail_mask(n), p)); }
+static FASTNN_INLINE void vstore_i32(std::int32_t* p, vf v) { _mm512_storeu_si512(p, _mm512_cvttps_epi32(v)); }
+static FASTNN_INLINE void vstore_i32_n(std::int32_t* p, vf v, int n) { _mm512_mask_storeu_epi32(p, tail_mask(n), _mm512_cvttps_epi32(v)); }
 
 #elif defined(FASTNN_TARGET_AVX2)
 // ---------------------------------------------------------------- AVX2 + FMA: 8 lanes
@@ -135,6 +140,10 @@ static FASTNN_INLINE float vhmax(vf a) {
   s = _mm_max_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
+static FASTNN_INLINE vf vload_i32(const std::int32_t* p) { return _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+static FASTNN_INLINE vf vload_i32_n(const std::int32_t* p, int n) { return _mm256_cvtepi32_ps(_mm256_maskload_epi32(reinterpret_cast<const int*>(p), tail_mask(n))); }
+static FASTNN_INLINE void vstore_i32(std::int32_t* p, vf v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm256_cvttps_epi32(v)); }
+static FASTNN_INLINE void vstore_i32_n(std::int32_t* p, vf v, int n) { _mm256_maskstore_epi32(reinterpret_cast<int*>(p), tail_mask(n), _mm256_cvttps_epi32(v)); }
 
 #else
 // ---------------------------------------------------------------- portable: GCC/Clang vector extensions,
@@ -190,6 +199,10 @@ static FASTNN_INLINE vf vfrexp(vf x, vf* e) {
 }
 static FASTNN_INLINE float vhsum(vf a) { return (a[0] + a[2]) + (a[1] + a[3]); }
 static FASTNN_INLINE float vhmax(vf a) { float m = a[0]; for (int i = 1; i < W; ++i) m = a[i] > m ? a[i] : m; return m; }
+static FASTNN_INLINE vf vload_i32_n(const std::int32_t* p, int n) { vf r = {0, 0, 0, 0}; for (int i = 0; i < n; ++i) r[i] = (float)p[i]; return r; }
+static FASTNN_INLINE vf vload_i32(const std::int32_t* p) { return vload_i32_n(p, W); }
+static FASTNN_INLINE void vstore_i32_n(std::int32_t* p, vf v, int n) { for (int i = 0; i < n; ++i) p[i] = (std::int32_t)v[i]; }
+static FASTNN_INLINE void vstore_i32(std::int32_t* p, vf v) { vstore_i32_n(p, v, W); }
 #endif
 
 }  // namespace FASTNN_ISA_NS

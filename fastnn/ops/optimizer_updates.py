@@ -1,3 +1,114 @@
-"""fastnn.ops.optimizer_updates"""
+"""fastnn.ops.optimizer_updates — fused in-place optimizer steps with Keras 3's exact float32 operation order
+(`keras.optimizers.SGD`, `Adam`, `RMSprop`, TensorFlow backend).
 
-__all__ = []
+`var` and every state array (velocity, m, v, ...) are updated IN PLACE, so they must be writeable, C-contiguous
+float32 numpy arrays of `var`'s shape: anything else is refused (a converted copy would silently not be
+updated). `grad` may be any real array-like of `var`'s shape; it is converted and never modified.
+"""
+import numbers
+
+import numpy as np
+
+from .. import _core
+from ._convert import as_f32
+
+__all__ = ["sgd_update", "adam_update", "rmsprop_update"]
+
+
+def _require_inplace(arr, name, like=None):
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"`{name}` must be a numpy.ndarray (it is updated in place), received {type(arr).__name__}")
+    if arr.dtype != np.float32:
+        raise TypeError(f"`{name}` must have dtype float32 (it is updated in place), received dtype {arr.dtype}")
+    if not arr.flags.c_contiguous:
+        raise ValueError(f"`{name}` must be C-contiguous (it is updated in place), received strides {arr.strides}")
+    if not arr.flags.writeable:
+        raise ValueError(f"`{name}` must be writeable (it is updated in place)")
+    if like is not None and arr.shape != like.shape:
+        raise ValueError(f"`{name}` must have the shape of `var` {like.shape}, received shape {arr.shape}")
+    return arr
+
+
+def _grad(grad, var):
+    g = as_f32(grad, "grad")
+    if var.ndim == 0 and np.ndim(grad) == 0:  # ascontiguousarray turns 0-d into shape (1,)
+        g = g.reshape(())
+    if g.shape != var.shape:
+        raise ValueError(f"`grad` must have the shape of `var` {var.shape}, received shape {g.shape}")
+    return g
+
+
+def _real(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number, received {value!r}")
+    return float(value)
+
+
+def sgd_update(var, grad, learning_rate=0.01, momentum=0.0, nesterov=False, velocity=None):
+    """One `keras.optimizers.SGD` step in place. momentum == 0: var -= lr*grad. Otherwise
+    velocity = velocity*momentum - lr*grad, then var += velocity (nesterov: var += momentum*velocity - lr*grad);
+    `velocity` (zeros initially, shape of var) is then required."""
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    lr, momentum = _real(learning_rate, "learning_rate"), _real(momentum, "momentum")
+    if not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"`momentum` must be a float between [0, 1], received {momentum!r}")
+    if momentum != 0.0:
+        if velocity is None:
+            raise ValueError(f"`velocity` is required when `momentum` != 0, received momentum={momentum}")
+        _require_inplace(velocity, "velocity", var)
+    elif velocity is not None:
+        _require_inplace(velocity, "velocity", var)
+    _core.sgd_update(var, g, lr, momentum, bool(nesterov), velocity)
+
+
+def adam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                amsgrad=False, vhat=None):
+    """One `keras.optimizers.Adam` step in place, t = `step` = optimizer.iterations + 1 (>= 1):
+    alpha = lr*sqrt(1-beta_2^t)/(1-beta_1^t); m += (grad-m)*(1-beta_1); v += (grad²-v)*(1-beta_2);
+    amsgrad: vhat = max(vhat, v) and vhat replaces v; var -= m*alpha/(sqrt(v)+epsilon).
+    m, v (and vhat for amsgrad) start as zeros of var's shape."""
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    _require_inplace(m, "m", var)
+    _require_inplace(v, "v", var)
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise TypeError(f"`step` must be an int (iterations + 1), received {step!r}")
+    if step < 1:
+        raise ValueError(f"`step` must be >= 1 (iterations + 1), received {step!r}")
+    if amsgrad:
+        if vhat is None:
+            raise ValueError("`vhat` is required when `amsgrad` is True")
+        _require_inplace(vhat, "vhat", var)
+    elif vhat is not None:
+        raise ValueError("`vhat` is only used when `amsgrad` is True")
+    _core.adam_update(var, g, m, v, _real(learning_rate, "learning_rate"), _real(beta_1, "beta_1"),
+                      _real(beta_2, "beta_2"), _real(epsilon, "epsilon"), int(step), vhat)
+
+
+def rmsprop_update(var, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=0.0,
+                   momentum_buf=None, centered=False, average_grad=None):
+    """One `keras.optimizers.RMSprop` step in place: velocity = rho*velocity + (1-rho)*grad²;
+    centered: average_grad = rho*average_grad + (1-rho)*grad, denominator = velocity - average_grad² + epsilon,
+    else velocity + epsilon (epsilon inside the sqrt, as Keras); increment = lr*grad/sqrt(denominator);
+    momentum > 0: momentum_buf = momentum*momentum_buf + increment, var -= momentum_buf; else var -= increment.
+    All state arrays start as zeros of var's shape."""
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    _require_inplace(velocity, "velocity", var)
+    momentum = _real(momentum, "momentum")
+    if momentum < 0.0:
+        raise ValueError(f"`momentum` must be >= 0, received {momentum!r}")
+    if momentum > 0.0:
+        if momentum_buf is None:
+            raise ValueError(f"`momentum_buf` is required when `momentum` > 0, received momentum={momentum}")
+        _require_inplace(momentum_buf, "momentum_buf", var)
+    if centered:
+        if average_grad is None:
+            raise ValueError("`average_grad` is required when `centered` is True")
+        _require_inplace(average_grad, "average_grad", var)
+    elif average_grad is not None:
+        raise ValueError("`average_grad` is only used when `centered` is True")
+    _core.rmsprop_update(var, g, velocity, _real(learning_rate, "learning_rate"), _real(rho, "rho"),
+                         _real(epsilon, "epsilon"), momentum, momentum_buf if momentum > 0.0 else None,
+                         average_grad)

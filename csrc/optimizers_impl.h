@@ -1,0 +1,115 @@
+// optimizers_impl.h — per-ISA fused optimizer updates (see optimizers.h). Each element is updated with the
+// same float32 operations, in the same order, as Keras 3's TensorFlow graph: separate multiplies and adds
+// (no FMA), so the vector body and the tail give identical bits and any thread split is bitwise neutral.
+#pragma once
+#include "optimizers.h"
+
+// Keras' TF ops round after every multiply and add; GCC would otherwise contract mul+add pairs into FMAs
+// (-ffp-contract=fast is its default), which round once and drift by an ULP.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#elif defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+
+namespace fastnn {
+namespace FASTNN_ISA_NS {
+namespace {
+
+// Loads/stores `k` lanes: a full vector (k == W, the constant case after inlining) or a masked tail.
+static FASTNN_INLINE vf ld(const float* p, int k) { return k == W ? vload(p) : vload_n(p, k); }
+static FASTNN_INLINE void st(float* p, vf x, int k) {
+  if (k == W) vstore(p, x); else vstore_n(p, x, k);
+}
+
+// Calls body(i, k) on [i, i+k) for full vectors then the tail.
+template <class Body>
+static FASTNN_INLINE void for_each_vector(index_t n, Body&& body) {
+  index_t i = 0;
+  for (; i + W <= n; i += W) body(i, W);
+  if (i < n) body(i, static_cast<int>(n - i));
+}
+
+void sgd(float* w, const float* g, float* m, index_t n, const SgdCoeffs& c) {
+  const vf lr = vset1(c.lr), mu = vset1(c.momentum);
+  if (m == nullptr) {  // w -= g*lr
+    for_each_vector(n, [&](index_t i, int k) { st(w + i, vsub(ld(w + i, k), vmul(ld(g + i, k), lr)), k); });
+  } else if (!c.nesterov) {  // m = m*mu - g*lr; w += m
+    for_each_vector(n, [&](index_t i, int k) {
+      const vf mi = vsub(vmul(ld(m + i, k), mu), vmul(ld(g + i, k), lr));
+      st(m + i, mi, k);
+      st(w + i, vadd(ld(w + i, k), mi), k);
+    });
+  } else {  // m = m*mu - g*lr; w += m*mu - g*lr
+    for_each_vector(n, [&](index_t i, int k) {
+      const vf glr = vmul(ld(g + i, k), lr);
+      const vf mi = vsub(vmul(ld(m + i, k), mu), glr);
+      st(m + i, mi, k);
+      st(w + i, vadd(ld(w + i, k), vsub(vmul(mi, mu), glr)), k);
+    });
+  }
+}
+
+void adam(float* w, const float* g, float* m, float* v, float* vhat, index_t n, const AdamCoeffs& c) {
+  const vf alpha = vset1(c.alpha), b1c = vset1(c.one_minus_beta_1), b2c = vset1(c.one_minus_beta_2);
+  const vf eps = vset1(c.epsilon);
+  auto step = [&](index_t i, int k, bool amsgrad) {
+    const vf gi = ld(g + i, k);
+    vf mi = ld(m + i, k), vi = ld(v + i, k);
+    mi = vadd(mi, vmul(vsub(gi, mi), b1c));
+    vi = vadd(vi, vmul(vsub(vmul(gi, gi), vi), b2c));
+    st(m + i, mi, k);
+    st(v + i, vi, k);
+    if (amsgrad) {
+      // max(vhat, v) with vhat's NaN-free value kept on ties; vmax returns the 2nd operand if either is NaN.
+      vi = vmax(ld(vhat + i, k), vi);
+      st(vhat + i, vi, k);
+    }
+    st(w + i, vsub(ld(w + i, k), vdiv(vmul(mi, alpha), vadd(vsqrt(vi), eps))), k);
+  };
+  if (vhat) for_each_vector(n, [&](index_t i, int k) { step(i, k, true); });
+  else for_each_vector(n, [&](index_t i, int k) { step(i, k, false); });
+}
+
+void rmsprop(float* w, const float* g, float* v, float* mom, float* avg, index_t n, const RmspropCoeffs& c) {
+  const vf lr = vset1(c.lr), rho = vset1(c.rho), omr = vset1(c.one_minus_rho), eps = vset1(c.epsilon);
+  const vf mu = vset1(c.momentum);
+  auto step = [&](index_t i, int k, bool centered, bool momentum) {
+    const vf gi = ld(g + i, k);
+    const vf vi = vadd(vmul(rho, ld(v + i, k)), vmul(omr, vmul(gi, gi)));
+    st(v + i, vi, k);
+    vf den;
+    if (centered) {
+      const vf ai = vadd(vmul(rho, ld(avg + i, k)), vmul(omr, gi));
+      st(avg + i, ai, k);
+      den = vadd(vsub(vi, vmul(ai, ai)), eps);
+    } else {
+      den = vadd(vi, eps);
+    }
+    const vf incr = vdiv(vmul(lr, gi), vsqrt(den));
+    if (momentum) {
+      const vf mo = vadd(vmul(mu, ld(mom + i, k)), incr);
+      st(mom + i, mo, k);
+      st(w + i, vsub(ld(w + i, k), mo), k);
+    } else {
+      st(w + i, vsub(ld(w + i, k), incr), k);
+    }
+  };
+  const bool centered = avg != nullptr, momentum = mom != nullptr;
+  if (centered && momentum) for_each_vector(n, [&](index_t i, int k) { step(i, k, true, true); });
+  else if (centered) for_each_vector(n, [&](index_t i, int k) { step(i, k, true, false); });
+  else if (momentum) for_each_vector(n, [&](index_t i, int k) { step(i, k, false, true); });
+  else for_each_vector(n, [&](index_t i, int k) { step(i, k, false, false); });
+}
+
+}  // namespace
+
+extern const OptimizerKernels optimizer_kernels = {&sgd, &adam, &rmsprop};
+
+}  // namespace FASTNN_ISA_NS
+}  // namespace fastnn
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif

@@ -1,0 +1,283 @@
+"""Fused optimizer updates (fastnn.ops.sgd_update / adam_update / rmsprop_update) vs Keras 3's optimizers
+(apply_gradients on tf.Variables, the TF backend that `fit` uses) and a float64 numpy reference, on every ISA path."""
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import ops
+from tests.tolerances import assert_close_elementwise, max_errors
+
+STEPS = 5
+SHAPES = [(1,), (7,), (33, 5), (3, 1030)]  # scalar-ish, sub-vector tail, odd, more than one 1024-block
+
+SGD_CONFIGS = [dict(learning_rate=0.01), dict(learning_rate=0.05, momentum=0.9),
+               dict(learning_rate=0.05, momentum=0.9, nesterov=True), dict(learning_rate=0.1, momentum=0.5)]
+ADAM_CONFIGS = [dict(), dict(learning_rate=0.01, amsgrad=True),
+                dict(learning_rate=0.003, beta_1=0.8, beta_2=0.99, epsilon=1e-3)]
+RMSPROP_CONFIGS = [dict(), dict(momentum=0.9), dict(centered=True), dict(centered=True, momentum=0.5, rho=0.8),
+                   dict(learning_rate=0.01, epsilon=1e-4)]
+
+
+def _gradients(shape, seed):
+    rng = np.random.default_rng(seed)
+    # Mixed magnitudes, a few exact zeros, and sign changes across steps exercise the state updates.
+    grads = [(rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 2, shape)).astype(np.float32)
+             for _ in range(STEPS)]
+    grads[1].flat[::3] = 0.0
+    return rng.standard_normal(shape).astype(np.float32), grads
+
+
+def _keras_run(tf, optimizer, w0, grads):
+    var = tf.Variable(w0)
+    for g in grads:
+        optimizer.apply_gradients([(tf.constant(g), var)])
+    return var.numpy()
+
+
+class _State:
+    """Zero-initialised state arrays for one parameter, as Keras creates them."""
+
+    def __init__(self, w0, names):
+        self.w = w0.copy()
+        for n in names:
+            setattr(self, n, np.zeros_like(w0))
+
+
+def _run_sgd(w0, grads, cfg):
+    s = _State(w0, ["velocity"])
+    for g in grads:
+        ops.sgd_update(s.w, g, velocity=s.velocity, **cfg)
+    return s.w
+
+
+def _run_adam(w0, grads, cfg):
+    s = _State(w0, ["m", "v", "vhat"])
+    for t, g in enumerate(grads, start=1):
+        ops.adam_update(s.w, g, s.m, s.v, t, vhat=s.vhat if cfg.get("amsgrad") else None, **cfg)
+    return s.w
+
+
+def _run_rmsprop(w0, grads, cfg):
+    s = _State(w0, ["velocity", "momentum_buf", "average_grad"])
+    for g in grads:
+        ops.rmsprop_update(s.w, g, s.velocity, momentum_buf=s.momentum_buf,
+                           average_grad=s.average_grad if cfg.get("centered") else None, **cfg)
+    return s.w
+
+
+# float64 references (the same formulas, no float32 rounding).
+def _ref_sgd(w0, grads, learning_rate=0.01, momentum=0.0, nesterov=False):
+    w, m = w0.astype(np.float64), np.zeros(w0.shape)
+    for g in grads:
+        g = g.astype(np.float64)
+        if momentum == 0:
+            w -= learning_rate * g
+            continue
+        m = m * momentum - learning_rate * g
+        w += momentum * m - learning_rate * g if nesterov else m
+    return w
+
+
+def _ref_adam(w0, grads, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
+    w, m, v, vhat = w0.astype(np.float64), np.zeros(w0.shape), np.zeros(w0.shape), np.zeros(w0.shape)
+    for t, g in enumerate(grads, start=1):
+        g = g.astype(np.float64)
+        alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        m += (g - m) * (1 - beta_1)
+        v += (g * g - v) * (1 - beta_2)
+        vhat = np.maximum(vhat, v)
+        w -= m * alpha / (np.sqrt(vhat if amsgrad else v) + epsilon)
+    return w
+
+
+def _ref_rmsprop(w0, grads, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=0.0, centered=False):
+    w, v, mom, avg = w0.astype(np.float64), np.zeros(w0.shape), np.zeros(w0.shape), np.zeros(w0.shape)
+    for g in grads:
+        g = g.astype(np.float64)
+        v = rho * v + (1 - rho) * g * g
+        avg = rho * avg + (1 - rho) * g
+        den = v - avg * avg + epsilon if centered else v + epsilon
+        incr = learning_rate * g / np.sqrt(den)
+        mom = momentum * mom + incr
+        w -= mom if momentum > 0 else incr
+    return w
+
+
+def _check(actual, keras_w, ref_w, label):
+    # Elementwise ops in Keras' order: within 1e-6 of Keras (measured: equal or ~1 ULP), and close to float64.
+    assert_close_elementwise(actual, keras_w, err_msg=f"{label} vs Keras")
+    assert_close_elementwise(actual, ref_w.astype(np.float32), atol=1e-5, rtol=1e-5, err_msg=f"{label} vs float64")
+
+
+@pytest.mark.parametrize("cfg", SGD_CONFIGS, ids=str)
+def test_sgd_matches_keras(isa, tf, cfg):
+    for i, shape in enumerate(SHAPES):
+        w0, grads = _gradients(shape, i)
+        keras_w = _keras_run(tf, tf.keras.optimizers.SGD(**cfg), w0, grads)
+        _check(_run_sgd(w0, grads, cfg), keras_w, _ref_sgd(w0, grads, **cfg), f"SGD{cfg} {shape}")
+
+
+@pytest.mark.parametrize("cfg", ADAM_CONFIGS, ids=str)
+def test_adam_matches_keras(isa, tf, cfg):
+    for i, shape in enumerate(SHAPES):
+        w0, grads = _gradients(shape, 10 + i)
+        keras_w = _keras_run(tf, tf.keras.optimizers.Adam(**cfg), w0, grads)
+        _check(_run_adam(w0, grads, cfg), keras_w, _ref_adam(w0, grads, **cfg), f"Adam{cfg} {shape}")
+
+
+@pytest.mark.parametrize("cfg", RMSPROP_CONFIGS, ids=str)
+def test_rmsprop_matches_keras(isa, tf, cfg):
+    for i, shape in enumerate(SHAPES):
+        w0, grads = _gradients(shape, 20 + i)
+        keras_w = _keras_run(tf, tf.keras.optimizers.RMSprop(**cfg), w0, grads)
+        _check(_run_rmsprop(w0, grads, cfg), keras_w, _ref_rmsprop(w0, grads, **cfg), f"RMSprop{cfg} {shape}")
+
+
+def test_adam_late_step_and_state_match_keras(isa, tf):
+    """Step counts far from 1 (bias correction ~1) and the moment buffers themselves."""
+    w0, grads = _gradients((257,), 99)
+    opt = tf.keras.optimizers.Adam(learning_rate=0.01, amsgrad=True)
+    var = tf.Variable(w0)
+    opt.iterations.assign(1000)
+    m, v, vhat, w = np.zeros_like(w0), np.zeros_like(w0), np.zeros_like(w0), w0.copy()
+    for t, g in enumerate(grads, start=1001):
+        opt.apply_gradients([(tf.constant(g), var)])
+        ops.adam_update(w, g, m, v, t, learning_rate=0.01, amsgrad=True, vhat=vhat)
+    assert_close_elementwise(w, var.numpy())
+    assert_close_elementwise(m, opt._momentums[0].numpy())
+    assert_close_elementwise(v, opt._velocities[0].numpy())
+
+
+def test_graph_mode_keras_matches(tf):
+    """Inside tf.function (what `fit` runs) grappler may reorder RMSprop's ops by an ULP; still within 1e-6."""
+    w0, grads = _gradients((64, 33), 42)
+    for cls, run, cfg in [(tf.keras.optimizers.Adam, _run_adam, dict(amsgrad=True)),
+                          (tf.keras.optimizers.RMSprop, _run_rmsprop, dict(centered=True, momentum=0.9)),
+                          (tf.keras.optimizers.SGD, _run_sgd, dict(momentum=0.9, nesterov=True))]:
+        opt, var = cls(**cfg), tf.Variable(w0)
+        step = tf.function(lambda g: opt.apply_gradients([(g, var)]))
+        for g in grads:
+            step(tf.constant(g))
+        assert_close_elementwise(run(w0, grads, cfg), var.numpy(), err_msg=f"{cls.__name__} in tf.function")
+
+
+def test_mlp_sized_update_threads_bitwise_equal():
+    """Above the parallel threshold (407,050 params = the MLP 784-512-10): 1 and 2 threads give equal bits."""
+    rng = np.random.default_rng(5)
+    n = 407_050
+    w0 = rng.standard_normal(n).astype(np.float32)
+    g = rng.standard_normal(n).astype(np.float32)
+    results = []
+    try:
+        for threads in (1, 2):
+            fastnn.set_num_threads(threads)
+            w, m, v = w0.copy(), np.zeros_like(w0), np.zeros_like(w0)
+            w2, vel = w0.copy(), np.zeros_like(w0)
+            for t in (1, 2):
+                ops.adam_update(w, g, m, v, t)
+                ops.rmsprop_update(w2, g, vel, centered=False)
+            results.append((w, m, v, w2, vel))
+    finally:
+        fastnn.set_num_threads(0)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_grad_is_converted_and_not_modified():
+    w = np.ones(5, np.float32)
+    g64 = np.arange(10, dtype=np.float64)[::2]  # non-contiguous float64: converted, read-only use
+    before = g64.copy()
+    ops.sgd_update(w, g64, learning_rate=0.5)
+    np.testing.assert_array_equal(w, np.float32(1) - np.float32(0.5) * before.astype(np.float32))
+    np.testing.assert_array_equal(g64, before)
+    ops.sgd_update(w, [1, 1, 1, 1, 1], learning_rate=1)  # int list
+    np.testing.assert_array_equal(w, np.float32(1) - np.float32(0.5) * before.astype(np.float32) - 1)
+
+
+def _bad_inplace_cases():
+    ro = np.zeros(4, np.float32)
+    ro.flags.writeable = False
+    return [
+        (np.zeros(4, np.float64), TypeError, "float32"),
+        (np.zeros(8, np.float32)[::2], ValueError, "C-contiguous"),
+        (ro, ValueError, "writeable"),
+        ([0.0, 0.0, 0.0, 0.0], TypeError, "numpy.ndarray"),
+        (np.zeros(5, np.float32), ValueError, "shape"),
+    ]
+
+
+@pytest.mark.parametrize("bad,exc,what", _bad_inplace_cases(), ids=["f64", "strided", "readonly", "list", "shape"])
+def test_inplace_arrays_are_refused_when_they_would_be_copied(bad, exc, what):
+    w, g, z = np.zeros(4, np.float32), np.ones(4, np.float32), lambda: np.zeros(4, np.float32)
+    with pytest.raises(exc, match=rf"`m`.*{what}|{what}.*`m`|`m` must"):
+        ops.adam_update(w, g, bad, z(), 1)
+    with pytest.raises(exc, match="`velocity`"):
+        ops.sgd_update(w, g, momentum=0.9, velocity=bad)
+    with pytest.raises(exc, match="`average_grad`"):
+        ops.rmsprop_update(w, g, z(), centered=True, average_grad=bad)
+    if what != "shape":
+        with pytest.raises(exc, match="`var`"):
+            ops.rmsprop_update(bad, g, z())
+
+
+def test_argument_errors():
+    w, g, z = np.zeros(4, np.float32), np.ones(4, np.float32), lambda: np.zeros(4, np.float32)
+    with pytest.raises(ValueError, match="`grad`.*shape"):
+        ops.sgd_update(w, np.ones(3))
+    with pytest.raises(TypeError, match="`grad`"):
+        ops.sgd_update(w, np.array(["a"] * 4))
+    with pytest.raises(ValueError, match="`velocity` is required"):
+        ops.sgd_update(w, g, momentum=0.9)
+    with pytest.raises(ValueError, match="`momentum`"):
+        ops.sgd_update(w, g, momentum=1.5, velocity=z())
+    with pytest.raises(ValueError, match="`step`"):
+        ops.adam_update(w, g, z(), z(), 0)
+    with pytest.raises(TypeError, match="`step`"):
+        ops.adam_update(w, g, z(), z(), 1.5)
+    with pytest.raises(ValueError, match="`vhat` is required"):
+        ops.adam_update(w, g, z(), z(), 1, amsgrad=True)
+    with pytest.raises(TypeError, match="`learning_rate`"):
+        ops.adam_update(w, g, z(), z(), 1, learning_rate="fast")
+    with pytest.raises(ValueError, match="`momentum_buf` is required"):
+        ops.rmsprop_update(w, g, z(), momentum=0.9)
+    with pytest.raises(ValueError, match="`average_grad` is required"):
+        ops.rmsprop_update(w, g, z(), centered=True)
+    # Bypassing the Python layer: the binding refuses copies (TypeError) and bad shapes (ValueError), no crash.
+    with pytest.raises(TypeError):
+        fastnn._core.adam_update(w, g, np.zeros(4), z(), 0.001, 0.9, 0.999, 1e-7, 1)
+    with pytest.raises(ValueError, match="`v` must have the shape"):
+        fastnn._core.adam_update(w, g, z(), np.zeros(3, np.float32), 0.001, 0.9, 0.999, 1e-7, 1)
+    with pytest.raises(ValueError, match="`step`"):
+        fastnn._core.adam_update(w, g, z(), z(), 0.001, 0.9, 0.999, 1e-7, 0)
+
+
+def test_scalar_variable(tf):
+    w0, grads = np.array(0.5, np.float32), [np.float32(0.3), 2.0, -1]
+    w, m, v = w0.copy(), np.zeros((), np.float32), np.zeros((), np.float32)
+    for t, g in enumerate(grads, start=1):
+        ops.adam_update(w, g, m, v, t)
+    assert w.shape == ()
+    assert_close_elementwise(w, _keras_run(tf, tf.keras.optimizers.Adam(), w0, [np.float32(g) for g in grads]))
+
+
+def test_empty_and_zero_gradients(isa):
+    w = np.zeros(0, np.float32)
+    ops.adam_update(w, w.copy(), np.zeros(0, np.float32), np.zeros(0, np.float32), 1)
+    w = np.full(9, 2.0, np.float32)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    ops.adam_update(w, np.zeros_like(w), m, v, 1)  # m = v = 0: 0/(0+eps) = 0, var unchanged
+    np.testing.assert_array_equal(w, 2.0)
+    vel = np.zeros_like(w)
+    ops.rmsprop_update(w, np.zeros_like(w), vel)  # 0/sqrt(eps)
+    np.testing.assert_array_equal(w, 2.0)
+
+
+def test_report_errors_vs_keras(tf, capsys):
+    """Not an assertion beyond the others: prints the max abs/rel error vs Keras for the report (-s)."""
+    w0, grads = _gradients((3, 1030), 7)
+    for name, cls, run, cfg in [("sgd", tf.keras.optimizers.SGD, _run_sgd, dict(momentum=0.9, nesterov=True)),
+                                ("adam", tf.keras.optimizers.Adam, _run_adam, dict(amsgrad=True)),
+                                ("rmsprop", tf.keras.optimizers.RMSprop, _run_rmsprop,
+                                 dict(centered=True, momentum=0.9))]:
+        err = max_errors(run(w0, grads, cfg), _keras_run(tf, cls(**cfg), w0, grads))
+        print(f"{name} {cfg}: max abs {err[0]:.3g}, max rel {err[1]:.3g}")
