@@ -4,7 +4,7 @@ import numpy as np
 from .. import _core
 from ._convert import as_f32
 
-__all__ = ["matmul", "exp", "log", "exp_grad", "log_grad"]
+__all__ = ["matmul", "dense", "exp", "log", "exp_grad", "log_grad"]
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False):
@@ -58,3 +58,13 @@ def exp_grad(dy, y):
 def log_grad(dy, x):
     """dy · (1/x), from the input x."""
     return _unary_grad(dy, "dy", x, "x", "log")
+
+
+def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
+    """Fused Dense forward: act(inputs @ kernel + bias) in one GEMM whose epilogue adds the bias and applies the
+    activation (linear, relu, leaky_relu(alpha), sigmoid, tanh). inputs [B, in], kernel [in, out], bias [out]."""
+    inputs = as_f32(inputs, "inputs")
+    kernel = as_f32(kernel, "kernel")
+    bias = None if bias is None else as_f32(bias, "bias")
+    return _core.gemm(inputs, kernel, bias=bias, activation="linear" if activation is None else activation,
+                      alpha=float(alpha))

@@ -245,3 +245,25 @@ def test_report_errors_vs_tensorflow(tf, rng, capsys):
         print(f"gemm 128x784x512 {activation}: max abs {abs_err:.2e}, max rel {rel_err:.2e}, "
               f"max abs / max|ref| {abs_err / np.abs(ref).max():.2e}")
         assert_close_reduction(out, ref, 784, scale_of(a, b))
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "leaky_relu", "sigmoid", "tanh"])
+def test_ops_dense_matches_tf_dense_layer_math(isa, tf, rng, activation):
+    x = rng.standard_normal((33, 70))
+    w = rng.standard_normal((70, 19)) * 0.2
+    b = rng.standard_normal(19)
+    got = fastnn.ops.dense(x, w, b, activation=activation, alpha=0.3)
+    z = tf.nn.bias_add(tf.linalg.matmul(tf.constant(x, tf.float32), tf.constant(w, tf.float32)),
+                       tf.constant(b, tf.float32))
+    act = {None: lambda v: v, "relu": tf.nn.relu, "leaky_relu": lambda v: tf.nn.leaky_relu(v, 0.3),
+           "sigmoid": tf.nn.sigmoid, "tanh": tf.nn.tanh}[activation]
+    assert_close_reduction(got, act(z).numpy(), k=70, scale=float(np.abs(x).max() * np.abs(w).max()))
+
+
+def test_ops_dense_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="Unknown activation: 'gelu'"):
+        fastnn.ops.dense(np.ones((2, 3)), np.ones((3, 4)), activation="gelu")
+    with pytest.raises(ValueError, match="`bias` must have shape"):
+        fastnn.ops.dense(np.ones((2, 3)), np.ones((3, 4)), np.ones(5))
+    with pytest.raises(TypeError, match="`kernel` must be a real numeric array"):
+        fastnn.ops.dense(np.ones((2, 3)), np.ones((3, 4), complex))

@@ -1,0 +1,37 @@
+"""The command line: `python -m fastnn train` (the README's main job) and `python -m fastnn info`."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+
+def _run(*args):
+    out = subprocess.run([sys.executable, "-m", "fastnn", *args], capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ), cwd=os.path.dirname(__file__))
+    return out
+
+
+def test_info_reports_version_isa_threads():
+    out = _run("info")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^fastnn \d+\.\d+", out.stdout, re.M)
+    assert re.search(r"^isa: (avx512|avx2|generic)", out.stdout, re.M)
+    assert re.search(r"^threads: \d+", out.stdout, re.M)
+
+
+def test_train_learns_the_digits():
+    out = _run("train", "--epochs", "8", "--threads", "1")
+    assert out.returncode == 0, out.stderr
+    acc = float(re.search(r"test accuracy: ([0-9.]+)", out.stdout).group(1))
+    assert acc >= 0.88, out.stdout
+    losses = [float(v) for v in re.findall(r"loss: ([0-9.]+)", out.stdout)]
+    assert losses[-1] < losses[0] / 3
+
+
+@pytest.mark.parametrize("bad", [["--epochs", "0"], ["--batch-size", "-3"], ["--model", "x"]])
+def test_train_rejects_bad_arguments(bad):
+    out = _run("train", *bad)
+    assert out.returncode == 2
+    assert "error" in out.stderr
