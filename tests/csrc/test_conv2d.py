@@ -4,7 +4,7 @@ import pytest
 
 import fastnn
 from fastnn import ops
-from tests.tolerances import assert_close_reduction, assert_close_elementwise
+from tolerances import assert_close_reduction, assert_close_elementwise
 
 
 # ------------------------------------------------------------------------------------ float64 reference

@@ -5,7 +5,7 @@ import pytest
 
 import fastnn
 import fastnn.ops as F
-from tests.tolerances import assert_close_elementwise, assert_close_reduction
+from tolerances import assert_close_elementwise, assert_close_reduction
 
 SHAPES = [(0,), (1,), (7,), (13, 17), (128, 10), (3, 5, 7), (2, 3, 4, 5), (4, 0, 3)]
 SCALES = [1.0, 30.0, 1e4]

@@ -5,7 +5,7 @@ import pytest
 
 import fastnn
 from fastnn import _core, ops
-from tests.tolerances import assert_close_reduction, max_errors
+from tolerances import assert_close_reduction, max_errors
 
 # (M, K, N): unit, primes, the MLP layer shapes and their gradients, vectors, a K of three uneven blocks.
 SHAPES = [

@@ -5,7 +5,7 @@ import pytest
 
 import fastnn
 from fastnn import ops
-from tests.tolerances import assert_close_elementwise, max_errors
+from tolerances import assert_close_elementwise, max_errors
 
 STEPS = 5
 SHAPES = [(1,), (7,), (33, 5), (3, 1030)]  # scalar-ish, sub-vector tail, odd, more than one 1024-block

@@ -5,7 +5,7 @@ import pytest
 
 import fastnn
 from fastnn import ops
-from tests.tolerances import assert_close_elementwise, assert_close_reduction, max_errors
+from tolerances import assert_close_elementwise, assert_close_reduction, max_errors
 
 # (input shape, ksize, strides, padding): batch 1, odd/prime sizes, C 1/6/16/17, 2x2 / 3x3 / (2,3), overlapping
 # windows, the LeNet pools, windows that do not tile the input, SAME with odd padding.

@@ -5,7 +5,7 @@ import pytest
 
 import fastnn
 import fastnn.ops as F
-from tests.tolerances import assert_close_elementwise
+from tolerances import assert_close_elementwise
 
 SHAPES = [(1, 1), (1, 10), (7, 13), (128, 10), (5, 1000), (0, 10), (2, 3, 7)]
 
