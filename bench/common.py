@@ -48,14 +48,16 @@ class Worker:
             self.proc.wait(timeout=30)
 
 
-def run_interleaved(workers, task, reps=9, blocks=3, inner=1, warmup=2, pause=0.2):
+def run_interleaved(workers, task, reps=9, blocks=3, warmup=2, pause=0.2, rep_seconds=0.02):
     """Times `task` in every worker: `blocks` rounds, each worker running reps/blocks repeats per round in
-    rotating order. Returns {framework: [seconds per call]}."""
+    rotating order. A repeat runs the task back to back for ~rep_seconds (in the slowest framework) and reports
+    the mean per call. Returns {framework: [seconds per call]}."""
     per_block = max(1, -(-reps // blocks))
     names = list(workers)
     times = {name: [] for name in names}
-    for name in names:
-        workers[name].call({"op": "prepare", "task": task, "warmup": warmup})
+    slowest = max(workers[name].call({"op": "prepare", "task": task, "warmup": warmup})["seconds"]
+                  for name in names)
+    inner = max(1, int(rep_seconds / max(slowest, 1e-6)))
     for block in range(blocks):
         shift = block % len(names)
         for name in names[shift:] + names[:shift]:

@@ -41,8 +41,7 @@ def run(threads=2, reps=9, quick=False, frameworks=None):
                 print(f"  {label}: {n} excluded, wrong result ({bad[n]})")
                 active.pop(n)
             flops = tasks.flops(task)
-            inner = max(1, int(5e7 / flops)) if flops else 1
-            times = run_interleaved(active, task, reps=reps, inner=inner)
+            times = run_interleaved(active, task, reps=reps)
             base = summarize(times["fastnn"])["median"]
             for n, samples in times.items():
                 s = summarize(samples)
