@@ -13,7 +13,15 @@ def task_list(quick):
             ("sgemm 1024^3", 1024, 1024, 1024, False, False)]
     out = [(label, {"kind": "gemm", "m": m, "k": k, "n": n, "ta": ta, "tb": tb})
            for label, m, k, n, ta, tb in gemm]
-    return out[:2] if quick else out
+    lenet = [("conv1 28x28x1->6 3x3 fwd+bwd", {"kind": "conv", "n": 128, "h": 28, "w": 28, "cin": 1, "cout": 6, "k": 3}),
+             ("conv2 13x13x6->16 3x3 fwd+bwd", {"kind": "conv", "n": 128, "h": 13, "w": 13, "cin": 6, "cout": 16, "k": 3}),
+             ("maxpool 26x26x6 2x2 fwd+bwd", {"kind": "maxpool", "n": 128, "h": 26, "w": 26, "c": 6}),
+             ("maxpool 11x11x16 2x2 fwd+bwd", {"kind": "maxpool", "n": 128, "h": 11, "w": 11, "c": 16}),
+             ("softmax-xent 128x10 loss+grad", {"kind": "xent", "rows": 128, "classes": 10}),
+             ("adam update 407,050 params", {"kind": "adam", "shapes": [[784, 512], [512], [512, 10], [10]]})]
+    if quick:
+        return out[:1] + lenet[1:2]
+    return out + lenet
 
 
 def run(threads=2, reps=9, quick=False, frameworks=None):

@@ -10,6 +10,10 @@ import numpy as np
 
 FRAMEWORKS = {
     "gemm": ("fastnn", "numpy", "torch", "tf"),
+    "conv": ("fastnn", "torch", "torch_nchw", "tf"),      # forward + backward-data + backward-filter
+    "maxpool": ("fastnn", "torch", "torch_nchw", "tf"),   # forward + backward
+    "xent": ("fastnn", "numpy", "torch", "tf"),           # sparse softmax cross-entropy: loss + dlogits
+    "adam": ("fastnn", "numpy", "torch"),                 # one update of every parameter of the MLP
 }
 
 
@@ -87,7 +91,260 @@ def _gemm_tf(tf, name, task, rng):
     return fn, lambda: fn().numpy()
 
 
+# ---------------------------------------------------------------------------------------------------- Conv2D
+def _conv_inputs(task, rng):
+    n, h, w, cin, cout, k = task["n"], task["h"], task["w"], task["cin"], task["cout"], task["k"]
+    x = rng.standard_normal((n, h, w, cin)).astype(np.float32)
+    kernel = (rng.standard_normal((k, k, cin, cout)) / np.sqrt(k * k * cin)).astype(np.float32)
+    dy = rng.standard_normal((n, h - k + 1, w - k + 1, cout)).astype(np.float32)
+    return x, kernel, dy
+
+
+def _flat(*arrays):
+    return np.concatenate([np.asarray(a, np.float32).ravel() for a in arrays])
+
+
+def _conv_fastnn(fastnn, name, task, rng):
+    x, kernel, dy = _conv_inputs(task, rng)
+    ops = fastnn.ops
+
+    def fn():
+        y = ops.conv2d(x, kernel, 1, "VALID")
+        dx = ops.conv2d_backprop_input(x.shape, kernel, dy, 1, "VALID")
+        dw = ops.conv2d_backprop_filter(x, kernel.shape, dy, 1, "VALID")
+        return y, dx, dw
+
+    return fn, lambda: _flat(*fn())
+
+
+def _torch_nchw_to_nhwc(t):
+    return t.detach().permute(0, 2, 3, 1).numpy()
+
+
+def _conv_torch(torch, name, task, rng):
+    x, kernel, dy = _conv_inputs(task, rng)
+    fmt = torch.contiguous_format if name == "torch_nchw" else torch.channels_last
+    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(memory_format=fmt).requires_grad_()
+    wt = torch.from_numpy(kernel).permute(3, 2, 0, 1).contiguous(memory_format=fmt).requires_grad_()
+    dyt = torch.from_numpy(dy).permute(0, 3, 1, 2).contiguous(memory_format=fmt)
+    conv2d = torch.nn.functional.conv2d
+
+    def fn():
+        y = conv2d(xt, wt)
+        dx, dw = torch.autograd.grad(y, (xt, wt), dyt)
+        return y, dx, dw
+
+    def output():
+        y, dx, dw = fn()
+        return _flat(_torch_nchw_to_nhwc(y), _torch_nchw_to_nhwc(dx), dw.detach().permute(2, 3, 1, 0).numpy())
+
+    return fn, output
+
+
+def _conv_tf(tf, name, task, rng):
+    x, kernel, dy = (tf.constant(a) for a in _conv_inputs(task, rng))
+
+    @tf.function
+    def fn():
+        with tf.GradientTape() as tape:
+            tape.watch([x, kernel])
+            y = tf.nn.conv2d(x, kernel, 1, "VALID")
+        dx, dw = tape.gradient(y, [x, kernel], output_gradients=dy)
+        return y, dx, dw
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
+
+
+# ---------------------------------------------------------------------------------------------------- MaxPool2D
+def _pool_inputs(task, rng):
+    n, h, w, c = task["n"], task["h"], task["w"], task["c"]
+    x = rng.standard_normal((n, h, w, c)).astype(np.float32)
+    dy = rng.standard_normal((n, h // 2, w // 2, c)).astype(np.float32)
+    return x, dy
+
+
+def _maxpool_fastnn(fastnn, name, task, rng):
+    x, dy = _pool_inputs(task, rng)
+    ops = fastnn.ops
+
+    def fn():
+        y, argmax = ops.max_pool2d_with_argmax(x, 2, 2, "VALID")
+        return y, ops.max_pool2d_grad_with_argmax(x.shape, dy, argmax, 2, 2, "VALID")
+
+    return fn, lambda: _flat(*fn())
+
+
+def _maxpool_torch(torch, name, task, rng):
+    x, dy = _pool_inputs(task, rng)
+    fmt = torch.contiguous_format if name == "torch_nchw" else torch.channels_last
+    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(memory_format=fmt).requires_grad_()
+    dyt = torch.from_numpy(dy).permute(0, 3, 1, 2).contiguous(memory_format=fmt)
+    pool = torch.nn.functional.max_pool2d
+
+    def fn():
+        y = pool(xt, 2, 2)
+        return y, torch.autograd.grad(y, xt, dyt)[0]
+
+    return fn, lambda: _flat(*(_torch_nchw_to_nhwc(t) for t in fn()))
+
+
+def _maxpool_tf(tf, name, task, rng):
+    x, dy = (tf.constant(a) for a in _pool_inputs(task, rng))
+
+    @tf.function
+    def fn():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.max_pool2d(x, 2, 2, "VALID")
+        return y, tape.gradient(y, x, output_gradients=dy)
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
+
+
+# ---------------------------------------------------------------------------------------------------- softmax-xent
+def _xent_inputs(task, rng):
+    logits = (rng.standard_normal((task["rows"], task["classes"])) * 3).astype(np.float32)
+    labels = rng.integers(0, task["classes"], task["rows"]).astype(np.int64)
+    return logits, labels
+
+
+def _xent_fastnn(fastnn, name, task, rng):
+    logits, labels = _xent_inputs(task, rng)
+    f = fastnn.ops.sparse_softmax_cross_entropy_with_logits_and_grad
+    scale = 1.0 / len(labels)
+    fn = lambda: f(labels, logits, grad_scale=scale)  # noqa: E731
+    return fn, lambda: _flat(*fn())
+
+
+def _xent_numpy(np_, name, task, rng):
+    logits, labels = _xent_inputs(task, rng)
+    rows = np.arange(len(labels))
+
+    def fn():
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        loss = np.log(s[:, 0]) - shifted[rows, labels]
+        grad = e / s
+        grad[rows, labels] -= 1.0
+        return loss, grad / len(labels)
+
+    return fn, lambda: _flat(*fn())
+
+
+def _xent_torch(torch, name, task, rng):
+    logits, labels = _xent_inputs(task, rng)
+    lt = torch.from_numpy(logits).requires_grad_()
+    yt = torch.from_numpy(labels)
+    ce = torch.nn.functional.cross_entropy
+
+    def fn():
+        loss = ce(lt, yt, reduction="none")
+        return loss, torch.autograd.grad(loss.mean(), lt)[0]
+
+    return fn, lambda: _flat(*(t.detach().numpy() for t in fn()))
+
+
+def _xent_tf(tf, name, task, rng):
+    logits, labels = _xent_inputs(task, rng)
+    lt, yt = tf.constant(logits), tf.constant(labels)
+
+    @tf.function
+    def fn():
+        with tf.GradientTape() as tape:
+            tape.watch(lt)
+            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(yt, lt)
+            mean = tf.reduce_mean(loss)
+        return loss, tape.gradient(mean, lt)
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
+
+
+# ---------------------------------------------------------------------------------------------------- Adam
+def _adam_inputs(task, rng):
+    shapes = [tuple(s) for s in task["shapes"]]
+    params = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in shapes]
+    grads = [(rng.standard_normal(s) * 0.01).astype(np.float32) for s in shapes]
+    return params, grads
+
+
+def _adam_fastnn(fastnn, name, task, rng):
+    params0, grads = _adam_inputs(task, rng)
+    update = fastnn.ops.adam_update
+
+    def make():
+        params = [p.copy() for p in params0]
+        slots = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+        step = [0]
+
+        def fn():
+            step[0] += 1
+            for p, g, (m, v) in zip(params, grads, slots):
+                update(p, g, m, v, step[0])
+        return fn, params
+
+    fn, _ = make()
+
+    def output():
+        once, params = make()
+        once()
+        return _flat(*params)
+
+    return fn, output
+
+
+def _adam_numpy(np_, name, task, rng):
+    params0, grads = _adam_inputs(task, rng)
+    lr, b1, b2, eps = np.float32(1e-3), np.float32(0.9), np.float32(0.999), np.float32(1e-7)
+
+    def make():
+        params = [p.copy() for p in params0]
+        slots = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+        step = [0]
+
+        def fn():
+            step[0] += 1
+            alpha = lr * np.sqrt(1 - b2 ** step[0]) / (1 - b1 ** step[0])
+            for p, g, (m, v) in zip(params, grads, slots):
+                m += (g - m) * (1 - b1)
+                v += (g * g - v) * (1 - b2)
+                p -= m * alpha / (np.sqrt(v) + eps)
+        return fn, params
+
+    fn, _ = make()
+
+    def output():
+        once, params = make()
+        once()
+        return _flat(*params)
+
+    return fn, output
+
+
+def _adam_torch(torch, name, task, rng):
+    params0, grads = _adam_inputs(task, rng)
+
+    def make():
+        params = [torch.from_numpy(p.copy()).requires_grad_() for p in params0]
+        for p, g in zip(params, grads):
+            p.grad = torch.from_numpy(g)
+        opt = torch.optim.Adam(params, lr=1e-3, eps=1e-7)
+        return opt.step, params
+
+    fn, _ = make()
+
+    def output():
+        step, params = make()
+        step()
+        return _flat(*(p.detach().numpy() for p in params))
+
+    return fn, output
+
+
 def flops(task):
     if task["kind"] == "gemm":
         return 2.0 * task["m"] * task["n"] * task["k"]
+    if task["kind"] == "conv":
+        oh, ow = task["h"] - task["k"] + 1, task["w"] - task["k"] + 1
+        return 3 * 2.0 * task["n"] * oh * ow * task["k"] ** 2 * task["cin"] * task["cout"]
     return None

@@ -11,7 +11,8 @@ from fastnn import _core
 
 def _run(code, **env):
     full_env = dict(os.environ, **env)
-    out = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=120,
+                         cwd=os.path.dirname(__file__))  # not the repo root: import the installed package
     assert out.returncode == 0, out.stderr
     return out
 

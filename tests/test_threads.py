@@ -35,7 +35,8 @@ def test_set_num_threads_rejects_non_int(bad):
 def test_omp_num_threads_is_honoured():
     code = "import fastnn; print(fastnn.get_num_threads())"
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, OMP_NUM_THREADS="1"),
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120,
+                         cwd=os.path.dirname(__file__))  # not the repo root: import the installed package
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "1"
 
