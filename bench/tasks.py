@@ -268,6 +268,19 @@ def _adam_inputs(task, rng):
     return params, grads
 
 
+def _stateful(make):
+    """A task whose step mutates state: time repeated steps on one state; check one step on a fresh state.
+    make() -> (step, result), result() giving the state as a flat array."""
+    step, _ = make()
+
+    def output():
+        once, result = make()
+        once()
+        return result()
+
+    return step, output
+
+
 def _adam_fastnn(fastnn, name, task, rng):
     params0, grads = _adam_inputs(task, rng)
     update = fastnn.ops.adam_update
@@ -281,16 +294,9 @@ def _adam_fastnn(fastnn, name, task, rng):
             step[0] += 1
             for p, g, (m, v) in zip(params, grads, slots):
                 update(p, g, m, v, step[0])
-        return fn, params
+        return fn, lambda: _flat(*params)
 
-    fn, _ = make()
-
-    def output():
-        once, params = make()
-        once()
-        return _flat(*params)
-
-    return fn, output
+    return _stateful(make)
 
 
 def _adam_numpy(np_, name, task, rng):
@@ -309,16 +315,9 @@ def _adam_numpy(np_, name, task, rng):
                 m += (g - m) * (1 - b1)
                 v += (g * g - v) * (1 - b2)
                 p -= m * alpha / (np.sqrt(v) + eps)
-        return fn, params
+        return fn, lambda: _flat(*params)
 
-    fn, _ = make()
-
-    def output():
-        once, params = make()
-        once()
-        return _flat(*params)
-
-    return fn, output
+    return _stateful(make)
 
 
 def _adam_torch(torch, name, task, rng):
@@ -329,16 +328,9 @@ def _adam_torch(torch, name, task, rng):
         for p, g in zip(params, grads):
             p.grad = torch.from_numpy(g)
         opt = torch.optim.Adam(params, lr=1e-3, eps=1e-7)
-        return opt.step, params
+        return opt.step, lambda: _flat(*(p.detach().numpy() for p in params))
 
-    fn, _ = make()
-
-    def output():
-        step, params = make()
-        step()
-        return _flat(*(p.detach().numpy() for p in params))
-
-    return fn, output
+    return _stateful(make)
 
 
 def flops(task):

@@ -25,16 +25,19 @@ void write_grad_row(float* dl, const float* y, vf sum, vf scale, index_t n) {
   }
 }
 
+// For nb rows: m = row max, sum = Σ exp(z − m), with exp(z − m) stored in dl when it is not null. The passes run
+// row-interleaved per phase so the row block stays in L1 between them.
+void max_and_exp_sums(const float* z, float* dl, int nb, index_t n, float* m, float* sum) {
+  for (int i = 0; i < nb; ++i) m[i] = row_max(z + i * n, n);
+  for (int i = 0; i < nb; ++i) sum[i] = exp_store_sum_row(z + i * n, vset1(m[i]), dl ? dl + i * n : nullptr, n);
+}
+
 void dense_rows_kernel(const float* logits, const float* labels, float* loss, float* dlogits, index_t rows,
                        index_t n, float grad_scale) {
   for (index_t r0 = 0; r0 < rows; r0 += kRowBlock) {
     const int nb = rows - r0 < kRowBlock ? int(rows - r0) : kRowBlock;
     float m[kRowBlock], sum[kRowBlock];
-    for (int i = 0; i < nb; ++i) m[i] = row_max(logits + (r0 + i) * n, n);
-    for (int i = 0; i < nb; ++i) {
-      float* dl = dlogits ? dlogits + (r0 + i) * n : nullptr;
-      sum[i] = exp_store_sum_row(logits + (r0 + i) * n, vset1(m[i]), dl, n);
-    }
+    max_and_exp_sums(logits + r0 * n, dlogits ? dlogits + r0 * n : nullptr, nb, n, m, sum);
     for (int i = 0; i < nb; ++i) {
       const index_t r = r0 + i;
       const float *z = logits + r * n, *y = labels + r * n;
@@ -57,11 +60,7 @@ void sparse_rows_kernel(const float* logits, const std::int64_t* labels, float* 
   for (index_t r0 = 0; r0 < rows; r0 += kRowBlock) {
     const int nb = rows - r0 < kRowBlock ? int(rows - r0) : kRowBlock;
     float m[kRowBlock], sum[kRowBlock];
-    for (int i = 0; i < nb; ++i) m[i] = row_max(logits + (r0 + i) * n, n);
-    for (int i = 0; i < nb; ++i) {
-      float* dl = dlogits ? dlogits + (r0 + i) * n : nullptr;
-      sum[i] = exp_store_sum_row(logits + (r0 + i) * n, vset1(m[i]), dl, n);
-    }
+    max_and_exp_sums(logits + r0 * n, dlogits ? dlogits + r0 * n : nullptr, nb, n, m, sum);
     for (int i = 0; i < nb; ++i) {
       const index_t r = r0 + i, label = labels[r];  // validated by the caller: 0 <= label < n
       const float* z = logits + r * n;

@@ -5,7 +5,6 @@ import os
 import numpy as np
 import pytest
 
-import fastnn
 from fastnn import _core
 
 try:

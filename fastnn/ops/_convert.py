@@ -1,5 +1,8 @@
-"""Input conversion shared by every op: real numeric array-likes become C-contiguous float32 copies or views
-(inputs are never modified); anything else raises TypeError naming the argument."""
+"""Argument conversion shared by every op. Arrays: real numeric array-likes become C-contiguous float32 (copies or
+views; inputs are never modified); anything else raises TypeError naming the argument. Geometry arguments follow
+tf.nn's conventions; every error message names the argument and echoes the bad value."""
+import numbers
+
 import numpy as np
 
 
@@ -17,23 +20,39 @@ def require_ndim(arr, ndim, name):
     return arr
 
 
-def as_positive_int_pair(value, name):
-    """An int or a pair of ints, each >= 1 (Keras' kernel_size / strides / pool_size convention)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        pair = (int(value), int(value))
+def spatial_pair(value, name):
+    """(h, w) >= 1 from an int, a 1- or 2-sequence, or TF's NHWC 4-list [1, h, w, 1] (ksize, strides, dilations)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        values = [value]
     else:
         try:
-            pair = tuple(int(v) for v in value)
+            values = list(value)
         except TypeError:
-            raise TypeError(f"`{name}` must be an int or a tuple of 2 ints, received {value!r}") from None
-        if len(pair) != 2 or any(isinstance(v, bool) for v in value):
-            raise ValueError(f"`{name}` must be an int or a tuple of 2 ints, received {value!r}")
+            raise TypeError(f"`{name}` must be an int, a pair of ints or [1, h, w, 1], received {value!r}") from None
+        if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
+            raise TypeError(f"`{name}` must contain ints, received {value!r}")
+    if len(values) == 1:
+        pair = (int(values[0]), int(values[0]))
+    elif len(values) == 2:
+        pair = (int(values[0]), int(values[1]))
+    elif len(values) == 4:
+        if values[0] != 1 or values[3] != 1:
+            raise ValueError(f"`{name}` must be 1 along the batch and channel axes (NHWC), received {value!r}")
+        pair = (int(values[1]), int(values[2]))
+    else:
+        raise ValueError(f"`{name}` must have 1, 2 or 4 elements, received {value!r}")
     if pair[0] < 1 or pair[1] < 1:
         raise ValueError(f"`{name}` must be positive, received {value!r}")
     return pair
 
 
-def as_padding(value):
-    if not isinstance(value, str) or value.lower() not in ("valid", "same"):
-        raise ValueError(f"`padding` must be 'valid' or 'same', received {value!r}")
-    return value.lower()
+def padding_arg(padding):
+    """'valid' or 'same' from TF's 'VALID'/'SAME' in any case."""
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'VALID' or 'SAME', received {padding!r}")
+    return padding.lower()
+
+
+def data_format_arg(data_format):
+    if data_format not in ("NHWC", "channels_last"):
+        raise ValueError(f"`data_format` must be 'NHWC' (fastnn works channels-last), received {data_format!r}")

@@ -11,58 +11,20 @@ matters for tied windows such as all-zero ReLU outputs). NaN inputs are never se
 cells are all NaN gives -inf. TF's forward also skips NaN, but its gradient can land on a NaN cell that heads
 its window; ours always follows the forward's choice. Average pooling propagates NaN.
 """
-import numbers
 
 import numpy as np
 
 from .. import _core
-from ._convert import as_f32, require_ndim
+from ._convert import as_f32, data_format_arg, padding_arg, require_ndim, spatial_pair
 
 __all__ = ["max_pool2d", "max_pool2d_with_argmax", "max_pool2d_grad", "max_pool2d_grad_with_argmax",
            "avg_pool2d", "avg_pool2d_grad"]
 
 
-def _window_arg(value, name):
-    """(h, w) from an int, a 1- or 2-sequence, or TF's NHWC 4-list [1, h, w, 1]."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        values = [value]
-    else:
-        try:
-            values = list(value)
-        except TypeError:
-            raise TypeError(f"`{name}` must be an int, a pair of ints or [1, h, w, 1], received {value!r}") from None
-        if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
-            raise TypeError(f"`{name}` must contain ints, received {value!r}")
-    if len(values) == 1:
-        pair = (int(values[0]), int(values[0]))
-    elif len(values) == 2:
-        pair = (int(values[0]), int(values[1]))
-    elif len(values) == 4:
-        if values[0] != 1 or values[3] != 1:
-            raise ValueError(f"`{name}` must be 1 along the batch and channel axes (NHWC), received {value!r}")
-        pair = (int(values[1]), int(values[2]))
-    else:
-        raise ValueError(f"`{name}` must have 1, 2 or 4 elements, received {value!r}")
-    if pair[0] < 1 or pair[1] < 1:
-        raise ValueError(f"`{name}` must be positive, received {value!r}")
-    return pair
-
-
-def _padding_arg(padding):
-    if not isinstance(padding, str) or padding.upper() not in ("VALID", "SAME"):
-        raise ValueError(f"`padding` must be 'VALID' or 'SAME', received {padding!r}")
-    return padding.upper()
-
-
-def _data_format_arg(data_format):
-    if data_format not in ("NHWC", "channels_last"):
-        raise ValueError(f"`data_format` must be 'NHWC' (fastnn pools channels-last tensors), received {data_format!r}")
-
-
 def _args(input, ksize, strides, padding, data_format="NHWC"):
-    _data_format_arg(data_format)
+    data_format_arg(data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
-    return x, _window_arg(ksize, "ksize"), _window_arg(strides, "strides"), _padding_arg(padding)
+    return x, spatial_pair(ksize, "ksize"), spatial_pair(strides, "strides"), padding_arg(padding)
 
 
 def _input_shape_arg(input_shape):
@@ -108,7 +70,7 @@ def max_pool2d_grad_with_argmax(input_shape, grad, argmax, ksize, strides, paddi
     if a.dtype.kind not in "iu":
         raise TypeError(f"`argmax` must be an integer array (from max_pool2d_with_argmax), received dtype {a.dtype}")
     a = require_ndim(np.ascontiguousarray(a, dtype=np.int32), 4, "argmax")
-    k, s, p = _window_arg(ksize, "ksize"), _window_arg(strides, "strides"), _padding_arg(padding)
+    k, s, p = spatial_pair(ksize, "ksize"), spatial_pair(strides, "strides"), padding_arg(padding)
     return _core.max_pool2d_grad_from_argmax(shape, _grad_arg(grad), a, k, s, p)
 
 
@@ -122,5 +84,5 @@ def avg_pool2d_grad(input_shape, grad, ksize, strides, padding):
     """Gradient of avg_pool2d w.r.t. its input of shape `input_shape` (N, H, W, C): each grad element, divided
     by its window's valid-cell count, is added to those cells."""
     shape = _input_shape_arg(input_shape)
-    k, s, p = _window_arg(ksize, "ksize"), _window_arg(strides, "strides"), _padding_arg(padding)
+    k, s, p = spatial_pair(ksize, "ksize"), spatial_pair(strides, "strides"), padding_arg(padding)
     return _core.avg_pool2d_grad(shape, _grad_arg(grad), k, s, p)
