@@ -50,6 +50,14 @@ farray new_array(const std::vector<py::ssize_t>& shape) { return farray(shape); 
 
 const float* optional_ptr(const std::optional<farray>& a) { return a ? a->data() : nullptr; }
 
+std::vector<index_t> shape_vector(const py::array& a) { return {a.shape(), a.shape() + a.ndim()}; }
+
+void require_same_shape(const py::array& a, const char* a_name, const py::array& b, const char* b_name) {
+  if (shape_vector(a) != shape_vector(b))
+    fail(std::string("`") + a_name + "` and `" + b_name + "` must have the same shape, received " + shape_of(a) +
+         " and " + shape_of(b));
+}
+
 fastnn::Act parse_act(const std::string& name) {
   if (name == "linear" || name == "none") return fastnn::Act::linear;
   if (name == "relu") return fastnn::Act::relu;
@@ -104,14 +112,6 @@ fastnn::Unary parse_unary(const std::string& name) {
   if (name == "exp") return fastnn::Unary::exp;
   if (name == "log") return fastnn::Unary::log;
   fail("Unknown elementwise op: '" + name + "'. Expected one of relu, leaky_relu, sigmoid, tanh, exp, log");
-}
-
-std::vector<py::ssize_t> shape_vector(const py::array& a) { return {a.shape(), a.shape() + a.ndim()}; }
-
-void require_same_shape(const py::array& a, const char* a_name, const py::array& b, const char* b_name) {
-  if (shape_vector(a) != shape_vector(b))
-    fail(std::string("`") + a_name + "` and `" + b_name + "` must have the same shape, received " + shape_of(a) +
-         " and " + shape_of(b));
 }
 
 void require_min_ndim(const py::array& a, const char* name, int ndim) {
@@ -307,12 +307,6 @@ fastnn::ConvShape conv2d_shape(const std::vector<index_t>& xs, const std::vector
   return s;
 }
 
-std::vector<index_t> shape_vec(const py::array& a) {
-  std::vector<index_t> v;
-  for (py::ssize_t i = 0; i < a.ndim(); ++i) v.push_back(a.shape(i));
-  return v;
-}
-
 std::vector<index_t> sizes_arg(const std::vector<index_t>& sizes, const char* name) {
   if (sizes.size() != 4) {
     std::string got;
@@ -334,7 +328,7 @@ farray conv2d_py(const farray& x, const farray& w, const std::pair<index_t, inde
                  const std::optional<farray>& bias, const std::string& activation, float alpha) {
   require_ndim(x, "input", 4);
   require_ndim(w, "filters", 4);
-  const fastnn::ConvShape s = conv2d_shape(shape_vec(x), shape_vec(w), strides, padding, dilations);
+  const fastnn::ConvShape s = conv2d_shape(shape_vector(x), shape_vector(w), strides, padding, dilations);
   if (bias && (bias->ndim() != 1 || bias->shape(0) != s.Cout))
     fail("`bias` must have shape (" + std::to_string(s.Cout) + ",), received " + shape_of(*bias));
   fastnn::Epilogue ep;
@@ -356,7 +350,7 @@ farray conv2d_backprop_input_py(const std::vector<index_t>& input_sizes, const f
                                 const std::pair<index_t, index_t>& dilations) {
   const std::vector<index_t> xs = sizes_arg(input_sizes, "input_sizes");
   require_ndim(w, "filters", 4);
-  const fastnn::ConvShape s = conv2d_shape(xs, shape_vec(w), strides, padding, dilations);
+  const fastnn::ConvShape s = conv2d_shape(xs, shape_vector(w), strides, padding, dilations);
   require_out_backprop(dy, s);
   farray dx = new_array({(py::ssize_t)s.N, (py::ssize_t)s.H, (py::ssize_t)s.W, (py::ssize_t)s.Cin});
   const float *pw = w.data(), *pdy = dy.data();
@@ -373,7 +367,7 @@ py::object conv2d_backprop_filter_py(const farray& x, const std::vector<index_t>
                                      const std::pair<index_t, index_t>& dilations, bool bias_grad) {
   require_ndim(x, "input", 4);
   const std::vector<index_t> ws = sizes_arg(filter_sizes, "filter_sizes");
-  const fastnn::ConvShape s = conv2d_shape(shape_vec(x), ws, strides, padding, dilations);
+  const fastnn::ConvShape s = conv2d_shape(shape_vector(x), ws, strides, padding, dilations);
   require_out_backprop(dy, s);
   farray dw = new_array({(py::ssize_t)s.KH, (py::ssize_t)s.KW, (py::ssize_t)s.Cin, (py::ssize_t)s.Cout});
   std::optional<farray> db;
@@ -393,9 +387,7 @@ py::object conv2d_backprop_filter_py(const farray& x, const std::vector<index_t>
 // In-place updates: the state arrays are taken with .noconvert() (see registrations), so pybind never hands the
 // kernel a converted copy whose update would be lost; here we check writeability and shapes.
 void optim_require_same_shape(const py::array& a, const char* name, const py::array& var) {
-  bool same = a.ndim() == var.ndim();
-  for (py::ssize_t i = 0; same && i < a.ndim(); ++i) same = a.shape(i) == var.shape(i);
-  if (!same) fail(std::string("`") + name + "` must have the shape of `var` " + shape_of(var) + ", received " + shape_of(a));
+  if (shape_vector(a) != shape_vector(var)) fail(std::string("`") + name + "` must have the shape of `var` " + shape_of(var) + ", received " + shape_of(a));
 }
 
 float* optim_inplace_ptr(farray& a, const char* name, const farray& var) {
@@ -475,10 +467,6 @@ fastnn::PoolGeometry pool_geometry_py(const std::vector<index_t>& shape, const c
                                (int)strides[1], mode == "same");
 }
 
-std::vector<index_t> pool_shape_vector(const py::array& a) {
-  return std::vector<index_t>(a.shape(), a.shape() + a.ndim());
-}
-
 std::vector<py::ssize_t> pool_output_shape(const fastnn::PoolGeometry& g) {
   return {(py::ssize_t)g.N, (py::ssize_t)g.OH, (py::ssize_t)g.OW, (py::ssize_t)g.C};
 }
@@ -494,7 +482,7 @@ void require_pool_output_shape(const py::array& a, const char* name, const fastn
 
 py::object max_pool2d_py(const farray& x, const std::vector<index_t>& ksize, const std::vector<index_t>& strides,
                          const std::string& padding, bool return_argmax) {
-  const auto g = pool_geometry_py(pool_shape_vector(x), "input", ksize, strides, padding);
+  const auto g = pool_geometry_py(shape_vector(x), "input", ksize, strides, padding);
   farray y(pool_output_shape(g));
   pool_i32array argmax(return_argmax ? pool_output_shape(g) : std::vector<py::ssize_t>{0});
   const float* px = x.data();
@@ -510,7 +498,7 @@ py::object max_pool2d_py(const farray& x, const std::vector<index_t>& ksize, con
 
 farray avg_pool2d_py(const farray& x, const std::vector<index_t>& ksize, const std::vector<index_t>& strides,
                      const std::string& padding) {
-  const auto g = pool_geometry_py(pool_shape_vector(x), "input", ksize, strides, padding);
+  const auto g = pool_geometry_py(shape_vector(x), "input", ksize, strides, padding);
   farray y(pool_output_shape(g));
   const float* px = x.data();
   float* py_ = y.mutable_data();
@@ -523,9 +511,9 @@ farray avg_pool2d_py(const farray& x, const std::vector<index_t>& ksize, const s
 
 farray max_pool2d_grad_py(const farray& x, const farray& dy, const std::vector<index_t>& ksize,
                           const std::vector<index_t>& strides, const std::string& padding) {
-  const auto g = pool_geometry_py(pool_shape_vector(x), "input", ksize, strides, padding);
+  const auto g = pool_geometry_py(shape_vector(x), "input", ksize, strides, padding);
   require_pool_output_shape(dy, "grad", g);
-  farray dx(pool_shape_vector(x));
+  farray dx(shape_vector(x));
   const float *px = x.data(), *pdy = dy.data();
   float* pdx = dx.mutable_data();
   {
