@@ -4,9 +4,15 @@ The hot paths are fastnn's own C++ kernels (OpenMP threads + SIMD, the instructi
 `fastnn.ops` exposes them over numpy arrays.
 """
 import os as _os
+import pkgutil as _pkgutil
 import warnings as _warnings
 
-from . import _core
+# Run from a source checkout (`pip install . && python -m fastnn train` puts the checkout first on sys.path), this
+# package has no compiled `_core`: let submodule imports also search the installed copy of the package, where
+# `pip install .` put the extension. A developer build in the checkout (scripts/dev_build.sh) still wins.
+__path__ = _pkgutil.extend_path(__path__, __name__)
+
+from . import _core  # noqa: E402
 
 __version__ = _core.__version__
 

@@ -35,3 +35,18 @@ def test_train_rejects_bad_arguments(bad):
     out = _run("train", *bad)
     assert out.returncode == 2
     assert "error" in out.stderr
+
+
+def test_runs_from_a_source_checkout_without_a_local_build(tmp_path):
+    """`pip install . && python -m fastnn train` runs from the checkout, whose fastnn/ has no compiled _core: the
+    package must find the installed extension."""
+    import shutil
+
+    import fastnn
+
+    shutil.copytree(os.path.dirname(fastnn.__file__), tmp_path / "fastnn",
+                    ignore=shutil.ignore_patterns("_core*", "__pycache__"))
+    out = subprocess.run([sys.executable, "-m", "fastnn", "train", "--epochs", "1"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "test accuracy" in out.stdout

@@ -1,0 +1,24 @@
+"""Bench smoke test: `python -m bench kernels --quick` produces a checked table (timings are never asserted)."""
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_quick_kernel_bench_runs_and_checks_outputs():
+    out = subprocess.run([sys.executable, "-m", "bench", "kernels", "--quick", "--reps", "2",
+                          "--frameworks", "numpy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "wrong result" not in out.stdout
+    rows = [line.split() for line in out.stdout.splitlines() if line.startswith(("sgemm", "conv2"))]
+    frameworks = {(row[0], row[-7]) for row in rows}
+    assert ("sgemm", "fastnn") in frameworks and ("sgemm", "numpy") in frameworks
+    assert any(name == "conv2" for name, _ in frameworks)
+
+
+def test_unknown_suite_is_an_error():
+    out = subprocess.run([sys.executable, "-m", "bench", "nonsense"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2
+    assert "unknown suite" in out.stderr
