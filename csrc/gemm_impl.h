@@ -231,28 +231,20 @@ void pack_b(bool trans_b, const float* b, index_t ldb, index_t kc, index_t nc, f
         }
       }
     } else {
-      // Bᵀ storage: column j of the panel is row n0+j of the stored matrix, contiguous in k. Four source rows
-      // at a time keep several read streams going while the writes stay inside the (L1-resident) panel.
-      int j = 0;
-      for (; j + 4 <= cols; j += 4) {
-        const float* s0 = b + (n0 + j) * ldb;
-        const float* s1 = s0 + ldb;
-        const float* s2 = s1 + ldb;
-        const float* s3 = s2 + ldb;
-        for (index_t k = 0; k < kc; ++k) {
-          float* o = d + k * kNR + j;
-          o[0] = s0[k];
-          o[1] = s1[k];
-          o[2] = s2[k];
-          o[3] = s3[k];
+      // Bᵀ storage: column j of the panel is row n0+j of the stored matrix, contiguous in k. Eight k at a time
+      // for all the panel's rows: short contiguous reads, and the writes fill a kNR×8 patch of the L1-resident
+      // panel (measured 4-8 % faster on the dX shape than four source rows over the whole of k).
+      constexpr int kChunk = 8;
+      for (index_t k0 = 0; k0 < kc; k0 += kChunk) {
+        const int kn = static_cast<int>(kc - k0 < kChunk ? kc - k0 : kChunk);
+        float* dk = d + k0 * kNR;
+        for (int j = 0; j < cols; ++j) {
+          const float* s = b + (n0 + j) * ldb + k0;
+          for (int kk = 0; kk < kn; ++kk) dk[kk * kNR + j] = s[kk];
         }
+        for (int j = cols; j < kNR; ++j)
+          for (int kk = 0; kk < kn; ++kk) dk[kk * kNR + j] = 0.f;
       }
-      for (; j < cols; ++j) {
-        const float* s = b + (n0 + j) * ldb;
-        for (index_t k = 0; k < kc; ++k) d[k * kNR + j] = s[k];
-      }
-      for (; j < kNR; ++j)
-        for (index_t k = 0; k < kc; ++k) d[k * kNR + j] = 0.f;
     }
   }
 }
