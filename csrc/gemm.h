@@ -7,8 +7,10 @@
 // (it may hold garbage or NaN). K == 0 gives act(bias) (or act(C + bias) when accumulating).
 //
 // Design (research/kernels.md §1.2): the vector dimension is N. B is packed per K block into panels
-// [KC][NR] (zero-padded to NR, which also absorbs trans_b); A is never packed — micro-kernels broadcast its
-// values straight from A or Aᵀ storage. A micro-tile MR×NR lives in registers for a whole K block; bias and
+// [KC][NR] (zero-padded to NR, which also absorbs trans_b); by default A is not packed — micro-kernels broadcast
+// its values straight from A or Aᵀ storage; for tall A (M >= 256) over a few B panels, each MC×KC slice of
+// A is packed into MR-row panels [KC][MR] (contiguous broadcasts; a power-of-two lda would otherwise make the
+// MR rows of a tile alias in the same L1 sets). A micro-tile MR×NR lives in registers for a whole K block; bias and
 // activation are applied in the store after the last K block. Results do not depend on the thread count.
 #pragma once
 #include "common.h"
@@ -26,6 +28,8 @@ struct GemmBlock {
   bool trans_a = false;
   const float* a = nullptr;      // op(A)[0, 0] of the block: element (i, k) at a[i*lda + k], or a[k*lda + i] if trans_a
   index_t lda = 0;
+  float* a_pack = nullptr;       // if set: scratch of kc_max*mc_max floats; each MC slice of A is copied there as
+                                 // MR-row panels [k][MR] before use (contiguous reads, no L1 set aliasing)
   const float* b = nullptr;      // panel p starts at b + p*panel_stride; row k of a panel at + k*ldb
   index_t ldb = 0;
   index_t panel_stride = 0;
@@ -46,6 +50,7 @@ struct GemmKernels {
   int nr;           // columns of a micro-tile = width of a packed B panel
   index_t kc_max;   // largest K block (a KC×NR panel of packed B stays in L1)
   index_t nc_max;   // columns of B packed at once (multiple of nr; bounds the scratch)
+  index_t mc_max;   // rows of A packed at once (multiple of mr; bounds the A scratch)
   // Packs the KC×NC block of op(B) whose (0, 0) element is at b (b[k*ldb + n], or b[n*ldb + k] if trans_b)
   // into ceil(nc/nr) panels [kc][nr], zero-padded; dst holds ceil(nc/nr)*nr*kc floats.
   void (*pack_b)(bool trans_b, const float* b, index_t ldb, index_t kc, index_t nc, float* dst);

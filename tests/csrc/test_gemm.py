@@ -152,6 +152,34 @@ def test_one_and_two_threads_bitwise_equal(isa, rng, m, k, n, trans_a, trans_b):
     np.testing.assert_array_equal(one, two)
 
 
+# Tall A (M >= 256 with a few B panels) is packed into MR-row panels per MC slice: power-of-two row lengths
+# (lda = 512, 256, 1024 in A or Aᵀ storage), M tails and several MC slices (MC = 240 rows on AVX2), K in blocks.
+PACKED_A_SHAPES = [
+    (517, 512, 70),    # 3 MC slices, M tail of 1 row, N tail panel, lda = 512 (A) / 517 (Aᵀ)
+    (256, 1024, 64),   # lda = 1024 (A) / 256 (Aᵀ), K in 3 blocks
+    (784, 128, 512),   # the dW shape (Xᵀ·dZ)
+]
+
+
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,k,n", PACKED_A_SHAPES)
+def test_packed_a_path(isa, rng, m, k, n, trans_a, trans_b):
+    a, b = operands(rng, m, k, n, trans_a, trans_b, scale=0.1)
+    c = rng.standard_normal((m, n)).astype(np.float32)
+    bias = rng.standard_normal(n).astype(np.float32)
+    expected = reference(a, b, trans_a, trans_b, bias=bias, activation="leaky_relu", alpha=0.3,
+                         c=c.astype(np.float64))
+    try:
+        fastnn.set_num_threads(1)
+        one = _core.gemm(a, b, trans_a, trans_b, bias=bias, activation="leaky_relu", alpha=0.3, c=c.copy())
+        fastnn.set_num_threads(2)
+        two = _core.gemm(a, b, trans_a, trans_b, bias=bias, activation="leaky_relu", alpha=0.3, c=c.copy())
+    finally:
+        fastnn.set_num_threads(0)
+    assert_close_reduction(one, expected, k, scale_of(a, b))
+    np.testing.assert_array_equal(one, two)
+
+
 # ------------------------------------------------------------------------------------------ fastnn.ops.matmul
 def test_matmul_converts_inputs(isa, rng):
     base_a = rng.standard_normal((20, 34))
