@@ -4,6 +4,8 @@
 // broadcast input values: the forward tile keeps R output pixels × V channel vectors in registers and walks the
 // reduction (taps × C) once; the filter-gradient tile keeps R reduction rows (kh, kw, ci) × V channel vectors and
 // walks the output pixels. The image is always "valid and pre-padded" (the driver copies borders/zero-inserts).
+// When a channel block's weights outgrow L1 (wide layers), the forward tile walks the reduction in chunks shared
+// by a block of tiles; a single-input-channel input gradient runs along input rows over dy planes instead.
 #pragma once
 #include "conv2d.h"
 #include "vmath.h"
@@ -215,7 +217,11 @@ template <int V>
 void fwd_range(const ConvImage& im, index_t p0, index_t p1, const float* wpack, index_t cout_pad, index_t Cout,
                float* y, const Epilogue& ep) {
   const index_t row_bytes = static_cast<index_t>(V * W * sizeof(float));
-  const index_t nchunks = (im.K * row_bytes + kWeightChunkBytes - 1) / kWeightChunkBytes;
+  // At least kMinChunkRows rows per chunk, so saving and reloading the accumulators between chunks stays cheap
+  // for wide tiles (AVX-512: 6 pixels × 4 vectors = 256-byte weight rows).
+  constexpr index_t kMinChunkRows = 64;
+  index_t nchunks = (im.K * row_bytes + kWeightChunkBytes - 1) / kWeightChunkBytes;
+  if (nchunks > im.K / kMinChunkRows) nchunks = im.K / kMinChunkRows;
   if (nchunks <= 1)
     fwd_range_flat<V>(im, p0, p1, wpack, cout_pad, Cout, y, ep);
   else
