@@ -15,6 +15,8 @@ def task_list(quick):
            for label, m, k, n, ta, tb in gemm]
     lenet = [("conv1 28x28x1->6 3x3 fwd+bwd", {"kind": "conv", "n": 128, "h": 28, "w": 28, "cin": 1, "cout": 6, "k": 3}),
              ("conv2 13x13x6->16 3x3 fwd+bwd", {"kind": "conv", "n": 128, "h": 13, "w": 13, "cin": 6, "cout": 16, "k": 3}),
+             ("conv wide 32x32x64->64 3x3 fwd+bwd (batch 32)",
+              {"kind": "conv", "n": 32, "h": 32, "w": 32, "cin": 64, "cout": 64, "k": 3}),
              ("maxpool 26x26x6 2x2 fwd+bwd", {"kind": "maxpool", "n": 128, "h": 26, "w": 26, "c": 6}),
              ("maxpool 11x11x16 2x2 fwd+bwd", {"kind": "maxpool", "n": 128, "h": 11, "w": 11, "c": 16}),
              ("softmax-xent 128x10 loss+grad", {"kind": "xent", "rows": 128, "classes": 10}),

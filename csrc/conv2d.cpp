@@ -165,12 +165,61 @@ void backward_data_by_columns(const Conv2dKernels& kern, const ConvShape& s, con
   });
 }
 
+// Copies one image's dy [OH][OW][Cout] into planes [Cout][Hp][Wp], dy (oh, ow) at plane row oh + row0, column
+// ow + col0; positions no input reads (rows outside [0, Hp), columns outside [0, Wread)) are dropped. Writes the
+// same positions for every image, so the zero padding set once stays valid.
+void dy_to_planes(const float* dy, index_t OH, index_t OW, index_t Cout, index_t row0, index_t col0, index_t Hp,
+                  index_t Wread, index_t Wp, float* planes) {
+  const index_t oh0 = std::max<index_t>(0, -row0), oh1 = std::min(OH, Hp - row0);
+  const index_t ow0 = std::max<index_t>(0, -col0), ow1 = std::min(OW, Wread - col0);
+  for (index_t co = 0; co < Cout; ++co)
+    for (index_t oh = oh0; oh < oh1; ++oh) {
+      float* dst = planes + (co * Hp + oh + row0) * Wp + col0;
+      const float* src = dy + oh * OW * Cout + co;
+      for (index_t ow = ow0; ow < ow1; ++ow) dst[ow] = src[ow * Cout];
+    }
+}
+
+// dx with one input channel and unit strides: per image, dy is transposed into zero-padded planes [Cout][Hp][Wp]
+// placed so that dx[ih][iw] = Σ wk[kh][kw][co] · plane[co][ih + kh·dh][iw + kw·dw] (wk = kernel rotated 180°),
+// then the kernel runs along whole input rows — full vectors even though Cin = 1.
+void backward_data_single_channel(const Conv2dKernels& kern, const ConvShape& s, const float* dy, const float* w,
+                                  float* dx) {
+  const index_t Cout = s.Cout;
+  std::vector<float> wk(s.KH * s.KW * Cout);
+  for (index_t kh = 0; kh < s.KH; ++kh)
+    for (index_t kw = 0; kw < s.KW; ++kw)
+      std::memcpy(&wk[(kh * s.KW + kw) * Cout], w + ((s.KH - 1 - kh) * s.KW + (s.KW - 1 - kw)) * Cout,
+                  sizeof(float) * Cout);
+  // dy (oh, ow) sits at plane row oh + (KH−1)·dh − pt, column ow + (KW−1)·dw − pl.
+  const index_t Hp = s.H + (s.KH - 1) * s.dh, Wread = s.W + (s.KW - 1) * s.dw;
+  const index_t Wp = round_up(s.W, kern.vector_width) + (s.KW - 1) * s.dw;
+  const index_t row0 = (s.KH - 1) * s.dh - s.pt, col0 = (s.KW - 1) * s.dw - s.pl;
+  const index_t image_out = s.OH * s.OW * Cout, plane = Hp * Wp;
+  const int nt = threads_for(s.N * s.H * s.W * s.KH * s.KW * Cout, s.N);
+  parallel_region(nt, [&](int tid, int nth) {
+    index_t n0, n1;
+    split_range(s.N, tid, nth, &n0, &n1);
+    if (n0 == n1) return;
+    std::vector<float> planes(Cout * plane, 0.f);
+    for (index_t n = n0; n < n1; ++n) {
+      dy_to_planes(dy + n * image_out, s.OH, s.OW, Cout, row0, col0, Hp, Wread, Wp, planes.data());
+      const ConvPlanes pl{planes.data(), Cout, Hp, Wp};
+      kern.backward_data_planar(pl, wk.data(), s.KH, s.KW, s.dh, s.dw, s.H, s.W, dx + n * s.H * s.W);
+    }
+  });
+}
+
 }  // namespace
 
 void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const Conv2dKernels& kern = FASTNN_SELECT(conv2d_kernels);
   const index_t N = s.N, H = s.H, W = s.W;
   if (N * H * W * s.Cin == 0) return;
+  if (s.Cin == 1 && s.sh == 1 && s.sw == 1 && s.OH * s.OW * s.Cout > 0) {
+    backward_data_single_channel(kern, s, dy, w, dx);
+    return;
+  }
   // Narrow inputs (Cin under one vector) or strided convolutions: the column form wastes nothing.
   if ((s.Cin < kern.vector_width || s.sh > 1 || s.sw > 1) && s.OH * s.OW * s.Cout > 0) {
     backward_data_by_columns(kern, s, dy, w, dx);

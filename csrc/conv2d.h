@@ -73,10 +73,22 @@ struct ConvScatter {
 using ConvBwdDataColsFn = void (*)(const ConvImage& dyim, index_t OH, const float* wt, index_t kpad, index_t K,
                                    const ConvScatter& sc, float* dcol, float* dxpad);
 
+// Input gradient of one image with a single input channel and unit strides, vectorised along the input row:
+// dx[ih][iw] = Σ_{kh,kw,co} wk[kh][kw][co] · dyp[co][ih + kh·dh][iw + kw·dw] (sums in that order). wk is the
+// kernel rotated 180° ([KH][KW][Cout]); dyp holds the image's dy as zero-padded planes [Cout][Hp][Wp], with
+// Wp >= W rounded up to the vector width + (KW−1)·dw (whole-vector reads past W land in the padding). dx is [H][W].
+struct ConvPlanes {
+  const float* dyp;
+  index_t Cout, Hp, Wp;
+};
+using ConvBwdDataPlanarFn = void (*)(const ConvPlanes& pl, const float* wk, index_t KH, index_t KW, index_t dh,
+                                     index_t dw, index_t H, index_t W, float* dx);
+
 struct Conv2dKernels {
   ConvFwdFn forward;
   ConvBwdFilterFn backward_filter;
   ConvBwdDataColsFn backward_data_cols;
+  ConvBwdDataPlanarFn backward_data_planar;
   int vector_width;
 };
 

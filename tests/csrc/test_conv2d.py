@@ -75,6 +75,10 @@ CASES = [
     ((2, 13, 11, 3), (3, 3, 3, 8), 1, "valid", 2),
     ((2, 13, 11, 3), (3, 2, 3, 16), 1, "same", (2, 3)),
     ((1, 13, 11, 3), (3, 3, 3, 17), 2, "same", 2),        # TF's tf.nn.conv2d accepts strides with dilations
+    ((1, 9, 7, 40), (3, 3, 40, 17), 1, "same", 1),        # reduction in L1-sized chunks, partial channel blocks
+    ((1, 9, 45, 1), (3, 3, 1, 4), 1, "valid", 1),         # Cin = 1 by planes: several row tiles, odd rows
+    ((2, 13, 11, 1), (3, 2, 1, 5), 1, "same", (2, 3)),    # Cin = 1 by planes, dilated
+    ((1, 10, 9, 1), (3, 3, 1, 4), 2, "same", 1),          # Cin = 1 strided: by columns
 ]
 IDS = [f"{x}-{w}-s{s}-{p}-d{d}" for x, w, s, p, d in CASES]
 
@@ -138,6 +142,16 @@ def test_fused_bias_and_activation(isa, tf, rng, activation):
                 "tanh": tf.tanh, None: lambda v: v}[activation](z).numpy()
     # The pre-activation is a length-54 reduction; the activations have slope <= 1.
     assert_close_reduction(y, expected, 54, np.abs(x).max() * np.abs(w).max())
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_fused_epilogue_after_reduction_chunks(isa, tf, rng, activation):
+    # K = 3·3·40 rows: the reduction runs in chunks, the bias and activation only after the last one.
+    x, w = _inputs(rng, (1, 7, 9, 40), (3, 3, 40, 17))
+    b = rng.standard_normal(17).astype(np.float32)
+    y = ops.conv2d(x, w, 1, "same", bias=b, activation=activation)
+    expected = getattr(tf.nn, activation)(tf.nn.conv2d(x, w, 1, "SAME") + b).numpy()
+    assert_close_reduction(y, expected, 360, np.abs(x).max() * np.abs(w).max())
 
 
 def test_large_magnitudes_and_zeros(isa, tf, rng):
@@ -239,7 +253,9 @@ def test_backprop_errors(rng):
 
 @pytest.mark.parametrize("xs,ws,padding", [((8, 16, 16, 6), (3, 3, 6, 16), "same"),
                                            ((1, 40, 40, 8), (3, 3, 8, 16), "valid"),
-                                           ((16, 28, 28, 1), (5, 5, 1, 6), "valid")])
+                                           ((16, 28, 28, 1), (5, 5, 1, 6), "valid"),
+                                           ((1, 23, 21, 48), (3, 3, 48, 40), "same"),  # chunked, pixel split
+                                           ((3, 11, 13, 48), (3, 3, 48, 40), "same")])
 def test_one_and_two_threads_bitwise_equal(isa, rng, xs, ws, padding):
     x, w = _inputs(rng, xs, ws)
     b = rng.standard_normal(ws[3]).astype(np.float32)
