@@ -3,49 +3,18 @@
 import numpy as np
 
 from .. import _core
-from ._convert import as_f32, require_ndim
+from ._convert import as_f32, data_format_arg, padding_arg, require_ndim, spatial_pair
 
 __all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_backprop_filter_and_bias"]
 
 _ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
 
 
-def _spatial_pair(value, name):
-    """`strides` / `dilations` as TF accepts them: an int, a pair, or the 4-list [1, h, w, 1] (NHWC)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value), int(value)
-    try:
-        items = list(value)
-    except TypeError:
-        raise TypeError(f"`{name}` must be an int or a list of 1, 2 or 4 ints, received {value!r}") from None
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
-        raise TypeError(f"`{name}` must be an int or a list of 1, 2 or 4 ints, received {value!r}")
-    items = [int(v) for v in items]
-    if len(items) == 1:
-        return items[0], items[0]
-    if len(items) == 2:
-        return items[0], items[1]
-    if len(items) == 4:
-        if items[0] != 1 or items[3] != 1:
-            raise ValueError(f"`{name}` in the batch and depth dimensions must be 1, received {value!r}")
-        return items[1], items[2]
-    raise ValueError(f"`{name}` must be an int or a list of 1, 2 or 4 ints, received {value!r}")
-
-
-def _check_positive(pair, name, original):
-    if pair[0] < 1 or pair[1] < 1:
-        raise ValueError(f"`{name}` must be positive, received {original!r}")
-    return pair
-
-
 def _geometry_args(strides, padding, dilations, data_format):
-    if data_format not in ("NHWC", "channels_last"):
-        raise ValueError(f"`data_format` must be 'NHWC', received {data_format!r}")
-    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f"`padding` must be 'valid' or 'same', received {padding!r}")
-    s = _check_positive(_spatial_pair(strides, "strides"), "strides", strides)
-    d = _check_positive(_spatial_pair(1 if dilations is None else dilations, "dilations"), "dilations", dilations)
-    return s, padding.lower(), d
+    data_format_arg(data_format)
+    s = spatial_pair(strides, "strides")
+    d = spatial_pair(1 if dilations is None else dilations, "dilations")
+    return s, padding_arg(padding), d
 
 
 def _sizes(value, name):
