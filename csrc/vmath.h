@@ -8,6 +8,23 @@
 namespace fastnn {
 namespace FASTNN_ISA_NS {
 
+// y = n·ln2 + r with n = round(y·log2 e) and |r| <= ln2/2, in two FMA steps (Cody–Waite: n·ln2_hi is exact).
+static FASTNN_INLINE vf ln2_reduce(vf y, vf* n) {
+  *n = vround(vmul(y, vset1(1.44269504088896341f)));
+  const vf r = vfnma(*n, vset1(0.693145751953125f), y);
+  return vfnma(*n, vset1(1.428606765330187e-06f), r);
+}
+
+// q(r) = 1/2 + r/6 + … + r⁵/5040, so e^r = 1 + r + r²·q(r) (degree-7 Taylor; truncation < 2e-9 on |r| <= ln2/2).
+static FASTNN_INLINE vf exp_taylor_tail(vf r) {
+  vf q = vset1(1.f / 5040.f);
+  q = vfma(q, r, vset1(1.f / 720.f));
+  q = vfma(q, r, vset1(1.f / 120.f));
+  q = vfma(q, r, vset1(1.f / 24.f));
+  q = vfma(q, r, vset1(1.f / 6.f));
+  return vfma(q, r, vset1(0.5f));
+}
+
 // exp(x): n = round(x·log2 e), r = x − n·ln2 in two FMA steps (Cody–Waite), e^r by its degree-7 Taylor
 // polynomial (|r| <= ln2/2, truncation < 1e-9 relative, so only the Horner roundings remain: <= 1.3 ULP
 // measured), then 2^n added to the exponent field. The clamp keeps that result normal; lanes outside
@@ -17,16 +34,9 @@ static FASTNN_INLINE vf vexp(vf x) {
   const vf lo = vset1(-87.33654f);             // ln(FLT_MIN): below it TF (FTZ) returns 0
   const vf hi = vset1(88.72283172607422f);     // largest float with exp(x) < FLT_MAX
   const vf xc = vmax(vset1(-87.5f), vmin(hi, x));
-  const vf n = vround(vmul(xc, vset1(1.44269504088896341f)));
-  vf r = vfnma(n, vset1(0.693145751953125f), xc);      // ln2 high part (n·hi exact)
-  r = vfnma(n, vset1(1.428606765330187e-06f), r);       // ln2 low part
-  vf p = vset1(1.f / 5040.f);
-  p = vfma(p, r, vset1(1.f / 720.f));
-  p = vfma(p, r, vset1(1.f / 120.f));
-  p = vfma(p, r, vset1(1.f / 24.f));
-  p = vfma(p, r, vset1(1.f / 6.f));
-  p = vfma(p, r, vset1(0.5f));
-  p = vfma(p, r, vset1(1.f));
+  vf n;
+  const vf r = ln2_reduce(xc, &n);
+  vf p = vfma(exp_taylor_tail(r), r, vset1(1.f));
   p = vfma(p, r, vset1(1.f));
   const vf y = vselect_gt(x, hi, vset1(__builtin_inff()), vscale2_normal(p, n));
   return vselect_lt(x, lo, vzero(), y);
@@ -42,16 +52,9 @@ static FASTNN_INLINE vf vsigmoid(vf x) {
 // e^y − 1 for y in [−40, 0] without cancellation: y = n·ln2 + r, e^y − 1 = 2^n·u + (2^n − 1) with
 // u = e^r − 1 = r + r²·q(r) (degree-7 Taylor overall), the last step one FMA (2^n − 1 is exact here).
 static FASTNN_INLINE vf vexpm1_nonpositive(vf y) {
-  const vf n = vround(vmul(y, vset1(1.44269504088896341f)));
-  vf r = vfnma(n, vset1(0.693145751953125f), y);
-  r = vfnma(n, vset1(1.428606765330187e-06f), r);
-  vf q = vset1(1.f / 5040.f);
-  q = vfma(q, r, vset1(1.f / 720.f));
-  q = vfma(q, r, vset1(1.f / 120.f));
-  q = vfma(q, r, vset1(1.f / 24.f));
-  q = vfma(q, r, vset1(1.f / 6.f));
-  q = vfma(q, r, vset1(0.5f));
-  const vf u = vfma(vmul(q, r), r, r);
+  vf n;
+  const vf r = ln2_reduce(y, &n);
+  const vf u = vfma(vmul(exp_taylor_tail(r), r), r, r);
   const vf s = vscale2_normal(vset1(1.f), n);  // n in [−58, 0]: 2^n is normal
   return vfma(s, u, vsub(s, vset1(1.f)));
 }

@@ -160,29 +160,20 @@ def _probabilities(rng, shape):
     return p
 
 
-def _tape(tf, fn, y_pred, grad_scale=1.0):
-    p = tf.constant(y_pred)
-    with tf.GradientTape() as tape:
-        tape.watch(p)
-        loss = fn(p)
-        total = tf.reduce_sum(loss) * grad_scale
-    return loss.numpy(), tape.gradient(total, p).numpy()
-
-
 @pytest.mark.parametrize("shape", [(4, 2), (7, 10), (128, 10), (3, 4, 5)], ids=str)
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
 def test_categorical_crossentropy_matches_keras(isa, tf, rng, shape, label_smoothing):
     p = _probabilities(rng, shape)
     y = _one_hot(rng, shape, soft=False)[0]
     kfn = lambda t: tf.keras.losses.categorical_crossentropy(y, t, label_smoothing=label_smoothing)  # noqa: E731
-    k_loss, k_grad = _tape(tf, kfn, p, grad_scale=0.25)
+    k_loss, k_grad = _tf_loss_and_grad(tf, kfn, p, grad_scale=0.25)
     loss = F.categorical_crossentropy(y, p, label_smoothing=label_smoothing)
     grad = F.categorical_crossentropy_grad(y, p, label_smoothing=label_smoothing, grad_scale=0.25)
     assert_close_elementwise(loss, k_loss)
     assert_close_elementwise(grad, k_grad, rtol=2e-6)  # gradients reach 1/ε = 1e7 at clipped entries
     z = _logits(rng, shape, 3.0)
     lfn = lambda t: tf.keras.losses.categorical_crossentropy(y, t, from_logits=True)  # noqa: E731
-    k_loss, k_grad = _tape(tf, lfn, z)
+    k_loss, k_grad = _tf_loss_and_grad(tf, lfn, z)
     assert_close_elementwise(F.categorical_crossentropy(y, z, from_logits=True), k_loss)
     assert_close_elementwise(F.categorical_crossentropy_grad(y, z, from_logits=True), k_grad)
 
@@ -195,12 +186,12 @@ def test_sparse_categorical_crossentropy_matches_keras(isa, tf, rng, shape, trai
     ids.flat[0] = 0  # the clipped-to-ε entry of the one-hot first row
     labels = ids[..., None] if trailing_one else ids
     kfn = lambda t: tf.keras.losses.sparse_categorical_crossentropy(labels, t)  # noqa: E731
-    k_loss, k_grad = _tape(tf, kfn, p, grad_scale=0.5)
+    k_loss, k_grad = _tf_loss_and_grad(tf, kfn, p, grad_scale=0.5)
     assert_close_elementwise(F.sparse_categorical_crossentropy(labels, p), k_loss)
     assert_close_elementwise(F.sparse_categorical_crossentropy_grad(labels, p, grad_scale=0.5), k_grad, rtol=2e-6)
     z = _logits(rng, shape, 3.0)
     lfn = lambda t: tf.keras.losses.sparse_categorical_crossentropy(labels, t, from_logits=True)  # noqa: E731
-    k_loss, k_grad = _tape(tf, lfn, z)
+    k_loss, k_grad = _tf_loss_and_grad(tf, lfn, z)
     assert_close_elementwise(F.sparse_categorical_crossentropy(labels, z, from_logits=True), k_loss)
     assert_close_elementwise(F.sparse_categorical_crossentropy_grad(labels, z, from_logits=True), k_grad)
 
@@ -209,7 +200,7 @@ def test_sparse_categorical_crossentropy_matches_keras(isa, tf, rng, shape, trai
 def test_mean_squared_error_matches_keras(tf, rng, shape):
     y_true = _logits(rng, shape, 2.0)
     y_pred = _logits(rng, shape, 2.0)
-    k_loss, k_grad = _tape(tf, lambda t: tf.keras.losses.mse(y_true, t), y_pred, grad_scale=0.1)
+    k_loss, k_grad = _tf_loss_and_grad(tf, lambda t: tf.keras.losses.mse(y_true, t), y_pred, grad_scale=0.1)
     assert_close_elementwise(F.mean_squared_error(y_true, y_pred), k_loss)
     assert_close_elementwise(F.mean_squared_error_grad(y_true, y_pred, grad_scale=0.1), k_grad)
 
