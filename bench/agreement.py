@@ -15,7 +15,7 @@ def _errors(got, want):
 
 
 def cases(fastnn, tf):
-    ops = fastnn.ops
+    ops = fastnn.kernels
     rng = np.random.default_rng(7)
     f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)  # noqa: E731
     x, w, b = f32(128, 784), f32(784, 512) * 0.05, f32(512)

@@ -106,7 +106,7 @@ def _flat(*arrays):
 
 def _conv_fastnn(fastnn, name, task, rng):
     x, kernel, dy = _conv_inputs(task, rng)
-    ops = fastnn.ops
+    ops = fastnn.kernels
 
     def fn():
         y = ops.conv2d(x, kernel, 1, "VALID")
@@ -165,7 +165,7 @@ def _pool_inputs(task, rng):
 
 def _maxpool_fastnn(fastnn, name, task, rng):
     x, dy = _pool_inputs(task, rng)
-    ops = fastnn.ops
+    ops = fastnn.kernels
 
     def fn():
         y, argmax = ops.max_pool2d_with_argmax(x, 2, 2, "VALID")
@@ -210,7 +210,7 @@ def _xent_inputs(task, rng):
 
 def _xent_fastnn(fastnn, name, task, rng):
     logits, labels = _xent_inputs(task, rng)
-    f = fastnn.ops.sparse_softmax_cross_entropy_with_logits_and_grad
+    f = fastnn.kernels.sparse_softmax_cross_entropy_with_logits_and_grad
     scale = 1.0 / len(labels)
     fn = lambda: f(labels, logits, grad_scale=scale)  # noqa: E731
     return fn, lambda: _flat(*fn())
@@ -283,7 +283,7 @@ def _stateful(make):
 
 def _adam_fastnn(fastnn, name, task, rng):
     params0, grads = _adam_inputs(task, rng)
-    update = fastnn.ops.adam_update
+    update = fastnn.kernels.adam_update
 
     def make():
         params = [p.copy() for p in params0]

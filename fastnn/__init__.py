@@ -1,11 +1,14 @@
 """fastnn: fast CPU neural networks with a Keras-shaped API.
 
-The hot paths are fastnn's own C++ kernels (OpenMP threads + SIMD, the instruction set picked at import);
-`fastnn.ops` exposes them over numpy arrays.
+The hot paths are fastnn's own C++ kernels (OpenMP threads + SIMD, the instruction set picked at import).
+`fastnn.kernels` exposes them over numpy arrays; `fastnn.ops` (also re-exported here, as TF does with `tf.*`) is
+the differentiable layer: ops on Tensors and Variables, recorded by `GradientTape`.
 """
 import os as _os
 import pkgutil as _pkgutil
 import warnings as _warnings
+
+import numpy as _np
 
 # Run from a source checkout (`pip install . && python -m fastnn train` puts the checkout first on sys.path), this
 # package has no compiled `_core`: let submodule imports also search the installed copy of the package, where
@@ -43,6 +46,21 @@ def get_num_threads():
     return _core.get_num_threads()
 
 
-from . import ops  # noqa: E402  (needs _core above)
+from . import kernels  # noqa: E402  (needs _core above)
+from .tensor import Tensor, convert_to_tensor  # noqa: E402
+from .variable import Variable  # noqa: E402
+from .gradient_tape import GradientTape  # noqa: E402
+from . import ops  # noqa: E402
+from .ops import *  # noqa: E402,F401,F403
 
-__all__ = ["isa", "set_num_threads", "get_num_threads", "ops", "__version__"]
+# dtype names, so `fastnn.cast(x, fastnn.float32)` and `t.dtype == fastnn.int64` read as in TF
+float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")
+int32, int64, uint8 = _np.dtype("int32"), _np.dtype("int64"), _np.dtype("uint8")
+bool_ = _np.dtype("bool")
+
+# `tf.nn.relu`, `tf.math.log`, `tf.linalg.matmul` port as `fastnn.nn.relu`, ... (one namespace underneath)
+nn = math = linalg = ops
+
+__all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tensor", "Variable", "GradientTape",
+           "convert_to_tensor", "__version__"]  # the ops are attributes too, but a star-import must not shadow
+                                                # builtins (abs, pow, range) or the math module

@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 import fastnn
-from fastnn import _core, ops
+from fastnn import _core, kernels
 from fastnn.datasets import digits
 
 
@@ -37,22 +37,22 @@ class MLP:
 
     def logits(self, x):
         w1, b1, w2, b2 = self.params
-        hidden = ops.dense(x, w1, b1, activation="relu")
-        return hidden, ops.dense(hidden, w2, b2)
+        hidden = kernels.dense(x, w1, b1, activation="relu")
+        return hidden, kernels.dense(hidden, w2, b2)
 
     def train_step(self, x, labels, learning_rate):
         w1, b1, w2, b2 = self.params
         hidden, logits = self.logits(x)
-        loss, dlogits = ops.sparse_softmax_cross_entropy_with_logits_and_grad(
+        loss, dlogits = kernels.sparse_softmax_cross_entropy_with_logits_and_grad(
             labels, logits, grad_scale=1.0 / len(x))  # mean over the batch, as Keras reduces
-        dw2 = ops.matmul(hidden, dlogits, transpose_a=True)
-        db2 = ops.bias_add_grad(dlogits)
-        dhidden = ops.matmul(dlogits, w2, transpose_b=True)
-        dz1, db1 = ops.dense_activation_grad(dhidden, hidden, activation="relu")
-        dw1 = ops.matmul(x, dz1, transpose_a=True)  # no input gradient for the first layer
+        dw2 = kernels.matmul(hidden, dlogits, transpose_a=True)
+        db2 = kernels.bias_add_grad(dlogits)
+        dhidden = kernels.matmul(dlogits, w2, transpose_b=True)
+        dz1, db1 = kernels.dense_activation_grad(dhidden, hidden, activation="relu")
+        dw1 = kernels.matmul(x, dz1, transpose_a=True)  # no input gradient for the first layer
         self.step += 1
         for param, grad, (m, v) in zip(self.params, (dw1, db1, dw2, db2), self.slots):
-            ops.adam_update(param, grad, m, v, self.step, learning_rate=learning_rate)
+            kernels.adam_update(param, grad, m, v, self.step, learning_rate=learning_rate)
         return float(loss.mean())
 
     def accuracy(self, x, labels):

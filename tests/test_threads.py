@@ -52,22 +52,22 @@ def test_one_and_two_threads_bitwise_equal(restore_threads, rng):
     a = rng.standard_normal((300, 257)).astype(np.float32)
     b = rng.standard_normal((257, 513)).astype(np.float32)
     fastnn.set_num_threads(1)
-    one = fastnn.ops.matmul(a, b)
+    one = fastnn.kernels.matmul(a, b)
     fastnn.set_num_threads(2)
-    two = fastnn.ops.matmul(a, b)
+    two = fastnn.kernels.matmul(a, b)
     assert np.array_equal(one, two)
 
 
 def _child_matmul(queue):
     a = np.ones((256, 256), np.float32)
-    queue.put(float(fastnn.ops.matmul(a, a)[0, 0]))
+    queue.put(float(fastnn.kernels.matmul(a, a)[0, 0]))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="fork start method is POSIX-only")
 def test_forked_child_runs_kernels_without_hanging(restore_threads):
     fastnn.set_num_threads(2)
     big = np.ones((512, 512), np.float32)
-    fastnn.ops.matmul(big, big)  # the parent has used its OpenMP pool
+    fastnn.kernels.matmul(big, big)  # the parent has used its OpenMP pool
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     child = ctx.Process(target=_child_matmul, args=(queue,))
@@ -87,7 +87,7 @@ def test_gil_is_released_inside_kernels():
 
     def work():
         for _ in range(3):
-            fastnn.ops.matmul(a, a)
+            fastnn.kernels.matmul(a, a)
         done.set()
 
     worker = threading.Thread(target=work)

@@ -1,15 +1,11 @@
-"""fastnn.ops — the C++ kernels over numpy arrays, with TensorFlow's names (`tf.nn.*`) where TF has one.
-
-Inputs may be any real numeric array-likes; they are converted to C-contiguous float32 (never modified in
-place). Anything else raises TypeError/ValueError naming the argument and the bad value.
+"""fastnn.ops — differentiable ops with TensorFlow's names and semantics (`tf.math`, `tf.linalg`, `tf.nn`, array
+ops). They take numpy arrays, Python scalars, Tensors and Variables alike, return `fastnn.Tensor`s, and are
+recorded by an active `fastnn.GradientTape`. The compute runs in fastnn's C++ kernels (`fastnn.kernels`) where one
+exists, forward and backward.
 """
-from .activations import *  # noqa: F401,F403
-from .convolution import *  # noqa: F401,F403
-from .losses import *  # noqa: F401,F403
-from .math import *  # noqa: F401,F403
-from .optimizer_updates import *  # noqa: F401,F403
-from .pooling import *  # noqa: F401,F403
-from . import activations, convolution, losses, math, optimizer_updates, pooling  # noqa: F401
+from .array_ops import *  # noqa: F401,F403
+from .math_ops import *  # noqa: F401,F403
+from .nn_ops import *  # noqa: F401,F403
+from . import array_ops, math_ops, nn_ops  # noqa: F401
 
-__all__ = (activations.__all__ + convolution.__all__ + losses.__all__ + math.__all__
-           + optimizer_updates.__all__ + pooling.__all__)
+__all__ = array_ops.__all__ + math_ops.__all__ + nn_ops.__all__

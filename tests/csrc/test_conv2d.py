@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import ops
+from fastnn import kernels as ops
 from tolerances import assert_close_reduction, assert_close_elementwise
 
 

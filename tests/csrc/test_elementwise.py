@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import fastnn
-import fastnn.ops as F
+import fastnn.kernels as F
 from tolerances import assert_close_elementwise, assert_close_reduction
 
 SHAPES = [(0,), (1,), (7,), (13, 17), (128, 10), (3, 5, 7), (2, 3, 4, 5), (4, 0, 3)]

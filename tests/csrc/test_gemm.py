@@ -1,10 +1,10 @@
-"""GEMM: fastnn._core.gemm (C = act(op(A)·op(B) [+ C] [+ bias])) and fastnn.ops.matmul, on every ISA path,
+"""GEMM: fastnn._core.gemm (C = act(op(A)·op(B) [+ C] [+ bias])) and fastnn.kernels.matmul, on every ISA path,
 against a float64 numpy reference and against TensorFlow (matmul + bias_add + activation)."""
 import numpy as np
 import pytest
 
 import fastnn
-from fastnn import _core, ops
+from fastnn import _core, kernels as ops
 from tolerances import assert_close_reduction, max_errors
 
 # (M, K, N): unit, primes, the MLP layer shapes and their gradients, vectors, a K of three uneven blocks.
@@ -180,7 +180,7 @@ def test_packed_a_path(isa, rng, m, k, n, trans_a, trans_b):
     np.testing.assert_array_equal(one, two)
 
 
-# ------------------------------------------------------------------------------------------ fastnn.ops.matmul
+# ------------------------------------------------------------------------------------------ fastnn.kernels.matmul
 def test_matmul_converts_inputs(isa, rng):
     base_a = rng.standard_normal((20, 34))
     base_b = rng.standard_normal((17, 11))
@@ -280,7 +280,7 @@ def test_ops_dense_matches_tf_dense_layer_math(isa, tf, rng, activation):
     x = rng.standard_normal((33, 70))
     w = rng.standard_normal((70, 19)) * 0.2
     b = rng.standard_normal(19)
-    got = fastnn.ops.dense(x, w, b, activation=activation, alpha=0.3)
+    got = fastnn.kernels.dense(x, w, b, activation=activation, alpha=0.3)
     z = tf.nn.bias_add(tf.linalg.matmul(tf.constant(x, tf.float32), tf.constant(w, tf.float32)),
                        tf.constant(b, tf.float32))
     act = {None: lambda v: v, "relu": tf.nn.relu, "leaky_relu": lambda v: tf.nn.leaky_relu(v, 0.3),
@@ -290,8 +290,8 @@ def test_ops_dense_matches_tf_dense_layer_math(isa, tf, rng, activation):
 
 def test_ops_dense_rejects_bad_arguments():
     with pytest.raises(ValueError, match="Unknown activation: 'gelu'"):
-        fastnn.ops.dense(np.ones((2, 3)), np.ones((3, 4)), activation="gelu")
+        fastnn.kernels.dense(np.ones((2, 3)), np.ones((3, 4)), activation="gelu")
     with pytest.raises(ValueError, match="`bias` must have shape"):
-        fastnn.ops.dense(np.ones((2, 3)), np.ones((3, 4)), np.ones(5))
+        fastnn.kernels.dense(np.ones((2, 3)), np.ones((3, 4)), np.ones(5))
     with pytest.raises(TypeError, match="`kernel` must be a real numeric array"):
-        fastnn.ops.dense(np.ones((2, 3)), np.ones((3, 4), complex))
+        fastnn.kernels.dense(np.ones((2, 3)), np.ones((3, 4), complex))

@@ -1,10 +1,10 @@
-"""Fused optimizer updates (fastnn.ops.sgd_update / adam_update / rmsprop_update) vs Keras 3's optimizers
+"""Fused optimizer updates (fastnn.kernels.sgd_update / adam_update / rmsprop_update) vs Keras 3's optimizers
 (apply_gradients on tf.Variables, the TF backend that `fit` uses) and a float64 numpy reference, on every ISA path."""
 import numpy as np
 import pytest
 
 import fastnn
-from fastnn import ops
+from fastnn import kernels as ops
 from tolerances import assert_close_elementwise, max_errors
 
 STEPS = 5

@@ -1,10 +1,10 @@
-"""Max / average pooling (fastnn.ops.pooling), forward and backward, vs TensorFlow (tf.nn.max_pool2d /
+"""Max / average pooling (fastnn.kernels.pooling), forward and backward, vs TensorFlow (tf.nn.max_pool2d /
 avg_pool2d and tf.GradientTape) and a float64 numpy reference, on every ISA path."""
 import numpy as np
 import pytest
 
 import fastnn
-from fastnn import ops
+from fastnn import kernels as ops
 from tolerances import assert_close_elementwise, assert_close_reduction, max_errors
 
 # (input shape, ksize, strides, padding): batch 1, odd/prime sizes, C 1/6/16/17, 2x2 / 3x3 / (2,3), overlapping

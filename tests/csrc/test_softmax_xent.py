@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import fastnn
-import fastnn.ops as F
+import fastnn.kernels as F
 from tolerances import assert_close_elementwise
 
 SHAPES = [(1, 1), (1, 10), (7, 13), (128, 10), (5, 1000), (0, 10), (2, 3, 7)]

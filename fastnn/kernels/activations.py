@@ -1,4 +1,4 @@
-"""fastnn.ops.activations — activations, their derivatives and the Dense-backward prologue (`tf.nn.*` names).
+"""fastnn.kernels.activations — activations, their derivatives and the Dense-backward prologue (`tf.nn.*` names).
 
 Elementwise ops take any shape and return the same shape. Derivatives follow TensorFlow's gradient ops: relu and
 leaky_relu from the forward input (or output: the sign is the same), sigmoid and tanh from the forward output.

@@ -1,4 +1,4 @@
-"""fastnn.ops.optimizer_updates — fused in-place optimizer steps with Keras 3's exact float32 operation order
+"""fastnn.kernels.optimizer_updates — fused in-place optimizer steps with Keras 3's exact float32 operation order
 (`keras.optimizers.SGD`, `Adam`, `RMSprop`, TensorFlow backend).
 
 `var` and every state array (velocity, m, v, ...) are updated IN PLACE, so they must be writeable, C-contiguous

@@ -1,4 +1,4 @@
-"""fastnn.ops.math — matrix products and elementwise math (`tf.linalg.matmul`, `tf.math.exp`, `tf.math.log`)."""
+"""fastnn.kernels.math — matrix products and elementwise math (`tf.linalg.matmul`, `tf.math.exp`, `tf.math.log`)."""
 import numpy as np
 
 from .. import _core

@@ -1,0 +1,344 @@
+"""fastnn.ops.array_ops — creating, reshaping, joining and indexing tensors (`tf.constant`, `tf.reshape`, ...).
+
+Shape-changing ops are differentiable (their gradient is the inverse reshuffle); creation helpers, `cast` to an
+integer type and `one_hot` are not. Results never alias a Variable's storage (an optimizer step would change them).
+"""
+import numbers
+
+import numpy as np
+
+from ..gradient_tape import record
+from ..tensor import Tensor, TensorLike, _as_dtype, as_array, convert_to_tensor
+from ..variable import Variable
+
+__all__ = [
+    "constant", "convert_to_tensor", "identity", "cast", "reshape", "transpose", "expand_dims", "squeeze",
+    "concat", "stack", "getitem", "gather", "ones", "zeros", "ones_like", "zeros_like", "fill", "one_hot",
+    "shape", "size", "rank", "range", "clip_by_value", "where",
+]
+
+
+def _owned(t, arr):
+    """`arr` (a view of t's value) as an array that an in-place Variable update cannot change."""
+    return arr.copy() if isinstance(t, Variable) else arr
+
+
+def _shape_arg(shape, name="shape"):
+    if isinstance(shape, TensorLike):
+        shape = as_array(shape).tolist()
+    if isinstance(shape, (numbers.Integral, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"`{name}` must be a list of ints, received {shape!r}") from None
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (numbers.Integral, np.integer)):
+            raise TypeError(f"`{name}` must be a list of ints, received {shape!r}")
+    return tuple(int(d) for d in dims)
+
+
+# ------------------------------------------------------------------------------------------- creation
+def constant(value, dtype=None, shape=None):
+    """A Tensor holding a copy of `value` (floats become float32 unless `dtype` says otherwise); with `shape`, a
+    scalar is broadcast to it and any other value reshaped to it (as tf.constant)."""
+    arr = np.array(as_array(value, "value"))
+    if dtype is not None:
+        arr = arr.astype(_as_dtype(dtype))
+    if shape is not None:
+        shape = _shape_arg(shape)
+        if arr.size == 1:
+            arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
+        elif arr.size == int(np.prod(shape, dtype=np.int64)):
+            arr = arr.reshape(shape)
+        else:
+            raise ValueError(f"`value` with {arr.size} elements cannot take `shape` {shape}")
+    return Tensor(arr)
+
+
+def _creation_dtype(dtype):
+    return np.dtype(np.float32) if dtype is None else _as_dtype(dtype)
+
+
+def _nonneg_shape(shape):
+    dims = _shape_arg(shape)
+    if any(d < 0 for d in dims):
+        raise ValueError(f"`shape` must be non-negative, received {shape!r}")
+    return dims
+
+
+def ones(shape, dtype=np.float32):
+    """A tensor of ones (float32 by default)."""
+    return Tensor(np.ones(_nonneg_shape(shape), _creation_dtype(dtype)))
+
+
+def zeros(shape, dtype=np.float32):
+    """A tensor of zeros (float32 by default)."""
+    return Tensor(np.zeros(_nonneg_shape(shape), _creation_dtype(dtype)))
+
+
+def fill(dims, value):
+    """A tensor of shape `dims` filled with `value`."""
+    v = as_array(value, "value")
+    if v.size != 1:
+        raise ValueError(f"`value` must be a scalar, received shape {v.shape}")
+    return Tensor(np.full(_nonneg_shape(dims), v.reshape(()), dtype=v.dtype))
+
+
+def ones_like(input, dtype=None):  # noqa: A002  (TF's name)
+    """Ones of input's shape (and dtype unless given)."""
+    a = as_array(input, "input")
+    return Tensor(np.ones(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
+
+
+def zeros_like(input, dtype=None):  # noqa: A002
+    """Zeros of input's shape (and dtype unless given)."""
+    a = as_array(input, "input")
+    return Tensor(np.zeros(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
+
+
+def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
+    """Evenly spaced values in [start, limit) (like tf.range / np.arange)."""
+    values = np.arange(start, limit, delta) if limit is not None else np.arange(start)
+    if dtype is not None:
+        values = values.astype(_as_dtype(dtype))
+    elif values.dtype.kind == "f":
+        values = values.astype(np.float32)
+    return Tensor(values)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=np.float32):
+    """indices (ints) -> one-hot vectors of length `depth` along `axis`; out-of-range indices give all
+    `off_value` (as TF)."""
+    idx = as_array(indices, "indices")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"`indices` must be integers, received dtype {idx.dtype}")
+    if isinstance(depth, bool) or not isinstance(depth, (numbers.Integral, np.integer)) or depth < 0:
+        raise ValueError(f"`depth` must be a non-negative int, received {depth!r}")
+    dtype = _as_dtype(dtype)
+    on = np.asarray(1 if on_value is None else as_array(on_value, "on_value"), dtype)
+    off = np.asarray(0 if off_value is None else as_array(off_value, "off_value"), dtype)
+    hot = idx[..., None] == np.arange(int(depth))
+    out = np.where(hot, on, off).astype(dtype)
+    if axis != -1:
+        if not -out.ndim <= axis < out.ndim:
+            raise ValueError(f"`axis` {axis} is out of bounds for a result of rank {out.ndim}")
+        out = np.ascontiguousarray(np.moveaxis(out, -1, axis))
+    return Tensor(out)
+
+
+def shape(input, out_type=np.int32):  # noqa: A002
+    """The shape as an int32 tensor (`tf.shape`)."""
+    return Tensor(np.asarray(as_array(input, "input").shape, _as_dtype(out_type)))
+
+
+def size(input, out_type=np.int32):  # noqa: A002
+    """The number of elements (`tf.size`)."""
+    return Tensor(np.asarray(as_array(input, "input").size, _as_dtype(out_type)))
+
+
+def rank(input):  # noqa: A002
+    """The number of dimensions (`tf.rank`)."""
+    return Tensor(np.asarray(as_array(input, "input").ndim, np.int32))
+
+
+# ------------------------------------------------------------------------------------------- differentiable
+def identity(input):  # noqa: A002
+    """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through."""
+    t = convert_to_tensor(input, name="input")
+    return record([t], _owned(t, t._value), lambda g, needs: [g])
+
+
+def cast(x, dtype):
+    """x converted to `dtype`. Float to float is differentiable (the gradient is cast back); casts to or from
+    integers and bools are not."""
+    t = convert_to_tensor(x, name="x")
+    dtype = _as_dtype(dtype)
+    src = t._value
+    out = src.astype(dtype)
+    if dtype.kind == "f" and src.dtype.kind == "f":
+        if out.dtype != np.float32:  # fastnn computes in float32: float16/float64 requests round through it
+            out = out.astype(np.float32)
+        return record([t], out, lambda g, needs: [g])
+    return Tensor(out)
+
+
+def reshape(tensor, shape):
+    """The values of `tensor` in a new shape (one dimension may be -1)."""
+    t = convert_to_tensor(tensor, name="tensor")
+    dims = _shape_arg(shape)
+    a = t._value
+    try:
+        out = a.reshape(dims)
+    except ValueError:
+        raise ValueError(f"cannot reshape a tensor of shape {a.shape} ({a.size} values) to {dims}") from None
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+
+
+def transpose(a, perm=None):
+    """Permute the axes (reverse them when `perm` is None)."""
+    t = convert_to_tensor(a, name="a")
+    x = t._value
+    perm = tuple(reversed(builtins_range(x.ndim))) if perm is None else _shape_arg(perm, "perm")
+    if sorted(p % max(x.ndim, 1) for p in perm) != list(builtins_range(x.ndim)) or len(perm) != x.ndim:
+        raise ValueError(f"`perm` must be a permutation of the {x.ndim} axes, received {perm!r}")
+    inverse = np.argsort([p % x.ndim for p in perm])
+    out = np.ascontiguousarray(np.transpose(x, perm))
+    return record([t], out, lambda g, needs: [np.ascontiguousarray(np.transpose(g, inverse))])
+
+
+def expand_dims(input, axis):  # noqa: A002
+    """Insert a length-1 axis at `axis` (negative counts from the end of the result)."""
+    t = convert_to_tensor(input, name="input")
+    a = t._value
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)) or \
+            not -(a.ndim + 1) <= axis <= a.ndim:
+        raise ValueError(f"`axis` must be an int in [{-(a.ndim + 1)}, {a.ndim}], received {axis!r}")
+    out = np.expand_dims(a, int(axis))
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+
+
+def squeeze(input, axis=None):  # noqa: A002
+    """Remove length-1 axes (all of them, or those in `axis`)."""
+    t = convert_to_tensor(input, name="input")
+    a = t._value
+    if axis is None:
+        out = np.squeeze(a)
+    else:
+        axes = [axis] if isinstance(axis, (numbers.Integral, np.integer)) else list(axis)
+        for ax in axes:
+            if not -a.ndim <= ax < a.ndim or a.shape[ax] != 1:
+                raise ValueError(f"cannot squeeze axis {ax} of a tensor of shape {a.shape}")
+        out = np.squeeze(a, axis=tuple(int(ax) for ax in axes))
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+
+
+def _joined(values, name):
+    if not isinstance(values, (list, tuple)) or not values:
+        raise ValueError(f"`values` must be a non-empty list of tensors, received {values!r}")
+    tensors = [convert_to_tensor(v, name="values") for v in values]
+    arrays = [t._value for t in tensors]
+    if any(a.dtype == np.float32 for a in arrays):
+        arrays = [a.astype(np.float32, copy=False) for a in arrays]
+    return tensors, arrays
+
+
+def concat(values, axis):
+    """Join tensors along an existing `axis`."""
+    tensors, arrays = _joined(values, "concat")
+    ndim = arrays[0].ndim
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"`axis` must be an int in [{-ndim}, {ndim}), received {axis!r}")
+    try:
+        out = np.concatenate(arrays, axis=int(axis))
+    except ValueError:
+        raise ValueError(f"concat along axis {axis} needs equal other dimensions, received shapes "
+                         f"{[a.shape for a in arrays]}") from None
+    bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+    return record(tensors, out, lambda g, needs: np.split(g, bounds, axis=int(axis)))
+
+
+def stack(values, axis=0):
+    """Join same-shape tensors along a new `axis`."""
+    tensors, arrays = _joined(values, "stack")
+    if len({a.shape for a in arrays}) != 1:
+        raise ValueError(f"stack needs tensors of one shape, received shapes {[a.shape for a in arrays]}")
+    ndim = arrays[0].ndim + 1
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"`axis` must be an int in [{-ndim}, {ndim}), received {axis!r}")
+    out = np.stack(arrays, axis=int(axis))
+    return record(tensors, out, lambda g, needs: [np.take(g, i, axis=int(axis))
+                                                  for i in builtins_range(len(arrays))])
+
+
+def _index_arg(index):
+    """An index with Tensors turned into arrays; also reports whether it is basic (no arrays or lists)."""
+    items = index if isinstance(index, tuple) else (index,)
+    converted, basic = [], True
+    for item in items:
+        if isinstance(item, TensorLike):
+            item = as_array(item)
+        if isinstance(item, (list, np.ndarray)):
+            basic = False
+        converted.append(item)
+    return (tuple(converted) if isinstance(index, tuple) else converted[0]), basic
+
+
+def getitem(tensor, index):
+    """tensor[index] with numpy's indexing (ints, slices, None, Ellipsis, int/bool arrays); repeated indices
+    accumulate their gradients."""
+    t = convert_to_tensor(tensor, name="tensor")
+    a = t._value
+    index, basic = _index_arg(index)
+    try:
+        out = a[index]
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {a.shape}: {e}") from None
+    out = np.array(out) if basic else np.asarray(out)  # a private copy: the source may be updated in place
+
+    def backward(g, needs):
+        full = np.zeros(a.shape, np.float32)
+        if basic:
+            full[index] = g
+        else:
+            np.add.at(full, index, g)
+        return [full]
+    return record([t], out, backward)
+
+
+def gather(params, indices, axis=0):
+    """Slices of `params` along `axis` picked by integer `indices` (`tf.gather`)."""
+    t = convert_to_tensor(params, name="params")
+    idx = as_array(indices, "indices")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"`indices` must be integers, received dtype {idx.dtype}")
+    a = t._value
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"`axis` {axis} is out of bounds for `params` of rank {a.ndim}")
+    axis = int(axis) % a.ndim
+    if idx.size and (idx.min() < 0 or idx.max() >= a.shape[axis]):
+        raise ValueError(f"`indices` must be in [0, {a.shape[axis]}), received values in "
+                         f"[{idx.min()}, {idx.max()}]")
+    out = np.take(a, idx, axis=axis)
+
+    def backward(g, needs):
+        full = np.zeros(a.shape, np.float32)
+        index = (slice(None),) * axis + (idx,)
+        np.add.at(full, index, g)
+        return [full]
+    return record([t], out, backward)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max):
+    """Values clipped to [min, max]; the gradient passes where no clip was active (TF's rule)."""
+    x = convert_to_tensor(t, name="t")
+    a = x._value
+    lo = as_array(clip_value_min, "clip_value_min")
+    hi = as_array(clip_value_max, "clip_value_max")
+    out = np.clip(a, lo, hi).astype(a.dtype, copy=False)
+    return record([x], out, lambda g, needs: [np.where((a >= lo) & (a <= hi), g, np.float32(0)).astype(
+        np.float32)])
+
+
+def where(condition, x=None, y=None):
+    """Elementwise choice x if condition else y (broadcasting); with only `condition`, the indices of its true
+    elements as an int64 [n, rank] tensor (as tf.where)."""
+    cond = as_array(condition, "condition").astype(bool)
+    if x is None and y is None:
+        return Tensor(np.argwhere(cond).astype(np.int64))
+    if x is None or y is None:
+        raise ValueError("`x` and `y` must both be given, or neither")
+    from .math_ops import _operands, unbroadcast  # noqa: PLC0415
+    xt, yt, a, b = _operands(x, y)
+    out = np.where(cond, a, b)
+
+    def backward(g, needs):
+        zero = np.float32(0)
+        return [unbroadcast(np.where(cond, g, zero), a.shape) if needs[0] else None,
+                unbroadcast(np.where(cond, zero, g), b.shape) if needs[1] else None]
+    return record([xt, yt], out, backward)
+
+
+import builtins as _builtins  # noqa: E402
+
+builtins_range = _builtins.range  # `range` above is tf.range

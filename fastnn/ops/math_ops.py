@@ -1,0 +1,375 @@
+"""fastnn.ops.math_ops — differentiable arithmetic, matmul and reductions (`tf.math.*`, `tf.linalg.matmul`).
+
+Shapes broadcast as in numpy; the gradient of a broadcast operand is summed back to its shape. Dtypes: floating
+inputs compute in float32; an int/bool operand meeting a float one is cast to float32 (TF would refuse); ints with
+ints stay ints (not differentiable). Gradient formulas follow TensorFlow's registered gradients, operation order
+included, so results agree to float32 rounding.
+"""
+import numbers
+
+import numpy as np
+
+from .. import kernels
+from ..gradient_tape import record
+from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "negative", "abs", "pow", "square", "sqrt", "exp", "log",
+    "maximum", "minimum", "add_n", "matmul",
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_any", "reduce_all",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
+]
+
+
+# ------------------------------------------------------------------------------------------- shared helpers
+def _operands(x, y):
+    """(x, y) as Tensors/Variables and their arrays, promoted to a common dtype (float32 if either is float)."""
+    x, y = convert_to_tensor(x, name="x"), convert_to_tensor(y, name="y")
+    a, b = x._value, y._value
+    if a.dtype != b.dtype:
+        if a.dtype == np.float32 or b.dtype == np.float32:
+            a, b = a.astype(np.float32, copy=False), b.astype(np.float32, copy=False)
+        else:
+            common = np.result_type(a, b)
+            a, b = a.astype(common, copy=False), b.astype(common, copy=False)
+    return x, y, a, b
+
+
+def unbroadcast(g, shape):
+    """Sum the gradient `g` of a broadcast result back to an operand's `shape`."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead == 1 and g.ndim == 2 and shape[0] == g.shape[1]:
+        return kernels.bias_add_grad(g)  # the common bias case: deterministic C++ column sums
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    return np.sum(g, axis=axes, dtype=np.float32).reshape(shape)
+
+
+def _elementwise(op_input):
+    return convert_to_tensor(op_input, name="x")
+
+
+def _float_input(x, name="x"):
+    """x as a Tensor/Variable whose array is float32 (ints and bools are cast)."""
+    t = convert_to_tensor(x, name=name)
+    if t._value.dtype != np.float32:
+        t = Tensor(t._value.astype(np.float32))
+    return t
+
+
+# ------------------------------------------------------------------------------------------- arithmetic
+def add(x, y):
+    """x + y (broadcasting)."""
+    x, y, a, b = _operands(x, y)
+    xs, ys = a.shape, b.shape
+    return record([x, y], np.add(a, b), lambda g, needs: [unbroadcast(g, xs) if needs[0] else None,
+                                                          unbroadcast(g, ys) if needs[1] else None])
+
+
+def subtract(x, y):
+    """x − y (broadcasting)."""
+    x, y, a, b = _operands(x, y)
+    xs, ys = a.shape, b.shape
+    return record([x, y], np.subtract(a, b), lambda g, needs: [unbroadcast(g, xs) if needs[0] else None,
+                                                               unbroadcast(-g, ys) if needs[1] else None])
+
+
+def multiply(x, y):
+    """x · y elementwise (broadcasting)."""
+    x, y, a, b = _operands(x, y)
+
+    def backward(g, needs):
+        return [unbroadcast(g * b, a.shape) if needs[0] else None,
+                unbroadcast(a * g, b.shape) if needs[1] else None]
+    return record([x, y], np.multiply(a, b), backward)
+
+
+def divide(x, y):
+    """x / y elementwise (true division; ints divide to float32)."""
+    x, y, a, b = _operands(x, y)
+    if a.dtype.kind != "f":
+        a, b = a.astype(np.float32), b.astype(np.float32)
+
+    def backward(g, needs):
+        return [unbroadcast(g / b, a.shape) if needs[0] else None,
+                unbroadcast(g * ((-a / b) / b), b.shape) if needs[1] else None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return record([x, y], np.divide(a, b), backward)
+
+
+def negative(x):
+    """−x."""
+    x = _elementwise(x)
+    return record([x], np.negative(x._value), lambda g, needs: [-g])
+
+
+def abs(x):  # noqa: A001  (TF's name)
+    """|x|; the gradient is sign(x)·dy (0 at 0)."""
+    x = _elementwise(x)
+    a = x._value
+    return record([x], np.abs(a), lambda g, needs: [g * np.sign(a)])
+
+
+def pow(x, y):  # noqa: A001  (TF's name)
+    """x ** y elementwise; d/dx = y·x^(y−1), d/dy = x^y·log(x) where x > 0 (else 0), as TF."""
+    x, y, a, b = _operands(x, y)
+    if a.dtype.kind != "f" and (np.asarray(b) < 0).any():
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        z = np.power(a, b)
+
+    def backward(g, needs):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            gx = unbroadcast(g * b * np.power(a, b - 1), a.shape) if needs[0] else None
+            gy = None
+            if needs[1]:
+                safe_log = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(np.float32)
+                gy = unbroadcast(g * z * safe_log, b.shape)
+        return [gx, gy]
+    return record([x, y], z, backward)
+
+
+def square(x):
+    """x²; gradient dy·(2x)."""
+    x = _elementwise(x)
+    a = x._value
+    return record([x], np.square(a), lambda g, needs: [g * (2 * a)])
+
+
+def sqrt(x):
+    """√x; gradient dy·0.5/√x (TF's SqrtGrad)."""
+    x = _float_input(x)
+    with np.errstate(invalid="ignore"):
+        y = np.sqrt(x._value)
+    return record([x], y, lambda g, needs: [g * np.float32(0.5) / y])
+
+
+def exp(x):
+    """e^x (C++ kernel, as `kernels.exp`); gradient dy·e^x."""
+    x = _float_input(x)
+    y = kernels.exp(x._value)
+    return record([x], y, lambda g, needs: [kernels.exp_grad(g, y)])
+
+
+def log(x):
+    """Natural logarithm (C++ kernel); gradient dy/x."""
+    x = _float_input(x)
+    a = x._value
+    return record([x], kernels.log(a), lambda g, needs: [kernels.log_grad(g, a)])
+
+
+def maximum(x, y):
+    """Elementwise max; the gradient goes to x where x >= y, else to y (TF's rule)."""
+    x, y, a, b = _operands(x, y)
+
+    def backward(g, needs):
+        take_x = np.broadcast_to(a >= b, g.shape)
+        return [unbroadcast(np.where(take_x, g, 0).astype(g.dtype), a.shape) if needs[0] else None,
+                unbroadcast(np.where(take_x, 0, g).astype(g.dtype), b.shape) if needs[1] else None]
+    return record([x, y], np.maximum(a, b), backward)
+
+
+def minimum(x, y):
+    """Elementwise min; the gradient goes to x where x <= y, else to y (TF's rule)."""
+    x, y, a, b = _operands(x, y)
+
+    def backward(g, needs):
+        take_x = np.broadcast_to(a <= b, g.shape)
+        return [unbroadcast(np.where(take_x, g, 0).astype(g.dtype), a.shape) if needs[0] else None,
+                unbroadcast(np.where(take_x, 0, g).astype(g.dtype), b.shape) if needs[1] else None]
+    return record([x, y], np.minimum(a, b), backward)
+
+
+def add_n(inputs):
+    """Sum of a list of same-shape tensors."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError(f"`inputs` must be a non-empty list of tensors, received {inputs!r}")
+    tensors = [convert_to_tensor(t, name="inputs") for t in inputs]
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"add_n needs tensors of one shape, received shapes {[t.shape for t in tensors]}")
+    total = tensors[0]._value
+    for t in tensors[1:]:
+        total = total + t._value
+    return record(tensors, total, lambda g, needs: [g] * len(tensors))
+
+
+# ------------------------------------------------------------------------------------------- matmul
+def matmul(a, b, transpose_a=False, transpose_b=False):
+    """op(a) @ op(b) for rank >= 2 operands (batched over broadcast leading axes), on fastnn's GEMM.
+    Both gradients are GEMMs too; an operand the tape does not need gets none computed."""
+    a, b = convert_to_tensor(a, name="a"), convert_to_tensor(b, name="b")
+    x, w = a._value, b._value
+    ta, tb = bool(transpose_a), bool(transpose_b)
+    c = kernels.matmul(x, w, transpose_a=ta, transpose_b=tb)
+
+    def backward(g, needs):
+        mm = kernels.matmul
+        if not ta and not tb:
+            ga = mm(g, w, transpose_b=True) if needs[0] else None
+            gb = mm(x, g, transpose_a=True) if needs[1] else None
+        elif ta and not tb:
+            ga = mm(w, g, transpose_b=True) if needs[0] else None
+            gb = mm(x, g) if needs[1] else None
+        elif not ta and tb:
+            ga = mm(g, w) if needs[0] else None
+            gb = mm(g, x, transpose_a=True) if needs[1] else None
+        else:
+            ga = mm(w, g, transpose_a=True, transpose_b=True) if needs[0] else None
+            gb = mm(g, x, transpose_a=True, transpose_b=True) if needs[1] else None
+        return [None if ga is None else unbroadcast(ga, x.shape),
+                None if gb is None else unbroadcast(gb, w.shape)]
+    return record([a, b], c, backward)
+
+
+# ------------------------------------------------------------------------------------------- reductions
+def _axes(axis, ndim):
+    """`axis` (None, an int or a sequence of ints, negative allowed) as a sorted tuple of distinct axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, TensorLike):
+        axis = as_array(axis).tolist()
+    items = [axis] if isinstance(axis, (numbers.Integral, np.integer)) else axis
+    try:
+        items = list(items)
+    except TypeError:
+        raise TypeError(f"`axis` must be None, an int or a list of ints, received {axis!r}") from None
+    out = set()
+    for a in items:
+        if isinstance(a, bool) or not isinstance(a, (numbers.Integral, np.integer)):
+            raise TypeError(f"`axis` must be None, an int or a list of ints, received {axis!r}")
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"`axis` {axis!r} is out of bounds for an input of rank {ndim}")
+        out.add(int(a) % max(ndim, 1))
+    return tuple(sorted(out))
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else d for i, d in enumerate(shape))
+
+
+def _reduce_input(input_tensor):
+    t = convert_to_tensor(input_tensor, name="input_tensor")
+    return t, t._value
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=False):
+    """Σ over `axis` (all axes when None)."""
+    t, a = _reduce_input(input_tensor)
+    axes = _axes(axis, a.ndim)
+    out = np.sum(a, axis=axes, keepdims=bool(keepdims))
+    kept = _kept_shape(a.shape, axes)
+    return record([t], out, lambda g, needs: [np.broadcast_to(g.reshape(kept), a.shape)])
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False):
+    """Mean over `axis` (all axes when None): float32 sum / count."""
+    t, a = _reduce_input(input_tensor)
+    axes = _axes(axis, a.ndim)
+    if a.dtype.kind != "f":
+        a = a.astype(np.float32)
+    count = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.sum(a, axis=axes, keepdims=bool(keepdims)) / np.float32(count)
+    kept = _kept_shape(a.shape, axes)
+    return record([t], np.asarray(out, np.float32),
+                  lambda g, needs: [np.broadcast_to(g.reshape(kept) / np.float32(count), a.shape)])
+
+
+def _reduce_extreme(input_tensor, axis, keepdims, fn):
+    t, a = _reduce_input(input_tensor)
+    axes = _axes(axis, a.ndim)
+    if a.size == 0 and any(a.shape[i] == 0 for i in axes):
+        raise ValueError(f"cannot reduce an empty axis of an input of shape {a.shape}")
+    y = fn(a, axis=axes, keepdims=True)
+    kept = y.shape
+
+    def backward(g, needs):
+        # TF's rule: the gradient is shared equally between tied extremes
+        hit = (a == y).astype(np.float32)
+        return [hit * (g.reshape(kept) / np.sum(hit, axis=axes, keepdims=True))]
+    return record([t], y if keepdims else y.reshape(tuple(d for i, d in enumerate(a.shape) if i not in axes)),
+                  backward)
+
+
+def reduce_max(input_tensor, axis=None, keepdims=False):
+    """Max over `axis`; ties share the gradient equally (as TF)."""
+    return _reduce_extreme(input_tensor, axis, keepdims, np.max)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=False):
+    """Min over `axis`; ties share the gradient equally (as TF)."""
+    return _reduce_extreme(input_tensor, axis, keepdims, np.min)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False):
+    """Logical or over `axis` (not differentiable)."""
+    a = as_array(input_tensor, "input_tensor")
+    return Tensor(np.any(a, axis=_axes(axis, a.ndim), keepdims=bool(keepdims)))
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False):
+    """Logical and over `axis` (not differentiable)."""
+    a = as_array(input_tensor, "input_tensor")
+    return Tensor(np.all(a, axis=_axes(axis, a.ndim), keepdims=bool(keepdims)))
+
+
+# ------------------------------------------------------------------------------------------- comparisons
+def _compare(x, y, fn):
+    _, _, a, b = _operands(x, y)
+    return Tensor(fn(a, b))
+
+
+def equal(x, y):
+    """x == y elementwise (bool, broadcasting)."""
+    return _compare(x, y, np.equal)
+
+
+def not_equal(x, y):
+    """x != y elementwise."""
+    return _compare(x, y, np.not_equal)
+
+
+def less(x, y):
+    """x < y elementwise."""
+    return _compare(x, y, np.less)
+
+
+def less_equal(x, y):
+    """x <= y elementwise."""
+    return _compare(x, y, np.less_equal)
+
+
+def greater(x, y):
+    """x > y elementwise."""
+    return _compare(x, y, np.greater)
+
+
+def greater_equal(x, y):
+    """x >= y elementwise."""
+    return _compare(x, y, np.greater_equal)
+
+
+def _arg_extreme(input, axis, output_type, fn, name):
+    a = as_array(input, "input")
+    if a.ndim == 0:
+        raise ValueError(f"{name} needs an input of rank >= 1, received a scalar")
+    axis = 0 if axis is None else axis  # TF's default
+    (axis,) = _axes(axis, a.ndim)
+    if a.shape[axis] == 0:
+        raise ValueError(f"{name} over an empty axis {axis} of an input of shape {a.shape}")
+    dtype = np.dtype(getattr(output_type, "as_numpy_dtype", output_type))
+    if dtype not in (np.dtype(np.int64), np.dtype(np.int32)):
+        raise TypeError(f"`output_type` must be int32 or int64, received {output_type!r}")
+    return Tensor(fn(a, axis=axis).astype(dtype))
+
+
+def argmax(input, axis=None, output_type=np.int64):  # noqa: A002  (TF's name)
+    """Index of the largest value along `axis` (default 0, as TF); the first one on ties."""
+    return _arg_extreme(input, axis, output_type, np.argmax, "argmax")
+
+
+def argmin(input, axis=None, output_type=np.int64):  # noqa: A002
+    """Index of the smallest value along `axis` (default 0, as TF); the first one on ties."""
+    return _arg_extreme(input, axis, output_type, np.argmin, "argmin")
