@@ -38,3 +38,17 @@ def max_errors(actual, expected):
     diff = np.abs(actual - expected)
     rel = diff / np.maximum(np.abs(expected), 1e-30)
     return float(diff.max(initial=0.0)), float(rel.max(initial=0.0))
+
+
+GRADIENT_RTOL = 2e-5
+
+
+def assert_close_scaled(actual, expected, tol=GRADIENT_RTOL, err_msg=""):
+    """max |actual − expected| <= tol · max |expected|: for tape gradients, which chain several float32 kernels
+    (each within its own tolerance) so an elementwise relative bound would be meaningless near zero."""
+    actual = np.asarray(actual, np.float64)
+    expected = np.asarray(expected, np.float64)
+    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape} {err_msg}"
+    scale = max(float(np.abs(expected).max(initial=0.0)), 1e-30)
+    worst = float(np.abs(actual - expected).max(initial=0.0))
+    assert worst <= tol * scale, f"max abs diff {worst:.3g} > {tol:g} x max|expected| {scale:.3g} {err_msg}"

@@ -100,6 +100,8 @@ def zeros_like(input, dtype=None):  # noqa: A002
 def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
     """Evenly spaced values in [start, limit) (like tf.range / np.arange)."""
     values = np.arange(start, limit, delta) if limit is not None else np.arange(start)
+    if values.dtype == np.int64 and all(isinstance(v, numbers.Integral) for v in (start, limit or 0, delta)):
+        values = values.astype(np.int32)  # TF's default for Python ints
     if dtype is not None:
         values = values.astype(_as_dtype(dtype))
     elif values.dtype.kind == "f":
