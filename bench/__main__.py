@@ -2,7 +2,7 @@
 import argparse
 import sys
 
-SUITES = ("kernels", "agreement")
+SUITES = ("kernels", "autodiff", "agreement")
 
 
 def main(argv=None):
@@ -21,6 +21,11 @@ def main(argv=None):
 
         kernels.run(threads=args.threads, reps=args.reps, quick=args.quick,
                     frameworks=[f for f in args.frameworks.split(",") if f])
+    if "autodiff" in args.suites:
+        from . import autodiff
+
+        autodiff.run(threads=args.threads, reps=args.reps, quick=args.quick,
+                     frameworks=[f for f in args.frameworks.split(",") if f])
     if "agreement" in args.suites:
         from . import agreement
 

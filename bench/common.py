@@ -14,6 +14,8 @@ import time
 
 import numpy as np
 
+from . import tasks
+
 # Environment that must not leak into the children: these slow a current OpenBLAS (see the machine notes).
 _DROPPED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -95,3 +97,47 @@ def format_table(rows, columns):
     lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def run_suite(task_list, threads=2, reps=9, frameworks=None):
+    """Runs [(label, task)] in one worker process per framework; prints and returns the table rows."""
+    wanted = set(frameworks or [])
+    workers = {}
+    skipped = {}
+    try:
+        for name in sorted({fw for _, task in task_list for fw in tasks.FRAMEWORKS[task["kind"]]}, key=lambda n: n != "fastnn"):
+            if wanted and name not in wanted and name != "fastnn":
+                continue
+            try:
+                workers[name] = Worker(name, threads)
+            except RuntimeError as exc:
+                skipped[name] = str(exc)
+        info = workers["fastnn"].info
+        peak = info["peak_gflops"]
+        print(f"fastnn {info['version']} isa={info['isa']} threads={threads} FMA peak {peak:.0f} GFLOP/s; "
+              + ", ".join(f"{n} {w.info['version']}" for n, w in workers.items() if n != "fastnn")
+              + (f"; unavailable: {', '.join(skipped)}" if skipped else ""))
+        rows = []
+        for label, task in task_list:
+            active = {n: w for n, w in workers.items() if n in tasks.FRAMEWORKS[task["kind"]]}
+            bad = check_outputs(active, task)
+            for n in bad:
+                print(f"  {label}: {n} excluded, wrong result ({bad[n]})")
+                active.pop(n)
+            flops = tasks.flops(task)
+            times = run_interleaved(active, task, reps=reps)
+            base = summarize(times["fastnn"])["median"]
+            for n, samples in times.items():
+                s = summarize(samples)
+                gf = flops / s["median"] * 1e-9 if flops else None
+                rows.append({"task": label, "fw": n, "ms": s["median"] * 1e3, "min": s["min"] * 1e3,
+                             "max": s["max"] * 1e3, "gflops": gf, "peak": 100 * gf / peak if gf else None,
+                             "ratio": s["median"] / base})
+        print(format_table(rows, [("task", "task", "{}"), ("fw", "framework", "{}"),
+                                  ("ms", "median ms", "{:.3f}"), ("min", "min", "{:.3f}"), ("max", "max", "{:.3f}"),
+                                  ("gflops", "GFLOP/s", "{:.0f}"), ("peak", "% peak", "{:.0f}"),
+                                  ("ratio", "time / fastnn", "{:.2f}")]))
+        return rows
+    finally:
+        for w in workers.values():
+            w.close()

@@ -1,7 +1,6 @@
 """Kernel suite: fastnn next to numpy (OpenBLAS), PyTorch and TensorFlow, each in its own worker process.
 Every framework's output is checked against fastnn's before its time is reported."""
-from . import tasks
-from .common import Worker, check_outputs, format_table, run_interleaved, summarize
+from .common import run_suite
 
 
 def task_list(quick):
@@ -27,43 +26,4 @@ def task_list(quick):
 
 
 def run(threads=2, reps=9, quick=False, frameworks=None):
-    wanted = set(frameworks or [])
-    workers = {}
-    skipped = {}
-    try:
-        for name in sorted({fw for fws in tasks.FRAMEWORKS.values() for fw in fws}, key=lambda n: n != "fastnn"):
-            if wanted and name not in wanted and name != "fastnn":
-                continue
-            try:
-                workers[name] = Worker(name, threads)
-            except RuntimeError as exc:
-                skipped[name] = str(exc)
-        info = workers["fastnn"].info
-        peak = info["peak_gflops"]
-        print(f"fastnn {info['version']} isa={info['isa']} threads={threads} FMA peak {peak:.0f} GFLOP/s; "
-              + ", ".join(f"{n} {w.info['version']}" for n, w in workers.items() if n != "fastnn")
-              + (f"; unavailable: {', '.join(skipped)}" if skipped else ""))
-        rows = []
-        for label, task in task_list(quick):
-            active = {n: w for n, w in workers.items() if n in tasks.FRAMEWORKS[task["kind"]]}
-            bad = check_outputs(active, task)
-            for n in bad:
-                print(f"  {label}: {n} excluded, wrong result ({bad[n]})")
-                active.pop(n)
-            flops = tasks.flops(task)
-            times = run_interleaved(active, task, reps=reps)
-            base = summarize(times["fastnn"])["median"]
-            for n, samples in times.items():
-                s = summarize(samples)
-                gf = flops / s["median"] * 1e-9 if flops else None
-                rows.append({"task": label, "fw": n, "ms": s["median"] * 1e3, "min": s["min"] * 1e3,
-                             "max": s["max"] * 1e3, "gflops": gf, "peak": 100 * gf / peak if gf else None,
-                             "ratio": s["median"] / base})
-        print(format_table(rows, [("task", "task", "{}"), ("fw", "framework", "{}"),
-                                  ("ms", "median ms", "{:.3f}"), ("min", "min", "{:.3f}"), ("max", "max", "{:.3f}"),
-                                  ("gflops", "GFLOP/s", "{:.0f}"), ("peak", "% peak", "{:.0f}"),
-                                  ("ratio", "time / fastnn", "{:.2f}")]))
-        return rows
-    finally:
-        for w in workers.values():
-            w.close()
+    return run_suite(task_list(quick), threads=threads, reps=reps, frameworks=frameworks)

@@ -14,6 +14,7 @@ FRAMEWORKS = {
     "maxpool": ("fastnn", "torch", "torch_nchw", "tf"),   # forward + backward
     "xent": ("fastnn", "numpy", "torch", "tf"),           # sparse softmax cross-entropy: loss + dlogits
     "adam": ("fastnn", "numpy", "torch"),                 # one update of every parameter of the MLP
+    "loop_step": ("fastnn", "torch", "tf"),               # custom training loop step: tape, loss, grads, Adam
 }
 
 
@@ -333,10 +334,92 @@ def _adam_torch(torch, name, task, rng):
     return _stateful(make)
 
 
+# ------------------------------------------------------------------------------- custom training loop step
+# The loop users write from the TF guide: forward under a gradient tape, mean sparse softmax cross-entropy,
+# gradients, Adam (Keras defaults; PyTorch's eps set to Keras' 1e-7). Dense weights in Keras' (in, out) layout.
+def _loop_step_inputs(task, rng):
+    sizes, batch = task["sizes"], task["batch"]
+    x = rng.random((batch, sizes[0]), dtype=np.float32)
+    y = rng.integers(0, sizes[-1], size=batch)
+    init = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        limit = np.sqrt(6.0 / (fan_in + fan_out))  # glorot_uniform, Keras' Dense default
+        init += [rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32), np.zeros(fan_out, np.float32)]
+    return x, y, init
+
+
+def _loop_step_fastnn(fastnn, name, task, rng):
+    x, y, init = _loop_step_inputs(task, rng)
+
+    def make():
+        params = [fastnn.Variable(p) for p in init]
+        opt = fastnn.optimizers.Adam(learning_rate=1e-3)
+
+        def step():
+            with fastnn.GradientTape() as tape:
+                h = x
+                for i in range(0, len(params) - 2, 2):
+                    h = fastnn.nn.relu(fastnn.matmul(h, params[i]) + params[i + 1])
+                logits = fastnn.matmul(h, params[-2]) + params[-1]
+                loss = fastnn.reduce_mean(fastnn.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+            grads = tape.gradient(loss, params)
+            opt.apply_gradients(zip(grads, params))
+        return step, lambda: _flat(*(p.numpy() for p in params))
+
+    return _stateful(make)
+
+
+def _loop_step_tf(tf, name, task, rng):
+    x, y, init = _loop_step_inputs(task, rng)
+    xt, yt = tf.constant(x), tf.constant(y)
+
+    def make():
+        params = [tf.Variable(p) for p in init]
+        opt = tf.keras.optimizers.Adam(learning_rate=1e-3)
+
+        def step():
+            with tf.GradientTape() as tape:
+                h = xt
+                for i in range(0, len(params) - 2, 2):
+                    h = tf.nn.relu(tf.matmul(h, params[i]) + params[i + 1])
+                logits = tf.matmul(h, params[-2]) + params[-1]
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(yt, logits))
+            grads = tape.gradient(loss, params)
+            opt.apply_gradients(zip(grads, params))
+        return step, lambda: _flat(*(p.numpy() for p in params))
+
+    return _stateful(make)
+
+
+def _loop_step_torch(torch, name, task, rng):
+    x, y, init = _loop_step_inputs(task, rng)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    functional = torch.nn.functional
+
+    def make():
+        params = [torch.from_numpy(p.copy()).requires_grad_() for p in init]
+        opt = torch.optim.Adam(params, lr=1e-3, eps=1e-7)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            h = xt
+            for i in range(0, len(params) - 2, 2):
+                h = torch.relu(h @ params[i] + params[i + 1])
+            loss = functional.cross_entropy(h @ params[-2] + params[-1], yt)
+            loss.backward()
+            opt.step()
+        return step, lambda: _flat(*(p.detach().numpy() for p in params))
+
+    return _stateful(make)
+
+
 def flops(task):
     if task["kind"] == "gemm":
         return 2.0 * task["m"] * task["n"] * task["k"]
     if task["kind"] == "conv":
         oh, ow = task["h"] - task["k"] + 1, task["w"] - task["k"] + 1
         return 3 * 2.0 * task["n"] * oh * ow * task["k"] ** 2 * task["cin"] * task["cout"]
+    if task["kind"] == "loop_step":  # forward, weight gradients, and input gradients of all but the first layer
+        pairs = list(zip(task["sizes"][:-1], task["sizes"][1:]))
+        return 2.0 * task["batch"] * (3 * sum(a * b for a, b in pairs) - pairs[0][0] * pairs[0][1])
     return None

@@ -5,6 +5,7 @@ inputs compute in float32; an int/bool operand meeting a float one is cast to fl
 ints stay ints (not differentiable). Gradient formulas follow TensorFlow's registered gradients, operation order
 included, so results agree to float32 rounding.
 """
+import math
 import numbers
 
 import numpy as np
@@ -228,6 +229,8 @@ def _axes(axis, ndim):
     """`axis` (None, an int or a sequence of ints, negative allowed) as a sorted tuple of distinct axes."""
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, without the generic checks
+        return (axis % ndim,)
     if isinstance(axis, TensorLike):
         axis = as_array(axis).tolist()
     items = [axis] if isinstance(axis, (numbers.Integral, np.integer)) else axis
@@ -258,7 +261,7 @@ def reduce_sum(input_tensor, axis=None, keepdims=False):
     """Σ over `axis` (all axes when None)."""
     t, a = _reduce_input(input_tensor)
     axes = _axes(axis, a.ndim)
-    out = np.sum(a, axis=axes, keepdims=bool(keepdims))
+    out = np.add.reduce(a, axis=axes, keepdims=bool(keepdims))
     kept = _kept_shape(a.shape, axes)
     return record([t], out, lambda g, needs: [np.broadcast_to(g.reshape(kept), a.shape)])
 
@@ -269,9 +272,9 @@ def reduce_mean(input_tensor, axis=None, keepdims=False):
     axes = _axes(axis, a.ndim)
     if a.dtype.kind != "f":
         a = a.astype(np.float32)
-    count = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.sum(a, axis=axes, keepdims=bool(keepdims)) / np.float32(count)
+    count = math.prod(a.shape[i] for i in axes)
+    total = np.add.reduce(a, axis=axes, keepdims=bool(keepdims))
+    out = total / np.float32(count) if count else np.full_like(total, np.nan)  # empty mean: NaN, as TF
     kept = _kept_shape(a.shape, axes)
     return record([t], np.asarray(out, np.float32),
                   lambda g, needs: [np.broadcast_to(g.reshape(kept) / np.float32(count), a.shape)])

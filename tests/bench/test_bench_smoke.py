@@ -22,3 +22,12 @@ def test_unknown_suite_is_an_error():
                          timeout=120)
     assert out.returncode == 2
     assert "unknown suite" in out.stderr
+
+
+def test_autodiff_bench_checks_tf_against_fastnn():
+    out = subprocess.run([sys.executable, "-m", "bench", "autodiff", "--reps", "2", "--frameworks", "tf"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "wrong result" not in out.stdout
+    rows = [line.split() for line in out.stdout.splitlines() if line.startswith("custom loop step")]
+    assert {row[-7] for row in rows} == {"fastnn", "tf"}

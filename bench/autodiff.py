@@ -1,0 +1,12 @@
+"""Autodiff suite: one custom-training-loop step (GradientTape, mean sparse softmax cross-entropy, gradients,
+Adam) of the 784-512-10 MLP at batch 128, fastnn next to TF eager and PyTorch eager, each in its own worker."""
+from .common import run_suite
+
+
+def task_list(quick):
+    return [("custom loop step MLP 784-512-10 batch 128",
+             {"kind": "loop_step", "sizes": [784, 512, 10], "batch": 128})]
+
+
+def run(threads=2, reps=9, quick=False, frameworks=None):
+    return run_suite(task_list(quick), threads=threads, reps=reps, frameworks=frameworks)
