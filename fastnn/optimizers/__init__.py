@@ -1,0 +1,35 @@
+"""fastnn.optimizers — Keras 3's optimizers (`SGD`, `Adam`, `RMSprop`) on fused in-place C++ update kernels,
+plus `schedules` and `get` (lookup by name, config dict or instance)."""
+from . import schedules
+from .adam import Adam
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "schedules", "get", "serialize", "deserialize"]
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+
+
+def serialize(optimizer):
+    """{"class_name": ..., "config": ...} for `deserialize` / `get`."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config):
+    cls = _BY_NAME.get(str(config.get("class_name", "")).lower())
+    if cls is None:
+        raise ValueError(f"Could not interpret optimizer config: {config!r}")
+    return cls.from_config(config.get("config", {}))
+
+
+def get(identifier):
+    """An optimizer from a name ('adam', 'SGD', 'rmsprop', any case), a serialized dict, or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
+        return _BY_NAME[identifier.lower()]()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}; expected one of "
+                     f"{sorted(_BY_NAME)}, a config dict or an Optimizer instance")

@@ -1,0 +1,38 @@
+"""`Adam` (`keras.optimizers.Adam`), with the AMSGrad variant."""
+import numbers
+
+from .. import kernels
+from .optimizer import Optimizer
+
+__all__ = ["Adam"]
+
+
+def _unit_interval(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be a number in [0, 1), received {value!r}")
+    return float(value)
+
+
+class Adam(Optimizer):
+    """alpha = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m += (g − m)(1 − β₁); v += (g² − v)(1 − β₂); var −= alpha·m/(√v + ε)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1 = _unit_interval(beta_1, "beta_1")
+        self.beta_2 = _unit_interval(beta_2, "beta_2")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or epsilon < 0:
+            raise ValueError(f"`epsilon` must be a non-negative number, received {epsilon!r}")
+        self.epsilon = float(epsilon)
+        self.amsgrad = bool(amsgrad)
+
+    def _slot_names(self):
+        return ["momentum", "velocity"] + (["velocity_hat"] if self.amsgrad else [])
+
+    def _update(self, var, grad, slots, learning_rate, step):
+        kernels.adam_update(var, grad, slots[0], slots[1], step, learning_rate, self.beta_1, self.beta_2,
+                            self.epsilon, self.amsgrad, slots[2] if self.amsgrad else None)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}

@@ -1,0 +1,182 @@
+"""The optimizer base class (`keras.optimizers.Optimizer`, Keras 3 semantics).
+
+`apply_gradients(zip(grads, vars))` drops None gradients (with Keras' warning), clips (clipnorm per tensor,
+global_clipnorm across all, or clipvalue elementwise: at most one), applies decoupled weight decay, then runs one
+fused in-place C++ update per variable (`fastnn.kernels.*_update`, Keras' float32 operation order) and counts the
+step in `iterations`. Per-variable state ("slots": momentum, m, v, ...) is made on first use.
+"""
+import numbers
+import warnings
+
+import numpy as np
+
+from ..tensor import TensorLike, as_array
+from ..variable import Variable
+from .schedules import LearningRateSchedule
+
+__all__ = ["Optimizer"]
+
+
+def _optional_positive(value, name):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive number or None, received {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)`."""
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name=None, **kwargs):
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        if sum(v is not None for v in clips.values()) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             + ", ".join(f"{k}={v}" for k, v in clips.items()))
+        self.clipnorm = _optional_positive(clipnorm, "clipnorm")
+        self.clipvalue = _optional_positive(clipvalue, "clipvalue")
+        self.global_clipnorm = _optional_positive(global_clipnorm, "global_clipnorm")
+        if weight_decay is not None and (isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real)
+                                         or weight_decay < 0):
+            raise ValueError(f"`weight_decay` must be a non-negative number or None, received {weight_decay!r}")
+        self.weight_decay = weight_decay
+        self.name = type(self).__name__.lower() if name is None else name
+        self.learning_rate = learning_rate
+        self.iterations = Variable(np.int64(0), trainable=False, name="iteration")
+        self._slots = {}  # id(variable) -> (variable, [slot Variables])
+
+    # --- learning rate
+    @property
+    def learning_rate(self):
+        """The rate the next step uses (a schedule is evaluated at `iterations`)."""
+        lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule):
+            return np.float32(lr(int(self.iterations)))
+        if callable(lr):
+            return np.float32(lr())
+        return lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, TensorLike):
+            value = float(value)
+        if isinstance(value, LearningRateSchedule) or (callable(value) and not isinstance(value, numbers.Real)):
+            self._learning_rate = value
+            return
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+            raise ValueError(f"`learning_rate` must be a non-negative number or a LearningRateSchedule, received "
+                             f"{value!r}")
+        self._learning_rate = np.float32(value)  # Keras keeps it in a float32 variable
+
+    # --- state
+    def build(self, var_list):
+        """Create the slots of every variable in `var_list` (done automatically on first use)."""
+        for var in var_list:
+            self._slots_of(var)
+
+    def _slots_of(self, var):
+        entry = self._slots.get(id(var))
+        if entry is None:
+            slots = [Variable(np.zeros(var.shape, np.float32), trainable=False, name=f"{var.name}_{slot}")
+                     for slot in self._slot_names()]
+            entry = self._slots[id(var)] = (var, slots)
+        return entry[1]
+
+    @property
+    def variables(self):
+        """`iterations` followed by every slot variable."""
+        return [self.iterations] + [s for _, slots in self._slots.values() for s in slots]
+
+    # --- updates
+    def apply_gradients(self, grads_and_vars):
+        """Apply one step from (gradient, variable) pairs; gradients may be Tensors, arrays or None (skipped)."""
+        pairs = list(grads_and_vars)
+        if not pairs:
+            return self.iterations
+        grads, variables = zip(*pairs)
+        return self.apply(list(grads), list(variables))
+
+    def apply(self, grads, trainable_variables):
+        """Apply one step: `grads[i]` updates `trainable_variables[i]`."""
+        grads, trainable_variables = list(grads), list(trainable_variables)
+        if len(grads) != len(trainable_variables):
+            raise ValueError(f"got {len(grads)} gradients for {len(trainable_variables)} variables")
+        if not grads:
+            return self.iterations
+        for var in trainable_variables:
+            if not isinstance(var, Variable):
+                raise TypeError(f"optimizers update fastnn.Variable objects, received {type(var).__name__}")
+            if var.dtype != np.float32:
+                raise TypeError(f"variable '{var.name}' has dtype {var.dtype}; only float32 variables are trained")
+        kept = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
+        if not kept:
+            raise ValueError("No gradients provided for any variable.")
+        if len(kept) < len(grads):
+            missing = [v.name for g, v in zip(grads, trainable_variables) if g is None]
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.", stacklevel=3)
+        arrays = []
+        for g, v in kept:
+            a = as_array(g, "grad").astype(np.float32, copy=False)
+            if a.shape != v.shape:
+                raise ValueError(f"gradient of shape {a.shape} does not match variable '{v.name}' of shape {v.shape}")
+            arrays.append(a)
+        arrays = self._clip(arrays)
+        learning_rate = float(self.learning_rate)
+        step = int(self.iterations) + 1
+        for a, (_, v) in zip(arrays, kept):
+            if self.weight_decay:
+                wd, lr = np.float32(self.weight_decay), np.float32(learning_rate)
+                v.assign(v._value - v._value * wd * lr)
+            self._update(v._value, a, [s._value for s in self._slots_of(v)], learning_rate, step)
+        self.iterations.assign_add(1)
+        return self.iterations
+
+    def _clip(self, grads):
+        if self.clipnorm:
+            clip = np.float32(self.clipnorm)
+            out = []
+            for g in grads:
+                l2sum = np.sum(np.square(g), dtype=np.float32)
+                l2norm = np.sqrt(l2sum) if l2sum > 0 else l2sum
+                out.append((g * clip) / np.maximum(l2norm, clip))
+            return out
+        if self.global_clipnorm:
+            clip = np.float32(self.global_clipnorm)
+            norm = np.sqrt(np.sum(np.stack([np.sum(np.square(g), dtype=np.float32) for g in grads])))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = clip * np.minimum(np.float32(1) / norm, np.float32(1) / clip) + (norm - norm)
+            return [g * scale for g in grads]
+        if self.clipvalue:
+            v = np.float32(self.clipvalue)
+            return [np.clip(g, -v, v) for g in grads]
+        return grads
+
+    def minimize(self, loss, var_list, tape=None):
+        """Compute gradients of `loss` (a zero-argument callable, run under a new tape, or a Tensor recorded by
+        `tape`) with respect to `var_list` and apply them."""
+        from ..gradient_tape import GradientTape  # noqa: PLC0415
+
+        if tape is None:
+            if not callable(loss):
+                raise ValueError("`tape` is required when `loss` is a Tensor rather than a callable")
+            with GradientTape() as tape:
+                loss = loss()
+        grads = tape.gradient(loss, list(var_list))
+        return self.apply_gradients(zip(grads, var_list))
+
+    # --- config
+    def get_config(self):
+        lr = self._learning_rate
+        return {"name": self.name, "learning_rate": float(lr) if isinstance(lr, np.floating) else lr,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+                "global_clipnorm": self.global_clipnorm}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<fastnn.optimizers.{type(self).__name__} learning_rate={self._learning_rate!r}>"

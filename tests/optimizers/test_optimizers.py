@@ -1,0 +1,172 @@
+"""fastnn.optimizers vs keras.optimizers: the same float32 weights and gradients give the same weights after
+several steps (bitwise where the update order allows), for every option; then the shared behaviour (None
+gradients, iterations, learning-rate changes and schedules, lookup, errors)."""
+import warnings
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import optimizers
+from tolerances import assert_close_scaled
+
+R = np.random.default_rng(3)
+SHAPES = [(7, 5), (5,), ()]
+INIT = [R.standard_normal(s).astype(np.float32) for s in SHAPES]
+GRADS = [[R.standard_normal(s).astype(np.float32) * 3 for s in SHAPES] for _ in range(4)]
+
+CONFIGS = {
+    "sgd": ("SGD", {}),
+    "sgd_momentum": ("SGD", {"learning_rate": 0.05, "momentum": 0.9}),
+    "sgd_nesterov": ("SGD", {"learning_rate": 0.05, "momentum": 0.5, "nesterov": True}),
+    "adam": ("Adam", {}),
+    "adam_amsgrad": ("Adam", {"learning_rate": 0.01, "beta_1": 0.8, "amsgrad": True}),
+    "rmsprop": ("RMSprop", {}),
+    "rmsprop_momentum_centered": ("RMSprop", {"learning_rate": 0.01, "momentum": 0.7, "centered": True}),
+    "adam_clipnorm": ("Adam", {"clipnorm": 1.0}),
+    "sgd_clipvalue": ("SGD", {"clipvalue": 0.5}),
+    "rmsprop_global_clipnorm": ("RMSprop", {"global_clipnorm": 2.0}),
+    "sgd_weight_decay": ("SGD", {"learning_rate": 0.1, "weight_decay": 0.01}),
+}
+
+
+def _run(make_var, make_opt, steps=4):
+    variables = [make_var(v) for v in INIT]
+    opt = make_opt()
+    for grads in GRADS[:steps]:
+        opt.apply_gradients(zip(grads, variables))
+    return [np.asarray(v.numpy()) for v in variables], opt
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_steps_match_keras(name, tf):
+    cls, kwargs = CONFIGS[name]
+    ours, opt = _run(fastnn.Variable, lambda: getattr(optimizers, cls)(**kwargs))
+    theirs, keras_opt = _run(tf.Variable, lambda: getattr(tf.keras.optimizers, cls)(**kwargs))
+    assert int(opt.iterations) == int(keras_opt.iterations) == 4
+    for a, b in zip(ours, theirs):
+        if "clipnorm" in name:  # the norm is a float32 reduction: summation order may move the last bit
+            assert_close_scaled(a, b, tol=1e-6)
+        else:
+            np.testing.assert_array_equal(a, b)
+
+
+def test_schedule_and_learning_rate_changes_match_keras(tf):
+    def run(var, mod):
+        schedule = mod.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
+        variables = [var(v) for v in INIT]
+        opt = mod.SGD(learning_rate=schedule, momentum=0.5)
+        for grads in GRADS[:3]:
+            opt.apply_gradients(zip(grads, variables))
+        return [np.asarray(v.numpy()) for v in variables]
+
+    for a, b in zip(run(fastnn.Variable, optimizers), run(tf.Variable, tf.keras.optimizers)):
+        np.testing.assert_array_equal(a, b)
+
+    def run_changed(var, mod):
+        variables = [var(v) for v in INIT]
+        opt = mod.Adam(learning_rate=0.01)
+        for i, grads in enumerate(GRADS):
+            if i == 2:
+                opt.learning_rate = 0.002
+            opt.apply_gradients(zip(grads, variables))
+        return [np.asarray(v.numpy()) for v in variables]
+
+    for a, b in zip(run_changed(fastnn.Variable, optimizers), run_changed(tf.Variable, tf.keras.optimizers)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("staircase", [False, True])
+def test_schedules_match_keras(staircase, tf):
+    ks = tf.keras.optimizers.schedules
+    pairs = [(optimizers.schedules.ExponentialDecay(0.1, 3, 0.7, staircase), ks.ExponentialDecay(0.1, 3, 0.7, staircase)),
+             (optimizers.schedules.InverseTimeDecay(0.1, 3, 0.7, staircase), ks.InverseTimeDecay(0.1, 3, 0.7, staircase)),
+             (optimizers.schedules.PiecewiseConstantDecay([2, 5], [0.1, 0.01, 0.001]),
+              ks.PiecewiseConstantDecay([2, 5], [0.1, 0.01, 0.001]))]
+    for ours, theirs in pairs:
+        for step in range(9):
+            np.testing.assert_allclose(ours(step), float(theirs(step)), rtol=2e-7, err_msg=f"{ours} step {step}")
+
+
+def test_none_gradients_are_skipped_with_a_warning():
+    a, b = fastnn.Variable([1.0]), fastnn.Variable([2.0], name="unused")
+    opt = optimizers.SGD(0.5)
+    with pytest.warns(UserWarning, match="unused"):
+        opt.apply_gradients([(np.array([1.0]), a), (None, b)])
+    assert a.numpy()[0] == 0.5 and b.numpy()[0] == 2.0 and int(opt.iterations) == 1
+    with pytest.raises(ValueError, match="No gradients provided"):
+        opt.apply_gradients([(None, a)])
+
+
+def test_tensor_gradients_from_a_tape_and_minimize():
+    w = fastnn.Variable([[1.0], [2.0]])
+    x = np.array([[1.0, 1.0]], np.float32)
+    opt = optimizers.get("sgd")
+    with fastnn.GradientTape() as tape:
+        loss = fastnn.reduce_sum(fastnn.matmul(x, w))
+    opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+    np.testing.assert_allclose(w.numpy(), [[0.99], [1.99]])
+    opt.minimize(lambda: fastnn.reduce_sum(fastnn.matmul(x, w)), [w])
+    np.testing.assert_allclose(w.numpy(), [[0.98], [1.98]])
+    assert int(opt.iterations) == 2 and len(opt.variables) == 1
+
+
+def test_lookup_and_config_round_trip():
+    assert isinstance(optimizers.get("Adam"), optimizers.Adam)
+    assert isinstance(optimizers.get("RMSPROP"), optimizers.RMSprop)
+    adam = optimizers.Adam(learning_rate=0.02, amsgrad=True)
+    assert optimizers.get(adam) is adam
+    clone = optimizers.deserialize(optimizers.serialize(adam))
+    assert isinstance(clone, optimizers.Adam) and clone.amsgrad and float(clone.learning_rate) == np.float32(0.02)
+    with pytest.raises(ValueError, match="'adagrad'"):
+        optimizers.get("adagrad")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: optimizers.SGD(momentum=1.5), r"between \[0, 1\], received 1.5"),
+    (lambda: optimizers.SGD(learning_rate=-0.1), "learning_rate"),
+    (lambda: optimizers.Adam(beta_1=1.0), "beta_1"),
+    (lambda: optimizers.RMSprop(rho=-1), "rho"),
+    (lambda: optimizers.Adam(clipnorm=1.0, clipvalue=1.0), "Only one of"),
+    (lambda: optimizers.SGD(clipnorm=0), "clipnorm"),
+    (lambda: optimizers.SGD(lr=0.1), "not recognized"),
+])
+def test_bad_arguments(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_bad_updates():
+    opt = optimizers.Adam()
+    v = fastnn.Variable(np.ones((2, 2)), name="kernel")
+    with pytest.raises(ValueError, match=r"\(3,\).*'kernel'.*\(2, 2\)"):
+        opt.apply_gradients([(np.ones(3), v)])
+    with pytest.raises(TypeError, match="fastnn.Variable"):
+        opt.apply_gradients([(np.ones(3), np.ones(3))])
+    with pytest.raises(TypeError, match="int64"):
+        opt.apply_gradients([(np.ones(()), fastnn.Variable(np.int64(3)))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.apply_gradients([])  # nothing to do, no warning
+
+
+@pytest.mark.parametrize("cls", ["SGD", "Adam", "RMSprop"])
+def test_three_training_steps_of_a_model_match_tf(cls, tf):
+    x = R.standard_normal((16, 5)).astype(np.float32)
+    y = R.integers(0, 3, 16)
+    init = [R.standard_normal((5, 8)).astype(np.float32) * 0.5, np.zeros(8, np.float32),
+            R.standard_normal((8, 3)).astype(np.float32) * 0.5, np.zeros(3, np.float32)]
+
+    def train(M, opt_module):
+        params = [M.Variable(p) for p in init]
+        opt = getattr(opt_module, cls)(learning_rate=0.05)
+        for _ in range(3):
+            with M.GradientTape() as tape:
+                h = M.nn.relu(M.matmul(x, params[0]) + params[1])
+                logits = M.matmul(h, params[2]) + params[3]
+                loss = M.reduce_mean(M.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            opt.apply_gradients(zip(tape.gradient(loss, params), params))
+        return [np.asarray(p.numpy()) for p in params]
+
+    for a, b in zip(train(fastnn, optimizers), train(tf, tf.keras.optimizers)):
+        assert_close_scaled(a, b, tol=1e-5)
