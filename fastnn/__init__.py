@@ -51,7 +51,7 @@ from .tensor import Tensor, convert_to_tensor  # noqa: E402
 from .variable import Variable  # noqa: E402
 from .gradient_tape import GradientTape  # noqa: E402
 from . import ops  # noqa: E402
-from . import datasets, optimizers, random  # noqa: E402
+from . import datasets, losses, metrics, optimizers, random  # noqa: E402
 from .ops import *  # noqa: E402,F401,F403
 
 # dtype names, so `fastnn.cast(x, fastnn.float32)` and `t.dtype == fastnn.int64` read as in TF
@@ -63,6 +63,6 @@ bool_ = _np.dtype("bool")
 nn = math = linalg = ops
 
 __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tensor", "Variable", "GradientTape",
-           "convert_to_tensor", "datasets", "optimizers", "random",
+           "convert_to_tensor", "datasets", "losses", "metrics", "optimizers", "random",
            "__version__"]  # the ops are attributes too, but a star-import must not shadow
                                                 # builtins (abs, pow, range) or the math module
