@@ -49,3 +49,18 @@ def tf():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    """The machine's copy of the MNIST IDX files: $FASTNN_MNIST_DIR, else ../shared/datasets/mnist beside the
+    project root (the layout of this project's machines). Skips with the reason if neither exists."""
+    import pathlib
+
+    candidates = [os.environ.get("FASTNN_MNIST_DIR"),
+                  pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "mnist",
+                  pathlib.Path("/work/shared/datasets/mnist")]
+    for candidate in candidates:
+        if candidate and pathlib.Path(candidate, "train-images-idx3-ubyte.gz").is_file():
+            return str(candidate)
+    pytest.skip(f"no MNIST IDX files found (looked in {[str(c) for c in candidates if c]})")
