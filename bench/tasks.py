@@ -15,6 +15,7 @@ FRAMEWORKS = {
     "xent": ("fastnn", "numpy", "torch", "tf"),           # sparse softmax cross-entropy: loss + dlogits
     "adam": ("fastnn", "numpy", "torch"),                 # one update of every parameter of the MLP
     "loop_step": ("fastnn", "torch", "tf"),               # custom training loop step: tape, loss, grads, Adam
+    "tape_overhead": ("fastnn", "torch", "tf"),           # many tiny recorded ops + their gradient: per-op cost
 }
 
 
@@ -411,6 +412,51 @@ def _loop_step_torch(torch, name, task, rng):
         return step, lambda: _flat(*(p.detach().numpy() for p in params))
 
     return _stateful(make)
+
+
+# ------------------------------------------------------------------------------- per-op tape overhead
+# `ops` tiny elementwise ops on a 4x4 variable under a tape, then the gradient: the time is all bookkeeping.
+def _tape_overhead_inputs(task, rng):
+    return rng.standard_normal((4, 4)).astype(np.float32), task["ops"]
+
+
+def _tape_overhead_fastnn(fastnn, name, task, rng):
+    w0, n = _tape_overhead_inputs(task, rng)
+    w = fastnn.Variable(w0)
+
+    def fn():
+        with fastnn.GradientTape() as tape:
+            y = w
+            for _ in range(n // 2):
+                y = y * 0.5 + w
+        return tape.gradient(y, w)
+    return fn, lambda: fn().numpy()
+
+
+def _tape_overhead_tf(tf, name, task, rng):
+    w0, n = _tape_overhead_inputs(task, rng)
+    w = tf.Variable(w0)
+
+    def fn():
+        with tf.GradientTape() as tape:
+            y = w
+            for _ in range(n // 2):
+                y = y * 0.5 + w
+        return tape.gradient(y, w)
+    return fn, lambda: fn().numpy()
+
+
+def _tape_overhead_torch(torch, name, task, rng):
+    w0, n = _tape_overhead_inputs(task, rng)
+    w = torch.from_numpy(w0).requires_grad_()
+
+    def fn():
+        y = w
+        for _ in range(n // 2):
+            y = y * 0.5 + w
+        (grad,) = torch.autograd.grad(y, w, torch.ones_like(y))
+        return grad
+    return fn, lambda: fn().numpy()
 
 
 def flops(task):

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import kernels
 from ..gradient_tape import is_recording, record
-from ..tensor import Tensor, as_array, convert_to_tensor
+from ..tensor import Tensor, as_array
 from .math_ops import _float_input, unbroadcast
 
 __all__ = [

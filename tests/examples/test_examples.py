@@ -1,10 +1,8 @@
 """The tutorial ports in examples/ run and reach the tutorials' numbers; the TF program runs unchanged on TF."""
-import importlib.util
 import pathlib
 import sys
 
 import numpy as np
-import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 
