@@ -14,7 +14,7 @@ from .gradient_tape import record
 from .tensor import Tensor, as_array, convert_to_tensor
 
 __all__ = [
-    "Loss", "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
+    "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "BinaryCrossentropy", "mean_squared_error", "mean_absolute_error", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae", "get",
 ]
@@ -43,6 +43,15 @@ def _true_like(y_true, pred):
     if a.shape != p:
         raise ValueError(f"`y_true` and `y_pred` must have the same shape, received {a.shape} and {p}")
     return a
+
+
+def _logits_of(y_pred, from_logits):
+    """Keras' rule: a softmax/sigmoid layer output remembers its logits, and the cross-entropies use them (the
+    stable fused path) instead of clipping probabilities."""
+    logits = getattr(y_pred, "_keras_logits", None)
+    if not from_logits and logits is not None:
+        return logits, True
+    return y_pred, from_logits
 
 
 def _check_axis(axis):
@@ -78,6 +87,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """−Σ y_true·log(p) over the classes (last axis); p = y_pred normalised and clipped, or softmax(y_pred)
     when `from_logits`. `label_smoothing` mixes y_true with the uniform distribution."""
     _check_axis(axis)
+    y_pred, from_logits = _logits_of(y_pred, from_logits)
     pred = _pred(y_pred)
     if pred.shape[-1] == 1:
         raise ValueError(f"categorical_crossentropy expects y_pred of shape (batch, classes) with classes > 1, "
@@ -100,6 +110,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     """−log p[label] per sample, labels being integer class ids of y_pred's shape without the class axis (a
     trailing axis of 1 is squeezed, as Keras does)."""
     _check_axis(axis)
+    y_pred, from_logits = _logits_of(y_pred, from_logits)
     pred = _pred(y_pred)
     labels = as_array(y_true, "y_true")
     if labels.ndim == pred.ndim and labels.shape[-1:] == (1,):
@@ -115,6 +126,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     """mean over the last axis of −(y·log p + (1 − y)·log(1 − p)); p = clip(y_pred, ε, 1 − ε), or
     sigmoid(y_pred) through TF's stable formula when `from_logits`. Smoothing: y·(1 − s) + s/2."""
     _check_axis(axis)
+    y_pred, from_logits = _logits_of(y_pred, from_logits)
     pred = _pred(y_pred)
     truth = _true_like(y_true, pred)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -205,6 +217,18 @@ class _FunctionLoss(Loss):
 
     def get_config(self):
         return {**super().get_config(), **self._fn_kwargs}
+
+
+class LossFunctionWrapper(Loss):
+    """A per-sample loss function (y_true, y_pred) -> losses made into a Loss with Keras' reduction (what
+    `compile(loss="mse")` uses)."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction)
+        self.fn, self._fn_kwargs = fn, kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
 
 
 class MeanSquaredError(_FunctionLoss):

@@ -168,7 +168,7 @@ class TensorLike:
 
 class Tensor(TensorLike):
     """The result of an op. Create one with `fastnn.constant(value)` or `fastnn.convert_to_tensor(value)`."""
-    __slots__ = ("_value",)
+    __slots__ = ("_value", "_keras_logits")  # _keras_logits: set on softmax/sigmoid layer outputs (see losses)
 
     def __init__(self, value):
         self._value = value if type(value) is np.ndarray else np.asarray(value)

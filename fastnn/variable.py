@@ -17,11 +17,11 @@ _unique_ids = itertools.count()
 
 
 class Variable(TensorLike):
-    """`Variable(initial_value, trainable=True, name=None, dtype=None)`; `initial_value` may be an array-like,
-    a Tensor, another Variable, or a zero-argument callable returning one (as in TF)."""
-    __slots__ = ("_value", "trainable", "name", "_unique_id", "__weakref__")
+    """`Variable(initial_value, trainable=True, name=None, dtype=None, constraint=None)`; `initial_value` may be
+    an array-like, a Tensor, another Variable, or a zero-argument callable returning one (as in TF)."""
+    __slots__ = ("_value", "trainable", "name", "constraint", "_unique_id", "__weakref__")
 
-    def __init__(self, initial_value, trainable=True, name=None, dtype=None):
+    def __init__(self, initial_value, trainable=True, name=None, dtype=None, constraint=None):
         if callable(initial_value) and not isinstance(initial_value, TensorLike):
             initial_value = initial_value()
         if dtype is not None:
@@ -39,6 +39,9 @@ class Variable(TensorLike):
         self._value = value
         self.trainable = bool(trainable) and value.dtype == np.float32
         self.name = "Variable" if name is None else name
+        if constraint is not None and not callable(constraint):
+            raise TypeError(f"`constraint` must be callable, received {constraint!r}")
+        self.constraint = constraint  # applied by optimizers after each update, as in Keras
         self._unique_id = next(_unique_ids)
 
     # --- reading

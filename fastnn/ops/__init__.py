@@ -1,11 +1,13 @@
 """fastnn.ops — differentiable ops with TensorFlow's names and semantics (`tf.math`, `tf.linalg`, `tf.nn`, array
 ops). They take numpy arrays, Python scalars, Tensors and Variables alike, return `fastnn.Tensor`s, and are
 recorded by an active `fastnn.GradientTape`. The compute runs in fastnn's C++ kernels (`fastnn.kernels`) where one
-exists, forward and backward.
+exists, forward and backward. `dense` and `conv2d_bias_activation` are fastnn's fused layer ops (no TF
+counterpart): what the Keras-style layers run on.
 """
 from .array_ops import *  # noqa: F401,F403
+from .fused_ops import *  # noqa: F401,F403
 from .math_ops import *  # noqa: F401,F403
 from .nn_ops import *  # noqa: F401,F403
-from . import array_ops, math_ops, nn_ops  # noqa: F401
+from . import array_ops, fused_ops, math_ops, nn_ops  # noqa: F401
 
-__all__ = array_ops.__all__ + math_ops.__all__ + nn_ops.__all__
+__all__ = array_ops.__all__ + fused_ops.__all__ + math_ops.__all__ + nn_ops.__all__

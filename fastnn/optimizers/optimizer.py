@@ -131,6 +131,8 @@ class Optimizer:
                 wd, lr = np.float32(self.weight_decay), np.float32(learning_rate)
                 v.assign(v._value - v._value * wd * lr)
             self._update(v._value, a, [s._value for s in self._slots_of(v)], learning_rate, step)
+            if v.constraint is not None:
+                v.assign(v.constraint(v))
         self.iterations.assign_add(1)
         return self.iterations
 

@@ -1,0 +1,12 @@
+"""fastnn.layers — Keras' layers (names, defaults, weight layouts), running on fastnn's fused kernels."""
+from .activation_layers import Activation, LeakyReLU, ReLU, Softmax
+from .conv2d import Conv2D
+from .dense import Dense
+from .dropout import Dropout
+from .input_layer import Input, InputLayer
+from .layer import Layer
+from .pooling import AveragePooling2D, AvgPool2D, MaxPool2D, MaxPooling2D
+from .reshaping import Flatten, Reshape
+
+__all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D",
+           "AvgPool2D", "Flatten", "Reshape", "Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout"]

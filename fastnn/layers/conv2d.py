@@ -1,0 +1,75 @@
+"""`Conv2D` (channels-last): one fused convolution + bias + activation forward, one fused backward."""
+from .. import activations, ops
+from ..kernels._convert import padding_arg, spatial_pair
+from ..ops.fused_ops import FUSABLE_ACTIVATIONS
+from .dense import _positive_int, _ser
+from .layer import Layer
+
+__all__ = ["Conv2D"]
+
+
+class Conv2D(Layer):
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.filters = _positive_int(filters, "filters")
+        self.kernel_size = spatial_pair(kernel_size, "kernel_size")
+        self.strides = spatial_pair(strides, "strides")
+        self.dilation_rate = spatial_pair(dilation_rate, "dilation_rate")
+        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+            raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding!r}")
+        self.padding = padding_arg(padding)
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"fastnn layers are channels-last: `data_format` must be 'channels_last' or None, "
+                             f"received {data_format!r}")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        name = activations.serialize(self.activation)
+        self._fused = name if name in FUSABLE_ACTIVATIONS and name != "sigmoid" else None
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"Conv2D layer {self.name!r} expects inputs (batch, height, width, channels), "
+                             f"received shape {input_shape}")
+        self.kernel = self.add_weight(self.kernel_size + (input_shape[-1], self.filters), self.kernel_initializer,
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+
+    def call(self, inputs):
+        if len(inputs.shape) != 4 or inputs.shape[-1] != self.kernel.shape[2]:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected "
+                             f"(batch, h, w, {self.kernel.shape[2]}), received shape {inputs.shape}")
+        act = self._fused or "linear"
+        outputs = ops.conv2d_bias_activation(inputs, self.kernel, self.bias, self.strides, self.padding,
+                                             self.dilation_rate, activation=act)
+        if self._fused is None:
+            logits, outputs = outputs, self.activation(outputs)
+            if self.activation in (activations.softmax, activations.sigmoid):
+                outputs._keras_logits = logits
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        out = []
+        for size, k, s, d in zip((h, w), self.kernel_size, self.strides, self.dilation_rate):
+            if size is None:
+                out.append(None)
+            elif self.padding == "same":
+                out.append(-(-size // s))
+            else:
+                out.append(max(0, (size - (k - 1) * d - 1) // s + 1))
+        return (n, out[0], out[1], self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "dilation_rate": self.dilation_rate,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": _ser(self.kernel_initializer), "bias_initializer": _ser(self.bias_initializer)}

@@ -1,0 +1,65 @@
+"""`Dense`: act(inputs · kernel + bias) over the last axis — one fused GEMM forward, one fused backward."""
+from .. import activations, ops
+from ..ops.fused_ops import FUSABLE_ACTIVATIONS
+from .layer import Layer
+
+__all__ = ["Dense"]
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"Received an invalid value for `{name}`, expected a positive integer. Received: "
+                         f"{name}={value!r}")
+    return value
+
+
+class Dense(Layer):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = _positive_int(units, "units")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        name = activations.serialize(self.activation)
+        # fused in the GEMM epilogue; softmax/sigmoid run after it and keep their logits for the loss (Keras)
+        self._fused = "linear" if name == "linear" else (name if name in FUSABLE_ACTIVATIONS and name != "sigmoid"
+                                                          else None)
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"Dense layer {self.name!r} needs a known last input dimension, received shape "
+                             f"{input_shape}")
+        self.kernel = self.add_weight((input_dim, self.units), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+
+    def call(self, inputs):
+        if inputs.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected last axis "
+                             f"{self.kernel.shape[0]}, received shape {inputs.shape}")
+        if self._fused is not None:
+            return ops.dense(inputs, self.kernel, self.bias, activation=self._fused)
+        logits = ops.dense(inputs, self.kernel, self.bias)
+        outputs = self.activation(logits)
+        if self.activation in (activations.softmax, activations.sigmoid):
+            outputs._keras_logits = logits
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias, "kernel_initializer": _ser(self.kernel_initializer),
+                "bias_initializer": _ser(self.bias_initializer)}
+
+
+def _ser(value):
+    return value if isinstance(value, str) or value is None else type(value).__name__

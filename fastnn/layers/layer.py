@@ -1,0 +1,225 @@
+"""fastnn.layers.Layer — the base of every layer and model (`keras.layers.Layer`, Keras 3 semantics).
+
+A subclass creates its weights in `build(input_shape)` with `add_weight` and computes in `call(inputs,
+training=None)` with fastnn.ops, so it trains through the GradientTape with no extra code. The first call builds
+the layer from its input's shape. Layers and Variables assigned as attributes are tracked, so `weights`,
+`trainable_weights`, `get_weights`/`set_weights` and `count_params` cover sublayers too (own weights first,
+then the sublayers' in assignment order, as Keras).
+"""
+import inspect
+import itertools
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from .. import constraints as constraints_module
+from .. import initializers as initializers_module
+from .. import regularizers as regularizers_module
+from ..tensor import TensorLike, as_array, convert_to_tensor
+from ..variable import Variable
+
+__all__ = ["Layer"]
+
+_name_counters = defaultdict(itertools.count)
+
+
+def _unique_name(base):
+    n = next(_name_counters[base])
+    return base if n == 0 else f"{base}_{n}"
+
+
+def _snake_case(name):
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def shape_of(x):
+    """The shape of a layer input (a Tensor, Variable, array, or a list/tuple of them)."""
+    if isinstance(x, (list, tuple)) and x and not isinstance(x[0], (int, float, np.number)):
+        return [shape_of(item) for item in x]
+    return tuple(getattr(x, "shape", np.shape(x)))
+
+
+class Layer:
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"`name` must be a string, received {name!r}")
+        object.__setattr__(self, "_tracked_layers", [])
+        object.__setattr__(self, "_own_weights", [])
+        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = "float32" if dtype is None else str(np.dtype(dtype))
+        self.built = False
+        self._regularized = []    # (variable, regularizer)
+        self._call_losses = []    # add_loss() during the current call
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        self._input_shape_arg = None if input_shape is None else tuple(input_shape)
+        self._build_shape = None
+        self._call_takes_training = None
+
+    # --- attribute tracking
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and not name.startswith("_tracked"):
+            if value is not self and value not in self._tracked_layers:
+                self._tracked_layers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            for v in value:
+                if v not in self._tracked_layers:
+                    self._tracked_layers.append(v)
+        elif isinstance(value, Variable) and not name.startswith("_"):
+            if all(value is not w for w in self._own_weights):
+                self._own_weights.append(value)
+        object.__setattr__(self, name, value)
+
+    # --- building and calling
+    def build(self, input_shape):
+        """Create the weights for inputs of `input_shape` (the default creates none)."""
+        self.built = True
+
+    def call(self, inputs, training=None):
+        """The computation (identity by default)."""
+        return inputs
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+            self._build_shape = input_shape
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if not isinstance(inputs, (TensorLike, list, tuple, dict)):
+            inputs = convert_to_tensor(inputs, name="inputs")
+        self._maybe_build(shape_of(inputs))
+        if self._call_takes_training is None:
+            self._call_takes_training = "training" in inspect.signature(self.call).parameters
+        self._call_losses = []
+        if self._call_takes_training:
+            return self.call(inputs, training=training, **kwargs)
+        return self.call(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape` (None = unknown batch). The default runs the layer on zeros."""
+        shape = tuple(1 if d is None else d for d in input_shape)
+        out = self(np.zeros(shape, np.float32))
+        return (input_shape[0],) + tuple(out.shape[1:])
+
+    # --- weights
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None):
+        """A new Variable owned by this layer, initialised by `initializer` (name, object or callable; default
+        glorot_uniform, or zeros for non-float dtypes)."""
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        if any(d < 0 for d in shape):
+            raise ValueError(f"`shape` of weight {name!r} must be non-negative, received {shape}")
+        dtype = np.dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        value = initializers_module.get(initializer)(shape, dtype=dtype)
+        variable = Variable(np.asarray(value, dtype), trainable=bool(trainable) and self._trainable, name=name,
+                            constraint=constraints_module.get(constraint))
+        self._own_weights.append(variable)
+        regularizer = regularizers_module.get(regularizer)
+        if regularizer is not None:
+            self._regularized.append((variable, regularizer))
+        return variable
+
+    def _all_layers(self):
+        for layer in self._tracked_layers:
+            yield layer
+            yield from layer._all_layers()
+
+    @property
+    def weights(self):
+        seen, out = set(), []
+        for w in itertools.chain(self._own_weights, *(layer.weights for layer in self._tracked_layers)):
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        return [w for w in self.weights if w.trainable]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            return self.weights
+        return [w for w in self.weights if not w.trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Freezing a layer freezes its weights and sublayers (as Keras 3)."""
+        self._trainable = bool(value)
+        for w in self._own_weights:
+            w.trainable = bool(value) and w.dtype == np.float32
+        for layer in self._tracked_layers:
+            layer.trainable = value
+
+    def get_weights(self):
+        """The weights' values as numpy arrays (copies), in `weights` order."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Set every weight from a list of arrays in `weights` order (as `get_weights` returns, or Keras')."""
+        mine = self.weights
+        weights = list(weights)
+        if len(weights) != len(mine):
+            raise ValueError(f"Layer {self.name!r} expects {len(mine)} weights, but the given list holds "
+                             f"{len(weights)}")
+        arrays = [as_array(value, "weights") for value in weights]
+        for w, a in zip(mine, arrays):
+            if tuple(a.shape) != w.shape:
+                raise ValueError(f"Layer {self.name!r} weight {w.name!r} has shape {w.shape}; received a value "
+                                 f"of shape {tuple(a.shape)}")
+        for w, a in zip(mine, arrays):
+            w.assign(a)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer {self.name!r}, but the layer isn't built. "
+                             "Build it first (call it on data, or call build(input_shape)).")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # --- losses
+    def add_loss(self, loss):
+        """Add a loss term (e.g. an activity penalty computed in `call`) to the training loss."""
+        self._call_losses.append(loss)
+
+    @property
+    def losses(self):
+        """Weight-regularization penalties (recomputed now, so a tape records them) plus `add_loss` terms,
+        for this layer and its sublayers."""
+        out = [reg(v) for v, reg in self._regularized] + list(self._call_losses)
+        for layer in self._tracked_layers:
+            out.extend(layer.losses)
+        return out
+
+    # --- config
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._input_shape_arg is not None:
+            config["input_shape"] = self._input_shape_arg
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

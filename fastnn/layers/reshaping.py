@@ -1,0 +1,44 @@
+"""`Flatten` and `Reshape`: reshape everything but the batch axis."""
+import math
+
+from .. import ops
+from .layer import Layer
+
+__all__ = ["Flatten", "Reshape"]
+
+
+class Flatten(Layer):
+    """(batch, d1, d2, ...) -> (batch, d1·d2·...)."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+
+    def call(self, inputs):
+        return ops.reshape(inputs, (inputs.shape[0], -1) if inputs.shape[0] else (0, math.prod(inputs.shape[1:])))
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        return (input_shape[0], None if any(d is None for d in rest) else math.prod(rest))
+
+
+class Reshape(Layer):
+    """(batch, ...) -> (batch, *target_shape); one entry of target_shape may be -1."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in self.target_shape) > 1 or any(d < -1 or d == 0 for d in self.target_shape):
+            raise ValueError(f"`target_shape` must hold positive sizes and at most one -1, received {target_shape!r}")
+
+    def call(self, inputs):
+        return ops.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+    def compute_output_shape(self, input_shape):
+        if -1 in self.target_shape and all(d is not None for d in input_shape[1:]):
+            known = math.prod(d for d in self.target_shape if d != -1)
+            total = math.prod(input_shape[1:])
+            return (input_shape[0],) + tuple(total // known if d == -1 else d for d in self.target_shape)
+        return (input_shape[0],) + tuple(None if d == -1 else d for d in self.target_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}

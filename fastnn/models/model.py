@@ -1,0 +1,369 @@
+"""fastnn.Model — Keras' training API: `compile`, `fit`, `evaluate`, `predict`, the `*_on_batch` forms and
+`summary`, for Sequential models and subclasses (`__init__` + `call`).
+
+A training step runs the model forward under a GradientTape (training=True), adds the layers' regularization
+losses to the compiled loss, takes the gradients of the trainable weights and applies them with the fused
+optimizer kernels. Logged `loss` is the batch-size-weighted mean over the epoch's batches (Keras 3's rule);
+metrics accumulate over the epoch and are reset at its start.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from .. import random as fastnn_random
+from ..callbacks import CallbackList, History
+from ..gradient_tape import GradientTape
+from ..layers.layer import Layer
+from ..ops import add_n
+from ..tensor import TensorLike, as_array
+from ..utils.progbar import Progbar
+
+__all__ = ["Model"]
+
+
+def _as_batchable(x, name):
+    if x is None:
+        return None
+    if isinstance(x, TensorLike):
+        x = as_array(x)
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"`{name}` must be numeric, received dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError(f"`{name}` must have a batch axis, received a scalar")
+    if arr.dtype.kind == "f" and arr.dtype != np.float32:
+        arr = arr.astype(np.float32)
+    return arr
+
+
+def _positive_int(value, name, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer, received {value!r}")
+    return int(value)
+
+
+def _verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}")
+    return verbose
+
+
+class _Compiled:
+    """The compiled loss and metrics; metrics given as strings are resolved on the first batch (Keras resolves
+    "accuracy" from the label and prediction shapes)."""
+
+    def __init__(self, loss, metrics):
+        self.loss = loss
+        self.metric_specs = list(metrics or [])
+        self.metrics = None
+        self.loss_tracker = metrics_module.Mean(name="loss")
+
+    def build_metrics(self, y, y_pred):
+        resolved = []
+        for spec in self.metric_specs:
+            if isinstance(spec, str) and spec in ("accuracy", "acc"):
+                if y_pred.shape[-1] == 1:
+                    resolved.append(metrics_module.BinaryAccuracy(name=spec))
+                elif y.ndim < len(y_pred.shape) or (y.ndim == len(y_pred.shape) and y.shape[-1] == 1):
+                    resolved.append(metrics_module.SparseCategoricalAccuracy(name=spec))
+                else:
+                    resolved.append(metrics_module.CategoricalAccuracy(name=spec))
+            elif isinstance(spec, str):
+                metric = metrics_module.get(spec)
+                resolved.append(metric)
+            elif isinstance(spec, metrics_module.Metric):
+                resolved.append(spec)
+            elif callable(spec):
+                resolved.append(metrics_module.MeanMetricWrapper(spec))
+            else:
+                raise ValueError(f"Could not interpret metric identifier: {spec!r}")
+        self.metrics = resolved
+
+    def reset(self):
+        self.loss_tracker.reset_state()
+        for m in self.metrics or []:
+            m.reset_state()
+
+    def logs(self):
+        out = {"loss": float(self.loss_tracker.result())}
+        for m in self.metrics or []:
+            out[m.name] = float(m.result())
+        return out
+
+
+class Model(Layer):
+    """Subclass with `__init__` (create layers) and `call(inputs, training=None)`; or use `Sequential`."""
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise NotImplementedError("the functional form Model(inputs, outputs) is not available yet in fastnn; "
+                                      "use Sequential or subclass Model")
+        super().__init__(**kwargs)
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._compiled = None
+
+    # --- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, run_eagerly=None,
+                jit_compile="auto", steps_per_execution=1, **kwargs):
+        """Choose the optimizer, loss and metrics (strings or objects, as in Keras). `run_eagerly`,
+        `jit_compile` and `steps_per_execution` are accepted for compatibility: fastnn always runs eagerly on
+        its fused kernels."""
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to compile: {kwargs}")
+        if loss_weights is not None:
+            raise ValueError("`loss_weights` applies to multi-output models, which fastnn does not support yet")
+        self.optimizer = optimizers_module.get(optimizer)
+        if loss is None:
+            raise ValueError("compile() needs a `loss` (fastnn has no models with add_loss-only training yet)")
+        loss_obj = losses_module.get(loss)
+        if not isinstance(loss_obj, losses_module.Loss):
+            loss_obj = losses_module.LossFunctionWrapper(loss_obj)
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"`metrics` must be a list, received {metrics!r}")
+        self._compiled = _Compiled(loss_obj, metrics)
+        self.compiled = True
+
+    def _require_compiled(self, what):
+        if self._compiled is None:
+            raise RuntimeError(f"You must call `compile()` before {what}.")
+
+    # --- steps
+    def _loss(self, y, y_pred, sample_weight):
+        loss = self._compiled.loss(y, y_pred, sample_weight=sample_weight)
+        extra = self.losses
+        return add_n([loss] + extra) if extra else loss
+
+    def _train_step(self, x, y, sample_weight):
+        weights = self.trainable_weights
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self._loss(y, y_pred, sample_weight)
+        if not weights:
+            weights = self.trainable_weights  # built by the call above
+        grads = tape.gradient(loss, weights)
+        self.optimizer.apply_gradients(zip(grads, weights))
+        return loss, y_pred
+
+    def _update_metrics(self, loss, y, y_pred, sample_weight, batch_size):
+        compiled = self._compiled
+        if compiled.metrics is None:
+            compiled.build_metrics(y, y_pred)
+        compiled.loss_tracker.update_state(loss, sample_weight=batch_size)
+        for m in compiled.metrics:
+            m.update_state(y, y_pred, sample_weight=sample_weight)
+
+    # --- data
+    def _prepare(self, x, y, sample_weight, class_weight=None):
+        x = _as_batchable(x, "x")
+        if x is None:
+            raise ValueError("`x` is required")
+        y = _as_batchable(y, "y")
+        if y is not None and len(y) != len(x):
+            raise ValueError(f"`x` and `y` must have the same number of samples, received {len(x)} and {len(y)}")
+        if sample_weight is not None:
+            sample_weight = np.asarray(as_array(sample_weight, "sample_weight"), np.float32)
+            if sample_weight.ndim == 0 or len(sample_weight) != len(x):
+                raise ValueError(f"`sample_weight` must have one entry per sample ({len(x)}), received shape "
+                                 f"{sample_weight.shape}")
+        if class_weight is not None:
+            if y is None:
+                raise ValueError("`class_weight` needs `y`")
+            classes = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+            lookup = np.vectorize(lambda c: float(class_weight.get(int(c), 1.0)), otypes=[np.float32])
+            weights = lookup(classes)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        return x, y, sample_weight
+
+    @staticmethod
+    def _batches(n, batch_size, order=None):
+        order = np.arange(n) if order is None else order
+        for start in range(0, n, batch_size):
+            yield order[start:start + batch_size]
+
+    # --- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Train for `epochs` epochs over (x, y); returns a `History`."""
+        self._require_compiled("training the model")
+        batch_size = _positive_int(batch_size or 32, "batch_size")
+        epochs = int(epochs)
+        verbose = _verbose(verbose)
+        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, numbers.Integral) or initial_epoch < 0:
+            raise ValueError(f"`initial_epoch` must be a non-negative integer, received {initial_epoch!r}")
+        validation_freq = _positive_int(validation_freq, "validation_freq")
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"`validation_split` must be in [0, 1), received {validation_split!r}")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)
+        if y is None:
+            raise ValueError("fit() needs targets `y`")
+        if len(x) == 0:
+            raise ValueError("fit() received empty data (0 samples)")
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                                 f"val_sample_weight), received {type(validation_data).__name__}")
+            val = self._prepare(validation_data[0], validation_data[1],
+                                validation_data[2] if len(validation_data) == 3 else None)
+        elif validation_split:
+            split = int(len(x) * (1.0 - validation_split))  # the last samples, before shuffling (Keras)
+            if split == 0 or split == len(x):
+                raise ValueError(f"`validation_split`={validation_split} leaves no training or no validation "
+                                 f"samples out of {len(x)}")
+            val = (x[split:], y[split:], None if sample_weight is None else sample_weight[split:])
+            x, y = x[:split], y[:split]
+            sample_weight = None if sample_weight is None else sample_weight[:split]
+
+        steps = math.ceil(len(x) / batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, _positive_int(steps_per_epoch, "steps_per_epoch"))
+        history = History()
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        cbs = CallbackList(list(callbacks or []) + [history], self, params)
+        self.stop_training = False
+        self.history = history
+        cbs.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self._compiled.reset()
+            cbs.on_epoch_begin(epoch)
+            if verbose == 1:
+                print(f"Epoch {epoch + 1}/{epochs}")
+            bar = Progbar(steps, verbose=verbose)
+            order = fastnn_random._generator().permutation(len(x)) if shuffle else None
+            for step, idx in enumerate(self._batches(len(x), batch_size, order)):
+                if step >= steps:
+                    break
+                cbs.on_train_batch_begin(step)
+                xb, yb = x[idx], y[idx]
+                swb = None if sample_weight is None else sample_weight[idx]
+                loss, y_pred = self._train_step(xb, yb, swb)
+                self._update_metrics(loss, yb, y_pred, swb, len(idx))
+                logs = self._compiled.logs()
+                cbs.on_train_batch_end(step, logs)
+                if step + 1 < steps:
+                    bar.update(step + 1, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(*val, batch_size=validation_batch_size or batch_size,
+                                                 callbacks=cbs)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            bar.update(steps, epoch_logs, finalize=True)
+            cbs.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        return history
+
+    # --- evaluate / predict
+    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks=None, verbose=0):
+        compiled = self._compiled
+        tracker = metrics_module.Mean(name="loss")
+        if compiled.metrics is None:
+            y_pred = self(x[:1], training=False)
+            compiled.build_metrics(y[:1], y_pred)
+        metrics = compiled.metrics  # fit has already logged the epoch's training values when it validates
+        for m in metrics:
+            m.reset_state()
+        steps = math.ceil(len(x) / batch_size)
+        bar = Progbar(steps, verbose=verbose)
+        if callbacks is not None:
+            callbacks.on_test_begin()
+        for step, idx in enumerate(self._batches(len(x), batch_size)):
+            xb, yb = x[idx], y[idx]
+            swb = None if sample_weight is None else sample_weight[idx]
+            y_pred = self(xb, training=False)
+            loss = self._loss(yb, y_pred, swb)
+            tracker.update_state(loss, sample_weight=len(idx))
+            for m in metrics:
+                m.update_state(yb, y_pred, sample_weight=swb)
+            logs = {"loss": float(tracker.result()), **{m.name: float(m.result()) for m in metrics}}
+            bar.update(step + 1, logs)
+        if callbacks is not None:
+            callbacks.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Loss and metrics over (x, y): a scalar without metrics, else [loss, *metrics] (or a dict)."""
+        self._require_compiled("evaluating the model")
+        batch_size = _positive_int(batch_size or 32, "batch_size")
+        x, y, sample_weight = self._prepare(x, y, sample_weight)
+        if y is None or len(x) == 0:
+            raise ValueError("evaluate() needs non-empty `x` and `y`")
+        cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
+        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks=cbs, verbose=_verbose(verbose))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Model outputs for `x` in batches (training=False), as one numpy array."""
+        batch_size = _positive_int(batch_size or 32, "batch_size")
+        x = _as_batchable(x, "x")
+        verbose = _verbose(verbose)
+        cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
+        cbs.on_predict_begin()
+        steps_total = math.ceil(len(x) / batch_size)
+        bar = Progbar(steps_total, verbose=verbose)
+        outputs = []
+        for step, idx in enumerate(self._batches(len(x), batch_size)):
+            cbs.on_predict_batch_begin(step)
+            outputs.append(as_array(self(x[idx], training=False)))
+            cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            bar.update(step + 1)
+        cbs.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() received empty data (0 samples)")
+        return np.concatenate(outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One gradient step on one batch; returns the batch's loss (and metrics)."""
+        self._require_compiled("training the model")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)
+        self._compiled.reset()
+        loss, y_pred = self._train_step(x, y, sample_weight)
+        self._update_metrics(loss, y, y_pred, sample_weight, len(x))
+        logs = self._compiled.logs()
+        return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled("evaluating the model")
+        x, y, sample_weight = self._prepare(x, y, sample_weight)
+        logs = self._evaluate_arrays(x, y, sample_weight, batch_size=len(x))
+        return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
+
+    def predict_on_batch(self, x):
+        return as_array(self(_as_batchable(x, "x"), training=False))
+
+    @property
+    def metrics_names(self):
+        if self._compiled is None:
+            return []
+        return ["loss"] + [m.name for m in self._compiled.metrics or []]
+
+    def _summary_rows(self):
+        """(layer, output shape or None) for each direct sublayer (a subclassed model's shapes are unknown)."""
+        return [(layer, None) for layer in self._tracked_layers]
+
+    # --- summary
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print Keras' summary table: each layer (type), its output shape and parameter count, then the totals."""
+        from .summary import summarize  # noqa: PLC0415
+
+        (print_fn or print)(summarize(self))

@@ -1,0 +1,103 @@
+"""`Sequential`: a stack of layers, each feeding the next (`keras.Sequential`)."""
+from ..layers.input_layer import InputLayer, InputSpec
+from ..layers.layer import Layer
+from .model import Model
+
+__all__ = ["Sequential"]
+
+
+class Sequential(Model):
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._stack = []
+        self._input_spec_shape = None
+        self._output_shapes = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer):
+        """Append a layer (an `Input(...)` / `InputLayer` first fixes the input shape and builds the model)."""
+        if isinstance(layer, InputSpec):
+            self._set_input_shape(layer.shape)
+            return
+        if isinstance(layer, InputLayer):
+            self._set_input_shape(layer.spec.shape)
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a layer instance, received {layer!r} of type "
+                            f"{type(layer).__name__}")
+        if any(layer is existing for existing in self._stack):
+            raise ValueError(f"layer {layer.name!r} is already in this model")
+        if not self._stack and self._input_spec_shape is None and layer._input_shape_arg is not None:
+            self._input_spec_shape = (None,) + tuple(layer._input_shape_arg)
+        self._stack.append(layer)
+        self._tracked_layers.append(layer)
+        self.built = False
+        if self._input_spec_shape is not None:
+            self.build(self._input_spec_shape)
+
+    def _set_input_shape(self, shape):
+        if self._stack:
+            raise ValueError("an Input must be the first entry of a Sequential model")
+        self._input_spec_shape = tuple(shape)
+
+    def pop(self):
+        """Remove and return the last layer."""
+        if not self._stack:
+            raise IndexError("There are no layers in the model.")
+        layer = self._stack.pop()
+        self._tracked_layers.remove(layer)
+        self._output_shapes = None
+        return layer
+
+    @property
+    def layers(self):
+        return list(self._stack)
+
+    def build(self, input_shape=None):
+        """Build every layer for inputs of `input_shape` (batch axis included, None allowed)."""
+        if input_shape is None:
+            input_shape = self._input_spec_shape
+        if input_shape is None:
+            raise ValueError("Sequential.build needs an input shape (or an Input first layer)")
+        shape = tuple(input_shape)
+        shapes = []
+        for layer in self._stack:
+            if not layer.built:
+                layer._maybe_build(shape)
+            shape = tuple(layer.compute_output_shape(shape))
+            shapes.append(shape)
+        self._output_shapes = shapes
+        self.built = True
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for layer in self._stack:
+            x = layer(x, training=training)
+        return x
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if not self._stack:
+            raise ValueError("Sequential model has no layers: add some before calling it")
+        out = super().__call__(inputs, training=training, **kwargs)
+        if self._output_shapes is None:
+            self.build((None,) + tuple(getattr(inputs, "shape", ()))[1:])
+        return out
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self.build((None,) + tuple(input_shape)[1:])
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._stack:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def _summary_rows(self):
+        shapes = self._output_shapes or [None] * len(self._stack)
+        return list(zip(self._stack, shapes))
+
+    def get_config(self):
+        return {"name": self.name, "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                                              for layer in self._stack]}

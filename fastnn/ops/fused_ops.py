@@ -1,0 +1,82 @@
+"""fastnn.ops.fused_ops — the fused layer ops Keras layers run on (fastnn's own, not TF names).
+
+dense:   act(x @ kernel + bias) is ONE GEMM whose epilogue adds the bias and applies the activation; its backward
+         is one fused pass for act' and the bias gradient, then the two GEMMs (the input gradient only if needed).
+conv2d_bias_activation: the same for Conv2D: one convolution with bias + activation fused, one fused
+         filter-and-bias gradient pass, the input gradient only if needed.
+Fusable activations: linear (None), relu, leaky_relu(alpha), sigmoid, tanh.
+
+Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
+        conv x [N, H, W, Cin] * filters [KH, KW, Cin, Cout] + bias [Cout] -> [N, OH, OW, Cout].
+"""
+from .. import kernels
+from ..gradient_tape import record
+from .math_ops import _float_input
+
+__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS"]
+
+FUSABLE_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
+
+
+def _activation_arg(activation):
+    act = "linear" if activation is None else activation
+    if act not in FUSABLE_ACTIVATIONS:
+        raise ValueError(f"`activation` must be one of {', '.join(FUSABLE_ACTIVATIONS)} or None, received "
+                         f"{activation!r}")
+    return act
+
+
+def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
+    """act(inputs @ kernel + bias) over the last axis of `inputs`, fused forward and backward."""
+    act = _activation_arg(activation)
+    x, w = _float_input(inputs, "inputs"), _float_input(kernel, "kernel")
+    b = None if bias is None else _float_input(bias, "bias")
+    xa, wa = x._value, w._value
+    if xa.ndim < 1 or wa.ndim != 2 or xa.shape[-1] != wa.shape[0]:
+        raise ValueError(f"dense: `inputs` of shape {xa.shape} cannot multiply `kernel` of shape {wa.shape}")
+    x2 = xa.reshape(-1, xa.shape[-1]) if xa.ndim != 2 else xa
+    y2 = kernels.dense(x2, wa, None if b is None else b._value, activation=act, alpha=alpha)
+
+    def backward(g, needs):
+        g2 = g.reshape(y2.shape)
+        dz, db = kernels.dense_activation_grad(g2, y2 if act != "linear" else None, act, alpha)
+        dx = kernels.matmul(dz, wa, transpose_b=True).reshape(xa.shape) if needs[0] else None
+        dw = kernels.matmul(x2, dz, transpose_a=True) if needs[1] else None
+        return [dx, dw] + ([db] if b is not None else [])
+
+    inputs_ = [x, w] if b is None else [x, w, b]
+    return record(inputs_, y2.reshape(xa.shape[:-1] + (wa.shape[1],)), backward)
+
+
+def conv2d_bias_activation(input, filters, bias=None, strides=1, padding="VALID", dilations=None,  # noqa: A002
+                           activation=None, alpha=0.2):
+    """act(conv2d(input, filters) + bias), NHWC, fused forward and backward."""
+    act = _activation_arg(activation)
+    x, w = _float_input(input, "input"), _float_input(filters, "filters")
+    b = None if bias is None else _float_input(bias, "bias")
+    xa, wa = x._value, w._value
+    y = kernels.conv2d(xa, wa, strides, padding, dilations=dilations, bias=None if b is None else b._value,
+                       activation=act, alpha=alpha)
+
+    def backward(g, needs):
+        dz = g if act == "linear" else _activation_grad(g, y, act, alpha)
+        dx = kernels.conv2d_backprop_input(xa.shape, wa, dz, strides, padding, dilations=dilations) \
+            if needs[0] else None
+        dw = db = None
+        if b is not None:
+            dw, db = kernels.conv2d_backprop_filter_and_bias(xa, wa.shape, dz, strides, padding, dilations=dilations)
+        elif needs[1]:
+            dw = kernels.conv2d_backprop_filter(xa, wa.shape, dz, strides, padding, dilations=dilations)
+        return [dx, dw] + ([db] if b is not None else [])
+
+    return record([x, w] if b is None else [x, w, b], y, backward)
+
+
+def _activation_grad(g, y, act, alpha):
+    if act == "relu":
+        return kernels.relu_grad(g, y)
+    if act == "leaky_relu":
+        return kernels.leaky_relu_grad(g, y, alpha)
+    if act == "sigmoid":
+        return kernels.sigmoid_grad(g, y)
+    return kernels.tanh_grad(g, y)
