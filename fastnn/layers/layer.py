@@ -16,6 +16,7 @@ import numpy as np
 from .. import constraints as constraints_module
 from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
+from ..ops import identity
 from ..tensor import TensorLike, as_array, convert_to_tensor
 from ..variable import Variable
 
@@ -90,7 +91,9 @@ class Layer:
             self._build_shape = input_shape
 
     def __call__(self, inputs, training=None, **kwargs):
-        if not isinstance(inputs, (TensorLike, list, tuple, dict)):
+        if isinstance(inputs, Variable):
+            inputs = identity(inputs)  # a layer reads a Variable input as a snapshot (recorded, as in Keras)
+        elif not isinstance(inputs, (TensorLike, list, tuple, dict)):
             inputs = convert_to_tensor(inputs, name="inputs")
         self._maybe_build(shape_of(inputs))
         if self._call_takes_training is None:

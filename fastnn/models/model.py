@@ -196,7 +196,7 @@ class Model(Layer):
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         """Train for `epochs` epochs over (x, y); returns a `History`."""
         self._require_compiled("training the model")
-        batch_size = _positive_int(batch_size or 32, "batch_size")
+        batch_size = _positive_int(32 if batch_size is None else batch_size, "batch_size")
         epochs = int(epochs)
         verbose = _verbose(verbose)
         if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, numbers.Integral) or initial_epoch < 0:
@@ -300,7 +300,7 @@ class Model(Layer):
                  callbacks=None, return_dict=False):
         """Loss and metrics over (x, y): a scalar without metrics, else [loss, *metrics] (or a dict)."""
         self._require_compiled("evaluating the model")
-        batch_size = _positive_int(batch_size or 32, "batch_size")
+        batch_size = _positive_int(32 if batch_size is None else batch_size, "batch_size")
         x, y, sample_weight = self._prepare(x, y, sample_weight)
         if y is None or len(x) == 0:
             raise ValueError("evaluate() needs non-empty `x` and `y`")
@@ -313,7 +313,7 @@ class Model(Layer):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for `x` in batches (training=False), as one numpy array."""
-        batch_size = _positive_int(batch_size or 32, "batch_size")
+        batch_size = _positive_int(32 if batch_size is None else batch_size, "batch_size")
         x = _as_batchable(x, "x")
         verbose = _verbose(verbose)
         cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
