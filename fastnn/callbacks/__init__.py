@@ -2,7 +2,8 @@
 from .callback import Callback, CallbackList
 from .early_stopping import EarlyStopping
 from .history import History
-from .misc import CSVLogger, LambdaCallback, LearningRateScheduler, TerminateOnNaN
+from .misc import (CSVLogger, LambdaCallback, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau,
+                   TerminateOnNaN)
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "LearningRateScheduler", "LambdaCallback",
-           "TerminateOnNaN", "CSVLogger"]
+           "TerminateOnNaN", "CSVLogger", "ModelCheckpoint", "ReduceLROnPlateau"]

@@ -2,7 +2,7 @@
 from .. import activations, ops
 from ..kernels._convert import padding_arg, spatial_pair
 from ..ops.fused_ops import FUSABLE_ACTIVATIONS
-from .dense import _positive_int, _ser
+from .dense import _positive_int, _regularization_config, _ser
 from .layer import Layer
 
 __all__ = ["Conv2D"]
@@ -72,4 +72,5 @@ class Conv2D(Layer):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding, "dilation_rate": self.dilation_rate,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": _ser(self.kernel_initializer), "bias_initializer": _ser(self.bias_initializer)}
+                "kernel_initializer": _ser(self.kernel_initializer), "bias_initializer": _ser(self.bias_initializer),
+                **_regularization_config(self)}

@@ -58,8 +58,16 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias, "kernel_initializer": _ser(self.kernel_initializer),
-                "bias_initializer": _ser(self.bias_initializer)}
+                "bias_initializer": _ser(self.bias_initializer),
+                **_regularization_config(self)}
 
 
 def _ser(value):
-    return value if isinstance(value, str) or value is None else type(value).__name__
+    from ..saving import serialize_object  # noqa: PLC0415
+
+    return serialize_object(value)
+
+
+def _regularization_config(layer):
+    return {key: _ser(getattr(layer, key)) for key in ("kernel_regularizer", "bias_regularizer",
+                                                       "kernel_constraint", "bias_constraint")}

@@ -131,6 +131,7 @@ class Model(Layer):
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise TypeError(f"`metrics` must be a list, received {metrics!r}")
         self._compiled = _Compiled(loss_obj, metrics)
+        self._compiled.loss_identifier = loss
         self.compiled = True
 
     def _require_compiled(self, what):
@@ -355,6 +356,33 @@ class Model(Layer):
         if self._compiled is None:
             return []
         return ["loss"] + [m.name for m in self._compiled.metrics or []]
+
+    # --- saving
+    def save_weights(self, filepath, overwrite=True):
+        """Write every weight to `filepath` (.npz, atomically)."""
+        from ..saving import save_weights  # noqa: PLC0415
+
+        save_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath):
+        """Read weights saved by `save_weights` (the model must be built with the same architecture)."""
+        from ..saving import load_weights  # noqa: PLC0415
+
+        load_weights(self, filepath)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write architecture, weights, compile settings and optimizer state to one file (read it back with
+        `fastnn.models.load_model`)."""
+        from ..saving import save_model  # noqa: PLC0415
+
+        save_model(self, filepath, overwrite, include_optimizer)
+
+    def _saved_input_shape(self):
+        shape = self._build_shape
+        return None if shape is None else [None] + [int(d) if d is not None else None for d in shape[1:]]
+
+    def _build_for_loading(self, input_shape):
+        self(np.zeros((1,) + tuple(1 if d is None else d for d in input_shape[1:]), np.float32))
 
     def _summary_rows(self):
         """(layer, output shape or None) for each direct sublayer (a subclassed model's shapes are unknown)."""

@@ -94,6 +94,13 @@ class Sequential(Model):
             shape = tuple(layer.compute_output_shape(shape))
         return shape
 
+    def _saved_input_shape(self):
+        shape = self._input_spec_shape or self._stack[0]._build_shape if self._stack else None
+        return None if shape is None else [None] + list(shape[1:])
+
+    def _build_for_loading(self, input_shape):
+        self.build(input_shape)
+
     def _summary_rows(self):
         shapes = self._output_shapes or [None] * len(self._stack)
         return list(zip(self._stack, shapes))

@@ -1,0 +1,210 @@
+"""Saving and loading: weights files and whole-model files, both `.npz` archives read with allow_pickle=False
+(a file can never run code), written atomically (temporary file in the target folder, fsync, rename), so an
+interrupted save leaves the previous file intact.
+
+- weights file: `__fastnn__` = b"weights", then `weight_000`, `weight_001`, ... in `model.weights` order.
+- model file: `__fastnn__` = b"model", `__config__` = the architecture (and compile settings) as JSON bytes, the
+  weights as above, and optionally the optimizer state (`optimizer_iterations`, `optimizer_slot_<w>_<s>`).
+"""
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+__all__ = ["save_weights", "load_weights", "save_model", "load_model", "serialize_object", "deserialize_object",
+           "atomic_write_bytes"]
+
+_FORMAT_VERSION = 1
+
+
+# ------------------------------------------------------------------------------------------- files
+def atomic_write_bytes(path, data):
+    """Write `data` to `path` so readers see either the old file or the complete new one."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        except OSError:  # some filesystems do not support fsync on directories
+            pass
+        finally:
+            os.close(dir_fd)
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _npz_bytes(arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _read_npz(path, kind):
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {path!r}")
+    try:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as archive:  # our handle: always closed
+            arrays = {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
+        raise ValueError(f"{path!r} is not a readable fastnn {kind} file (truncated or another format: {e})") \
+            from None
+    marker = arrays.get("__fastnn__")
+    if marker is None or marker.dtype != np.uint8:
+        raise ValueError(f"{path!r} is not a fastnn {kind} file (no fastnn marker)")
+    found = bytes(marker).decode("ascii", "replace")
+    if found != kind:
+        raise ValueError(f"{path!r} is a fastnn {found} file, not a {kind} file")
+    return arrays
+
+
+def _marker(kind):
+    return np.frombuffer(kind.encode("ascii"), np.uint8)
+
+
+def _weights_dict(model):
+    return {f"weight_{i:03d}": np.asarray(w.numpy()) for i, w in enumerate(model.weights)}
+
+
+def _weights_from(arrays, path):
+    names = sorted(name for name in arrays if name.startswith("weight_"))
+    return [arrays[name] for name in names]
+
+
+# ------------------------------------------------------------------------------------------- weights
+def save_weights(model, filepath, overwrite=True):
+    filepath = os.fspath(filepath)
+    if filepath.endswith(".h5"):
+        raise ValueError(f"Keras' .h5 weights are not supported yet; save to a .npz path, received {filepath!r}")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath!r} exists and overwrite=False")
+    atomic_write_bytes(filepath, _npz_bytes({"__fastnn__": _marker("weights"), **_weights_dict(model)}))
+
+
+def load_weights(model, filepath):
+    arrays = _read_npz(filepath, "weights")
+    values = _weights_from(arrays, filepath)
+    if not model.built or len(model.weights) == 0:
+        raise ValueError(f"model {model.name!r} has no weights yet: build it (call it on data or build(shape)) "
+                         "before load_weights")
+    model.set_weights(values)
+
+
+# ------------------------------------------------------------------------------------------- objects
+def serialize_object(obj):
+    """None, a name string, or {"class_name", "config"} for objects with get_config (initializers, regularizers,
+    constraints, losses, optimizers, schedules, layers)."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if hasattr(obj, "get_config"):
+        config = obj.get_config()
+        return {"class_name": type(obj).__name__, "config": {k: serialize_object(v) if not isinstance(
+            v, (list, tuple, dict)) else v for k, v in config.items()}}
+    name = getattr(obj, "__name__", None)
+    if name is None:
+        raise TypeError(f"cannot serialize {obj!r}: give it a get_config() or use a built-in by name")
+    return name
+
+
+def deserialize_object(spec, modules, custom_objects=None):
+    """The inverse of serialize_object: look the class up in custom_objects, then in `modules`."""
+    if not isinstance(spec, dict):
+        return spec
+    name, config = spec.get("class_name"), dict(spec.get("config") or {})
+    cls = (custom_objects or {}).get(name)
+    for module in modules:
+        if cls is None:
+            cls = getattr(module, name, None)
+    if cls is None:
+        raise ValueError(f"Unknown object {name!r} in the saved config: pass it in custom_objects={{'{name}': ...}}")
+    for key, value in config.items():
+        if isinstance(value, dict) and "class_name" in value:
+            config[key] = deserialize_object(value, modules, custom_objects)
+    return cls.from_config(config)
+
+
+# ------------------------------------------------------------------------------------------- whole models
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    from . import models  # noqa: PLC0415
+
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath!r} exists and overwrite=False")
+    if not model.built:
+        raise ValueError(f"model {model.name!r} is not built yet: call it on data or build(shape) before saving")
+    config = {"format_version": _FORMAT_VERSION, "class_name": type(model).__name__,
+              "config": model.get_config(), "build_input_shape": model._saved_input_shape(),
+              "is_sequential": isinstance(model, models.Sequential)}
+    arrays = {"__fastnn__": _marker("model"), **_weights_dict(model)}
+    compiled = getattr(model, "_compiled", None)
+    if compiled is not None:
+        config["compile"] = {"optimizer": serialize_object(model.optimizer),
+                             "loss": _loss_spec(compiled),
+                             "metrics": [m if isinstance(m, str) else serialize_object(m)
+                                         for m in compiled.metric_specs]}
+        if include_optimizer:
+            opt = model.optimizer
+            arrays["optimizer_iterations"] = np.asarray(int(opt.iterations), np.int64)
+            for i, w in enumerate(model.trainable_weights):
+                entry = opt._slots.get(id(w))
+                for j, slot in enumerate(entry[1] if entry else []):
+                    arrays[f"optimizer_slot_{i:03d}_{j}"] = slot.numpy()
+    arrays["__config__"] = np.frombuffer(json.dumps(config).encode("utf-8"), np.uint8)
+    atomic_write_bytes(filepath, _npz_bytes(arrays))
+
+
+def _loss_spec(compiled):
+    identifier = getattr(compiled, "loss_identifier", compiled.loss)
+    if isinstance(identifier, str):
+        return identifier
+    return serialize_object(identifier)
+
+
+def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Keras' name)
+    from . import constraints, initializers, layers, losses, metrics, models, optimizers, regularizers  # noqa
+
+    arrays = _read_npz(filepath, "model")
+    try:
+        config = json.loads(bytes(arrays["__config__"]).decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{os.fspath(filepath)!r} has a damaged model config ({e})") from None
+    modules = [layers, models, initializers, regularizers, constraints, losses, optimizers,
+               optimizers.schedules, metrics]
+    if config.get("is_sequential"):
+        model = models.Sequential(name=config["config"].get("name"))
+        for spec in config["config"]["layers"]:
+            model.add(deserialize_object(spec, modules, custom_objects))
+    else:
+        model = deserialize_object({"class_name": config["class_name"], "config": config["config"]}, modules,
+                                   custom_objects)
+    shape = config.get("build_input_shape")
+    if shape is not None and not model.built:
+        model._build_for_loading(tuple(shape))
+    model.set_weights(_weights_from(arrays, filepath))
+    if compile and "compile" in config:
+        spec = config["compile"]
+        optimizer = deserialize_object(spec["optimizer"], modules, custom_objects)
+        loss = deserialize_object(spec["loss"], modules, custom_objects)
+        metric_specs = [deserialize_object(m, modules, custom_objects) for m in spec["metrics"]]
+        model.compile(optimizer=optimizer, loss=loss, metrics=metric_specs)
+        if "optimizer_iterations" in arrays:
+            model.optimizer.build(model.trainable_weights)
+            model.optimizer.iterations.assign(int(arrays["optimizer_iterations"]))
+            for i, w in enumerate(model.trainable_weights):
+                for j, slot in enumerate(model.optimizer._slots[id(w)][1]):
+                    key = f"optimizer_slot_{i:03d}_{j}"
+                    if key in arrays:
+                        slot.assign(arrays[key])
+    return model

@@ -1,0 +1,147 @@
+"""Saving: weights and whole models round-trip (architecture, weights, compile settings, optimizer state); writes
+are atomic; damaged, truncated, foreign and hostile files raise clear errors and never run code."""
+import json
+import multiprocessing
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import layers
+
+R = np.random.default_rng(4)
+X = R.random((64, 12)).astype(np.float32)
+Y = R.integers(0, 3, 64)
+
+
+def trained_model():
+    model = fastnn.Sequential([layers.Input((12,)), layers.Dense(8, activation="relu", kernel_regularizer="l2"),
+                               layers.Dense(3, activation="softmax")])
+    schedule = fastnn.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)
+    model.compile(optimizer=fastnn.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(X, Y, epochs=2, verbose=0)
+    return model
+
+
+def test_whole_model_round_trip_continues_training_identically(tmp_path):
+    model = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = fastnn.models.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert [type(layer).__name__ for layer in loaded.layers] == ["Dense", "Dense"]
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 4
+    a = model.fit(X, Y, epochs=1, verbose=0, shuffle=False).history
+    b = loaded.fit(X, Y, epochs=1, verbose=0, shuffle=False).history
+    assert a == b  # same weights, optimizer slots, schedule step and regularizer
+    for w1, w2 in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(w1, w2)
+
+
+def test_weights_round_trip_and_shape_errors(tmp_path):
+    model = trained_model()
+    path = tmp_path / "w.weights.npz"
+    model.save_weights(path)
+    other = fastnn.Sequential([layers.Input((12,)), layers.Dense(8), layers.Dense(3)])
+    other.load_weights(path)
+    for w1, w2 in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(w1, w2)
+    wrong = fastnn.Sequential([layers.Input((12,)), layers.Dense(9), layers.Dense(3)])
+    with pytest.raises(ValueError, match=r"shape \(12, 9\)"):
+        wrong.load_weights(path)
+    with pytest.raises(ValueError, match="model file"):
+        fastnn.models.load_model(path)
+
+
+def test_subclassed_model_round_trip_with_custom_objects(tmp_path):
+    class Tiny(fastnn.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.dense = layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    model = Tiny(units=5)
+    model(X)
+    model.save(tmp_path / "tiny.npz")
+    with pytest.raises(ValueError, match="custom_objects"):
+        fastnn.models.load_model(tmp_path / "tiny.npz")
+    loaded = fastnn.models.load_model(tmp_path / "tiny.npz", custom_objects={"Tiny": Tiny})
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+def test_model_checkpoint_best_only_and_weights_only(tmp_path):
+    model = trained_model()
+    cb = fastnn.callbacks.ModelCheckpoint(str(tmp_path / "ckpt-{epoch:02d}.npz"), monitor="loss",
+                                          save_weights_only=True)
+    best = fastnn.callbacks.ModelCheckpoint(str(tmp_path / "best.npz"), monitor="val_loss", save_best_only=True)
+    model.fit(X, Y, epochs=3, verbose=0, validation_split=0.25, callbacks=[cb, best])
+    assert sorted(os.listdir(tmp_path)) == ["best.npz", "ckpt-01.npz", "ckpt-02.npz", "ckpt-03.npz"]
+    assert fastnn.models.load_model(tmp_path / "best.npz").count_params() == model.count_params()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "foreign_npz", "text", "pickle", "bad_json"])
+def test_damaged_or_hostile_files_raise_clear_errors(tmp_path, damage):
+    model = trained_model()
+    path = tmp_path / "m.npz"
+    model.save(path)
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        corrupted = bytearray(data)
+        corrupted[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(corrupted))
+    elif damage == "foreign_npz":
+        np.savez(path, a=np.ones(3))
+    elif damage == "text":
+        path.write_text("hello")
+    elif damage == "pickle":  # an object array in an npz would need pickle to load: refused, never executed
+        with open(path, "wb") as f:
+            np.savez(f, __fastnn__=np.frombuffer(b"model", np.uint8), evil=np.array([os.system], dtype=object))
+    elif damage == "bad_json":
+        arrays = dict(np.load(path, allow_pickle=False))
+        arrays["__config__"] = np.frombuffer(b"{not json", np.uint8)
+        np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="m.npz"):
+        fastnn.models.load_model(path)
+
+
+def _save_forever(path, started):
+    model = fastnn.Sequential([layers.Input((1000,)), layers.Dense(1000)])
+    started.set()
+    while True:
+        model.save(path)
+
+
+def test_killed_mid_save_leaves_the_previous_file_intact(tmp_path):
+    path = str(tmp_path / "big.npz")
+    first = fastnn.Sequential([layers.Input((1000,)), layers.Dense(1000)])
+    first.save(path)
+    expected = first.get_weights()
+    ctx = multiprocessing.get_context("spawn")
+    started = ctx.Event()
+    proc = ctx.Process(target=_save_forever, args=(path, started))
+    proc.start()
+    assert started.wait(60)
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    loaded = fastnn.models.load_model(path)  # either the first file or a complete later one: never torn
+    assert [w.shape for w in loaded.get_weights()] == [w.shape for w in expected]
+
+
+def test_config_is_plain_json(tmp_path):
+    trained_model().save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
+        config = json.loads(bytes(archive["__config__"]))
+    assert config["class_name"] == "Sequential" and config["compile"]["loss"] == "sparse_categorical_crossentropy"
