@@ -21,16 +21,37 @@ def test_info_reports_version_isa_threads():
     assert re.search(r"^threads: \d+", out.stdout, re.M)
 
 
+def _epoch_losses(stdout):
+    return [float(m.group(1)) for m in re.finditer(r"^\d+/\d+ .*? - loss: ([0-9.]+)", stdout, re.M)]
+
+
 def test_train_learns_the_digits():
     out = _run("train", "--epochs", "8", "--threads", "1")
     assert out.returncode == 0, out.stderr
     acc = float(re.search(r"test accuracy: ([0-9.]+)", out.stdout).group(1))
     assert acc >= 0.88, out.stdout
-    losses = [float(v) for v in re.findall(r"loss: ([0-9.]+)", out.stdout)]
-    assert losses[-1] < losses[0] / 3
+    losses = _epoch_losses(out.stdout)
+    assert len(losses) == 8 and losses[-1] < losses[0] / 3, out.stdout
+    assert "Epoch 8/8" in out.stdout and ("ms/step" in out.stdout or "us/step" in out.stdout)
 
 
-@pytest.mark.parametrize("bad", [["--epochs", "0"], ["--batch-size", "-3"], ["--model", "x"]])
+def test_train_lenet_and_plot(tmp_path):
+    plot = tmp_path / "curves.png"
+    out = _run("train", "--model", "lenet", "--epochs", "3", "--plot", str(plot))
+    assert out.returncode == 0, out.stderr
+    assert "lenet" in out.stdout and "test accuracy" in out.stdout
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_train_on_mnist(mnist_dir, monkeypatch):
+    monkeypatch.setenv("FASTNN_MNIST_DIR", mnist_dir)
+    out = _run("train", "--dataset", "mnist", "--epochs", "1", "--verbose", "2")
+    assert out.returncode == 0, out.stderr
+    assert float(re.search(r"test accuracy: ([0-9.]+)", out.stdout).group(1)) >= 0.95
+
+
+@pytest.mark.parametrize("bad", [["--epochs", "0"], ["--batch-size", "-3"], ["--model", "x"], ["--dataset", "cifar"],
+                                 ["--learning-rate", "-1"]])
 def test_train_rejects_bad_arguments(bad):
     out = _run("train", *bad)
     assert out.returncode == 2

@@ -18,3 +18,9 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
+
+    def plot(self, path, title=None):
+        """Save the loss and metric curves to the image `path` (needs matplotlib: extra `plot`)."""
+        from ..utils.plotting import plot_history  # noqa: PLC0415
+
+        return plot_history(self, path, title)

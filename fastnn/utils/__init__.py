@@ -1,10 +1,33 @@
-"""fastnn.utils — small helpers users reach for (`Progbar`, `set_random_seed`)."""
-from .progbar import Progbar
-from .. import random as _random
+"""fastnn.utils — helpers users reach for: `to_categorical`, `set_random_seed`, `plot_history`, `Progbar`."""
+import numpy as np
 
-__all__ = ["Progbar", "set_random_seed"]
+from .. import random as _random
+from ..tensor import as_array
+from .plotting import plot_history
+from .progbar import Progbar
+
+__all__ = ["Progbar", "set_random_seed", "to_categorical", "plot_history"]
 
 
 def set_random_seed(seed):
     """Seed fastnn's random ops, initializers, dropout and fit's shuffling (`keras.utils.set_random_seed`)."""
     _random.set_seed(seed)
+
+
+def to_categorical(x, num_classes=None, dtype="float32"):
+    """Integer class labels -> one-hot rows (`keras.utils.to_categorical`); a trailing axis of 1 is dropped."""
+    labels = np.asarray(as_array(x, "x"))
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind == "f" and np.all(labels == np.floor(labels)):
+            labels = labels.astype(np.int64)
+        else:
+            raise ValueError(f"to_categorical needs integer class labels, received dtype {labels.dtype}")
+    if labels.ndim > 1 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"class labels must be non-negative, received {labels.min()}")
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    elif labels.size and labels.max() >= num_classes:
+        raise ValueError(f"label {labels.max()} is out of range for num_classes={num_classes}")
+    return np.eye(num_classes, dtype=dtype)[labels]

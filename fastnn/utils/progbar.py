@@ -14,6 +14,10 @@ def _format_value(value):
     return f"{value:.4f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.4e}"
 
 
+def _per_step(seconds, unit):
+    return f"{seconds * 1e6:.0f}us/{unit}" if seconds < 1e-3 else f"{seconds * 1e3:.0f}ms/{unit}"
+
+
 def format_logs(logs):
     return " - ".join(f"{k}: {_format_value(v)}" for k, v in sorted(logs.items()))
 
@@ -48,13 +52,13 @@ class Progbar:
                 head = f"{current:{len(str(self.target))}d}/{self.target} {bar} "
             else:
                 head = f"{current} "
-            timing = (f"{elapsed:.0f}s {per_step * 1e3:.0f}ms/{self.unit_name}" if finalize else
-                      f"{per_step * (self.target - current):.0f}s {per_step * 1e3:.0f}ms/{self.unit_name}"
-                      if self.target else f"{elapsed:.0f}s")
+            rate = _per_step(per_step, self.unit_name)
+            timing = (f"{elapsed:.0f}s {rate}" if finalize else
+                      f"{per_step * (self.target - current):.0f}s {rate}" if self.target else f"{elapsed:.0f}s")
             line = head + timing + (f" - {logs}" if logs else "")
             end = "\n" if finalize else ""
             self.stream.write(("\r" if self.dynamic else "") + line + ("\x1b[K" if self.dynamic else "") + end)
         else:
-            self.stream.write(f"{current}/{self.target} - {elapsed:.0f}s - {per_step * 1e3:.0f}ms/{self.unit_name}"
+            self.stream.write(f"{current}/{self.target} - {elapsed:.0f}s - {_per_step(per_step, self.unit_name)}"
                               + (f" - {logs}" if logs else "") + "\n")
         self.stream.flush()
