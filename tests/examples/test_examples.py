@@ -56,3 +56,24 @@ def test_naive_dense_mnist_learns(mnist_dir, monkeypatch):
     monkeypatch.setenv("FASTNN_MNIST_DIR", mnist_dir)
     accuracy = load("mnist_naive_dense").main(epochs=10, verbose=False)
     assert accuracy >= 0.78  # the book reports 0.81 after these 10 epochs
+
+
+def test_keras_mnist_mlp_reaches_the_tutorial_accuracy(mnist_dir, monkeypatch):
+    monkeypatch.setenv("FASTNN_MNIST_DIR", mnist_dir)
+    assert load("mnist_mlp").main(epochs=5, verbose=0) >= 0.975
+
+
+def test_lenet_custom_loop(mnist_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FASTNN_MNIST_DIR", mnist_dir)
+    accuracy, params = load("mnist_lenet").main(epochs=2, verbose=True)
+    assert params == 60_074 and accuracy >= 0.97
+    assert "Total params: 60,074" in capsys.readouterr().out
+
+
+def test_keras_tour():
+    results = load("keras_tour").main(verbose=0)
+    assert results["history_keys"] == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert results["validated_epochs"] == 5  # validation_freq=2 over 10 epochs
+    assert results["weights_reloaded"] and results["model_reloaded"]
+    assert results["sequential_accuracy"] >= 0.88 and results["subclass_accuracy"] >= 0.85
+    assert 10 < results["epochs_run"] < 40  # EarlyStopping ended the second fit
