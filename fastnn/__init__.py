@@ -52,7 +52,7 @@ from .variable import Variable  # noqa: E402
 from .gradient_tape import GradientTape  # noqa: E402
 from . import ops  # noqa: E402
 from . import datasets, losses, metrics, optimizers, random  # noqa: E402
-from . import activations, callbacks, constraints, initializers, layers, models, regularizers, utils  # noqa: E402
+from . import activations, callbacks, constraints, data, initializers, layers, models, regularizers, utils  # noqa: E402,E501
 from .models import Model, Sequential  # noqa: E402
 from .ops import *  # noqa: E402,F401,F403
 
@@ -66,7 +66,7 @@ nn = math = linalg = ops
 
 __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tensor", "Variable", "GradientTape",
            "convert_to_tensor", "datasets", "losses", "metrics", "optimizers", "random", "activations",
-           "callbacks", "constraints", "initializers", "layers", "models", "regularizers", "utils", "Model",
+           "callbacks", "constraints", "data", "initializers", "layers", "models", "regularizers", "utils", "Model",
            "Sequential",
            "__version__"]  # the ops are attributes too, but a star-import must not shadow
                                                 # builtins (abs, pow, range) or the math module

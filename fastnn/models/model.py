@@ -6,8 +6,10 @@ losses to the compiled loss, takes the gradients of the trainable weights and ap
 optimizer kernels. Logged `loss` is the batch-size-weighted mean over the epoch's batches (Keras 3's rule);
 metrics accumulate over the epoch and are reset at its start.
 """
+import inspect
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -54,6 +56,27 @@ def _verbose(verbose):
     if verbose not in (0, 1, 2):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}")
     return verbose
+
+
+def _is_data_stream(x):
+    """A Dataset, generator or other iterator of batches (not an array-like)."""
+    from ..data import Dataset  # noqa: PLC0415
+
+    return isinstance(x, Dataset) or inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
+
+
+def _unpack(element):
+    """A batch from a data stream: x, or (x, y), or (x, y, sample_weight)."""
+    if isinstance(element, tuple):
+        if len(element) == 1:
+            return element[0], None, None
+        if len(element) == 2:
+            return element[0], element[1], None
+        if len(element) == 3:
+            return element
+        raise ValueError(f"a data element must be x, (x, y) or (x, y, sample_weight); received a tuple of "
+                         f"{len(element)}")
+    return element, None, None
 
 
 class _Compiled:
@@ -191,11 +214,60 @@ class Model(Layer):
         for start in range(0, n, batch_size):
             yield order[start:start + batch_size]
 
+    # --- batch sources
+    def _array_source(self, x, y, sample_weight, batch_size, shuffle, steps_limit=None):
+        """(epoch_batches(), steps): epoch_batches() yields (x, y, sample_weight) batches of the arrays."""
+        steps = math.ceil(len(x) / batch_size)
+        if steps_limit is not None:
+            steps = min(steps, steps_limit)
+
+        def epoch_batches():
+            order = fastnn_random._generator().permutation(len(x)) if shuffle else None
+            for step, idx in enumerate(self._batches(len(x), batch_size, order)):
+                if step >= steps:
+                    return
+                yield x[idx], y[idx], None if sample_weight is None else sample_weight[idx]
+        return epoch_batches, steps
+
+    def _stream_source(self, data, steps_limit=None):
+        """(epoch_batches(), steps or None) for a Dataset (re-iterated every epoch) or a generator/iterator
+        (consumed across epochs; `steps_per_epoch` says how much makes an epoch)."""
+        from ..data import Dataset  # noqa: PLC0415
+
+        reiterable = isinstance(data, Dataset)
+        shared = None if reiterable else iter(data)
+        steps = steps_limit
+        if reiterable and data.cardinality() >= 0:
+            steps = data.cardinality() if steps is None else min(steps, data.cardinality())
+
+        def epoch_batches():
+            source = iter(data) if reiterable else shared
+            for step, element in enumerate(source):
+                xb, yb, swb = _unpack(element)
+                yield (_as_batchable(xb, "x"), _as_batchable(yb, "y"),
+                       None if swb is None else np.asarray(as_array(swb, "sample_weight"), np.float32))
+                if steps is not None and step + 1 >= steps:
+                    return
+        return epoch_batches, steps
+
+    def _source(self, x, y, sample_weight, batch_size, shuffle, steps_limit, what, class_weight=None):
+        if _is_data_stream(x):
+            if y is not None:
+                raise ValueError(f"`y` must not be given to {what} when `x` is a Dataset or generator (it "
+                                 "yields (x, y) batches)")
+            return self._stream_source(x, steps_limit)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)
+        if y is None or len(x) == 0:
+            raise ValueError(f"{what} needs non-empty `x` and `y`" if y is None else
+                             f"{what} received empty data (0 samples)")
+        return self._array_source(x, y, sample_weight, batch_size, shuffle, steps_limit)
+
     # --- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
-        """Train for `epochs` epochs over (x, y); returns a `History`."""
+        """Train for `epochs` epochs over (x, y) arrays, or over a `fastnn.data.Dataset` / generator yielding
+        (x, y[, sample_weight]) batches; returns a `History`."""
         self._require_compiled("training the model")
         batch_size = _positive_int(32 if batch_size is None else batch_size, "batch_size")
         epochs = int(epochs)
@@ -203,32 +275,36 @@ class Model(Layer):
         if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, numbers.Integral) or initial_epoch < 0:
             raise ValueError(f"`initial_epoch` must be a non-negative integer, received {initial_epoch!r}")
         validation_freq = _positive_int(validation_freq, "validation_freq")
+        steps_limit = _positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"`validation_split` must be in [0, 1), received {validation_split!r}")
-        x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)
-        if y is None:
-            raise ValueError("fit() needs targets `y`")
-        if len(x) == 0:
-            raise ValueError("fit() received empty data (0 samples)")
-        val = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
-                                 f"val_sample_weight), received {type(validation_data).__name__}")
-            val = self._prepare(validation_data[0], validation_data[1],
-                                validation_data[2] if len(validation_data) == 3 else None)
-        elif validation_split:
+        if validation_split and not _is_data_stream(x):
+            x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)
+            class_weight = None
             split = int(len(x) * (1.0 - validation_split))  # the last samples, before shuffling (Keras)
             if split == 0 or split == len(x):
                 raise ValueError(f"`validation_split`={validation_split} leaves no training or no validation "
                                  f"samples out of {len(x)}")
-            val = (x[split:], y[split:], None if sample_weight is None else sample_weight[split:])
-            x, y = x[:split], y[:split]
+            if validation_data is None:
+                validation_data = (x[split:], y[split:]) + (() if sample_weight is None else
+                                                            (sample_weight[split:],))
+            x, y = x[:split], None if y is None else y[:split]
             sample_weight = None if sample_weight is None else sample_weight[:split]
+        elif validation_split:
+            raise ValueError("`validation_split` is not supported when `x` is a Dataset or generator")
+        epoch_batches, steps = self._source(x, y, sample_weight, batch_size, shuffle, steps_limit, "fit()",
+                                            class_weight)
+        val = None
+        if validation_data is not None:
+            if _is_data_stream(validation_data):
+                val = (validation_data, None, None)
+            elif isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+                val = (validation_data[0], validation_data[1],
+                       validation_data[2] if len(validation_data) == 3 else None)
+            else:
+                raise ValueError("`validation_data` must be (x_val, y_val), (x_val, y_val, val_sample_weight) or "
+                                 f"a Dataset, received {type(validation_data).__name__}")
 
-        steps = math.ceil(len(x) / batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, _positive_int(steps_per_epoch, "steps_per_epoch"))
         history = History()
         params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         cbs = CallbackList(list(callbacks or []) + [history], self, params)
@@ -242,27 +318,29 @@ class Model(Layer):
             if verbose == 1:
                 print(f"Epoch {epoch + 1}/{epochs}")
             bar = Progbar(steps, verbose=verbose)
-            order = fastnn_random._generator().permutation(len(x)) if shuffle else None
-            for step, idx in enumerate(self._batches(len(x), batch_size, order)):
-                if step >= steps:
-                    break
+            done = 0
+            for step, (xb, yb, swb) in enumerate(epoch_batches()):
                 cbs.on_train_batch_begin(step)
-                xb, yb = x[idx], y[idx]
-                swb = None if sample_weight is None else sample_weight[idx]
                 loss, y_pred = self._train_step(xb, yb, swb)
-                self._update_metrics(loss, yb, y_pred, swb, len(idx))
+                self._update_metrics(loss, yb, y_pred, swb, len(xb))
                 logs = self._compiled.logs()
                 cbs.on_train_batch_end(step, logs)
-                if step + 1 < steps:
-                    bar.update(step + 1, logs)
+                done = step + 1
+                if steps is None or done < steps:
+                    bar.update(done, logs)
                 if self.stop_training:
                     break
+            if done == 0:
+                warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                              "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=2)
+                break
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(*val, batch_size=validation_batch_size or batch_size,
-                                                 callbacks=cbs)
+                val_logs = self._evaluate_source(*val, batch_size=validation_batch_size or batch_size,
+                                                 steps_limit=validation_steps, callbacks=cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-            bar.update(steps, epoch_logs, finalize=True)
+            bar.target = bar.target or done
+            bar.update(done, epoch_logs, finalize=True)
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
@@ -270,63 +348,70 @@ class Model(Layer):
         return history
 
     # --- evaluate / predict
-    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks=None, verbose=0):
+    def _evaluate_source(self, x, y, sample_weight, batch_size, steps_limit=None, callbacks=None, verbose=0):
+        epoch_batches, steps = self._source(x, y, sample_weight, batch_size, False, steps_limit, "evaluate()")
         compiled = self._compiled
         tracker = metrics_module.Mean(name="loss")
-        if compiled.metrics is None:
-            y_pred = self(x[:1], training=False)
-            compiled.build_metrics(y[:1], y_pred)
-        metrics = compiled.metrics  # fit has already logged the epoch's training values when it validates
-        for m in metrics:
-            m.reset_state()
-        steps = math.ceil(len(x) / batch_size)
+        metrics = None
         bar = Progbar(steps, verbose=verbose)
         if callbacks is not None:
             callbacks.on_test_begin()
-        for step, idx in enumerate(self._batches(len(x), batch_size)):
-            xb, yb = x[idx], y[idx]
-            swb = None if sample_weight is None else sample_weight[idx]
+        logs = {}
+        for step, (xb, yb, swb) in enumerate(epoch_batches()):
             y_pred = self(xb, training=False)
+            if metrics is None:
+                if compiled.metrics is None:
+                    compiled.build_metrics(yb, y_pred)
+                metrics = compiled.metrics  # fit has already logged the epoch's training values
+                for m in metrics:
+                    m.reset_state()
             loss = self._loss(yb, y_pred, swb)
-            tracker.update_state(loss, sample_weight=len(idx))
+            tracker.update_state(loss, sample_weight=len(xb))
             for m in metrics:
                 m.update_state(yb, y_pred, sample_weight=swb)
             logs = {"loss": float(tracker.result()), **{m.name: float(m.result()) for m in metrics}}
-            bar.update(step + 1, logs)
+            bar.update(step + 1, logs, finalize=False if steps is None else None)
+        if not logs:
+            raise ValueError("evaluate() received no batches")
         if callbacks is not None:
             callbacks.on_test_end(logs)
         return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """Loss and metrics over (x, y): a scalar without metrics, else [loss, *metrics] (or a dict)."""
+        """Loss and metrics over (x, y) or a Dataset: a scalar without metrics, else [loss, *metrics] (or a
+        dict)."""
         self._require_compiled("evaluating the model")
         batch_size = _positive_int(32 if batch_size is None else batch_size, "batch_size")
-        x, y, sample_weight = self._prepare(x, y, sample_weight)
-        if y is None or len(x) == 0:
-            raise ValueError("evaluate() needs non-empty `x` and `y`")
         cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks=cbs, verbose=_verbose(verbose))
+        logs = self._evaluate_source(x, y, sample_weight, batch_size, _positive_int(steps, "steps", True), cbs,
+                                     _verbose(verbose))
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs for `x` in batches (training=False), as one numpy array."""
+        """Model outputs for `x` (an array, or a Dataset/generator of x or (x, ...) batches), training=False,
+        as one numpy array."""
         batch_size = _positive_int(32 if batch_size is None else batch_size, "batch_size")
-        x = _as_batchable(x, "x")
         verbose = _verbose(verbose)
+        if _is_data_stream(x):
+            batches, total = self._stream_source(x, _positive_int(steps, "steps", True))
+            inputs = (xb for xb, _, _ in batches())
+        else:
+            x = _as_batchable(x, "x")
+            total = math.ceil(len(x) / batch_size)
+            inputs = (x[idx] for idx in self._batches(len(x), batch_size))
         cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
         cbs.on_predict_begin()
-        steps_total = math.ceil(len(x) / batch_size)
-        bar = Progbar(steps_total, verbose=verbose)
+        bar = Progbar(total, verbose=verbose)
         outputs = []
-        for step, idx in enumerate(self._batches(len(x), batch_size)):
+        for step, xb in enumerate(inputs):
             cbs.on_predict_batch_begin(step)
-            outputs.append(as_array(self(x[idx], training=False)))
+            outputs.append(as_array(self(xb, training=False)))
             cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
-            bar.update(step + 1)
+            bar.update(step + 1, finalize=False if total is None else None)
         cbs.on_predict_end()
         if not outputs:
             raise ValueError("predict() received empty data (0 samples)")
@@ -345,7 +430,7 @@ class Model(Layer):
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("evaluating the model")
         x, y, sample_weight = self._prepare(x, y, sample_weight)
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size=len(x))
+        logs = self._evaluate_source(x, y, sample_weight, batch_size=len(x))
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
 
     def predict_on_batch(self, x):

@@ -95,6 +95,8 @@ def divide(x, y):
     def backward(g, needs):
         return [unbroadcast(g / b, a.shape) if needs[0] else None,
                 unbroadcast(g * ((-a / b) / b), b.shape) if needs[1] else None]
+    if b.ndim == 0 and b != 0:  # the common scalar divisor: no floating-point-state switch needed
+        return record([x, y], np.divide(a, b), backward)
     with np.errstate(divide="ignore", invalid="ignore"):
         return record([x, y], np.divide(a, b), backward)
 

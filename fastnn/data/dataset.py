@@ -1,0 +1,213 @@
+"""`Dataset`: a re-iterable pipeline of elements (arrays, or tuples/dicts of arrays).
+
+Elements come from `from_tensor_slices` (slices along the first axis) or `from_generator`; each transformation
+returns a new Dataset. The common chain from_tensor_slices -> shuffle -> batch works on index arrays and gathers
+each batch with one fancy-indexing call, so it costs no Python work per sample.
+"""
+import numbers
+
+import numpy as np
+
+from .. import random as fastnn_random
+from ..tensor import TensorLike, as_array
+
+__all__ = ["Dataset"]
+
+
+def _map_structure(fn, element):
+    if isinstance(element, tuple):
+        return tuple(_map_structure(fn, e) for e in element)
+    if isinstance(element, list):
+        return [_map_structure(fn, e) for e in element]
+    if isinstance(element, dict):
+        return {k: _map_structure(fn, v) for k, v in element.items()}
+    return fn(element)
+
+
+def _leaves(element):
+    if isinstance(element, (tuple, list)):
+        return [leaf for e in element for leaf in _leaves(e)]
+    if isinstance(element, dict):
+        return [leaf for v in element.values() for leaf in _leaves(v)]
+    return [element]
+
+
+def _stack(elements):
+    first = elements[0]
+    if isinstance(first, tuple):
+        return tuple(_stack([e[i] for e in elements]) for i in range(len(first)))
+    if isinstance(first, list):
+        return [_stack([e[i] for e in elements]) for i in range(len(first))]
+    if isinstance(first, dict):
+        return {k: _stack([e[k] for e in elements]) for k in first}
+    return np.stack([as_array(e) if isinstance(e, TensorLike) else np.asarray(e) for e in elements])
+
+
+def _buffered_order(n, buffer_size, generator):
+    """tf.data's shuffle over indices: keep a buffer of `buffer_size`, emit a random member, refill in order."""
+    if buffer_size >= n:
+        return generator.permutation(n)
+    buffer = list(range(min(buffer_size, n)))
+    nxt, out = len(buffer), np.empty(n, np.int64)
+    for i in range(n):
+        j = int(generator.integers(len(buffer)))
+        out[i] = buffer[j]
+        if nxt < n:
+            buffer[j] = nxt
+            nxt += 1
+        else:
+            buffer[j] = buffer[-1]
+            buffer.pop()
+    return out
+
+
+class Dataset:
+    def __init__(self, make_iterator, cardinality=None, slices=None):
+        self._make_iterator = make_iterator
+        self._cardinality = cardinality
+        self._slices = slices  # (structure of arrays, order factory, batch size or None) for the fast path
+
+    # --- sources
+    @classmethod
+    def from_tensor_slices(cls, tensors):
+        """Elements are the slices of `tensors` (an array, or a tuple/list/dict of arrays with one first-axis
+        length) along their first axis."""
+        arrays = _map_structure(lambda t: as_array(t, "tensors"), tensors)
+        lengths = {len(a) if np.ndim(a) else -1 for a in _leaves(arrays)}
+        if len(lengths) != 1 or -1 in lengths:
+            raise ValueError(f"from_tensor_slices needs arrays of one first-axis length, received lengths "
+                             f"{sorted(lengths)}")
+        n = lengths.pop()
+        return cls._from_slices(arrays, lambda: np.arange(n), None, n)
+
+    @classmethod
+    def _from_slices(cls, arrays, order, batch, n):
+        def iterate():
+            idx = order()
+            if batch is None:
+                for i in idx:
+                    yield _map_structure(lambda a: a[i], arrays)
+            else:
+                for start in range(0, len(idx), batch[0]):
+                    chunk = idx[start:start + batch[0]]
+                    if batch[1] and len(chunk) < batch[0]:
+                        return
+                    yield _map_structure(lambda a: a[chunk], arrays)
+        card = n if batch is None else (n // batch[0] if batch[1] else -(-n // batch[0]))
+        return cls(iterate, card, (arrays, order, batch, n))
+
+    @classmethod
+    def from_generator(cls, generator, output_signature=None):
+        """Elements from `generator()` (a callable returning an iterable), called again for every pass."""
+        if not callable(generator):
+            raise TypeError(f"`generator` must be a callable returning an iterable, received {generator!r}")
+        return cls(lambda: iter(generator()))
+
+    # --- transformations
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True):
+        """Randomly reorder elements through a buffer of `buffer_size` (tf.data's algorithm); a new order every
+        pass unless reshuffle_each_iteration=False."""
+        if isinstance(buffer_size, bool) or not isinstance(buffer_size, numbers.Integral) or buffer_size < 1:
+            raise ValueError(f"`buffer_size` must be a positive integer, received {buffer_size!r}")
+        state = {"generator": fastnn_random._generator(seed) if seed is not None else None, "fixed": None}
+
+        def generator():
+            return state["generator"] or fastnn_random._generator()
+
+        if self._slices is not None and self._slices[2] is None:
+            arrays, order, _, n = self._slices
+
+            def shuffled():
+                if not reshuffle_each_iteration and state["fixed"] is not None:
+                    return state["fixed"]
+                base = order()
+                out = base[_buffered_order(len(base), buffer_size, generator())]
+                state["fixed"] = out
+                return out
+            return Dataset._from_slices(arrays, shuffled, None, n)
+
+        parent = self
+
+        def iterate():
+            elements = list(parent._make_iterator())
+            for i in _buffered_order(len(elements), buffer_size, generator()):
+                yield elements[i]
+        return Dataset(iterate, self._cardinality)
+
+    def batch(self, batch_size, drop_remainder=False):
+        """Group consecutive elements into batches (stacked along a new first axis)."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"`batch_size` must be a positive integer, received {batch_size!r}")
+        if self._slices is not None and self._slices[2] is None:
+            arrays, order, _, n = self._slices
+            return Dataset._from_slices(arrays, order, (int(batch_size), bool(drop_remainder)), n)
+        parent = self
+
+        def iterate():
+            group = []
+            for element in parent._make_iterator():
+                group.append(element)
+                if len(group) == batch_size:
+                    yield _stack(group)
+                    group = []
+            if group and not drop_remainder:
+                yield _stack(group)
+        card = None
+        if self._cardinality is not None:
+            card = self._cardinality // batch_size if drop_remainder else -(-self._cardinality // batch_size)
+        return Dataset(iterate, card)
+
+    def map(self, map_func, num_parallel_calls=None):
+        """Apply `map_func` to every element (a tuple element is passed as separate arguments, as tf.data)."""
+        parent = self
+
+        def iterate():
+            for element in parent._make_iterator():
+                out = map_func(*element) if isinstance(element, tuple) else map_func(element)
+                yield _map_structure(lambda t: as_array(t) if isinstance(t, TensorLike) else t, out)
+        return Dataset(iterate, self._cardinality)
+
+    def take(self, count):
+        """At most the first `count` elements."""
+        parent = self
+
+        def iterate():
+            for i, element in enumerate(parent._make_iterator()):
+                if i >= count:
+                    return
+                yield element
+        return Dataset(iterate, None if self._cardinality is None else min(count, self._cardinality))
+
+    def repeat(self, count=None):
+        """The elements `count` times over (forever when None)."""
+        parent = self
+
+        def iterate():
+            passes = 0
+            while count is None or passes < count:
+                yield from parent._make_iterator()
+                passes += 1
+        return Dataset(iterate, None if count is None or self._cardinality is None else self._cardinality * count)
+
+    def prefetch(self, buffer_size=None):
+        """Accepted for tf.data compatibility; fastnn's pipelines are synchronous."""
+        return self
+
+    def cache(self, filename=""):
+        return self
+
+    # --- iteration
+    def __iter__(self):
+        return iter(self._make_iterator())
+
+    def cardinality(self):
+        """Number of elements, or -2 when unknown (tf.data's UNKNOWN_CARDINALITY)."""
+        return -2 if self._cardinality is None else int(self._cardinality)
+
+    def __len__(self):
+        if self._cardinality is None:
+            raise TypeError("the length of this dataset is unknown")
+        return int(self._cardinality)
+
+    def as_numpy_iterator(self):
+        return iter(self)
