@@ -87,18 +87,42 @@ def test_sample_and_class_weights_match_keras(tf):
         assert_close_scaled(a, b, tol=1e-4)
 
 
-def test_train_on_batch_and_test_on_batch_match_keras(tf):
-    ours, theirs = twins(tf, mlp)
+class _Residual:
+    """The same subclassed model written for Keras and for fastnn (M is either module)."""
+
+    @staticmethod
+    def build(M):
+        class Residual(M.Model):
+            def __init__(self):
+                super().__init__()
+                self.inner = M.layers.Dense(12, activation="tanh")
+                self.head = M.layers.Dense(3, activation="softmax")
+
+            def call(self, inputs, training=None):
+                return self.head(inputs + self.inner(inputs))
+
+        model = Residual()
+        model(X[:1])
+        return model
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "RMSprop"])
+@pytest.mark.parametrize("arch", ["mlp", "lenet", "subclass"])
+def test_three_train_on_batch_steps_match_keras(arch, optimizer, tf):
+    build = {"mlp": mlp, "lenet": lenet, "subclass": _Residual.build}[arch]
+    x, y = (IMAGES[:32], IMAGE_LABELS[:32]) if arch == "lenet" else (X[:32], Y[:32])
+    ours, theirs = twins(tf, build)
     for model, M in ((ours, fastnn), (theirs, tf.keras)):
-        model.compile(optimizer=M.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        model.compile(optimizer=getattr(M.optimizers, optimizer)(learning_rate=0.01),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     for _ in range(3):
-        a = ours.train_on_batch(X[:32], Y[:32])
-        b = theirs.train_on_batch(X[:32], Y[:32])
-        np.testing.assert_allclose(a, b, rtol=1e-5)
-    np.testing.assert_allclose(ours.test_on_batch(X[32:64], Y[32:64]), theirs.test_on_batch(X[32:64], Y[32:64]),
-                               rtol=1e-5)
-    assert_close_scaled(ours.predict_on_batch(X[:5]), theirs.predict_on_batch(X[:5]), tol=1e-5)
+        a = ours.train_on_batch(x, y)
+        b = theirs.train_on_batch(x, y)
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+    for wa, wb in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close_scaled(wa, wb, tol=2e-5)
+    np.testing.assert_allclose(ours.test_on_batch(x, y), theirs.test_on_batch(x, y), rtol=2e-5, atol=1e-6)
+    assert_close_scaled(ours.predict_on_batch(x[:5]), theirs.predict_on_batch(x[:5]), tol=2e-5)
 
 
 def test_summary_matches_keras_numbers(tf, capsys):
