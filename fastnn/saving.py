@@ -172,6 +172,13 @@ def _loss_spec(compiled):
     return serialize_object(identifier)
 
 
+def deserialize_layer(spec, custom_objects=None):
+    """A layer from {"class_name", "config"} (fastnn.layers or custom_objects)."""
+    from . import constraints, initializers, layers, regularizers  # noqa: PLC0415
+
+    return deserialize_object(spec, [layers, initializers, regularizers, constraints], custom_objects)
+
+
 def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Keras' name)
     from . import constraints, initializers, layers, losses, metrics, models, optimizers, regularizers  # noqa
 
@@ -186,6 +193,10 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Ker
         model = models.Sequential(name=config["config"].get("name"))
         for spec in config["config"]["layers"]:
             model.add(deserialize_object(spec, modules, custom_objects))
+    elif config["class_name"] == "Functional":
+        from .models.functional import Functional  # noqa: PLC0415
+
+        model = Functional.from_config(config["config"], custom_objects)
     else:
         model = deserialize_object({"class_name": config["class_name"], "config": config["config"]}, modules,
                                    custom_objects)

@@ -1,20 +1,42 @@
-"""`Input` / `InputLayer`: declare a model's input shape (without the batch axis), as in Keras."""
+"""`Input` / `InputLayer` and `KerasTensor`: the symbolic tensors the functional API is built from.
+
+`Input(shape)` returns a KerasTensor (a batch of `shape`, batch axis None). Calling a layer on KerasTensors
+builds the layer and returns a new KerasTensor that remembers (layer, inputs); `fastnn.Model(inputs, outputs)`
+then runs that graph. A Sequential model also accepts an Input as its first entry.
+"""
+import itertools
+
 from .layer import Layer
 
-__all__ = ["InputLayer", "Input", "InputSpec"]
+__all__ = ["InputLayer", "Input", "KerasTensor", "InputSpec"]
+
+_input_names = itertools.count()
 
 
-class InputSpec:
-    """What `Input(shape)` returns: a placeholder for a batch of inputs of `shape`, usable as the first entry of a
-    Sequential model (the functional API is not implemented yet)."""
+class KerasTensor:
+    """A symbolic batch: its shape (batch axis None), and the layer call that produces it (None for an Input)."""
 
-    def __init__(self, shape, batch_size=None, name=None, dtype=None):
-        self.shape = (batch_size,) + tuple(shape)
+    def __init__(self, shape, layer=None, inputs=None, name=None, dtype="float32"):
+        self.shape = tuple(shape)
+        self.layer = layer
+        self.inputs = inputs
         self.name = name
-        self.dtype = dtype or "float32"
+        self.dtype = dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
 
     def __repr__(self):
-        return f"<fastnn.Input shape={self.shape}, name={self.name}>"
+        source = "Input" if self.layer is None else f"{type(self.layer).__name__} {self.layer.name!r}"
+        return f"<KerasTensor shape={self.shape}, from {source}>"
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("a KerasTensor is symbolic (it has no values): build a fastnn.Model(inputs, outputs) and "
+                        "call the model on data")
+
+
+InputSpec = KerasTensor  # the name earlier fastnn code used
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):  # noqa: N802  (Keras' name)
@@ -29,7 +51,9 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
         raise TypeError(f"`shape` must be a tuple of ints (or None), received {shape!r}") from None
     if any(d is not None and d < 0 for d in shape):
         raise ValueError(f"`shape` must be non-negative, received {shape!r}")
-    return InputSpec(shape, batch_size, name, dtype)
+    n = next(_input_names)
+    return KerasTensor((batch_size,) + shape, name=name or ("input_layer" if n == 0 else f"input_layer_{n}"),
+                       dtype=dtype or "float32")
 
 
 class InputLayer(Layer):

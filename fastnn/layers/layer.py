@@ -91,6 +91,16 @@ class Layer:
             self._build_shape = input_shape
 
     def __call__(self, inputs, training=None, **kwargs):
+        from .input_layer import KerasTensor  # noqa: PLC0415  (input_layer imports this module)
+
+        symbolic = [t for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])
+                    if isinstance(t, KerasTensor)]
+        if symbolic:  # functional API: build for the symbolic shape and record the call
+            if len(symbolic) != (len(inputs) if isinstance(inputs, (list, tuple)) else 1):
+                raise TypeError(f"layer {self.name!r} received a mix of symbolic (Input) and concrete inputs")
+            shape = [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
+            self._maybe_build(shape)
+            return KerasTensor(self.compute_output_shape(shape), layer=self, inputs=inputs)
         if isinstance(inputs, Variable):
             inputs = identity(inputs)  # a layer reads a Variable input as a snapshot (recorded, as in Keras)
         elif not isinstance(inputs, (TensorLike, list, tuple, dict)):

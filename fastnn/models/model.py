@@ -125,10 +125,16 @@ class _Compiled:
 class Model(Layer):
     """Subclass with `__init__` (create layers) and `call(inputs, training=None)`; or use `Sequential`."""
 
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional  # noqa: PLC0415  (the functional form Model(inputs, outputs))
+
+            return object.__new__(Functional)
+        return object.__new__(cls)
+
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError("the functional form Model(inputs, outputs) is not available yet in fastnn; "
-                                      "use Sequential or subclass Model")
+        if args:
+            raise TypeError(f"Model() takes (inputs, outputs) or keyword arguments, received {args!r}")
         super().__init__(**kwargs)
         self.optimizer = None
         self.stop_training = False

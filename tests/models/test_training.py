@@ -242,5 +242,5 @@ def test_uncompiled_and_bad_compile():
         model.compile(optimizer="adamw_nope", loss="mse")
     with pytest.raises(ValueError, match="'cross'"):
         model.compile(optimizer="sgd", loss="cross")
-    with pytest.raises(NotImplementedError, match="functional"):
+    with pytest.raises(TypeError, match="expects KerasTensors"):
         fastnn.Model(inputs=None, outputs=None)
