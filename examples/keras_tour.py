@@ -1,6 +1,6 @@
 """A tour of the Keras API on fastnn, on the 8×8 digits (shipped, no download): Sequential add/build/summary,
 compile/fit with validation_data and validation_freq, History, predict, metrics, saving weights and whole models,
-a custom Layer and a Model subclass, EarlyStopping, Dropout and L2 regularization.
+a custom Layer and a Model subclass, EarlyStopping, Dropout, L2 regularization and augmentation layers.
 
     python examples/keras_tour.py
 """
@@ -98,6 +98,17 @@ def main(verbose=1):
     custom.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     custom.fit(x_train, y_train, epochs=15, batch_size=32, verbose=0)
     results["subclass_accuracy"] = custom.evaluate(x_test, y_test, verbose=0)[1]
+    # 6. augmentation layers: active in fit, the identity in predict/evaluate
+    augmented = fastnn.Sequential([
+        layers.Input((8, 8, 1)),
+        layers.RandomRotation(0.03), layers.RandomZoom(0.1), layers.RandomTranslation(0.1, 0.1),
+        layers.Conv2D(16, 3, activation="relu", padding="same"), layers.MaxPool2D(),
+        layers.Flatten(), layers.Dense(10, activation="softmax"),
+    ])
+    augmented.compile(optimizer=fastnn.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    augmented.fit(x_train.reshape(-1, 8, 8, 1), y_train, epochs=15, batch_size=32, verbose=0)
+    results["augmented_cnn_accuracy"] = augmented.evaluate(x_test.reshape(-1, 8, 8, 1), y_test, verbose=0)[1]
     if verbose:
         for key, value in results.items():
             print(f"{key}: {value}")

@@ -1,5 +1,6 @@
 """fastnn.layers — Keras' layers (names, defaults, weight layouts), running on fastnn's fused kernels."""
 from .activation_layers import Activation, LeakyReLU, ReLU, Softmax
+from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .conv2d import Conv2D
 from .dense import Dense
 from .dropout import Dropout
@@ -11,4 +12,5 @@ from .reshaping import Flatten, Reshape
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D",
            "AvgPool2D", "Flatten", "Reshape", "Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout", "KerasTensor",
-           "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+           "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "RandomFlip",
+           "RandomRotation", "RandomTranslation", "RandomZoom"]

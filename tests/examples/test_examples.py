@@ -76,4 +76,5 @@ def test_keras_tour():
     assert results["validated_epochs"] == 5  # validation_freq=2 over 10 epochs
     assert results["weights_reloaded"] and results["model_reloaded"]
     assert results["sequential_accuracy"] >= 0.88 and results["subclass_accuracy"] >= 0.85
+    assert results["augmented_cnn_accuracy"] >= 0.85
     assert 10 < results["epochs_run"] < 40  # EarlyStopping ended the second fit
