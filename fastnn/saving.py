@@ -86,19 +86,113 @@ def _weights_from(arrays, path):
 # ------------------------------------------------------------------------------------------- weights
 def save_weights(model, filepath, overwrite=True):
     filepath = os.fspath(filepath)
-    if filepath.endswith(".h5"):
-        raise ValueError(f"Keras' .h5 weights are not supported yet; save to a .npz path, received {filepath!r}")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False")
+    if filepath.endswith(".h5"):
+        atomic_write_bytes(filepath, _keras_h5_bytes(model))
+        return
     atomic_write_bytes(filepath, _npz_bytes({"__fastnn__": _marker("weights"), **_weights_dict(model)}))
 
 
 def load_weights(model, filepath):
+    if os.fspath(filepath).endswith(".h5"):
+        return _load_keras_h5(model, filepath)
     arrays = _read_npz(filepath, "weights")
     values = _weights_from(arrays, filepath)
     if not model.built or len(model.weights) == 0:
         raise ValueError(f"model {model.name!r} has no weights yet: build it (call it on data or build(shape)) "
                          "before load_weights")
+    model.set_weights(values)
+
+
+# ------------------------------------------------------------------------------------------- Keras .weights.h5
+# Keras 3's layout: a Sequential or functional model stores each layer under layers/<snake class name>[_<n>]
+# (numbered per class in model order), a subclassed model under its attribute names; a layer's own variables
+# are <group>/vars/0, 1, ... in creation order.
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("Keras .h5 weights need h5py: pip install 'fastnn[h5]' (or h5py)") from None
+    return h5py
+
+
+def _h5_groups(model):
+    """[(group path, layer)] in Keras' layout."""
+    from .layers.layer import _snake_case  # noqa: PLC0415
+    from .models import Sequential  # noqa: PLC0415
+    from .models.functional import Functional  # noqa: PLC0415
+
+    if isinstance(model, (Sequential, Functional)):
+        counts, out = {}, []
+        if isinstance(model, Functional):
+            for _ in model.inputs:
+                base = "input_layer"
+                n = counts.get(base, 0)
+                counts[base] = n + 1
+                out.append((f"layers/{base}" + (f"_{n}" if n else ""), None))
+        for layer in model.layers:
+            base = _snake_case(type(layer).__name__)
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            out.append((f"layers/{base}" + (f"_{n}" if n else ""), layer))
+        return out
+    # a subclassed model: Keras walks attributes in sorted order, and its `layers` list (reached between
+    # attribute names) stores every layer not stored yet under layers/<snake class name>[_<n>]
+    attributes = {name: value for name, value in vars(model).items()
+                  if not name.startswith("_") and any(value is layer for layer in model._tracked_layers)}
+    visited, out = set(), []
+    for name in sorted(set(attributes) | {"layers"}):
+        if name != "layers":
+            if id(attributes[name]) not in visited:
+                visited.add(id(attributes[name]))
+                out.append((name, attributes[name]))
+            continue
+        counts = {}
+        for layer in model._tracked_layers:
+            base = _snake_case(type(layer).__name__)
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            if id(layer) not in visited:
+                visited.add(id(layer))
+                out.append((f"layers/{base}" + (f"_{n}" if n else ""), layer))
+    return out
+
+
+def _keras_h5_bytes(model):
+    h5py = _h5py()
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.create_group("vars").attrs["name"] = model.name
+        for path, layer in _h5_groups(model):
+            group = f.create_group(path + "/vars")
+            group.attrs["name"] = path.rsplit("/", 1)[-1] if layer is None else layer.name
+            for i, w in enumerate([] if layer is None else layer.weights):
+                group.create_dataset(str(i), data=w.numpy())
+    return buffer.getvalue()
+
+
+def _load_keras_h5(model, filepath):
+    h5py = _h5py()
+    filepath = os.fspath(filepath)
+    if not model.built:
+        raise ValueError(f"model {model.name!r} has no weights yet: build it before load_weights")
+    try:
+        f = h5py.File(filepath, "r")
+    except OSError as e:
+        raise ValueError(f"{filepath!r} is not a readable HDF5 weights file ({e})") from None
+    with f:
+        values = []
+        for path, layer in _h5_groups(model):
+            if layer is None or not layer.weights:
+                continue
+            group = f.get(path + "/vars")
+            if group is None:
+                raise ValueError(f"{filepath!r} has no weights for layer {layer.name!r} (expected group {path!r})")
+            if len(group) != len(layer.weights):
+                raise ValueError(f"{filepath!r} holds {len(group)} weights for layer {layer.name!r}, which has "
+                                 f"{len(layer.weights)}")
+            values.extend(np.asarray(group[str(i)]) for i in range(len(layer.weights)))
     model.set_weights(values)
 
 
