@@ -9,12 +9,14 @@ def _python_blocks():
     return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
 
 
-def test_readme_python_examples_run(mnist_dir, monkeypatch, capsys):
+def test_readme_python_examples_run(mnist_dir, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("FASTNN_MNIST_DIR", mnist_dir)
+    monkeypatch.chdir(tmp_path)  # the examples save files
     blocks = _python_blocks()
-    assert len(blocks) >= 2
+    assert len(blocks) >= 3
     namespace = {}
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
     out = capsys.readouterr().out
     assert re.search(r"loss \d+\.\d{4}, mean \d+\.\d{4}", out), out
+    assert "Total params: 407,050" in out and (tmp_path / "mnist_mlp.npz").is_file()
