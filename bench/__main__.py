@@ -2,7 +2,7 @@
 import argparse
 import sys
 
-SUITES = ("kernels", "autodiff", "agreement")
+SUITES = ("kernels", "autodiff", "train", "startup", "agreement")
 
 
 def main(argv=None):
@@ -26,6 +26,15 @@ def main(argv=None):
 
         autodiff.run(threads=args.threads, reps=args.reps, quick=args.quick,
                      frameworks=[f for f in args.frameworks.split(",") if f])
+    if "train" in args.suites:
+        from . import train
+
+        train.run(threads=args.threads, reps=min(args.reps, 3) if args.reps == 9 else args.reps, quick=args.quick,
+                  frameworks=[f for f in args.frameworks.split(",") if f])
+    if "startup" in args.suites:
+        from . import startup
+
+        startup.run(quick=args.quick, frameworks=[f for f in args.frameworks.split(",") if f])
     if "agreement" in args.suites:
         from . import agreement
 

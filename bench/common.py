@@ -50,7 +50,7 @@ class Worker:
             self.proc.wait(timeout=30)
 
 
-def run_interleaved(workers, task, reps=9, blocks=3, warmup=2, pause=0.2, rep_seconds=0.02):
+def run_interleaved(workers, task, reps=9, blocks=3, warmup=2, pause=0.2, rep_seconds=0.02, wake=True):
     """Times `task` in every worker: `blocks` rounds, each worker running reps/blocks repeats per round in
     rotating order. A repeat runs the task back to back for ~rep_seconds (in the slowest framework) and reports
     the mean per call. Returns {framework: [seconds per call]}."""
@@ -64,7 +64,7 @@ def run_interleaved(workers, task, reps=9, blocks=3, warmup=2, pause=0.2, rep_se
         shift = block % len(names)
         for name in names[shift:] + names[:shift]:
             time.sleep(pause)
-            reply = workers[name].call({"op": "time", "task": task, "reps": per_block, "inner": inner})
+            reply = workers[name].call({"op": "time", "task": task, "reps": per_block, "inner": inner, "wake": wake})
             times[name].extend(reply["times"])
     return times
 
@@ -99,14 +99,30 @@ def format_table(rows, columns):
     return "\n".join(lines)
 
 
-def run_suite(task_list, threads=2, reps=9, frameworks=None):
-    """Runs [(label, task)] in one worker process per framework; prints and returns the table rows."""
+def check_accuracy(workers, task):
+    """Train tasks: each framework's test accuracy after one epoch from the shared initial weights must reach
+    task["min_accuracy"] (speed is never bought with wrong results). Returns ({fw: accuracy}, {fw: problem})."""
+    accuracy, bad = {}, {}
+    for name, w in workers.items():
+        accuracy[name] = float(np.load(w.call({"op": "output", "task": task})["path"])[0])
+        if accuracy[name] < task["min_accuracy"]:
+            bad[name] = f"test accuracy {accuracy[name]:.4f} < {task['min_accuracy']}"
+    return accuracy, bad
+
+
+def run_suite(task_list, threads=2, reps=9, frameworks=None, suite="kernels"):
+    """Runs [(label, task)] in one worker process per framework; prints the table, writes
+    bench/results/<suite>.json and a chart, and returns the rows."""
+    from .report import save_results  # noqa: PLC0415
+
     wanted = set(frameworks or [])
     workers = {}
     skipped = {}
     try:
-        for name in sorted({fw for _, task in task_list for fw in tasks.FRAMEWORKS[task["kind"]]}, key=lambda n: n != "fastnn"):
-            if wanted and name not in wanted and name != "fastnn":
+        names = sorted({fw for _, task in task_list for fw in tasks.FRAMEWORKS[task["kind"]]},
+                       key=lambda n: (n != "fastnn", n))
+        for name in names:
+            if wanted and name not in wanted and not name.startswith("fastnn"):
                 continue
             try:
                 workers[name] = Worker(name, threads)
@@ -114,29 +130,44 @@ def run_suite(task_list, threads=2, reps=9, frameworks=None):
                 skipped[name] = str(exc)
         info = workers["fastnn"].info
         peak = info["peak_gflops"]
+        versions = {n: w.info["version"] for n, w in workers.items()}
         print(f"fastnn {info['version']} isa={info['isa']} threads={threads} FMA peak {peak:.0f} GFLOP/s; "
-              + ", ".join(f"{n} {w.info['version']}" for n, w in workers.items() if n != "fastnn")
+              + ", ".join(f"{n} {v}" for n, v in versions.items() if not n.startswith("fastnn"))
               + (f"; unavailable: {', '.join(skipped)}" if skipped else ""))
         rows = []
         for label, task in task_list:
             active = {n: w for n, w in workers.items() if n in tasks.FRAMEWORKS[task["kind"]]}
-            bad = check_outputs(active, task)
+            accuracy = {}
+            if "min_accuracy" in task:
+                accuracy, bad = check_accuracy(active, task)
+            else:
+                bad = check_outputs(active, task, atol=task.get("check_atol", 1e-3))
             for n in bad:
                 print(f"  {label}: {n} excluded, wrong result ({bad[n]})")
                 active.pop(n)
             flops = tasks.flops(task)
-            times = run_interleaved(active, task, reps=reps)
+            times = run_interleaved(active, task, reps=reps, warmup=task.get("warmup", 2),
+                                    wake=task.get("wake", True))
             base = summarize(times["fastnn"])["median"]
             for n, samples in times.items():
                 s = summarize(samples)
                 gf = flops / s["median"] * 1e-9 if flops else None
-                rows.append({"task": label, "fw": n, "ms": s["median"] * 1e3, "min": s["min"] * 1e3,
-                             "max": s["max"] * 1e3, "gflops": gf, "peak": 100 * gf / peak if gf else None,
-                             "ratio": s["median"] / base})
-        print(format_table(rows, [("task", "task", "{}"), ("fw", "framework", "{}"),
-                                  ("ms", "median ms", "{:.3f}"), ("min", "min", "{:.3f}"), ("max", "max", "{:.3f}"),
-                                  ("gflops", "GFLOP/s", "{:.0f}"), ("peak", "% peak", "{:.0f}"),
-                                  ("ratio", "time / fastnn", "{:.2f}")]))
+                row = {"task": label, "fw": n, "ms": s["median"] * 1e3, "min": s["min"] * 1e3,
+                       "max": s["max"] * 1e3, "gflops": gf, "peak": 100 * gf / peak if gf else None,
+                       "ratio": s["median"] / base, "accuracy": accuracy.get(n), "samples_s": samples}
+                if task.get("rss"):
+                    row["rss_mib"] = active[n].call({"op": "rss"})["mib"]
+                rows.append(row)
+        columns = [("task", "task", "{}"), ("fw", "framework", "{}"), ("ms", "median ms", "{:.3f}"),
+                   ("min", "min", "{:.3f}"), ("max", "max", "{:.3f}"), ("gflops", "GFLOP/s", "{:.0f}"),
+                   ("peak", "% peak", "{:.0f}"), ("ratio", "time / fastnn", "{:.2f}")]
+        if any(r.get("accuracy") is not None for r in rows):
+            columns.append(("accuracy", "test acc", "{:.4f}"))
+        if any(r.get("rss_mib") is not None for r in rows):
+            columns.append(("rss_mib", "peak RSS MiB", "{:.0f}"))
+        print(format_table(rows, columns))
+        save_results(suite, rows, {"threads": threads, "isa": info["isa"], "fma_peak_gflops": peak,
+                                   "versions": versions, "unavailable": skipped})
         return rows
     finally:
         for w in workers.values():

@@ -26,4 +26,4 @@ def task_list(quick):
 
 
 def run(threads=2, reps=9, quick=False, frameworks=None):
-    return run_suite(task_list(quick), threads=threads, reps=reps, frameworks=frameworks)
+    return run_suite(task_list(quick), threads=threads, reps=reps, frameworks=frameworks, suite="kernels")

@@ -16,10 +16,15 @@ FRAMEWORKS = {
     "adam": ("fastnn", "numpy", "torch"),                 # one update of every parameter of the MLP
     "loop_step": ("fastnn", "torch", "tf"),               # custom training loop step: tape, loss, grads, Adam
     "tape_overhead": ("fastnn", "torch", "tf"),           # many tiny recorded ops + their gradient: per-op cost
+    "epoch": ("fastnn", "fastnn_1t", "torch", "tf"),      # one MNIST epoch: fit / PyTorch loop (train suite)
+    "train_step": ("fastnn", "torch", "tf"),              # one train_on_batch step
+    "predict": ("fastnn", "torch", "tf"),                 # predict over the test images
 }
 
 
 def load_framework(name, threads):
+    if name == "fastnn_1t":  # fastnn on one thread: the 1 -> 2 thread speed-up
+        name, threads = "fastnn", 1
     if name == "fastnn":
         import fastnn
 
@@ -457,6 +462,25 @@ def _tape_overhead_torch(torch, name, task, rng):
         (grad,) = torch.autograd.grad(y, w, torch.ones_like(y))
         return grad
     return fn, lambda: fn().numpy()
+
+
+# ------------------------------------------------------------------------------- train suite (train_tasks.py)
+def _train_task(fw, name, task):
+    from . import train_tasks  # noqa: PLC0415  (reads MNIST; only the train suite needs it)
+
+    if name.startswith("fastnn"):
+        return train_tasks.build_keras_like(fw, task)
+    if name == "tf":
+        return train_tasks.build_keras_like(fw.keras, task)
+    return train_tasks.build_torch(fw, task)
+
+
+def _epoch_fastnn(fw, name, task, rng):
+    return _train_task(fw, name, task)
+
+
+_epoch_tf = _epoch_torch = _train_step_fastnn = _train_step_tf = _train_step_torch = _epoch_fastnn
+_predict_fastnn = _predict_tf = _predict_torch = _epoch_fastnn
 
 
 def flops(task):

@@ -42,7 +42,8 @@ def main():
                 reply = {"seconds": time.perf_counter() - t0}
             elif op == "time":
                 fn, _ = get(request["task"])
-                fn()  # untimed: wakes this framework's thread pool after the pause between blocks
+                if request.get("wake", True):
+                    fn()  # untimed: wakes this framework's thread pool after the pause between blocks
                 times = []
                 for _ in range(request["reps"]):
                     t0 = time.perf_counter()
@@ -50,6 +51,10 @@ def main():
                         fn()
                     times.append((time.perf_counter() - t0) / request["inner"])
                 reply = {"times": times}
+            elif op == "rss":
+                import resource
+
+                reply = {"mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
             elif op == "output":
                 _, output = get(request["task"])
                 import numpy as np

@@ -1,4 +1,6 @@
 """Bench smoke test: `python -m bench kernels --quick` produces a checked table (timings are never asserted)."""
+import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -31,3 +33,18 @@ def test_autodiff_bench_checks_tf_against_fastnn():
     assert "wrong result" not in out.stdout
     rows = [line.split() for line in out.stdout.splitlines() if line.startswith("custom loop step")]
     assert {row[-7] for row in rows} == {"fastnn", "tf"}
+
+
+def test_quick_train_and_startup_suites_produce_checked_results(mnist_dir):
+    env = dict(os.environ, FASTNN_MNIST_DIR=mnist_dir)
+    out = subprocess.run([sys.executable, "-m", "bench", "train", "startup", "--quick", "--reps", "1",
+                          "--frameworks", "tf"], cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "wrong result" not in out.stdout
+    rows = [line.split() for line in out.stdout.splitlines() if line.startswith("MLP epoch")]
+    assert {row[4] for row in rows} >= {"fastnn", "fastnn_1t", "tf"}
+    record = json.loads((ROOT / "bench" / "results" / "train.json").read_text())
+    assert record["suite"] == "train" and record["threads"] == 2 and record["rows"]
+    assert all(r["accuracy"] >= 0.9 for r in record["rows"] if r["accuracy"] is not None)
+    assert (ROOT / "bench" / "results" / "train.png").read_bytes()[:4] == b"\x89PNG"
+    assert "cold import" in out.stdout
