@@ -32,5 +32,5 @@ def load_mnist(flat):
     folder = mnist_dir()
     x_train, y_train, x_test, y_test = (_idx(folder / (name + ".gz")) for name in _FILES)
     shape = (-1, 784) if flat else (-1, 28, 28, 1)
-    prep = lambda x: (x.reshape(shape) / np.float32(255)).astype(np.float32)  # noqa: E731
+    prep = lambda x: (x.reshape(shape) / np.float32(255)).astype(np.float32, copy=False)  # noqa: E731  (one copy)
     return prep(x_train), y_train.astype(np.int64), prep(x_test), y_test.astype(np.int64)
