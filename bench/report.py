@@ -62,6 +62,10 @@ def save_chart(suite, rows, meta):
     ax.set_xticklabels([t if len(t) < 28 else t[:26] + "…" for t in tasks], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("peer time / fastnn time  (> 1: fastnn faster)")
     ax.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: PLC0415
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title(f"fastnn bench: {suite} ({meta.get('isa')}, {meta.get('threads')} threads, "
                  f"{machine()['cpu'][:40]})", fontsize=9)
     ax.legend(fontsize=8)
