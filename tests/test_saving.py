@@ -1,9 +1,9 @@
 """Saving: weights and whole models round-trip (architecture, weights, compile settings, optimizer state); writes
 are atomic; damaged, truncated, foreign and hostile files raise clear errors and never run code."""
 import json
-import multiprocessing
 import os
-import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -116,26 +116,32 @@ def test_damaged_or_hostile_files_raise_clear_errors(tmp_path, damage):
         fastnn.models.load_model(path)
 
 
-def _save_forever(path, started):
-    model = fastnn.Sequential([layers.Input((1000,)), layers.Dense(1000)])
-    started.set()
-    while True:
-        model.save(path)
+_SAVE_FOREVER = """
+import sys
+import fastnn
+from fastnn import layers
+model = fastnn.Sequential([layers.Input((1000,)), layers.Dense(1000)])
+open(sys.argv[2], "w").close()
+while True:
+    model.save(sys.argv[1])
+"""
 
 
 def test_killed_mid_save_leaves_the_previous_file_intact(tmp_path):
-    path = str(tmp_path / "big.npz")
+    path, started = str(tmp_path / "big.npz"), tmp_path / "started"
     first = fastnn.Sequential([layers.Input((1000,)), layers.Dense(1000)])
     first.save(path)
     expected = first.get_weights()
-    ctx = multiprocessing.get_context("spawn")
-    started = ctx.Event()
-    proc = ctx.Process(target=_save_forever, args=(path, started))
-    proc.start()
-    assert started.wait(60)
-    time.sleep(0.5)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.join()
+    proc = subprocess.Popen([sys.executable, "-c", _SAVE_FOREVER, path, str(started)])
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the saving process did not start"
+            time.sleep(0.05)
+        time.sleep(0.5)  # several saves are under way
+    finally:
+        proc.kill()
+        proc.wait()
     loaded = fastnn.models.load_model(path)  # either the first file or a complete later one: never torn
     assert [w.shape for w in loaded.get_weights()] == [w.shape for w in expected]
 
