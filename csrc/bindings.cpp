@@ -18,6 +18,7 @@
 #include "dispatch.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "memory.h"
 #include "optimizers.h"
 #include "pool.h"
 #include "parallel.h"
@@ -565,6 +566,9 @@ farray avg_pool2d_grad_py(const std::vector<index_t>& input_shape, const farray&
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastnn C++ kernels (OpenMP + SIMD, run-time ISA dispatch)";
   m.attr("__version__") = FASTNN_VERSION;
+  fastnn::tune_allocator();  // see memory.h: no page faults for the arrays a training step re-allocates
+  m.def("allocator_tuned", &fastnn::tune_allocator,
+        "Whether fastnn's glibc malloc settings are in effect (FASTNN_MALLOC_TUNING=0 turns them off).");
 
   m.def("isa", [] { return std::string(fastnn::isa_name(fastnn::active_isa())); },
         "Instruction-set path the kernels run on: 'avx512', 'avx2' or 'generic'.");
