@@ -64,9 +64,9 @@ bool_ = _np.dtype("bool")
 # `tf.nn.relu`, `tf.math.log`, `tf.linalg.matmul` port as `fastnn.nn.relu`, ... (one namespace underneath)
 nn = math = linalg = ops
 
+# The ops are attributes too (fastnn.matmul, fastnn.reduce_mean, ...), but not in __all__: a star-import must not
+# shadow builtins (abs, pow, range) or the math module.
 __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tensor", "Variable", "GradientTape",
            "convert_to_tensor", "datasets", "losses", "metrics", "optimizers", "random", "activations",
            "callbacks", "constraints", "data", "initializers", "layers", "models", "regularizers", "utils", "Model",
-           "Sequential",
-           "__version__"]  # the ops are attributes too, but a star-import must not shadow
-                                                # builtins (abs, pow, range) or the math module
+           "Sequential", "__version__"]
