@@ -27,46 +27,38 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _DecaySchedule(LearningRateSchedule):
+    """initial_learning_rate, decay_steps, decay_rate, staircase: what both decay schedules take."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = _positive(decay_steps, "decay_steps")
+        self.decay_rate = decay_rate
+        self.staircase = bool(staircase)
+        self.name = name or type(self).__name__
+
+    def _progress(self, step):
+        p = np.float32(step) / np.float32(self.decay_steps)
+        return np.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_DecaySchedule):
     """initial_learning_rate · decay_rate ^ (step / decay_steps), the exponent floored when `staircase`."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive(decay_steps, "decay_steps")
-        self.decay_rate = decay_rate
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step):
-        p = np.float32(step) / np.float32(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return np.float32(self.initial_learning_rate) * np.power(np.float32(self.decay_rate), p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return np.float32(self.initial_learning_rate) * np.power(np.float32(self.decay_rate), self._progress(step))
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_DecaySchedule):
     """initial_learning_rate / (1 + decay_rate · step / decay_steps), the ratio floored when `staircase`."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive(decay_steps, "decay_steps")
-        self.decay_rate = decay_rate
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step):
-        p = np.float32(step) / np.float32(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return np.float32(self.initial_learning_rate) / (np.float32(1) + np.float32(self.decay_rate) * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return np.float32(self.initial_learning_rate) / (np.float32(1) + np.float32(self.decay_rate)
+                                                         * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
