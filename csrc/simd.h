@@ -59,7 +59,7 @@ static FASTNN_INLINE vf vscale2_normal(vf x, vf n) { return _mm512_scalef_ps(x, 
 // sign bit of s copied onto |a|
 static FASTNN_INLINE vf vcopysign(vf a, vf s) {
   const __m512i m = _mm512_set1_epi32(INT32_MIN);
-  return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(a), _mm512_castps_si512(s), m, 0xE4));
+  return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(a), _mm512_castps_si512(s), m, 0xD8));  // bit = m ? s : a
 }
 // x = m·2^e with m in [1, 2) and e returned as a float, for positive normal x (other inputs: garbage, callers
 // patch them). Used by vlog.

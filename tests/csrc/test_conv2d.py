@@ -187,11 +187,13 @@ def test_argument_forms_and_input_conversion(tf, rng):
     assert dx.dtype == np.float32 and dx.shape == (2, 9, 8, 3)
 
 
-def test_empty_output_matches_tf_shape(tf, rng):
+def test_empty_output_shape(rng):
     x, w = _inputs(rng, (2, 4, 4, 3), (5, 5, 3, 2))
-    # (4 − 5 + 2) // 2 = 0 output rows: TF returns an empty tensor, so do we.
+    # (4 − 5) // 2 + 1 = 0 output rows: an empty tensor, as TF's eager kernel gave on AVX2 machines. TF is not the
+    # oracle here: its graph shape function rejects this geometry and its eager oneDNN kernel on AVX-512 machines
+    # returns the input's shape.
     y = ops.conv2d(x, w, 2, "valid")
-    assert y.shape == tuple(tf.nn.conv2d(x, w, 2, "VALID").shape) == (2, 0, 0, 2)
+    assert y.shape == (2, 0, 0, 2)
     dx = ops.conv2d_backprop_input(x.shape, w, y, 2, "valid")
     assert dx.shape == x.shape and not dx.any()
     dw, db = ops.conv2d_backprop_filter_and_bias(x, w.shape, y, 2, "valid")
