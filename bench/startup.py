@@ -1,5 +1,6 @@
 """Startup suite: cold `import` time in a fresh interpreter (median of several) and installed size on disk,
 fastnn next to numpy, PyTorch and TensorFlow."""
+import importlib.metadata
 import importlib.util
 import os
 import pathlib
@@ -26,9 +27,18 @@ def import_seconds(module, reps):
 
 
 def installed_mib(module):
-    spec = importlib.util.find_spec(module)
-    roots = {pathlib.Path(p) for p in (spec.submodule_search_locations or [])} if spec else set()
-    total = sum(f.stat().st_size for root in roots for f in root.rglob("*") if f.is_file())
+    """Size of the installed distribution(s) providing `module` (their RECORD files), not of a source checkout
+    that happens to be first on sys.path."""
+    total = 0
+    for dist in importlib.metadata.packages_distributions().get(module, []):
+        for f in importlib.metadata.files(dist) or []:
+            path = pathlib.Path(f.locate())
+            if path.is_file():
+                total += path.stat().st_size
+    if total == 0:  # not installed as a distribution (e.g. a dev build on PYTHONPATH): measure the package folder
+        spec = importlib.util.find_spec(module)
+        roots = {pathlib.Path(p) for p in (spec.submodule_search_locations or [])} if spec else set()
+        total = sum(f.stat().st_size for root in roots for f in root.rglob("*") if f.is_file())
     return total / 2**20
 
 

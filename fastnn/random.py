@@ -26,6 +26,19 @@ def set_seed(seed):
     _global_generator = np.random.default_rng(_global_seed)
 
 
+def _get_state():
+    """The global random state (seed and generator position) as JSON-able data, saved in training checkpoints."""
+    return {"seed": _global_seed, "bit_generator": _global_generator.bit_generator.state}
+
+
+def _set_state(state):
+    """Restores a state from `_get_state()`: later shuffles, dropout masks and random ops continue from there."""
+    global _global_seed, _global_generator
+    generator = np.random.default_rng()
+    generator.bit_generator.state = state["bit_generator"]
+    _global_seed, _global_generator = state["seed"], generator
+
+
 def _generator(seed=None):
     """The generator for one random op: a fresh one keyed by (global seed, op seed) when `seed` is given,
     otherwise the global stream."""

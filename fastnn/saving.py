@@ -4,7 +4,10 @@ interrupted save leaves the previous file intact.
 
 - weights file: `__fastnn__` = b"weights", then `weight_000`, `weight_001`, ... in `model.weights` order.
 - model file: `__fastnn__` = b"model", `__config__` = the architecture (and compile settings) as JSON bytes, the
-  weights as above, and optionally the optimizer state (`optimizer_iterations`, `optimizer_slot_<w>_<s>`).
+  weights as above, and optionally the training state: the optimizer's (`optimizer_iterations`,
+  `optimizer_slot_<w>_<s>`) and fastnn's global random state (`__random_state__`, JSON), so that a model loaded from
+  a checkpoint and trained on with `fit(..., initial_epoch=e)` shuffles, drops out and updates exactly as the
+  uninterrupted run would have.
 """
 import io
 import json
@@ -13,6 +16,8 @@ import tempfile
 import zipfile
 
 import numpy as np
+
+from . import random as random_module
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model", "serialize_object", "deserialize_object",
            "atomic_write_bytes"]
@@ -255,8 +260,15 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                 entry = opt._slots.get(id(w))
                 for j, slot in enumerate(entry[1] if entry else []):
                     arrays[f"optimizer_slot_{i:03d}_{j}"] = slot.numpy()
-    arrays["__config__"] = np.frombuffer(json.dumps(config).encode("utf-8"), np.uint8)
+            # seeded Dropout / augmentation layers count their calls to vary the mask reproducibly
+            counters = [getattr(layer, "_calls", None) for layer in model._all_layers()]
+            arrays["__random_state__"] = _json_bytes({**random_module._get_state(), "layer_calls": counters})
+    arrays["__config__"] = _json_bytes(config)
     atomic_write_bytes(filepath, _npz_bytes(arrays))
+
+
+def _json_bytes(data):
+    return np.frombuffer(json.dumps(data).encode("utf-8"), np.uint8)
 
 
 def _loss_spec(compiled):
@@ -274,6 +286,9 @@ def deserialize_layer(spec, custom_objects=None):
 
 
 def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Keras' name)
+    """The model saved by `model.save(filepath)`. With `compile=True` and a file saved with its optimizer (the
+    default, and what `ModelCheckpoint` writes), the training state comes back too: optimizer step and slots, and
+    the global random state at save time, so `fit(..., initial_epoch=e)` resumes exactly where the run stopped."""
     from . import constraints, initializers, layers, losses, metrics, models, optimizers, regularizers  # noqa
 
     arrays = _read_npz(filepath, "model")
@@ -312,4 +327,13 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Ker
                     key = f"optimizer_slot_{i:03d}_{j}"
                     if key in arrays:
                         slot.assign(arrays[key])
+        if "__random_state__" in arrays:
+            try:
+                state = json.loads(bytes(arrays["__random_state__"]).decode("utf-8"))
+                random_module._set_state(state)
+                for layer, calls in zip(model._all_layers(), state.get("layer_calls", [])):
+                    if calls is not None and hasattr(layer, "_calls"):
+                        layer._calls = int(calls)
+            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+                raise ValueError(f"{os.fspath(filepath)!r} has a damaged random state ({e})") from None
     return model

@@ -42,6 +42,28 @@ def test_whole_model_round_trip_continues_training_identically(tmp_path):
         np.testing.assert_array_equal(w1, w2)
 
 
+@pytest.mark.parametrize("dropout_seed", [None, 7])
+def test_checkpoint_resume_equals_uninterrupted_training(tmp_path, dropout_seed):
+    # Shuffling and Dropout draw random numbers every step: resuming from the epoch-2 checkpoint must continue
+    # the same streams (and the optimizer's state), so 2 + 2 epochs give the weights of 4 uninterrupted epochs.
+    def run(epochs, initial_epoch=0, model=None, checkpoint=None):
+        if model is None:
+            fastnn.utils.set_random_seed(3)
+            model = fastnn.Sequential([layers.Input((12,)), layers.Dense(16, activation="relu"),
+                                       layers.Dropout(0.3, seed=dropout_seed), layers.Dense(3, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        callbacks = [fastnn.callbacks.ModelCheckpoint(str(checkpoint))] if checkpoint else []
+        model.fit(X, Y, batch_size=16, epochs=epochs, initial_epoch=initial_epoch, callbacks=callbacks, verbose=0)
+        return model
+
+    uninterrupted = run(4).get_weights()
+    run(2, checkpoint=tmp_path / "ckpt_{epoch}.npz")
+    fastnn.random.set_seed(12345)  # as in a new process: the global stream is elsewhere
+    resumed = run(4, initial_epoch=2, model=fastnn.models.load_model(tmp_path / "ckpt_2.npz"))
+    for a, b in zip(uninterrupted, resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_weights_round_trip_and_shape_errors(tmp_path):
     model = trained_model()
     path = tmp_path / "w.weights.npz"
