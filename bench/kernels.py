@@ -12,6 +12,9 @@ def task_list(quick):
             ("sgemm 1024^3", 1024, 1024, 1024, False, False)]
     out = [(label, {"kind": "gemm", "m": m, "k": k, "n": n, "ta": ta, "tb": tb})
            for label, m, k, n, ta, tb in gemm]
+    # Same multiply with half of A subnormal: fastnn's time should match the row above (denormals flushed)
+    out.insert(1, ("sgemm 128x784x512, A half denormal",
+                   {"kind": "gemm", "m": 128, "k": 784, "n": 512, "ta": False, "tb": False, "denormal": True}))
     lenet = [("conv1 28x28x1->6 3x3 fwd+bwd", {"kind": "conv", "n": 128, "h": 28, "w": 28, "cin": 1, "cout": 6, "k": 3}),
              ("conv2 13x13x6->16 3x3 fwd+bwd", {"kind": "conv", "n": 128, "h": 13, "w": 13, "cin": 6, "cout": 16, "k": 3}),
              ("conv wide 32x32x64->64 3x3 fwd+bwd (batch 32)",

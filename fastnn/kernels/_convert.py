@@ -8,6 +8,8 @@ import numpy as np
 
 def as_f32(x, name):
     """`x` as a C-contiguous float32 array; TypeError for non-real dtypes (bool, complex, object, strings)."""
+    if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous and x.ndim:
+        return x  # already what the kernels take (the common case inside a training step)
     arr = np.asarray(x)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"`{name}` must be a real numeric array (float or int), received dtype {arr.dtype}")
@@ -22,6 +24,10 @@ def require_ndim(arr, ndim, name):
 
 def spatial_pair(value, name):
     """(h, w) >= 1 from an int, a 1- or 2-sequence, or TF's NHWC 4-list [1, h, w, 1] (ksize, strides, dilations)."""
+    # Fast path for what layers pass on every call: a pair of positive Python ints.
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int \
+            and value[0] >= 1 and value[1] >= 1:
+        return value
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         values = [value]
     else:

@@ -93,6 +93,15 @@ class Layer:
             self._build_shape = input_shape
 
     def __call__(self, inputs, training=None, **kwargs):
+        # Fast path, taken by every training step: a built layer called on a Tensor (not a Variable, and not a
+        # symbolic KerasTensor, which is no TensorLike).
+        if self.built and isinstance(inputs, TensorLike) and not isinstance(inputs, Variable):
+            if self._call_losses:
+                object.__setattr__(self, "_call_losses", [])
+            if self._call_takes_training:
+                return self.call(inputs, training=training, **kwargs)
+            if self._call_takes_training is not None:
+                return self.call(inputs, **kwargs)
         from .input_layer import KerasTensor  # noqa: PLC0415  (input_layer imports this module)
 
         symbolic = [t for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])
@@ -110,7 +119,8 @@ class Layer:
         self._maybe_build(shape_of(inputs))
         if self._call_takes_training is None:
             self._call_takes_training = "training" in inspect.signature(self.call).parameters
-        self._call_losses = []
+        if self._call_losses:
+            object.__setattr__(self, "_call_losses", [])
         if self._call_takes_training:
             return self.call(inputs, training=training, **kwargs)
         return self.call(inputs, **kwargs)
@@ -148,6 +158,8 @@ class Layer:
 
     @property
     def weights(self):
+        if not self._tracked_layers:  # a leaf layer (the common case, asked every training step)
+            return list(self._own_weights)
         seen, out = set(), []
         for w in itertools.chain(self._own_weights, *(layer.weights for layer in self._tracked_layers)):
             if id(w) not in seen:
@@ -220,6 +232,8 @@ class Layer:
     def losses(self):
         """Weight-regularization penalties (recomputed now, so a tape records them) plus `add_loss` terms,
         for this layer and its sublayers."""
+        if not (self._regularized or self._call_losses or self._tracked_layers):
+            return []
         out = [reg(v) for v, reg in self._regularized] + list(self._call_losses)
         for layer in self._tracked_layers:
             out.extend(layer.losses)

@@ -1,7 +1,7 @@
 """`Adam` (`keras.optimizers.Adam`), with the AMSGrad variant."""
 import numbers
 
-from .. import kernels
+from .. import _core
 from .optimizer import Optimizer
 
 __all__ = ["Adam"]
@@ -30,8 +30,8 @@ class Adam(Optimizer):
         return ["momentum", "velocity"] + (["velocity_hat"] if self.amsgrad else [])
 
     def _update(self, var, grad, slots, learning_rate, step):
-        kernels.adam_update(var, grad, slots[0], slots[1], step, learning_rate, self.beta_1, self.beta_2,
-                            self.epsilon, self.amsgrad, slots[2] if self.amsgrad else None)
+        _core.adam_update(var, grad, slots[0], slots[1], float(learning_rate), self.beta_1, self.beta_2,
+                          self.epsilon, step, slots[2] if self.amsgrad else None)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,

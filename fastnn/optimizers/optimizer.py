@@ -117,9 +117,13 @@ class Optimizer:
         if len(kept) < len(grads):
             missing = [v.name for g, v in zip(grads, trainable_variables) if g is None]
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.", stacklevel=3)
+        # The subclasses' `_update` hands these straight to the fused C++ kernels: float32, C-contiguous, and
+        # (with the slots, which the optimizer owns) validated here once per step.
         arrays = []
         for g, v in kept:
-            a = as_array(g, "grad").astype(np.float32, copy=False)
+            a = as_array(g, "grad")
+            if a.dtype != np.float32 or not a.flags.c_contiguous:
+                a = np.array(a, np.float32, order="C")  # (ascontiguousarray would turn 0-d into shape (1,))
             if a.shape != v.shape:
                 raise ValueError(f"gradient of shape {a.shape} does not match variable '{v.name}' of shape {v.shape}")
             arrays.append(a)
