@@ -16,6 +16,8 @@ truth test. An op whose forward differs when recorded (e.g. fusing the loss grad
 Gradients are plain float32 arrays until `gradient()` returns them as Tensors; they are accumulated out of place,
 so a backward function may return `dy` itself. Gradients are not recorded (no higher-order derivatives).
 """
+import threading
+
 import numpy as np
 
 from .tensor import Tensor, TensorLike
@@ -23,21 +25,31 @@ from .variable import Variable
 
 __all__ = ["GradientTape", "record", "is_recording", "stop_recording"]
 
-_active_tapes = []  # tapes currently recording, outermost first
+class _ThreadTapes(threading.local):
+    """The tapes recording in the calling thread, outermost first: per thread, like TF's tape stack, so a tape
+    never records (or auto-watches the variables of) ops that other threads run meanwhile."""
+
+    def __init__(self):
+        self.tapes = []
+
+
+_local = _ThreadTapes()
 
 
 def is_recording(inputs):
     """True if some active tape will record an op on `inputs` (watches one of them)."""
-    if not _active_tapes:
+    tapes = _local.tapes
+    if not tapes:
         return False
-    return any(tape._watches_any(inputs) for tape in _active_tapes)
+    return any(tape._watches_any(inputs) for tape in tapes)
 
 
 def record(inputs, value, backward):
     """Wrap `value` (the op's output array) in a Tensor and record the op on every tape that watches an input."""
     out = Tensor(value)
-    if _active_tapes:
-        for tape in _active_tapes:
+    tapes = _local.tapes
+    if tapes:
+        for tape in tapes:
             if tape._watches_any(inputs):
                 tape._records.append((inputs, out, backward))
                 tape._tracked.add(id(out))
@@ -48,11 +60,11 @@ class stop_recording:
     """`with fastnn.gradient_tape.stop_recording():` — ops inside are not recorded by any tape."""
 
     def __enter__(self):
-        self._saved = _active_tapes[:]
-        _active_tapes.clear()
+        self._saved = _local.tapes[:]
+        _local.tapes.clear()
 
     def __exit__(self, *exc):
-        _active_tapes[:] = self._saved
+        _local.tapes[:] = self._saved
 
 
 class GradientTape:
@@ -77,7 +89,7 @@ class GradientTape:
         if self._recording:
             raise RuntimeError("this GradientTape is already recording")
         self._recording = True
-        _active_tapes.append(self)
+        _local.tapes.append(self)
         return self
 
     def __exit__(self, *exc):
@@ -86,7 +98,7 @@ class GradientTape:
     def _pause(self):
         if self._recording:
             self._recording = False
-            _active_tapes.remove(self)
+            _local.tapes.remove(self)
 
     def stop_recording(self):
         """`with tape.stop_recording():` — ops inside are not recorded by this tape."""

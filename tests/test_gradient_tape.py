@@ -221,7 +221,7 @@ def test_integer_values_are_not_differentiated():
 def test_no_tape_records_nothing():
     v = fastnn.Variable(np.ones((3, 3)))
     y = fastnn.matmul(v, v)
-    assert gradient_tape._active_tapes == []
+    assert gradient_tape._local.tapes == []
     with fastnn.GradientTape() as tape:
         pass
     assert tape._records == [] and float(fastnn.reduce_sum(y)) == 27.0
