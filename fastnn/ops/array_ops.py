@@ -47,10 +47,10 @@ def constant(value, dtype=None, shape=None):
     if dtype is not None:
         arr = arr.astype(_as_dtype(dtype))
     if shape is not None:
-        shape = _shape_arg(shape)
+        shape = _nonneg_shape(shape)
         if arr.size == 1:
             arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
-        elif arr.size == int(np.prod(shape, dtype=np.int64)):
+        elif arr.size == math.prod(shape):  # Python ints: np.prod(..., int64) can wrap around
             arr = arr.reshape(shape)
         else:
             raise ValueError(f"`value` with {arr.size} elements cannot take `shape` {shape}")
