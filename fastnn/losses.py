@@ -54,6 +54,19 @@ def _logits_of(y_pred, from_logits):
     return y_pred, from_logits
 
 
+def _check_from_logits(from_logits):
+    if not isinstance(from_logits, (bool, np.bool_)):  # bool("False") is True: never guess
+        raise TypeError(f"`from_logits` must be a bool, received {from_logits!r}")
+    return bool(from_logits)
+
+
+def _check_label_smoothing(label_smoothing):
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.number)) or \
+            not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"`label_smoothing` must be a number in [0, 1], received {label_smoothing!r}")
+    return float(label_smoothing)
+
+
 def _check_axis(axis):
     if axis != -1:
         raise ValueError(f"fastnn's losses reduce the last axis (axis=-1), received axis={axis!r}")
@@ -87,14 +100,13 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """−Σ y_true·log(p) over the classes (last axis); p = y_pred normalised and clipped, or softmax(y_pred)
     when `from_logits`. `label_smoothing` mixes y_true with the uniform distribution."""
     _check_axis(axis)
-    y_pred, from_logits = _logits_of(y_pred, from_logits)
+    y_pred, from_logits = _logits_of(y_pred, _check_from_logits(from_logits))
+    label_smoothing = _check_label_smoothing(label_smoothing)
     pred = _pred(y_pred)
     if pred.shape[-1] == 1:
         raise ValueError(f"categorical_crossentropy expects y_pred of shape (batch, classes) with classes > 1, "
                          f"received {pred.shape}; use binary_crossentropy for one output")
     truth = _true_like(y_true, pred)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"`label_smoothing` must be in [0, 1], received {label_smoothing!r}")
     if from_logits:
         if label_smoothing:
             n = np.float32(truth.shape[-1])
@@ -110,7 +122,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     """−log p[label] per sample, labels being integer class ids of y_pred's shape without the class axis (a
     trailing axis of 1 is squeezed, as Keras does)."""
     _check_axis(axis)
-    y_pred, from_logits = _logits_of(y_pred, from_logits)
+    y_pred, from_logits = _logits_of(y_pred, _check_from_logits(from_logits))
     pred = _pred(y_pred)
     labels = as_array(y_true, "y_true")
     if labels.ndim == pred.ndim and labels.shape[-1:] == (1,):
@@ -126,11 +138,10 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     """mean over the last axis of −(y·log p + (1 − y)·log(1 − p)); p = clip(y_pred, ε, 1 − ε), or
     sigmoid(y_pred) through TF's stable formula when `from_logits`. Smoothing: y·(1 − s) + s/2."""
     _check_axis(axis)
-    y_pred, from_logits = _logits_of(y_pred, from_logits)
+    y_pred, from_logits = _logits_of(y_pred, _check_from_logits(from_logits))
+    label_smoothing = _check_label_smoothing(label_smoothing)
     pred = _pred(y_pred)
     truth = _true_like(y_true, pred)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"`label_smoothing` must be in [0, 1], received {label_smoothing!r}")
     if label_smoothing:
         truth = truth * np.float32(1.0 - label_smoothing) + np.float32(0.5 * label_smoothing)
     if from_logits:
@@ -253,8 +264,9 @@ class CategoricalCrossentropy(_FunctionLoss):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy"):
-        super().__init__(name=name, reduction=reduction, from_logits=bool(from_logits),
-                         label_smoothing=float(label_smoothing), axis=axis)
+        _check_axis(axis)
+        super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits),
+                         label_smoothing=_check_label_smoothing(label_smoothing), axis=axis)
 
 
 class SparseCategoricalCrossentropy(_FunctionLoss):
@@ -262,7 +274,7 @@ class SparseCategoricalCrossentropy(_FunctionLoss):
     _fn = staticmethod(sparse_categorical_crossentropy)
 
     def __init__(self, from_logits=False, reduction="sum_over_batch_size", name="sparse_categorical_crossentropy"):
-        super().__init__(name=name, reduction=reduction, from_logits=bool(from_logits))
+        super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits))
 
 
 class BinaryCrossentropy(_FunctionLoss):
@@ -271,8 +283,9 @@ class BinaryCrossentropy(_FunctionLoss):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy"):
-        super().__init__(name=name, reduction=reduction, from_logits=bool(from_logits),
-                         label_smoothing=float(label_smoothing), axis=axis)
+        _check_axis(axis)
+        super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits),
+                         label_smoothing=_check_label_smoothing(label_smoothing), axis=axis)
 
 
 def _snake_case(name):

@@ -26,10 +26,27 @@ _FORMAT_VERSION = 1
 
 
 # ------------------------------------------------------------------------------------------- files
+def _filepath(filepath):
+    if not isinstance(filepath, (str, os.PathLike)):
+        raise TypeError(f"`filepath` must be a str or os.PathLike, received {filepath!r}")
+    return os.fspath(filepath)
+
+
+def _existing_file(path, kind):
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"`filepath` {path!r} is a directory, not a fastnn {kind} file")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {path!r}")
+
+
 def atomic_write_bytes(path, data):
     """Write `data` to `path` so readers see either the old file or the complete new one."""
-    path = os.fspath(path)
+    path = _filepath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path!r}: it is a directory (give a file name inside it)")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -57,9 +74,8 @@ def _npz_bytes(arrays):
 
 
 def _read_npz(path, kind):
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such file: {path!r}")
+    path = _filepath(path)
+    _existing_file(path, kind)
     try:
         with open(path, "rb") as f, np.load(f, allow_pickle=False) as archive:  # our handle: always closed
             arrays = {name: archive[name] for name in archive.files}
@@ -90,7 +106,7 @@ def _weights_from(arrays, path):
 
 # ------------------------------------------------------------------------------------------- weights
 def save_weights(model, filepath, overwrite=True):
-    filepath = os.fspath(filepath)
+    filepath = _filepath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False")
     if filepath.endswith(".h5"):
@@ -100,7 +116,7 @@ def save_weights(model, filepath, overwrite=True):
 
 
 def load_weights(model, filepath):
-    if os.fspath(filepath).endswith(".h5"):
+    if _filepath(filepath).endswith(".h5"):
         return _load_keras_h5(model, filepath)
     arrays = _read_npz(filepath, "weights")
     values = _weights_from(arrays, filepath)
@@ -179,7 +195,8 @@ def _keras_h5_bytes(model):
 
 def _load_keras_h5(model, filepath):
     h5py = _h5py()
-    filepath = os.fspath(filepath)
+    filepath = _filepath(filepath)
+    _existing_file(filepath, "weights")
     if not model.built:
         raise ValueError(f"model {model.name!r} has no weights yet: build it before load_weights")
     try:
@@ -238,7 +255,7 @@ def deserialize_object(spec, modules, custom_objects=None):
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     from . import models  # noqa: PLC0415
 
-    filepath = os.fspath(filepath)
+    filepath = _filepath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False")
     if not model.built:

@@ -61,6 +61,12 @@ def _buffered_order(n, buffer_size, generator):
     return out
 
 
+def _count_arg(count, name):
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < -1:
+        raise ValueError(f"`{name}` must be a non-negative integer or -1 (all), received {count!r}")
+    return int(count)
+
+
 class Dataset:
     def __init__(self, make_iterator, cardinality=None, slices=None):
         self._make_iterator = make_iterator
@@ -73,6 +79,9 @@ class Dataset:
         """Elements are the slices of `tensors` (an array, or a tuple/list/dict of arrays with one first-axis
         length) along their first axis."""
         arrays = _map_structure(lambda t: as_array(t, "tensors"), tensors)
+        if any(np.ndim(a) == 0 for a in _leaves(arrays)):
+            raise ValueError(f"from_tensor_slices slices along the first axis: `tensors` must not hold scalars, "
+                             f"received {tensors!r:.200}")
         lengths = {len(a) if np.ndim(a) else -1 for a in _leaves(arrays)}
         if len(lengths) != 1 or -1 in lengths:
             raise ValueError(f"from_tensor_slices needs arrays of one first-axis length, received lengths "
@@ -159,6 +168,8 @@ class Dataset:
 
     def map(self, map_func, num_parallel_calls=None):
         """Apply `map_func` to every element (a tuple element is passed as separate arguments, as tf.data)."""
+        if not callable(map_func):
+            raise TypeError(f"`map_func` must be callable, received {map_func!r}")
         parent = self
 
         def iterate():
@@ -168,7 +179,10 @@ class Dataset:
         return Dataset(iterate, self._cardinality)
 
     def take(self, count):
-        """At most the first `count` elements."""
+        """At most the first `count` elements (all of them when `count` is -1, as tf.data)."""
+        count = _count_arg(count, "count")
+        if count < 0:
+            return self
         parent = self
 
         def iterate():
@@ -179,7 +193,10 @@ class Dataset:
         return Dataset(iterate, None if self._cardinality is None else min(count, self._cardinality))
 
     def repeat(self, count=None):
-        """The elements `count` times over (forever when None)."""
+        """The elements `count` times over (forever when None or -1, as tf.data)."""
+        if count is not None:
+            count = _count_arg(count, "count")
+            count = None if count < 0 else count
         parent = self
 
         def iterate():

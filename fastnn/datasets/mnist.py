@@ -11,6 +11,7 @@ corrupt download never stays in the cache.
 """
 import gzip
 import hashlib
+import math
 import os
 import sys
 import tempfile
@@ -62,7 +63,9 @@ def read_idx(data, what="IDX data"):
     if rank == 0 or len(data) < header:
         raise ValueError(f"{what}: truncated IDX header")
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">i4", count=rank, offset=4))
-    expected = int(np.prod(dims, dtype=np.int64))
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{what}: IDX header announces negative dimensions {dims}")
+    expected = math.prod(dims)  # Python ints: a crafted header cannot wrap the product around int64
     if len(data) - header != expected:
         raise ValueError(f"{what}: IDX header announces {dims} = {expected} values but the file holds "
                          f"{len(data) - header}")

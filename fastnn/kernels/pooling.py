@@ -21,10 +21,18 @@ __all__ = ["max_pool2d", "max_pool2d_with_argmax", "max_pool2d_grad", "max_pool2
            "avg_pool2d", "avg_pool2d_grad"]
 
 
+def _window(ksize):
+    """The (kh, kw) window; checked here in Python ints, since kh·kw can overflow the kernel's int64 check."""
+    k = spatial_pair(ksize, "ksize")
+    if k[0] * k[1] > 1 << 24:
+        raise ValueError(f"`ksize` window is too large (more than 2^24 cells), received {ksize!r}")
+    return k
+
+
 def _args(input, ksize, strides, padding, data_format="NHWC"):
     data_format_arg(data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
-    return x, spatial_pair(ksize, "ksize"), spatial_pair(strides, "strides"), padding_arg(padding)
+    return x, _window(ksize), spatial_pair(strides, "strides"), padding_arg(padding)
 
 
 def _input_shape_arg(input_shape):
@@ -70,7 +78,7 @@ def max_pool2d_grad_with_argmax(input_shape, grad, argmax, ksize, strides, paddi
     if a.dtype.kind not in "iu":
         raise TypeError(f"`argmax` must be an integer array (from max_pool2d_with_argmax), received dtype {a.dtype}")
     a = require_ndim(np.ascontiguousarray(a, dtype=np.int32), 4, "argmax")
-    k, s, p = spatial_pair(ksize, "ksize"), spatial_pair(strides, "strides"), padding_arg(padding)
+    k, s, p = _window(ksize), spatial_pair(strides, "strides"), padding_arg(padding)
     return _core.max_pool2d_grad_from_argmax(shape, _grad_arg(grad), a, k, s, p)
 
 
@@ -84,5 +92,5 @@ def avg_pool2d_grad(input_shape, grad, ksize, strides, padding):
     """Gradient of avg_pool2d w.r.t. its input of shape `input_shape` (N, H, W, C): each grad element, divided
     by its window's valid-cell count, is added to those cells."""
     shape = _input_shape_arg(input_shape)
-    k, s, p = spatial_pair(ksize, "ksize"), spatial_pair(strides, "strides"), padding_arg(padding)
+    k, s, p = _window(ksize), spatial_pair(strides, "strides"), padding_arg(padding)
     return _core.avg_pool2d_grad(shape, _grad_arg(grad), k, s, p)

@@ -29,7 +29,13 @@ class Dense(Layer):
         self._fused = "linear" if name == "linear" else (name if name in FUSABLE_ACTIVATIONS and name != "sigmoid"
                                                           else None)
 
+    def _check_rank(self, shape):
+        if len(shape) < 2:  # Keras' InputSpec(min_ndim=2)
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected min_ndim=2, "
+                             f"found ndim={len(shape)}. Full shape received: {tuple(shape)}")
+
     def build(self, input_shape):
+        self._check_rank(input_shape)
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f"Dense layer {self.name!r} needs a known last input dimension, received shape "
@@ -41,6 +47,7 @@ class Dense(Layer):
             if self.use_bias else None
 
     def call(self, inputs):
+        self._check_rank(inputs.shape)
         if inputs.shape[-1] != self.kernel.shape[0]:
             raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected last axis "
                              f"{self.kernel.shape[0]}, received shape {inputs.shape}")

@@ -46,6 +46,8 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
     if shape is None:
         raise ValueError("`Input` needs a `shape` (or `batch_shape`)")
     try:
+        if isinstance(shape, str) or any(isinstance(d, (str, bytes, float)) for d in shape):
+            raise TypeError
         shape = tuple(None if d is None else int(d) for d in shape)
     except TypeError:
         raise TypeError(f"`shape` must be a tuple of ints (or None), received {shape!r}") from None

@@ -8,6 +8,7 @@ then the sublayers' in assignment order, as Keras).
 """
 import inspect
 import itertools
+import math
 import re
 from collections import defaultdict
 
@@ -139,6 +140,8 @@ class Layer:
         shape = () if shape is None else tuple(int(d) for d in shape)
         if any(d < 0 for d in shape):
             raise ValueError(f"`shape` of weight {name!r} must be non-negative, received {shape}")
+        if math.prod(shape) > 2**60:  # beyond what numpy can address (2^63 bytes): say so before the initializer tries
+            raise ValueError(f"`shape` of weight {name!r} is too large: {shape} holds {math.prod(shape)} values")
         dtype = np.dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
@@ -205,6 +208,8 @@ class Layer:
     def set_weights(self, weights):
         """Set every weight from a list of arrays in `weights` order (as `get_weights` returns, or Keras')."""
         mine = self.weights
+        if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+            raise TypeError(f"`weights` must be a list of arrays, received {weights!r}")
         weights = list(weights)
         if len(weights) != len(mine):
             raise ValueError(f"Layer {self.name!r} expects {len(mine)} weights, but the given list holds "

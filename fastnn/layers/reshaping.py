@@ -1,5 +1,6 @@
 """`Flatten` and `Reshape`: reshape everything but the batch axis."""
 import math
+import numbers
 
 from .. import ops
 from .layer import Layer
@@ -14,6 +15,9 @@ class Flatten(Layer):
         super().__init__(**kwargs)
 
     def call(self, inputs):
+        if len(inputs.shape) < 1:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected min_ndim=1, "
+                             f"found ndim=0. Full shape received: {tuple(inputs.shape)}")
         return ops.reshape(inputs, (inputs.shape[0], -1) if inputs.shape[0] else (0, math.prod(inputs.shape[1:])))
 
     def compute_output_shape(self, input_shape):
@@ -26,7 +30,14 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(d) for d in target_shape)
+        try:
+            dims = tuple(target_shape)
+        except TypeError:
+            dims = None
+        if dims is None or isinstance(target_shape, str) or any(
+                isinstance(d, bool) or not isinstance(d, numbers.Integral) for d in dims):
+            raise TypeError(f"`target_shape` must be a tuple of ints, received {target_shape!r}")
+        self.target_shape = tuple(int(d) for d in dims)
         if sum(d == -1 for d in self.target_shape) > 1 or any(d < -1 or d == 0 for d in self.target_shape):
             raise ValueError(f"`target_shape` must hold positive sizes and at most one -1, received {target_shape!r}")
 

@@ -23,20 +23,35 @@ def accuracy(y_true, y_pred):
     """1.0 where y_true == y_pred exactly, else 0.0."""
     y_pred = as_array(y_pred, "y_pred")
     y_true, y_pred = _same_rank(as_array(y_true, "y_true").astype(y_pred.dtype), y_pred)
+    _check_broadcast(y_true, y_pred)
     return Tensor(np.equal(y_true, y_pred).astype(np.float32))
+
+
+def _check_broadcast(y_true, y_pred):
+    try:
+        np.broadcast_shapes(y_true.shape, y_pred.shape)
+    except ValueError:
+        raise ValueError(f"`y_true` and `y_pred` must have compatible shapes, received {y_true.shape} and "
+                         f"{y_pred.shape}") from None
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where (y_pred > threshold) equals y_true, per element."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)):
+        raise TypeError(f"`threshold` must be a number, received {threshold!r}")
     y_true = as_array(y_true, "y_true")
     y_true, y_pred = _same_rank(y_true, as_array(y_pred, "y_pred"))
+    _check_broadcast(y_true, y_pred)
     return Tensor(np.equal(y_true, (y_pred > threshold).astype(y_true.dtype)).astype(np.float32))
 
 
 def categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_pred) == argmax(y_true) (one-hot labels), per sample."""
-    y_true = np.argmax(as_array(y_true, "y_true"), axis=-1)
-    return _match_ids(y_true, as_array(y_pred, "y_pred"))
+    y_true, y_pred = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
+    if y_true.ndim == 0 or y_pred.ndim == 0 or y_true.shape[-1] != y_pred.shape[-1]:
+        raise ValueError(f"`y_true` (one-hot) and `y_pred` must have the same number of classes on the last axis, "
+                         f"received shapes {y_true.shape} and {y_pred.shape}")
+    return _match_ids(np.argmax(y_true, axis=-1), y_pred)
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
@@ -72,6 +87,8 @@ class BinaryAccuracy(MeanMetricWrapper):
     """How often (y_pred > threshold) matches binary labels."""
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)):
+            raise TypeError(f"`threshold` must be a number, received {threshold!r}")
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 

@@ -12,7 +12,12 @@ class Metric:
 
     def __init__(self, name=None, dtype=None):
         self.name = name or _snake_case(type(self).__name__)
-        self.dtype = np.dtype(dtype or "float32")
+        try:
+            self.dtype = np.dtype(dtype or "float32")
+        except TypeError:
+            self.dtype = None
+        if self.dtype is None or self.dtype.kind != "f":
+            raise TypeError(f"`dtype` of a metric must be a floating dtype, received {dtype!r}")
         self._state = []
 
     def add_variable(self, shape=(), name=None):

@@ -32,7 +32,11 @@ def _as_batchable(x, name):
         return None
     if isinstance(x, TensorLike):
         x = as_array(x)
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"`{name}` must be an array-like of one shape, received a ragged {type(x).__name__} "
+                         f"({e})") from None
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"`{name}` must be numeric, received dtype {arr.dtype}")
     if arr.ndim == 0:
@@ -86,6 +90,9 @@ class _Compiled:
     def __init__(self, loss, metrics):
         self.loss = loss
         self.metric_specs = list(metrics or [])
+        for spec in self.metric_specs:  # fail at compile, not after the first training step
+            if isinstance(spec, str) and spec not in ("accuracy", "acc"):
+                metrics_module.get(spec)
         self.metrics = None
         self.loss_tracker = metrics_module.Mean(name="loss")
 
@@ -206,6 +213,9 @@ class Model(Layer):
                 raise ValueError(f"`sample_weight` must have one entry per sample ({len(x)}), received shape "
                                  f"{sample_weight.shape}")
         if class_weight is not None:
+            if not isinstance(class_weight, dict):
+                raise TypeError(f"`class_weight` must be a dict mapping class ids to weights, received "
+                                f"{class_weight!r}")
             if y is None:
                 raise ValueError("`class_weight` needs `y`")
             classes = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
@@ -276,13 +286,16 @@ class Model(Layer):
         (x, y[, sample_weight]) batches; returns a `History`."""
         self._require_compiled("training the model")
         batch_size = _positive_int(32 if batch_size is None else batch_size, "batch_size")
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+            raise ValueError(f"`epochs` must be a non-negative integer, received {epochs!r}")
         epochs = int(epochs)
         verbose = _verbose(verbose)
         if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, numbers.Integral) or initial_epoch < 0:
             raise ValueError(f"`initial_epoch` must be a non-negative integer, received {initial_epoch!r}")
         validation_freq = _positive_int(validation_freq, "validation_freq")
         steps_limit = _positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
-        if not 0.0 <= validation_split < 1.0:
+        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or \
+                not 0.0 <= validation_split < 1.0:
             raise ValueError(f"`validation_split` must be in [0, 1), received {validation_split!r}")
         if validation_split and not _is_data_stream(x):
             x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)

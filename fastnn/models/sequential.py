@@ -12,6 +12,8 @@ class Sequential(Model):
         self._stack = []
         self._input_spec_shape = None
         self._output_shapes = None
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"`layers` must be a list of layers, received {layers!r}")
         for layer in layers or []:
             self.add(layer)
 

@@ -3,6 +3,7 @@
 Shape-changing ops are differentiable (their gradient is the inverse reshuffle); creation helpers, `cast` to an
 integer type and `one_hot` are not. Results never alias a Variable's storage (an optimizer step would change them).
 """
+import math
 import numbers
 
 import numpy as np
@@ -46,10 +47,10 @@ def constant(value, dtype=None, shape=None):
     if dtype is not None:
         arr = arr.astype(_as_dtype(dtype))
     if shape is not None:
-        shape = _shape_arg(shape)
+        shape = _nonneg_shape(shape)
         if arr.size == 1:
             arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
-        elif arr.size == int(np.prod(shape, dtype=np.int64)):
+        elif arr.size == math.prod(shape):  # Python ints: np.prod(..., int64) can wrap around
             arr = arr.reshape(shape)
         else:
             raise ValueError(f"`value` with {arr.size} elements cannot take `shape` {shape}")
@@ -60,10 +61,15 @@ def _creation_dtype(dtype):
     return np.dtype(np.float32) if dtype is None else _as_dtype(dtype)
 
 
-def _nonneg_shape(shape):
-    dims = _shape_arg(shape)
+_MAX_ELEMENTS = 2**60  # more elements than numpy can address in bytes (2^63) for 8-byte dtypes
+
+
+def _nonneg_shape(shape, name="shape"):
+    dims = _shape_arg(shape, name)
     if any(d < 0 for d in dims):
-        raise ValueError(f"`shape` must be non-negative, received {shape!r}")
+        raise ValueError(f"`{name}` must be non-negative, received {shape!r}")
+    if math.prod(dims) > _MAX_ELEMENTS:
+        raise ValueError(f"`{name}` {dims} is too large: {math.prod(dims)} elements (at most 2^60)")
     return dims
 
 
@@ -82,7 +88,7 @@ def fill(dims, value):
     v = as_array(value, "value")
     if v.size != 1:
         raise ValueError(f"`value` must be a scalar, received shape {v.shape}")
-    return Tensor(np.full(_nonneg_shape(dims), v.reshape(()), dtype=v.dtype))
+    return Tensor(np.full(_nonneg_shape(dims, "dims"), v.reshape(()), dtype=v.dtype))
 
 
 def ones_like(input, dtype=None):  # noqa: A002  (TF's name)
@@ -99,6 +105,15 @@ def zeros_like(input, dtype=None):  # noqa: A002
 
 def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
     """Evenly spaced values in [start, limit) (like tf.range / np.arange)."""
+    for value, name in ((start, "start"), (limit, "limit"), (delta, "delta")):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number))):
+            raise TypeError(f"`{name}` must be a real number, received {value!r}")
+    if delta == 0:
+        raise ValueError(f"`delta` must be non-zero, received {delta!r}")
+    lo, hi = (0, start) if limit is None else (start, limit)
+    count = math.ceil((hi - lo) / delta) if math.isfinite(hi - lo) and math.isfinite(delta) else math.inf
+    if count > _MAX_ELEMENTS:
+        raise ValueError(f"range({start!r}, {limit!r}, {delta!r}) is too large: {count} elements (at most 2^60)")
     values = np.arange(start, limit, delta) if limit is not None else np.arange(start)
     if values.dtype == np.int64 and all(isinstance(v, numbers.Integral) for v in (start, limit or 0, delta)):
         values = values.astype(np.int32)  # TF's default for Python ints
@@ -156,6 +171,8 @@ def cast(x, dtype):
     integers and bools are not."""
     t = convert_to_tensor(x, name="x")
     dtype = _as_dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise TypeError(f"`dtype` must be a real numeric or bool dtype, received {dtype}")
     src = t._value
     out = src.astype(dtype)
     if dtype.kind == "f" and src.dtype.kind == "f":
@@ -207,8 +224,14 @@ def squeeze(input, axis=None):  # noqa: A002
     if axis is None:
         out = np.squeeze(a)
     else:
-        axes = [axis] if isinstance(axis, (numbers.Integral, np.integer)) else list(axis)
+        axes = [axis] if isinstance(axis, (numbers.Integral, np.integer)) else axis
+        try:
+            axes = list(axes)
+        except TypeError:
+            raise TypeError(f"`axis` must be None, an int or a list of ints, received {axis!r}") from None
         for ax in axes:
+            if isinstance(ax, bool) or not isinstance(ax, (numbers.Integral, np.integer)):
+                raise TypeError(f"`axis` must be None, an int or a list of ints, received {axis!r}")
             if not -a.ndim <= ax < a.ndim or a.shape[ax] != 1:
                 raise ValueError(f"cannot squeeze axis {ax} of a tensor of shape {a.shape}")
         out = np.squeeze(a, axis=tuple(int(ax) for ax in axes))
@@ -295,6 +318,8 @@ def gather(params, indices, axis=0):
     if idx.dtype.kind not in "iu":
         raise TypeError(f"`indices` must be integers, received dtype {idx.dtype}")
     a = t._value
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)):
+        raise TypeError(f"`axis` must be an int, received {axis!r}")
     if not -a.ndim <= axis < a.ndim:
         raise ValueError(f"`axis` {axis} is out of bounds for `params` of rank {a.ndim}")
     axis = int(axis) % a.ndim
@@ -332,6 +357,11 @@ def where(condition, x=None, y=None):
         raise ValueError("`x` and `y` must both be given, or neither")
     from .math_ops import _operands, unbroadcast  # noqa: PLC0415
     xt, yt, a, b = _operands(x, y)
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"`condition`, `x` and `y` must broadcast to one shape, received shapes {cond.shape}, "
+                         f"{a.shape} and {b.shape}") from None
     out = np.where(cond, a, b)
 
     def backward(g, needs):

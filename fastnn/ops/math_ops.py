@@ -27,6 +27,12 @@ def _operands(x, y):
     """(x, y) as Tensors/Variables and their arrays, promoted to a common dtype (float32 if either is float)."""
     x, y = convert_to_tensor(x, name="x"), convert_to_tensor(y, name="y")
     a, b = x._value, y._value
+    if a.shape != b.shape:
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"`x` and `y` must broadcast to one shape, received shapes {a.shape} and "
+                             f"{b.shape}") from None
     if a.dtype != b.dtype:
         if a.dtype == np.float32 or b.dtype == np.float32:
             a, b = a.astype(np.float32, copy=False), b.astype(np.float32, copy=False)
@@ -204,6 +210,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
     Both gradients are GEMMs too; an operand the tape does not need gets none computed."""
     a, b = convert_to_tensor(a, name="a"), convert_to_tensor(b, name="b")
     x, w = a._value, b._value
+    for flag, name in ((transpose_a, "transpose_a"), (transpose_b, "transpose_b")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"`{name}` must be a bool, received {flag!r}")
     ta, tb = bool(transpose_a), bool(transpose_b)
     c = kernels.matmul(x, w, transpose_a=ta, transpose_b=tb)
 
@@ -244,9 +253,9 @@ def _axes(axis, ndim):
     for a in items:
         if isinstance(a, bool) or not isinstance(a, (numbers.Integral, np.integer)):
             raise TypeError(f"`axis` must be None, an int or a list of ints, received {axis!r}")
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:
             raise ValueError(f"`axis` {axis!r} is out of bounds for an input of rank {ndim}")
-        out.add(int(a) % max(ndim, 1))
+        out.add(int(a) % ndim)
     return tuple(sorted(out))
 
 

@@ -62,6 +62,10 @@ def log_softmax(logits, axis=-1):
     z = t._value
     if z.ndim == 0:
         raise ValueError("log_softmax needs an input of rank >= 1, received a scalar")
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)):
+        raise TypeError(f"`axis` must be an int, received {axis!r}")
+    if not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"`axis` {axis} is out of bounds for an input of rank {z.ndim}")
     shifted = z - np.max(z, axis=axis, keepdims=True)
     out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
     return record([t], out.astype(np.float32),

@@ -66,7 +66,7 @@ class Optimizer:
         if isinstance(value, LearningRateSchedule) or (callable(value) and not isinstance(value, numbers.Real)):
             self._learning_rate = value
             return
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < float("inf"):
             raise ValueError(f"`learning_rate` must be a non-negative number or a LearningRateSchedule, received "
                              f"{value!r}")
         self._learning_rate = np.float32(value)  # Keras keeps it in a float32 variable
@@ -93,7 +93,15 @@ class Optimizer:
     # --- updates
     def apply_gradients(self, grads_and_vars):
         """Apply one step from (gradient, variable) pairs; gradients may be Tensors, arrays or None (skipped)."""
-        pairs = list(grads_and_vars)
+        try:
+            pairs = list(grads_and_vars)
+        except TypeError:
+            raise TypeError(f"`grads_and_vars` must be an iterable of (gradient, variable) pairs, received "
+                            f"{grads_and_vars!r}") from None
+        for pair in pairs:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"`grads_and_vars` must hold (gradient, variable) pairs, received the element "
+                                 f"{pair!r:.200}")
         if not pairs:
             return self.iterations
         grads, variables = zip(*pairs)

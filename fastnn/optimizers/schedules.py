@@ -13,6 +13,12 @@ def _positive(value, name):
     return value
 
 
+def _real(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number, received {value!r}")
+    return value
+
+
 class LearningRateSchedule:
     """Base class: `schedule(step)` returns the learning rate for that step (a float32 number)."""
 
@@ -31,9 +37,9 @@ class _DecaySchedule(LearningRateSchedule):
     """initial_learning_rate, decay_steps, decay_rate, staircase: what both decay schedules take."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        self.initial_learning_rate = initial_learning_rate
+        self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = _positive(decay_steps, "decay_steps")
-        self.decay_rate = decay_rate
+        self.decay_rate = _real(decay_rate, "decay_rate")
         self.staircase = bool(staircase)
         self.name = name or type(self).__name__
 

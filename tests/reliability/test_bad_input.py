@@ -1,0 +1,823 @@
+"""The bad-input table: the public API beyond the raw kernels (ops, layers, models, losses, metrics, optimizers,
+data, datasets, saving) fed wrong types, wrong shapes, out-of-range values, odd memory layouts, NaN/inf,
+zero-size and overflowing sizes.
+
+Each row is a call and what it must do:
+- raise the given exception type with a message matching a regex that names the argument and echoes the bad
+  value (Keras 3 style: "Received: units=-1", "`axis` must be an int, received '1'"); or
+- return a valid result (VALID) that a check compares with numpy in float64 (views, NaN/inf, empty arrays).
+Op rows (`op(...)`) also check that the op left its array inputs unmodified, whatever the outcome.
+The kernels' own argument tables live in tests/csrc; this table does not repeat them.
+"""
+import inspect
+import os
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import layers, losses, metrics, ops, optimizers
+from fastnn.data import Dataset
+from tolerances import assert_close_elementwise, assert_close_reduction
+
+VALID = "valid"
+HUGE = 2**40  # HUGE * HUGE overflows int64
+
+
+class Row:
+    def __init__(self, id, call, expect, match=None, args=(), kwargs=None):
+        self.id, self.call, self.expect, self.match = id, call, expect, match
+        self.args, self.kwargs = args, kwargs or {}
+
+
+ROWS = []
+
+
+def op(id, fn, *args, expect, match=None, **kwargs):
+    """A row calling fn(*args, **kwargs); its array arguments must be unchanged afterwards."""
+    ROWS.append(Row(id, fn, expect, match, args, kwargs))
+
+
+def call(id, fn, expect, match=None):
+    """A row running fn() (or fn(tmp_path) when it takes an argument)."""
+    ROWS.append(Row(id, fn, expect, match))
+
+
+def f32(*shape, seed=0):
+    return np.random.default_rng(seed + sum(shape)).standard_normal(shape).astype(np.float32)
+
+
+def arrays_in(value):
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in arrays_in(v)]
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in arrays_in(v)]
+    return []
+
+
+def close(expected, reduction_k=None):
+    """A check: the result equals `expected` (computed in float64) to the suite's tolerances."""
+    def check(result):
+        got = np.asarray(result)
+        want = np.asarray(expected, np.float64)
+        assert got.shape == want.shape, f"shape {got.shape} != {want.shape}"
+        if reduction_k is None:
+            assert_close_elementwise(got, want.astype(np.float32), atol=1e-5, rtol=1e-5)
+        else:
+            scale = max(float(np.nanmax(np.abs(want), initial=0.0)), 1.0)
+            assert_close_reduction(got, want, reduction_k, scale=scale)
+    return check
+
+
+def same(expected):
+    """A check for exact results (NaN equal to NaN, inf to inf)."""
+    def check(result):
+        got = np.asarray(result)
+        want = np.asarray(expected)
+        assert got.shape == want.shape, f"shape {got.shape} != {want.shape}"
+        np.testing.assert_array_equal(got, want)
+    return check
+
+
+def shape_is(shape):
+    def check(result):
+        assert np.asarray(result).shape == shape
+    return check
+
+
+# --------------------------------------------------------------------------------------- float64 references
+def softmax64(z, axis=-1):
+    z = np.asarray(z, np.float64)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def conv2d64(x, w, stride=1):
+    """VALID NHWC convolution in float64."""
+    x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
+    kh, kw = w.shape[:2]
+    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
+    return np.einsum("nhwcij,ijcd->nhwd", win, w)
+
+
+def max_pool64(x, k):
+    win = np.lib.stride_tricks.sliding_window_view(np.asarray(x, np.float64), (k, k), axis=(1, 2))[:, ::k, ::k]
+    return win.max(axis=(-2, -1))
+
+
+def avg_pool64(x, k):
+    win = np.lib.stride_tricks.sliding_window_view(np.asarray(x, np.float64), (k, k), axis=(1, 2))[:, ::k, ::k]
+    return win.mean(axis=(-2, -1))
+
+
+A23, B34, X6 = f32(2, 3), f32(3, 4), f32(6)
+CPLX = np.ones((2, 3), np.complex64)
+OBJ = np.array([[1.0, None, 2.0]], dtype=object)
+STR = np.array([["a", "b", "c"]])
+BOOL23 = np.ones((2, 3), bool)
+IMG = f32(2, 6, 6, 3)
+KER = f32(3, 3, 3, 4)
+NANINF = np.array([np.nan, np.inf, -np.inf, 0.0, -1.5, 2.0], np.float32)
+P23 = np.full((2, 3), 1 / 3, np.float32)
+
+# =========================================================================================== ops: dtypes
+for name, fn, nargs in [("matmul", ops.matmul, 2), ("add", ops.add, 2), ("multiply", ops.multiply, 2),
+                        ("maximum", ops.maximum, 2), ("relu", ops.relu, 1), ("sigmoid", ops.sigmoid, 1),
+                        ("tanh", ops.tanh, 1), ("exp", ops.exp, 1), ("softmax", ops.softmax, 1),
+                        ("reduce_sum", ops.reduce_sum, 1), ("reduce_max", ops.reduce_max, 1),
+                        ("reshape", lambda x: ops.reshape(x, (-1,)), 1)]:
+    for label, bad, dtype in [("complex", CPLX, "complex64"), ("object", OBJ, "object"), ("str", STR, "<U1")]:
+        second = (B34 if name == "matmul" else A23,) if nargs == 2 else ()
+        op(f"{name}-{label}", fn, bad, *second, expect=TypeError,
+           match=rf"`\w+` must be a real numeric or bool value, received ndarray of dtype {re.escape(dtype)}")
+op("matmul-bool", ops.matmul, BOOL23, B34, expect=TypeError, match=r"`a` must be a real numeric array.*dtype bool")
+op("matmul-None", ops.matmul, None, B34, expect=TypeError, match=r"`a` must be a real numeric.*NoneType")
+op("matmul-transpose_a-str", ops.matmul, A23, B34, transpose_a="yes", expect=TypeError,
+   match=r"`transpose_a` must be a bool, received 'yes'")
+op("matmul-transpose_b-int", ops.matmul, A23, B34, transpose_b=1, expect=TypeError,
+   match=r"`transpose_b` must be a bool, received 1")
+op("cast-complex", ops.cast, A23, np.complex64, expect=TypeError,
+   match=r"`dtype` must be a real numeric or bool dtype, received complex64")
+op("cast-str", ops.cast, A23, "str", expect=TypeError, match=r"`dtype` must be a real numeric or bool dtype, received <U")
+op("cast-nonsense", ops.cast, A23, "float33", expect=TypeError, match=r"`dtype` must be a numpy dtype.*'float33'")
+op("relu-bool-casts", ops.relu, np.array([True, False]), expect=VALID, match=same(np.array([1, 0], np.float32)))
+op("add-int-float-promotes", ops.add, np.array([1, 2]), np.array([0.5, 0.5], np.float32), expect=VALID,
+   match=same(np.array([1.5, 2.5], np.float32)))
+op("concat-complex", ops.concat, [A23, CPLX], 0, expect=TypeError, match=r"`values` must be a real numeric.*complex64")
+op("clip-str-bound", ops.clip_by_value, A23, "a", 1.0, expect=TypeError,
+   match=r"`clip_value_min` must be a real numeric.*str")
+op("gather-float-indices", ops.gather, A23, [0.5], expect=TypeError, match=r"`indices` must be integers.*float")
+op("one_hot-depth-str", ops.one_hot, [1], "3", expect=ValueError, match=r"`depth` must be a non-negative int, received '3'")
+op("range-str", ops.range, "5", expect=TypeError, match=r"`start` must be a real number, received '5'")
+op("range-delta-zero", ops.range, 0, 5, 0, expect=ValueError, match=r"`delta` must be non-zero, received 0")
+op("range-delta-str", ops.range, 0, 5, "1", expect=TypeError, match=r"`delta` must be a real number, received '1'")
+op("leaky_relu-alpha-str", ops.leaky_relu, X6, alpha="0.2", expect=TypeError, match=r"`alpha` must be a real number, received '0.2'")
+op("dropout-rate-str", ops.dropout, X6, "0.5", expect=ValueError, match=r"`rate` must be a number in \[0, 1\), received '0.5'")
+op("dropout-rate-nan", ops.dropout, X6, float("nan"), expect=ValueError, match=r"`rate` .*received nan")
+op("dense-activation", ops.dense, A23, B34, activation="gelu", expect=ValueError,
+   match=r"`activation` must be one of .*received 'gelu'")
+op("sparse-xent-bool-labels", ops.sparse_softmax_cross_entropy_with_logits, np.array([True, False]), A23,
+   expect=TypeError, match=r"`labels` must be an integer array of class ids, received dtype bool")
+op("sparse-xent-nan-labels", ops.sparse_softmax_cross_entropy_with_logits, np.array([0.0, np.nan]), A23,
+   expect=ValueError, match=r"`labels` must hold integer class ids, received nan")
+
+# =========================================================================================== ops: arguments
+op("reshape-float-dim", ops.reshape, X6, (2.0, 3), expect=TypeError, match=r"`shape` must be a list of ints, received \(2.0, 3\)")
+op("reshape-bool-dim", ops.reshape, X6, (True, 6), expect=TypeError, match=r"`shape` .*received \(True, 6\)")
+op("reshape-two-unknown", ops.reshape, X6, (-1, -1), expect=ValueError, match=r"cannot reshape .*\(6,\).* to \(-1, -1\)")
+op("reshape-negative", ops.reshape, X6, (-2, -3), expect=ValueError, match=r"to \(-2, -3\)")
+op("reshape-impossible", ops.reshape, A23, (4, 2), expect=ValueError, match=r"shape \(2, 3\) \(6 values\) to \(4, 2\)")
+op("concat-axis-str", ops.concat, [A23, A23], "0", expect=ValueError, match=r"`axis` must be an int in \[-2, 2\), received '0'")
+op("concat-axis-oob", ops.concat, [A23, A23], 2, expect=ValueError, match=r"`axis` .*received 2")
+op("concat-rank-mismatch", ops.concat, [A23, X6], 0, expect=ValueError, match=r"shapes \[\(2, 3\), \(6,\)\]")
+op("concat-not-a-list", ops.concat, A23, 0, expect=ValueError, match=r"`values` must be a non-empty list of tensors, received array")
+op("stack-axis-oob", ops.stack, [X6, X6], 3, expect=ValueError, match=r"`axis` must be an int in \[-2, 2\), received 3")
+op("reduce_sum-axis-float", ops.reduce_sum, A23, 1.0, expect=TypeError, match=r"`axis` must be None, an int or a list of ints, received 1.0")
+op("reduce_sum-axis-oob", ops.reduce_sum, A23, -3, expect=ValueError, match=r"`axis` -3 is out of bounds for an input of rank 2")
+op("reduce_sum-axis-on-scalar", ops.reduce_sum, np.float32(3), 0, expect=ValueError,
+   match=r"`axis` 0 is out of bounds for an input of rank 0")
+op("reduce_mean-axis-bool", ops.reduce_mean, A23, True, expect=TypeError, match=r"`axis` .*received True")
+op("reduce_max-axis-list-oob", ops.reduce_max, A23, [0, 5], expect=ValueError, match=r"`axis` \[0, 5\] is out of bounds")
+op("reduce_min-empty-axis", ops.reduce_min, np.zeros((0, 3), np.float32), 0, expect=ValueError,
+   match=r"cannot reduce an empty axis .*\(0, 3\)")
+op("reduce_any-str", ops.reduce_any, STR, expect=TypeError, match=r"`input_tensor` must be .*<U1")
+op("argmax-axis-oob", ops.argmax, A23, 2, expect=ValueError, match=r"`axis` 2 is out of bounds")
+op("argmax-empty-axis", ops.argmax, np.zeros((0, 3), np.float32), expect=ValueError, match=r"empty axis 0 .*\(0, 3\)")
+op("transpose-perm-short", ops.transpose, A23, [0], expect=ValueError, match=r"`perm` must be a permutation of the 2 axes, received \(0,\)")
+op("transpose-perm-oob", ops.transpose, A23, [0, 2], expect=ValueError, match=r"`perm` .*received \(0, 2\)")
+op("expand_dims-axis-float", ops.expand_dims, X6, 0.0, expect=ValueError, match=r"`axis` must be an int in \[-2, 1\], received 0.0")
+op("squeeze-axis-str", ops.squeeze, A23[:1], "0", expect=TypeError, match=r"`axis` must be None, an int or a list of ints, received '0'")
+op("squeeze-axis-oob", ops.squeeze, A23[:1], 5, expect=ValueError, match=r"cannot squeeze axis 5 of a tensor of shape \(1, 3\)")
+op("gather-axis-str", ops.gather, A23, [0], "0", expect=TypeError, match=r"`axis` must be an int, received '0'")
+op("gather-axis-oob", ops.gather, A23, [0], 2, expect=ValueError, match=r"`axis` 2 is out of bounds for `params` of rank 2")
+op("gather-negative-index", ops.gather, A23, [-1], expect=ValueError, match=r"`indices` must be in \[0, 2\), received values in \[-1, -1\]")
+op("one_hot-axis-oob", ops.one_hot, [1], 3, axis=4, expect=ValueError, match=r"`axis` 4 is out of bounds")
+op("getitem-oob", ops.getitem, X6, 9, expect=IndexError, match=r"index 9 is invalid for a tensor of shape \(6,\)")
+op("getitem-str", ops.getitem, X6, "a", expect=IndexError, match=r"index 'a' is invalid")
+op("where-shapes", ops.where, np.ones(3, bool), X6[:2], X6[:2], expect=ValueError,
+   match=r"`condition`, `x` and `y` must broadcast .*\(3,\), \(2,\) and \(2,\)")
+op("where-only-x", ops.where, np.ones(3, bool), X6[:3], expect=ValueError, match=r"`x` and `y` must both be given")
+op("add-no-broadcast", ops.add, A23, B34, expect=ValueError, match=r"`x` and `y` must broadcast .*\(2, 3\) and \(3, 4\)")
+op("subtract-no-broadcast", ops.subtract, X6, X6[:4], expect=ValueError, match=r"`x` and `y` must broadcast .*\(6,\) and \(4,\)")
+op("add_n-not-list", ops.add_n, X6, expect=ValueError, match=r"`inputs` must be a non-empty list of tensors, received array")
+op("add_n-empty", ops.add_n, [], expect=ValueError, match=r"`inputs` must be a non-empty list of tensors, received \[\]")
+op("matmul-rank1", ops.matmul, X6, B34, expect=ValueError, match=r"rank >= 2, received shapes a=\(6,\) and b=\(3, 4\)")
+op("matmul-batch-mismatch", ops.matmul, f32(2, 2, 3), f32(3, 3, 4), expect=ValueError,
+   match=r"batch dimensions do not broadcast: a=\(2, 2, 3\), b=\(3, 3, 4\)")
+op("softmax-axis-oob", ops.softmax, A23, axis=2, expect=ValueError, match=r"`axis` 2 is out of bounds for an input of rank 2")
+op("softmax-axis-str", ops.softmax, A23, axis="1", expect=TypeError, match=r"`axis` must be an int, received '1'")
+op("log_softmax-axis-oob", ops.log_softmax, A23, axis=2, expect=ValueError, match=r"`axis` 2 is out of bounds for an input of rank 2")
+op("log_softmax-axis-str", ops.log_softmax, A23, axis="x", expect=TypeError, match=r"`axis` must be an int, received 'x'")
+op("bias_add-rank1", ops.bias_add, X6, X6, expect=ValueError, match=r"`bias` must be 1-D .*value shape \(6,\) and bias shape \(6,\)")
+op("sparse-xent-label-oob", ops.sparse_softmax_cross_entropy_with_logits, [0, 3], A23, expect=ValueError,
+   match=r"label value of 3 .*\[0, 3\)")
+op("sparse-xent-label-negative", ops.sparse_softmax_cross_entropy_with_logits, [-1, 0], A23, expect=ValueError,
+   match=r"label value of -1 .*\[0, 3\)")
+op("sparse-xent-labels-shape", ops.sparse_softmax_cross_entropy_with_logits, [0, 1, 2], A23, expect=ValueError,
+   match=r"`labels` must have shape \(2,\) .*received \(3,\)")
+op("xent-axis-oob", ops.softmax_cross_entropy_with_logits, A23, A23, axis=5, expect=ValueError,
+   match=r"`axis` must be an int in \[-2, 2\), received 5")
+op("sigmoid-xent-shapes", ops.sigmoid_cross_entropy_with_logits, X6, X6[:3], expect=ValueError,
+   match=r"`labels` and `logits` must have the same shape, received \(6,\) and \(3,\)")
+op("conv2d-strides-zero", ops.conv2d, IMG, KER, strides=0, expect=ValueError, match=r"`strides` must be positive, received 0")
+op("conv2d-strides-str", ops.conv2d, IMG, KER, strides="1", expect=TypeError, match=r"`strides` must contain ints, received '1'")
+op("conv2d-strides-3", ops.conv2d, IMG, KER, strides=[1, 1, 1], expect=ValueError,
+   match=r"`strides` must have 1, 2 or 4 elements, received \[1, 1, 1\]")
+op("conv2d-padding-full", ops.conv2d, IMG, KER, padding="full", expect=ValueError, match=r"`padding` must be 'VALID' or 'SAME', received 'full'")
+op("conv2d-padding-int", ops.conv2d, IMG, KER, padding=1, expect=ValueError, match=r"`padding` .*received 1")
+op("conv2d-NCHW", ops.conv2d, IMG, KER, data_format="NCHW", expect=ValueError, match=r"`data_format` .*received 'NCHW'")
+op("conv2d-dilations-zero", ops.conv2d, IMG, KER, dilations=0, expect=ValueError, match=r"`dilations` must be positive, received 0")
+op("conv2d-channels", ops.conv2d, IMG, f32(3, 3, 2, 4), expect=ValueError, match=r"input depth must equal filter depth")
+op("conv2d-rank3", ops.conv2d, IMG[0], KER, expect=ValueError, match=r"`input` must be 4-D, received shape \(6, 6, 3\)")
+op("max_pool-ksize-zero", ops.max_pool2d, IMG, 0, 1, "VALID", expect=ValueError, match=r"`ksize` must be positive, received 0")
+op("max_pool-ksize-str", ops.max_pool2d, IMG, "2", 1, "VALID", expect=TypeError, match=r"`ksize` must contain ints, received '2'")
+op("max_pool-strides-negative", ops.max_pool2d, IMG, 2, -1, "VALID", expect=ValueError, match=r"`strides` must be positive, received -1")
+op("max_pool-rank3", ops.max_pool2d, IMG[0], 2, 2, "VALID", expect=ValueError, match=r"`input` must be 4-D, received shape \(6, 6, 3\)")
+op("avg_pool-ksize-batch", ops.avg_pool2d, IMG, [2, 2, 2, 1], 2, "VALID", expect=ValueError,
+   match=r"`ksize` must be 1 along the batch and channel axes .*\[2, 2, 2, 1\]")
+op("avg_pool-padding", ops.avg_pool2d, IMG, 2, 2, "full", expect=ValueError, match=r"`padding` .*received 'full'")
+
+# =========================================================================================== ops: huge sizes
+op("ones-huge", ops.ones, (HUGE, HUGE), expect=ValueError, match=rf"`shape` \({HUGE}, {HUGE}\) is too large")
+op("zeros-huge", ops.zeros, (2**62, 4), expect=ValueError, match=rf"`shape` \({2**62}, 4\) is too large")
+op("fill-huge", ops.fill, (HUGE, HUGE), 1.0, expect=ValueError, match=rf"`dims` \({HUGE}, {HUGE}\) is too large")
+op("range-huge", ops.range, 0, 2**62, expect=ValueError, match=rf"range\(0, {2**62}, 1\) is too large")
+op("reshape-huge", ops.reshape, X6, (HUGE, HUGE), expect=ValueError, match=rf"to \({HUGE}, {HUGE}\)")
+op("constant-huge-shape", ops.constant, 1.0, shape=(HUGE, HUGE), expect=ValueError, match=rf"`shape` \({HUGE}, {HUGE}\) is too large")
+op("conv2d-huge-strides", ops.conv2d, IMG, KER, strides=2**62, expect=ValueError, match=rf"`strides` must be in \[1, 2\^31\), received \({2**62}")
+op("conv2d-huge-dilations", ops.conv2d, IMG, KER, dilations=HUGE, padding="SAME", expect=ValueError,
+   match=rf"`dilations` must be in \[1, 2\^31\), received \({HUGE}")
+op("max_pool-huge-ksize", ops.max_pool2d, IMG, 2**62, 1, "SAME", expect=ValueError,
+   match=rf"`ksize` window is too large .*received {2**62}")
+op("max_pool-huge-ksize-pair", ops.max_pool2d, IMG, (2**32, 2**32), 1, "SAME", expect=ValueError,
+   match=rf"`ksize` window is too large .*\({2**32}, {2**32}\)")
+op("avg_pool-huge-ksize", ops.avg_pool2d, IMG, HUGE, 1, "SAME", expect=ValueError, match=rf"`ksize` window is too large .*{HUGE}")
+op("avg_pool-huge-strides", ops.avg_pool2d, IMG, 2, 2**62, "SAME", expect=ValueError, match=rf"`strides` .*received \({2**62}")
+
+# =========================================================================================== ops: views (valid)
+V = f32(6, 8, seed=3)
+W = f32(8, 5, seed=4)
+op("matmul-strided-views", ops.matmul, V[::2, ::-1], W[::-1, 1:], expect=VALID,
+   match=close(V[::2, ::-1].astype(np.float64) @ W[::-1, 1:], reduction_k=8))
+op("matmul-transposed-view", ops.matmul, V.T, V, expect=VALID, match=close(V.T.astype(np.float64) @ V, reduction_k=6))
+op("matmul-fortran", ops.matmul, np.asfortranarray(V), W, expect=VALID, match=close(V.astype(np.float64) @ W, reduction_k=8))
+op("matmul-negative-stride-transpose_b", ops.matmul, V[::-1], V[::-1, :], transpose_b=True, expect=VALID,
+   match=close(V[::-1].astype(np.float64) @ V[::-1].T, reduction_k=8))
+op("add-negative-strides", ops.add, V[::-1], V[:, ::-1], expect=VALID, match=close(V[::-1].astype(np.float64) + V[:, ::-1]))
+op("multiply-broadcast-view", ops.multiply, V[::-2], W[::-1, 0][None, :], expect=VALID,
+   match=close(V[::-2].astype(np.float64) * W[::-1, 0][None, :]))
+op("relu-negative-stride", ops.relu, V[::-1, ::-3], expect=VALID, match=close(np.maximum(V[::-1, ::-3], 0)))
+op("exp-transposed", ops.exp, V.T, expect=VALID, match=close(np.exp(V.T.astype(np.float64))))
+op("tanh-strided", ops.tanh, V[1::2, ::2], expect=VALID, match=close(np.tanh(V[1::2, ::2].astype(np.float64))))
+op("sigmoid-reversed", ops.sigmoid, V[::-1], expect=VALID, match=close(1 / (1 + np.exp(-V[::-1].astype(np.float64)))))
+op("softmax-reversed-strided", ops.softmax, V[::-1, ::-2], expect=VALID, match=close(softmax64(V[::-1, ::-2])))
+op("softmax-axis0-transposed", ops.softmax, V.T, axis=0, expect=VALID, match=close(softmax64(V.T, axis=0)))
+op("log_softmax-reversed", ops.log_softmax, V[:, ::-1], expect=VALID, match=close(np.log(softmax64(V[:, ::-1]))))
+op("reduce_sum-transposed", ops.reduce_sum, V.T, axis=1, expect=VALID, match=close(V.T.astype(np.float64).sum(1), reduction_k=6))
+op("reduce_mean-negative-stride", ops.reduce_mean, V[::-1, ::-1], axis=0, expect=VALID,
+   match=close(V[::-1, ::-1].astype(np.float64).mean(0), reduction_k=6))
+op("reduce_max-strided", ops.reduce_max, V[::3], axis=-1, expect=VALID, match=same(V[::3].max(-1)))
+op("reshape-transposed-view", ops.reshape, V.T, (-1,), expect=VALID, match=same(np.ravel(V.T)))
+op("transpose-reversed", ops.transpose, V[::-1], expect=VALID, match=same(V[::-1].T))
+op("concat-views", ops.concat, [V[::-1], V[:, ::-1]], 0, expect=VALID, match=same(np.concatenate([V[::-1], V[:, ::-1]])))
+op("gather-from-view", ops.gather, V[::-1], [0, 5], expect=VALID, match=same(V[::-1][[0, 5]]))
+op("bias_add-views", ops.bias_add, V[::-1], W[::-1, 0], expect=VALID, match=close(V[::-1].astype(np.float64) + W[::-1, 0]))
+op("dense-views", ops.dense, V[::-1], W[:, ::-1], W[0, ::-1], expect=VALID,
+   match=close(V[::-1].astype(np.float64) @ W[:, ::-1] + W[0, ::-1], reduction_k=8))
+IMG_BIG = f32(2, 8, 8, 6, seed=5)
+K6 = f32(3, 3, 6, 2, seed=6)
+op("conv2d-reversed-rows", ops.conv2d, IMG_BIG[:, ::-1], K6[::-1], expect=VALID,
+   match=close(conv2d64(IMG_BIG[:, ::-1], K6[::-1]), reduction_k=54))
+op("conv2d-channel-stride", ops.conv2d, IMG_BIG[..., ::2], f32(2, 2, 3, 4), expect=VALID,
+   match=close(conv2d64(IMG_BIG[..., ::2], f32(2, 2, 3, 4)), reduction_k=12))
+op("conv2d-strided-input-stride2", ops.conv2d, IMG_BIG[:, ::-1, ::-1], K6[:, ::-1], strides=2, expect=VALID,
+   match=close(conv2d64(IMG_BIG[:, ::-1, ::-1], K6[:, ::-1], stride=2), reduction_k=54))
+op("max_pool-reversed", ops.max_pool2d, IMG_BIG[:, ::-1, :, ::-1], 2, 2, "VALID", expect=VALID,
+   match=same(max_pool64(IMG_BIG[:, ::-1, :, ::-1], 2).astype(np.float32)))
+op("avg_pool-strided", ops.avg_pool2d, IMG_BIG[:, :, ::-1, ::3], 2, 2, "VALID", expect=VALID,
+   match=close(avg_pool64(IMG_BIG[:, :, ::-1, ::3], 2)))
+op("sparse-xent-views", ops.sparse_softmax_cross_entropy_with_logits, np.array([2, 0, 1, 4, 3, 0])[::-1], V[::-1, :5],
+   expect=VALID, match=close(-np.log(softmax64(V[::-1, :5])[np.arange(6), np.array([2, 0, 1, 4, 3, 0])[::-1]])))
+op("xent-views", ops.softmax_cross_entropy_with_logits, softmax64(W.T)[::-1].astype(np.float32), V[:5, ::-1],
+   expect=VALID, match=close(-(softmax64(W.T)[::-1] * np.log(softmax64(V[:5, ::-1]))).sum(-1)))
+
+# =========================================================================================== ops: NaN / inf
+op("relu-naninf", ops.relu, NANINF, expect=VALID, match=same(np.array([np.nan, np.inf, 0, 0, 0, 2], np.float32)))
+op("exp-naninf", ops.exp, NANINF[:3], expect=VALID, match=same(np.array([np.nan, np.inf, 0], np.float32)))
+op("log-negative-zero-inf", ops.log, np.array([-1, 0, np.inf], np.float32), expect=VALID,
+   match=same(np.array([np.nan, -np.inf, np.inf], np.float32)))
+op("sigmoid-naninf", ops.sigmoid, NANINF[:3], expect=VALID, match=same(np.array([np.nan, 1, 0], np.float32)))
+op("tanh-naninf", ops.tanh, NANINF[:3], expect=VALID, match=same(np.array([np.nan, 1, -1], np.float32)))
+op("sqrt-negative", ops.sqrt, np.array([-1, 4], np.float32), expect=VALID, match=same(np.array([np.nan, 2], np.float32)))
+op("divide-by-zero", ops.divide, np.array([1, -1, 0], np.float32), np.zeros(3, np.float32), expect=VALID,
+   match=same(np.array([np.inf, -np.inf, np.nan], np.float32)))
+op("add-inf-minus-inf", ops.add, np.array([np.inf], np.float32), np.array([-np.inf], np.float32), expect=VALID,
+   match=same(np.array([np.nan], np.float32)))
+op("matmul-inf", ops.matmul, np.array([[np.inf, 1]], np.float32), np.ones((2, 1), np.float32), expect=VALID,
+   match=same(np.array([[np.inf]], np.float32)))
+op("matmul-nan-propagates", ops.matmul, np.array([[np.nan, 1], [1, 1]], np.float32), np.ones((2, 2), np.float32),
+   expect=VALID, match=same(np.array([[np.nan, np.nan], [2, 2]], np.float32)))
+op("reduce_sum-naninf", ops.reduce_sum, NANINF[1:3], expect=VALID, match=same(np.float32(np.nan)))
+op("reduce_max-inf", ops.reduce_max, NANINF[1:], expect=VALID, match=same(np.float32(np.inf)))
+op("max_pool-all-nan-window", ops.max_pool2d, np.full((1, 2, 2, 1), np.nan, np.float32), 2, 2, "VALID", expect=VALID,
+   match=same(np.full((1, 1, 1, 1), -np.inf, np.float32)))  # documented: NaN is never selected
+op("max_pool-skips-nan", ops.max_pool2d, np.array([np.nan, 1, -2, np.nan], np.float32).reshape(1, 2, 2, 1), 2, 2,
+   "VALID", expect=VALID, match=same(np.ones((1, 1, 1, 1), np.float32)))
+op("avg_pool-nan-propagates", ops.avg_pool2d, np.array([np.nan, 1, 2, 3], np.float32).reshape(1, 2, 2, 1), 2, 2,
+   "VALID", expect=VALID, match=same(np.full((1, 1, 1, 1), np.nan, np.float32)))
+op("leaky_relu-alpha-nan", ops.leaky_relu, np.array([1.0, -1.0], np.float32), alpha=float("nan"), expect=VALID,
+   match=lambda r: np.testing.assert_array_equal(np.isnan(np.asarray(r)), [False, True]))
+op("clip-min-above-max", ops.clip_by_value, X6, 1.0, -1.0, expect=VALID, match=same(np.full(6, -1.0, np.float32)))
+
+# =========================================================================================== ops: zero-size
+E03, E30 = np.zeros((0, 3), np.float32), np.zeros((3, 0), np.float32)
+op("matmul-zero-k", ops.matmul, E30, np.zeros((0, 4), np.float32), expect=VALID, match=same(np.zeros((3, 4), np.float32)))
+op("matmul-zero-m", ops.matmul, E03, B34, expect=VALID, match=same(np.zeros((0, 4), np.float32)))
+op("matmul-zero-batch", ops.matmul, np.zeros((0, 2, 3), np.float32), B34, expect=VALID, match=shape_is((0, 2, 4)))
+op("reduce_sum-empty", ops.reduce_sum, E03, 0, expect=VALID, match=same(np.zeros(3, np.float32)))
+op("reduce_mean-empty", ops.reduce_mean, E03, expect=VALID, match=same(np.float32(np.nan)))  # as TF
+op("softmax-empty-rows", ops.softmax, E03, expect=VALID, match=shape_is((0, 3)))
+op("relu-empty", ops.relu, E03, expect=VALID, match=shape_is((0, 3)))
+op("concat-with-empty", ops.concat, [E03, A23], 0, expect=VALID, match=same(A23))
+op("conv2d-zero-batch", ops.conv2d, IMG[:0], KER, expect=VALID, match=shape_is((0, 4, 4, 4)))
+op("conv2d-kernel-larger-than-input", ops.conv2d, IMG[:, :2, :2], KER, expect=VALID, match=shape_is((2, 0, 0, 4)))
+op("max_pool-zero-height", ops.max_pool2d, IMG[:, :0], 2, 2, "SAME", expect=VALID, match=shape_is((2, 0, 3, 3)))
+op("sparse-xent-zero-rows", ops.sparse_softmax_cross_entropy_with_logits, np.zeros(0, np.int64), E03, expect=VALID,
+   match=shape_is((0,)))
+op("gather-empty-indices", ops.gather, A23, np.zeros(0, np.int64), expect=VALID, match=shape_is((0, 3)))
+op("reshape-empty", ops.reshape, E03, (-1, 3), expect=VALID, match=shape_is((0, 3)))
+
+
+# =========================================================================================== layers
+def built(layer, x):
+    layer(x)
+    return layer
+
+
+call("Dense-units-0", lambda: layers.Dense(0), ValueError, r"Received: units=0")
+call("Dense-units--1", lambda: layers.Dense(-1), ValueError, r"`units`, expected a positive integer. Received: units=-1")
+call("Dense-units-str", lambda: layers.Dense("5"), ValueError, r"Received: units='5'")
+call("Dense-units-float", lambda: layers.Dense(2.0), ValueError, r"Received: units=2.0")
+call("Dense-units-bool", lambda: layers.Dense(True), ValueError, r"Received: units=True")
+call("Dense-units-None", lambda: layers.Dense(None), ValueError, r"Received: units=None")
+call("Dense-activation-unknown", lambda: layers.Dense(3, activation="gelu_nope"), ValueError,
+     r"Could not interpret activation function identifier: 'gelu_nope'")
+call("Dense-activation-case", lambda: layers.Dense(3, activation="Relu"), ValueError, r"identifier: 'Relu'")
+call("Dense-activation-int", lambda: layers.Dense(3, activation=123), ValueError, r"identifier: 123")
+call("Dense-wrong-last-dim", lambda: built(layers.Dense(2), A23)(f32(2, 4)), ValueError,
+     r"expected last axis 3, received shape \(2, 4\)")
+call("Dense-wrong-rank-1", lambda: built(layers.Dense(2), A23)(X6[:3]), ValueError,
+     r"expected min_ndim=2, found ndim=1. Full shape received: \(3,\)")
+call("Dense-first-call-scalar", lambda: layers.Dense(2)(np.float32(1)), ValueError,
+     r"expected min_ndim=2, found ndim=0. Full shape received: \(\)")
+call("Dense-complex-input", lambda: built(layers.Dense(2), A23)(CPLX), TypeError, r"`inputs` must be a real numeric.*complex64")
+call("Dense-str-input", lambda: layers.Dense(2)(STR), TypeError, r"`inputs` must be a real numeric.*<U1")
+call("Dense-huge-weights", lambda: fastnn.Sequential([layers.Input((HUGE,)), layers.Dense(HUGE)]), ValueError,
+     rf"`shape` of weight 'kernel' is too large: \({HUGE}, {HUGE}\)")
+call("Dense-unknown-kwarg", lambda: layers.Dense(3, unitz=3), TypeError, r"Unrecognized keyword arguments .*unitz")
+call("Conv2D-filters-0", lambda: layers.Conv2D(0, 3), ValueError, r"Received: filters=0")
+call("Conv2D-filters-str", lambda: layers.Conv2D("8", 3), ValueError, r"Received: filters='8'")
+call("Conv2D-kernel_size-negative", lambda: layers.Conv2D(2, -1), ValueError, r"`kernel_size` must be positive, received -1")
+call("Conv2D-kernel_size-3d", lambda: layers.Conv2D(2, (3, 3, 3)), ValueError,
+     r"`kernel_size` must have 1, 2 or 4 elements, received \(3, 3, 3\)")
+call("Conv2D-kernel_size-str", lambda: layers.Conv2D(2, "3"), TypeError, r"`kernel_size` must contain ints, received '3'")
+call("Conv2D-kernel_size-float", lambda: layers.Conv2D(2, 2.5), TypeError, r"`kernel_size` .*received 2.5")
+call("Conv2D-strides-0", lambda: layers.Conv2D(2, 3, strides=0), ValueError, r"`strides` must be positive, received 0")
+call("Conv2D-strides-negative", lambda: layers.Conv2D(2, 3, strides=(1, -1)), ValueError, r"`strides` .*received \(1, -1\)")
+call("Conv2D-padding-causal", lambda: layers.Conv2D(2, 3, padding="causal"), ValueError, r"Received: padding='causal'")
+call("Conv2D-padding-None", lambda: layers.Conv2D(2, 3, padding=None), ValueError, r"Received: padding=None")
+call("Conv2D-dilation-0", lambda: layers.Conv2D(2, 3, dilation_rate=0), ValueError, r"`dilation_rate` must be positive, received 0")
+call("Conv2D-channels_first", lambda: layers.Conv2D(2, 3, data_format="channels_first"), ValueError,
+     r"`data_format` .*received 'channels_first'")
+call("Conv2D-activation-unknown", lambda: layers.Conv2D(2, 3, activation="nope"), ValueError, r"identifier: 'nope'")
+call("Conv2D-huge-kernel", lambda: layers.Conv2D(2, HUGE)(IMG), ValueError,
+     rf"`shape` of weight 'kernel' is too large: \({HUGE}, {HUGE}, 3, 2\)")
+call("Conv2D-call-rank3", lambda: built(layers.Conv2D(2, 3), IMG)(IMG[0]), ValueError,
+     r"expected \(batch, h, w, 3\), received shape \(6, 6, 3\)")
+call("Conv2D-call-channels", lambda: built(layers.Conv2D(2, 3), IMG)(IMG[..., :2]), ValueError,
+     r"expected \(batch, h, w, 3\), received shape \(2, 6, 6, 2\)")
+call("Conv2D-first-call-rank2", lambda: layers.Conv2D(2, 3)(A23), ValueError, r"expects inputs \(batch, height, width, channels\), received shape \(2, 3\)")
+call("MaxPool-pool_size-negative", lambda: layers.MaxPooling2D(-2), ValueError, r"`pool_size` must be positive, received -2")
+call("MaxPool-pool_size-str", lambda: layers.MaxPooling2D("a"), TypeError, r"`pool_size` must contain ints, received 'a'")
+call("MaxPool-padding-full", lambda: layers.MaxPooling2D(2, padding="full"), ValueError, r"Received: padding='full'")
+call("AvgPool-strides-0", lambda: layers.AveragePooling2D(2, strides=0), ValueError, r"`strides` must be positive, received 0")
+call("AvgPool-padding-int", lambda: layers.AveragePooling2D(2, padding=3), ValueError, r"Received: padding=3")
+call("MaxPool-call-rank2", lambda: layers.MaxPooling2D(2)(A23), ValueError, r"expects inputs .*received shape \(2, 3\)")
+call("MaxPool-huge-pool", lambda: layers.MaxPooling2D(HUGE, padding="same")(IMG), ValueError,
+     rf"`ksize` window is too large .*\({HUGE}, {HUGE}\)")
+call("Reshape-impossible", lambda: layers.Reshape((4, 4))(f32(2, 3, 5)), ValueError,
+     r"cannot reshape a tensor of shape \(2, 3, 5\) \(30 values\) to \(2, 4, 4\)")
+call("Reshape-zero", lambda: layers.Reshape((0, 3)), ValueError, r"`target_shape` must hold positive sizes .*received \(0, 3\)")
+call("Reshape-two-unknown", lambda: layers.Reshape((-1, -1)), ValueError, r"`target_shape` .*received \(-1, -1\)")
+call("Reshape-str", lambda: layers.Reshape("abc"), TypeError, r"`target_shape` must be a tuple of ints, received 'abc'")
+call("Reshape-int", lambda: layers.Reshape(5), TypeError, r"`target_shape` must be a tuple of ints, received 5")
+call("Reshape-float", lambda: layers.Reshape((2.5, 2)), TypeError, r"`target_shape` .*received \(2.5, 2\)")
+call("Reshape-huge", lambda: layers.Reshape((HUGE, HUGE))(A23), ValueError, rf"to \(2, {HUGE}, {HUGE}\)")
+call("Dropout-negative", lambda: layers.Dropout(-0.1), ValueError, r"Received: rate=-0.1")
+call("Dropout-above-1", lambda: layers.Dropout(1.5), ValueError, r"Received: rate=1.5")
+call("Dropout-str", lambda: layers.Dropout("0.5"), ValueError, r"Received: rate='0.5'")
+call("Dropout-nan", lambda: layers.Dropout(float("nan")), ValueError, r"Received: rate=nan")
+call("Dropout-1-is-valid", lambda: layers.Dropout(1.0)(A23, training=True), VALID,
+     same(np.zeros((2, 3), np.float32)))  # Keras 3 accepts rate=1 (everything dropped)
+call("Flatten-scalar", lambda: layers.Flatten()(np.float32(1)), ValueError, r"expected min_ndim=1, found ndim=0")
+call("Softmax-axis", lambda: layers.Softmax(axis=5)(A23), ValueError, r"`axis` 5 is out of bounds for an input of rank 2")
+call("Activation-unknown", lambda: layers.Activation("nope"), ValueError, r"identifier: 'nope'")
+call("Add-shapes", lambda: layers.Add()([A23, B34]), ValueError, r"must broadcast .*\(2, 3\) and \(3, 4\)")
+call("Concatenate-shapes", lambda: layers.Concatenate()([A23, f32(3, 3)]), ValueError, r"shapes \[\(2, 3\), \(3, 3\)\]")
+call("Input-negative", lambda: layers.Input((-1, 3)), ValueError, r"`shape` must be non-negative, received \(-1, 3\)")
+call("Input-str", lambda: layers.Input("abc"), TypeError, r"`shape` must be a tuple of ints \(or None\), received 'abc'")
+call("Input-float", lambda: layers.Input((2.5,)), TypeError, r"`shape` .*received \(2.5,\)")
+call("Dense-empty-batch", lambda: built(layers.Dense(2), A23)(E03), VALID, shape_is((0, 2)))
+call("Flatten-empty-batch", lambda: layers.Flatten()(IMG[:0]), VALID, shape_is((0, 108)))
+
+
+def dense_view_check():
+    d = layers.Dense(3)
+    x = V[::-1, ::2]
+    y = d(x)
+    np.testing.assert_allclose(np.asarray(y), x.astype(np.float64) @ d.kernel.numpy() + d.bias.numpy(), rtol=1e-5,
+                               atol=1e-5)
+    return True
+
+
+call("Dense-negative-stride-correct", dense_view_check, VALID, lambda r: None)
+
+# =========================================================================================== models
+X = f32(10, 5, seed=7)
+Y = np.arange(10) % 3
+
+
+def model(compiled=True):
+    m = fastnn.Sequential([layers.Dense(4, activation="relu"), layers.Dense(3, activation="softmax")])
+    m.build((None, 5))
+    if compiled:
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    return m
+
+
+def fit(**kwargs):
+    kwargs.setdefault("verbose", 0)
+    x, y = kwargs.pop("x", X), kwargs.pop("y", Y)
+    return model().fit(x, y, **kwargs)
+
+
+call("compile-optimizer", lambda: model(False).compile(optimizer="adamz", loss="mse"), ValueError,
+     r"Could not interpret optimizer identifier: 'adamz'")
+call("compile-optimizer-int", lambda: model(False).compile(optimizer=3, loss="mse"), ValueError, r"optimizer identifier: 3")
+call("compile-loss", lambda: model(False).compile(optimizer="sgd", loss="msee"), ValueError, r"loss identifier: 'msee'")
+call("compile-loss-None", lambda: model(False).compile(optimizer="sgd", loss=None), ValueError, r"needs a `loss`")
+call("compile-metric", lambda: model(False).compile(optimizer="sgd", loss="mse", metrics=["accuracyy"]), ValueError,
+     r"Could not interpret metric identifier: 'accuracyy'")
+call("compile-metrics-str", lambda: model(False).compile(optimizer="sgd", loss="mse", metrics="accuracy"), TypeError,
+     r"`metrics` must be a list, received 'accuracy'")
+call("compile-unknown-kwarg", lambda: model(False).compile(optimizer="sgd", loss="mse", lr=0.1), TypeError, r"'lr'")
+call("fit-x-y-lengths", lambda: fit(y=Y[:7]), ValueError, r"same number of samples, received 10 and 7")
+call("fit-empty", lambda: fit(x=X[:0], y=Y[:0]), ValueError, r"fit\(\) received empty data \(0 samples\)")
+call("fit-batch_size-0", lambda: fit(batch_size=0), ValueError, r"`batch_size` must be a positive integer, received 0")
+call("fit-batch_size--1", lambda: fit(batch_size=-1), ValueError, r"`batch_size` .*received -1")
+call("fit-batch_size-str", lambda: fit(batch_size="32"), ValueError, r"`batch_size` .*received '32'")
+call("fit-batch_size-float", lambda: fit(batch_size=2.0), ValueError, r"`batch_size` .*received 2.0")
+call("fit-epochs-negative", lambda: fit(epochs=-1), ValueError, r"`epochs` must be a non-negative integer, received -1")
+call("fit-epochs-str", lambda: fit(epochs="2"), ValueError, r"`epochs` .*received '2'")
+call("fit-epochs-float", lambda: fit(epochs=1.5), ValueError, r"`epochs` .*received 1.5")
+call("fit-epochs-0-is-valid", lambda: fit(epochs=0).history, VALID, lambda h: h == {} or pytest.fail(h))
+call("fit-validation_split-negative", lambda: fit(validation_split=-0.1), ValueError,
+     r"`validation_split` must be in \[0, 1\), received -0.1")
+call("fit-validation_split-1", lambda: fit(validation_split=1.0), ValueError, r"`validation_split` .*received 1.0")
+call("fit-validation_split-str", lambda: fit(validation_split="0.2"), ValueError, r"`validation_split` .*received '0.2'")
+call("fit-validation_split-nan", lambda: fit(validation_split=float("nan")), ValueError, r"`validation_split` .*received nan")
+call("fit-validation_split-no-samples", lambda: fit(validation_split=1e-17), ValueError,
+     r"`validation_split`=1e-17 leaves no training or no validation samples out of 10")
+call("fit-verbose", lambda: fit(verbose=5), ValueError, r"`verbose` must be .*received 5")
+call("fit-initial_epoch", lambda: fit(initial_epoch=-1), ValueError, r"`initial_epoch` .*received -1")
+call("fit-steps_per_epoch-0", lambda: fit(steps_per_epoch=0), ValueError, r"`steps_per_epoch` .*received 0")
+call("fit-validation_freq-0", lambda: fit(validation_freq=0), ValueError, r"`validation_freq` .*received 0")
+call("fit-y-None", lambda: fit(y=None), ValueError, r"fit\(\) needs non-empty `x` and `y`")
+call("fit-x-None", lambda: fit(x=None), ValueError, r"`x` is required")
+call("fit-labels-out-of-range", lambda: fit(y=Y + 5), ValueError, r"label value of [5-7] .*\[0, 3\)")
+call("fit-x-str", lambda: fit(x=X.astype(str)), TypeError, r"`x` must be numeric, received dtype <U")
+call("fit-x-object", lambda: fit(x=X.astype(object)), TypeError, r"`x` must be numeric, received dtype object")
+call("fit-x-complex", lambda: fit(x=X.astype(complex)), TypeError, r"`x` must be numeric, received dtype complex128")
+call("fit-y-scalar", lambda: fit(y=3), ValueError, r"`y` must have a batch axis, received a scalar")
+call("fit-x-ragged", lambda: fit(x=[[1, 2], [3]], y=Y[:2]), ValueError, r"`x` must be an array-like of one shape, received a ragged list")
+call("fit-x-wrong-features", lambda: fit(x=X[:, :4]), ValueError, r"expected last axis 5, received shape \(\d+, 4\)")
+call("fit-x-rank1", lambda: fit(x=X[:, 0]), ValueError, r"expected min_ndim=2, found ndim=1")
+call("fit-class_weight-list", lambda: fit(class_weight=[1, 2, 3]), TypeError,
+     r"`class_weight` must be a dict mapping class ids to weights, received \[1, 2, 3\]")
+call("fit-sample_weight-length", lambda: fit(sample_weight=np.ones(4)), ValueError,
+     r"`sample_weight` must have one entry per sample \(10\), received shape \(4,\)")
+call("fit-validation_data-1-tuple", lambda: fit(validation_data=(X,)), ValueError, r"`validation_data` must be .*received tuple")
+call("fit-validation_data-lengths", lambda: fit(validation_data=(X, Y[:3])), ValueError, r"received 10 and 3")
+call("fit-dataset-with-y", lambda: fit(x=Dataset.from_tensor_slices((X, Y)).batch(4), y=Y), ValueError,
+     r"`y` must not be given to fit\(\) when `x` is a Dataset")
+call("fit-nan-x-is-valid", lambda: fit(x=np.full((10, 5), np.nan, np.float32)).history["loss"], VALID,
+     lambda losses_: np.isnan(losses_[0]) or pytest.fail(f"loss {losses_} is not NaN"))
+call("fit-bool-x-is-valid", lambda: fit(x=X > 0).history["loss"], VALID, lambda v: np.isfinite(v[0]) or pytest.fail(v))
+call("fit-fortran-x-is-valid", lambda: fit(x=np.asfortranarray(X)).history["loss"], VALID,
+     lambda v: np.isfinite(v[0]) or pytest.fail(v))
+call("predict-wrong-features", lambda: model().predict(f32(4, 6), verbose=0), ValueError,
+     r"expected last axis 5, received shape \(4, 6\)")
+call("predict-rank1", lambda: model().predict(X[0], verbose=0), ValueError, r"expected min_ndim=2, found ndim=1. Full shape received: \(5,\)")
+call("predict-empty", lambda: model().predict(X[:0], verbose=0), ValueError, r"predict\(\) received empty data \(0 samples\)")
+call("predict-batch_size-0", lambda: model().predict(X, batch_size=0, verbose=0), ValueError, r"`batch_size` .*received 0")
+call("predict-scalar", lambda: model().predict(np.float32(1), verbose=0), ValueError, r"`x` must have a batch axis")
+call("predict-complex", lambda: model().predict(X.astype(complex), verbose=0), TypeError, r"`x` must be numeric, received dtype complex128")
+
+
+def predict_view_check():
+    m = model()
+    x = X[::-1, ::-1]
+    got = m.predict(x, batch_size=3, verbose=0)
+    want = m.predict(np.ascontiguousarray(x), batch_size=10, verbose=0)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    return got
+
+
+call("predict-negative-stride-correct", predict_view_check, VALID, shape_is((10, 3)))
+call("evaluate-before-compile", lambda: model(False).evaluate(X, Y, verbose=0), RuntimeError,
+     r"You must call `compile\(\)` before evaluating the model")
+call("fit-before-compile", lambda: model(False).fit(X, Y, verbose=0), RuntimeError, r"`compile\(\)` before training")
+call("train_on_batch-before-compile", lambda: model(False).train_on_batch(X, Y), RuntimeError, r"`compile\(\)` before training")
+call("evaluate-lengths", lambda: model().evaluate(X, Y[:3], verbose=0), ValueError, r"received 10 and 3")
+call("evaluate-batch_size-0", lambda: model().evaluate(X, Y, batch_size=0, verbose=0), ValueError, r"`batch_size` .*received 0")
+call("evaluate-empty", lambda: model().evaluate(X[:0], Y[:0], verbose=0), ValueError, r"evaluate\(\) received empty data")
+call("evaluate-steps-0", lambda: model().evaluate(X, Y, steps=0, verbose=0), ValueError, r"`steps` .*received 0")
+call("set_weights-count", lambda: model().set_weights([np.ones((5, 4))]), ValueError, r"expects 4 weights, but the given list holds 1")
+call("set_weights-shapes", lambda: model().set_weights([np.ones((4, 5)), np.ones(4), np.ones((4, 3)), np.ones(3)]),
+     ValueError, r"weight 'kernel' has shape \(5, 4\); received a value of shape \(4, 5\)")
+call("set_weights-complex", lambda: model().set_weights([np.ones((5, 4), complex), np.ones(4), np.ones((4, 3)), np.ones(3)]),
+     TypeError, r"`weights` must be a real numeric.*complex128")
+call("set_weights-not-list", lambda: model().set_weights(5), TypeError, r"`weights` must be a list of arrays, received 5")
+call("set_weights-str", lambda: model().set_weights("abcd"), TypeError, r"`weights` must be a list of arrays, received 'abcd'")
+call("Sequential-call-empty", lambda: fastnn.Sequential()(X), ValueError, r"Sequential model has no layers")
+call("Sequential-add-str", lambda: fastnn.Sequential().add("dense"), TypeError, r"expects a layer instance, received 'dense'")
+call("Sequential-layers-not-list", lambda: fastnn.Sequential(layers.Dense(2)), TypeError,
+     r"`layers` must be a list of layers, received <Dense")
+call("count_params-unbuilt", lambda: layers.Dense(2).count_params(), ValueError, r"isn't built")
+
+# =========================================================================================== losses
+call("mse-shapes", lambda: losses.mean_squared_error(A23, A23.T), ValueError,
+     r"`y_true` and `y_pred` must have the same shape, received \(2, 3\) and \(3, 2\)")
+call("mae-shapes", lambda: losses.mean_absolute_error(A23, B34), ValueError, r"received \(2, 3\) and \(3, 4\)")
+call("bce-shapes", lambda: losses.binary_crossentropy(A23, f32(2, 4)), ValueError, r"received \(2, 3\) and \(2, 4\)")
+call("mse-complex", lambda: losses.mean_squared_error(CPLX, A23), TypeError, r"`y_true` must be a real numeric.*complex64")
+call("mse-str-pred", lambda: losses.mean_squared_error(A23, STR), TypeError, r"`y_pred` must be a real numeric.*<U1")
+call("loss-reduction-unknown", lambda: losses.MeanSquaredError(reduction="avg"), ValueError, r"Received: reduction='avg'")
+call("loss-reduction-int", lambda: losses.CategoricalCrossentropy(reduction=1), ValueError, r"Received: reduction=1")
+call("loss-reduction-auto", lambda: losses.BinaryCrossentropy(reduction="auto"), ValueError, r"Received: reduction='auto'")
+call("scce-label-oob", lambda: losses.sparse_categorical_crossentropy([0, 3], P23), ValueError, r"label value of 3 .*\[0, 3\)")
+call("scce-label-negative", lambda: losses.sparse_categorical_crossentropy([0, -1], P23), ValueError, r"label value of -1")
+call("scce-logits-label-oob", lambda: losses.SparseCategoricalCrossentropy(from_logits=True)([0, 9], A23), ValueError,
+     r"label value of 9 .*\[0, 3\)")
+call("scce-labels-shape", lambda: losses.sparse_categorical_crossentropy([0, 1, 2], P23), ValueError,
+     r"`labels` must have shape \(2,\) .*received \(3,\)")
+call("scce-fractional-labels", lambda: losses.sparse_categorical_crossentropy([0.5, 1], P23), ValueError,
+     r"integer class ids, received 0.5")
+call("cce-from_logits-str", lambda: losses.categorical_crossentropy(np.eye(3)[:2], P23, from_logits="no"), TypeError,
+     r"`from_logits` must be a bool, received 'no'")
+call("CCE-from_logits-str", lambda: losses.CategoricalCrossentropy(from_logits="yes"), TypeError,
+     r"`from_logits` must be a bool, received 'yes'")
+call("SCCE-from_logits-False-str", lambda: losses.SparseCategoricalCrossentropy(from_logits="False"), TypeError,
+     r"`from_logits` must be a bool, received 'False'")
+call("BCE-from_logits-int", lambda: losses.BinaryCrossentropy(from_logits=1), TypeError, r"`from_logits` must be a bool, received 1")
+call("bce-from_logits-None", lambda: losses.binary_crossentropy(A23, P23, from_logits=None), TypeError,
+     r"`from_logits` must be a bool, received None")
+call("cce-label_smoothing-str", lambda: losses.categorical_crossentropy(np.eye(3)[:2], P23, label_smoothing="0.1"),
+     ValueError, r"`label_smoothing` must be a number in \[0, 1\], received '0.1'")
+call("CCE-label_smoothing-negative", lambda: losses.CategoricalCrossentropy(label_smoothing=-1), ValueError,
+     r"`label_smoothing` .*received -1")
+call("BCE-label_smoothing-2", lambda: losses.BinaryCrossentropy(label_smoothing=2.0), ValueError, r"`label_smoothing` .*received 2.0")
+call("bce-label_smoothing-nan", lambda: losses.binary_crossentropy(A23, P23, label_smoothing=float("nan")), ValueError,
+     r"`label_smoothing` .*received nan")
+call("CCE-axis-0", lambda: losses.CategoricalCrossentropy(axis=0), ValueError, r"received axis=0")
+call("loss-get-None", lambda: losses.get(None), ValueError, r"Could not interpret loss identifier: None")
+call("loss-sample_weight-shape", lambda: losses.MeanSquaredError()(A23, A23, sample_weight=np.ones(5)), ValueError,
+     r"`sample_weight` of shape \(5,\) does not broadcast to the losses' shape \(2,\)")
+call("loss-sample_weight-complex", lambda: losses.MeanSquaredError()(A23, A23, sample_weight=np.ones(2, complex)),
+     TypeError, r"`sample_weight` must be a real numeric.*complex128")
+call("mse-nan-is-valid", lambda: losses.mean_squared_error(A23, np.full((2, 3), np.nan, np.float32)), VALID,
+     same(np.full(2, np.nan, np.float32)))
+call("mse-inf-is-valid", lambda: losses.mean_squared_error(np.zeros((1, 2)), np.array([[np.inf, 0]], np.float32)),
+     VALID, same(np.array([np.inf], np.float32)))
+call("mse-empty-batch", lambda: losses.MeanSquaredError()(E03, E03), VALID, shape_is((0,)))  # as Keras 3
+call("mse-views", lambda: losses.mean_squared_error(V[::-1], V[:, ::-1]), VALID,
+     close(((V[::-1].astype(np.float64) - V[:, ::-1]) ** 2).mean(-1)))
+call("cce-views", lambda: losses.categorical_crossentropy(np.eye(5)[[0, 2, 4, 1, 3, 0]][::-1], softmax64(V[:, ::-1][:, :5]).astype(np.float32)[::-1]),
+     VALID, close(-np.log(softmax64(V[:, ::-1][:, :5])[::-1][np.arange(6), [0, 3, 1, 4, 2, 0]])))
+
+# =========================================================================================== metrics
+call("metric-get-unknown", lambda: metrics.get("f1"), ValueError, r"Could not interpret metric identifier: 'f1'")
+call("metric-get-int", lambda: metrics.get(5), ValueError, r"metric identifier: 5")
+call("accuracy-shapes", lambda: metrics.Accuracy()(A23, A23.T), ValueError,
+     r"`y_true` and `y_pred` must have compatible shapes, received \(2, 3\) and \(3, 2\)")
+call("binary_accuracy-shapes", lambda: metrics.BinaryAccuracy()(A23, B34), ValueError, r"received \(2, 3\) and \(3, 4\)")
+call("categorical_accuracy-classes", lambda: metrics.CategoricalAccuracy()(np.eye(3)[:2], f32(2, 4)), ValueError,
+     r"same number of classes .*received shapes \(2, 3\) and \(2, 4\)")
+call("sparse_categorical_accuracy-shapes", lambda: metrics.SparseCategoricalAccuracy()([0, 1, 2], P23), ValueError,
+     r"labels of shape \(3,\) do not match predictions of shape \(2, 3\)")
+call("BinaryAccuracy-threshold-str", lambda: metrics.BinaryAccuracy(threshold="0.5"), TypeError,
+     r"`threshold` must be a number, received '0.5'")
+call("Mean-complex", lambda: metrics.Mean()(np.ones(3, complex)), TypeError, r"`values` must be a real numeric.*complex128")
+call("Mean-str", lambda: metrics.Mean()("abc"), TypeError, r"`values` must be .*str")
+call("Mean-sample_weight-shape", lambda: metrics.Mean()(X6[:3], sample_weight=np.ones(4)), ValueError,
+     r"`sample_weight` of shape \(4,\) does not broadcast to the values' shape \(3,\)")
+call("Metric-dtype-complex", lambda: metrics.Mean(dtype="complex64"), TypeError,
+     r"`dtype` of a metric must be a floating dtype, received 'complex64'")
+call("Metric-dtype-nonsense", lambda: metrics.Mean(dtype="nope"), TypeError, r"`dtype` .*received 'nope'")
+call("Mean-nan-is-valid", lambda: metrics.Mean()(np.array([1, np.nan], np.float32)), VALID, same(np.float32(np.nan)))
+call("Mean-empty-is-valid", lambda: metrics.Mean()(np.zeros(0, np.float32)), VALID, same(np.float32(0)))
+call("SparseCategoricalAccuracy-label-oob-is-valid", lambda: metrics.SparseCategoricalAccuracy()([0, 7], np.eye(3)[:2]),
+     VALID, same(np.float32(0.5)))  # Keras compares argmax with the label; no range check
+call("Accuracy-views", lambda: metrics.Accuracy()(V[::-1, ::2] > 0, (V[:, ::2] > 0)[::-1]), VALID, same(np.float32(1)))
+
+# =========================================================================================== optimizers
+VAR = lambda: fastnn.Variable(np.ones((2, 2), np.float32))  # noqa: E731
+call("SGD-lr-negative", lambda: optimizers.SGD(-1.0), ValueError, r"`learning_rate` must be a non-negative number .*received -1.0")
+call("SGD-lr-str", lambda: optimizers.SGD("0.1"), ValueError, r"`learning_rate` .*received '0.1'")
+call("SGD-lr-nan", lambda: optimizers.SGD(float("nan")), ValueError, r"`learning_rate` .*received nan")
+call("SGD-lr-inf", lambda: optimizers.SGD(float("inf")), ValueError, r"`learning_rate` .*received inf")
+call("Adam-lr-None", lambda: optimizers.Adam(None), ValueError, r"`learning_rate` .*received None")
+call("SGD-momentum-above-1", lambda: optimizers.SGD(momentum=1.5), ValueError, r"`momentum` .*received 1.5")
+call("Adam-beta_1-negative", lambda: optimizers.Adam(beta_1=-0.1), ValueError, r"`beta_1` must be a number in \[0, 1\), received -0.1")
+call("Adam-beta_2-above-1", lambda: optimizers.Adam(beta_2=1.5), ValueError, r"`beta_2` .*received 1.5")
+call("Adam-beta_2-str", lambda: optimizers.Adam(beta_2="0.9"), ValueError, r"`beta_2` .*received '0.9'")
+call("Adam-epsilon-negative", lambda: optimizers.Adam(epsilon=-1), ValueError, r"`epsilon` must be a non-negative number, received -1")
+call("RMSprop-momentum-negative", lambda: optimizers.RMSprop(momentum=-1), ValueError, r"`momentum` .*received -1")
+call("RMSprop-epsilon-str", lambda: optimizers.RMSprop(epsilon="1e-7"), ValueError, r"`epsilon` .*received '1e-7'")
+call("optimizer-get-unknown", lambda: optimizers.get("adamw"), ValueError, r"Could not interpret optimizer identifier: 'adamw'")
+call("optimizer-get-None", lambda: optimizers.get(None), ValueError, r"optimizer identifier: None")
+call("optimizer-get-dict", lambda: optimizers.get({"class_name": "Nope"}), ValueError, r"optimizer config: \{'class_name': 'Nope'\}")
+call("optimizer-weight_decay-negative", lambda: optimizers.Adam(weight_decay=-1), ValueError, r"`weight_decay` .*received -1")
+call("optimizer-clipvalue-negative", lambda: optimizers.SGD(clipvalue=-1), ValueError, r"`clipvalue` must be a positive number or None, received -1")
+call("optimizer-global_clipnorm-str", lambda: optimizers.SGD(global_clipnorm="1"), ValueError, r"`global_clipnorm` .*received '1'")
+call("optimizer-unknown-kwarg", lambda: optimizers.SGD(lr=0.1), ValueError, r"not recognized: \{'lr': 0.1\}")
+call("apply-mismatched-lists", lambda: optimizers.SGD().apply([np.ones((2, 2))], [VAR(), VAR()]), ValueError,
+     r"got 1 gradients for 2 variables")
+call("apply_gradients-grad-shape", lambda: optimizers.SGD().apply_gradients([(X6[:3], VAR())]), ValueError,
+     r"gradient of shape \(3,\) does not match variable .* of shape \(2, 2\)")
+call("apply_gradients-not-pairs", lambda: optimizers.SGD().apply_gradients([np.ones((2, 2))]), ValueError,
+     r"`grads_and_vars` must hold \(gradient, variable\) pairs, received the element array")
+call("apply_gradients-triples", lambda: optimizers.SGD().apply_gradients([(np.ones((2, 2)), VAR(), 1)]), ValueError,
+     r"`grads_and_vars` must hold \(gradient, variable\) pairs, received the element \(array")
+call("apply_gradients-not-iterable", lambda: optimizers.SGD().apply_gradients(5), TypeError,
+     r"`grads_and_vars` must be an iterable of \(gradient, variable\) pairs, received 5")
+call("apply_gradients-complex-grad", lambda: optimizers.SGD().apply_gradients([(CPLX[:, :2], VAR())]), TypeError,
+     r"`grad` must be a real numeric.*complex64")
+call("apply_gradients-array-var", lambda: optimizers.SGD().apply_gradients([(np.ones((2, 2)), np.ones((2, 2)))]),
+     TypeError, r"optimizers update fastnn.Variable objects, received ndarray")
+call("apply_gradients-all-None", lambda: optimizers.SGD().apply_gradients([(None, VAR())]), ValueError, r"No gradients provided")
+call("schedule-decay_steps-0", lambda: optimizers.schedules.ExponentialDecay(0.1, decay_steps=0, decay_rate=0.9),
+     ValueError, r"`decay_steps` must be a positive number, received 0")
+call("schedule-initial-str", lambda: optimizers.schedules.ExponentialDecay("0.1", decay_steps=10, decay_rate=0.9),
+     TypeError, r"`initial_learning_rate` must be a real number, received '0.1'")
+call("schedule-decay_rate-None", lambda: optimizers.schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=None),
+     TypeError, r"`decay_rate` must be a real number, received None")
+call("schedule-piecewise-lengths", lambda: optimizers.schedules.PiecewiseConstantDecay([1, 2], [0.1]), ValueError,
+     r"one more element than `boundaries`, received 1 values and 2 boundaries")
+
+
+def apply_view_grad():
+    v = fastnn.Variable(np.zeros((4, 4), np.float32))
+    g = V[:4, :4][::-1, ::-1]
+    optimizers.SGD(0.5).apply_gradients([(g, v)])
+    return v.numpy()
+
+
+call("apply_gradients-negative-stride-grad", apply_view_grad, VALID, close(-0.5 * V[:4, :4][::-1, ::-1]))
+call("apply_gradients-nan-grad-is-valid",
+     lambda: (lambda v: (optimizers.SGD(0.1).apply_gradients([(np.full((2, 2), np.nan), v)]), v.numpy())[1])(VAR()),
+     VALID, same(np.full((2, 2), np.nan, np.float32)))
+
+# =========================================================================================== data
+call("Dataset-batch-0", lambda: Dataset.from_tensor_slices(A23).batch(0), ValueError,
+     r"`batch_size` must be a positive integer, received 0")
+call("Dataset-batch-negative", lambda: Dataset.from_tensor_slices(A23).batch(-1), ValueError, r"`batch_size` .*received -1")
+call("Dataset-batch-str", lambda: Dataset.from_tensor_slices(A23).batch("2"), ValueError, r"`batch_size` .*received '2'")
+call("Dataset-batch-bool", lambda: Dataset.from_tensor_slices(A23).batch(True), ValueError, r"`batch_size` .*received True")
+call("Dataset-slices-lengths", lambda: Dataset.from_tensor_slices((A23, X6)), ValueError,
+     r"one first-axis length, received lengths \[2, 6\]")
+call("Dataset-slices-dict-lengths", lambda: Dataset.from_tensor_slices({"a": A23, "b": X6}), ValueError, r"lengths \[2, 6\]")
+call("Dataset-slices-scalar", lambda: Dataset.from_tensor_slices(np.float32(3)), ValueError,
+     r"`tensors` must not hold scalars, received np.float32\(3.0\)")
+call("Dataset-slices-complex", lambda: Dataset.from_tensor_slices(CPLX), TypeError, r"`tensors` must be a real numeric.*complex64")
+call("Dataset-shuffle-0", lambda: Dataset.from_tensor_slices(A23).shuffle(0), ValueError, r"`buffer_size` .*received 0")
+call("Dataset-take-str", lambda: Dataset.from_tensor_slices(A23).take("2"), ValueError,
+     r"`count` must be a non-negative integer or -1 \(all\), received '2'")
+call("Dataset-take--2", lambda: Dataset.from_tensor_slices(A23).take(-2), ValueError, r"`count` .*received -2")
+call("Dataset-repeat-str", lambda: Dataset.from_tensor_slices(A23).repeat("2"), ValueError, r"`count` .*received '2'")
+call("Dataset-map-not-callable", lambda: Dataset.from_tensor_slices(A23).map(5), TypeError, r"`map_func` must be callable, received 5")
+call("Dataset-from_generator-not-callable", lambda: Dataset.from_generator(5), TypeError, r"`generator` must be a callable .*received 5")
+call("Dataset-take--1-is-all", lambda: [np.asarray(e) for e in Dataset.from_tensor_slices(X6).take(-1)], VALID,
+     lambda r: np.testing.assert_array_equal(r, X6))
+call("Dataset-repeat--1-is-forever", lambda: len(list(Dataset.from_tensor_slices(X6).repeat(-1).take(20))), VALID,
+     lambda n: n == 20 or pytest.fail(n))
+call("Dataset-empty-is-valid", lambda: list(Dataset.from_tensor_slices(E03).batch(2)), VALID, lambda r: r == [] or pytest.fail(r))
+call("Dataset-negative-stride-slices", lambda: np.concatenate(list(Dataset.from_tensor_slices(V[::-1, ::-2]).batch(4))),
+     VALID, same(V[::-1, ::-2]))
+
+# =========================================================================================== datasets
+IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def garbage_mnist(tmp_path, gz):
+    for name in IDX_NAMES:
+        (tmp_path / (name + (".gz" if gz else ""))).write_bytes(b"\x1f\x8bgarbage" if gz else b"garbage")
+    return fastnn.datasets.mnist.load_data(path=str(tmp_path))
+
+
+call("mnist-missing-folder", lambda tmp_path: fastnn.datasets.mnist.load_data(path=str(tmp_path / "nope")),
+     FileNotFoundError, r"`path` names '.*nope', which is not a folder")
+call("mnist-path-is-file", lambda tmp_path: (tmp_path.joinpath("f").write_text("x"),
+                                             fastnn.datasets.mnist.load_data(path=str(tmp_path / "f")))[1],
+     FileNotFoundError, r"`path` names '.*f', which is not a folder")
+call("mnist-empty-folder", lambda tmp_path: fastnn.datasets.mnist.load_data(path=str(tmp_path)), FileNotFoundError,
+     r"MNIST file train-images-idx3-ubyte\(.gz\) not found in ")
+call("mnist-garbage-gzip", lambda tmp_path: garbage_mnist(tmp_path, True), ValueError,
+     r"train-images-idx3-ubyte.gz is not a valid gzip file")
+call("mnist-garbage-raw", lambda tmp_path: garbage_mnist(tmp_path, False), ValueError,
+     r"train-images-idx3-ubyte is not the MNIST file it is named after: SHA-256")
+call("read_idx-empty", lambda: fastnn.datasets.mnist.read_idx(b""), ValueError, r"not an IDX file \(bad magic number\)")
+call("read_idx-type", lambda: fastnn.datasets.mnist.read_idx(b"\x00\x00\x0d\x01\x00\x00\x00\x01" + bytes(4)), ValueError,
+     r"unsupported IDX element type 0x0d")
+call("read_idx-negative-dims", lambda: fastnn.datasets.mnist.read_idx(b"\x00\x00\x08\x02" + b"\xff" * 8 + b"\x00"),
+     ValueError, r"negative dimensions \(-1, -1\)")
+call("read_idx-product-wraps-int64", lambda: fastnn.datasets.mnist.read_idx(b"\x00\x00\x08\x04" + (2**16).to_bytes(4, "big") * 4),
+     ValueError, rf"announces \(65536, 65536, 65536, 65536\) = {2**64} values but the file holds 0")
+call("read_idx-huge", lambda: fastnn.datasets.mnist.read_idx(b"\x00\x00\x08\x02" + (2**31 - 1).to_bytes(4, "big") * 2),
+     ValueError, r"announces \(2147483647, 2147483647\) = 4611686014132420609 values but the file holds 0")
+call("digits-extra-argument", lambda: fastnn.datasets.digits.load_data("x"), TypeError, r"takes 0 positional arguments")
+call("digits-is-valid", lambda: [a.shape for a in fastnn.datasets.digits.load_data()[1]], VALID,
+     lambda s: s == [(360, 8, 8), (360,)] or pytest.fail(s))
+
+
+# =========================================================================================== saving
+def saved(tmp_path, name="m.npz"):
+    path = tmp_path / name
+    model().save(path)
+    return path
+
+
+call("load_model-missing", lambda tmp_path: fastnn.models.load_model(tmp_path / "nope.npz"), FileNotFoundError,
+     r"no such file: '.*nope.npz'")
+call("load_model-directory", lambda tmp_path: fastnn.models.load_model(tmp_path), IsADirectoryError,
+     r"`filepath` '.*' is a directory, not a fastnn model file")
+call("load_model-None", lambda: fastnn.models.load_model(None), TypeError, r"`filepath` must be a str or os.PathLike, received None")
+call("load_model-text-file", lambda tmp_path: (tmp_path.joinpath("g.txt").write_text("hello"),
+                                               fastnn.models.load_model(tmp_path / "g.txt"))[1],
+     ValueError, r"'.*g.txt' is not a readable fastnn model file")
+call("load_model-weights-file", lambda tmp_path: (model().save_weights(tmp_path / "w.npz"),
+                                                  fastnn.models.load_model(tmp_path / "w.npz"))[1],
+     ValueError, r"'.*w.npz' is a fastnn weights file, not a model file")
+call("load_weights-model-file", lambda tmp_path: model().load_weights(saved(tmp_path)), ValueError,
+     r"'.*m.npz' is a fastnn model file, not a weights file")
+call("load_weights-missing", lambda tmp_path: model().load_weights(tmp_path / "nope.npz"), FileNotFoundError, r"no such file")
+call("load_weights-directory", lambda tmp_path: model().load_weights(tmp_path), IsADirectoryError, r"is a directory")
+call("load_weights-h5-missing", lambda tmp_path: model().load_weights(tmp_path / "nope.weights.h5"), FileNotFoundError,
+     r"no such file: '.*nope.weights.h5'")
+call("load_weights-npz-named-h5", lambda tmp_path: (model().save_weights(tmp_path / "w.npz"),
+                                                    os.replace(tmp_path / "w.npz", tmp_path / "w.weights.h5"),
+                                                    model().load_weights(tmp_path / "w.weights.h5"))[2],
+     ValueError, r"'.*w.weights.h5' is not a readable HDF5 weights file")
+call("load_model-keras-zip", lambda tmp_path: (__import__("zipfile").ZipFile(tmp_path / "k.keras", "w").writestr("config.json", "{}"),
+                                               fastnn.models.load_model(tmp_path / "k.keras"))[1],
+     ValueError, r"'.*k.keras' is not a fastnn model file \(no fastnn marker\)")
+call("save-to-directory", lambda tmp_path: model().save(tmp_path), IsADirectoryError, r"cannot write '.*': it is a directory")
+call("save_weights-to-directory", lambda tmp_path: model().save_weights(tmp_path), IsADirectoryError, r"it is a directory")
+call("save-missing-folder", lambda tmp_path: model().save(tmp_path / "nodir" / "m.npz"), FileNotFoundError,
+     r"cannot write '.*m.npz': the folder '.*nodir' does not exist")
+call("save-filepath-int", lambda: model().save(3), TypeError, r"`filepath` must be a str or os.PathLike, received 3")
+call("save-no-overwrite", lambda tmp_path: model().save(saved(tmp_path), overwrite=False), FileExistsError,
+     r"'.*m.npz' exists and overwrite=False")
+call("save-unbuilt", lambda tmp_path: fastnn.Sequential([layers.Dense(2)]).save(tmp_path / "u.npz"), ValueError,
+     r"is not built yet")
+call("save-any-extension-roundtrips", lambda tmp_path: fastnn.models.load_model(saved(tmp_path, "m.keras")).get_weights()[1],
+     VALID, shape_is((4,)))  # fastnn's format is .npz whatever the name; the content marker decides
+
+
+# =========================================================================================== the test
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_bad_input(row, tmp_path):
+    inputs = arrays_in((row.args, row.kwargs))
+    before = [a.copy() for a in inputs]
+    takes_path = not row.args and inspect.isfunction(row.call) and row.call.__code__.co_argcount == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NaN/inf rows: numpy's float warnings are expected
+        if row.expect == VALID:
+            result = row.call(tmp_path) if takes_path else row.call(*row.args, **row.kwargs)
+            row.match(result)
+        else:
+            with pytest.raises(row.expect) as info:
+                row.call(tmp_path) if takes_path else row.call(*row.args, **row.kwargs)
+            assert re.search(row.match, str(info.value), re.S), \
+                f"message {str(info.value)!r} does not match {row.match!r}"
+    for a, b in zip(inputs, before):
+        np.testing.assert_array_equal(a, b, err_msg=f"{row.id} modified an input")
+
+
+def test_table_size():
+    assert len(ROWS) >= 200
+    assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
