@@ -458,7 +458,8 @@ fastnn::PoolGeometry pool_geometry_py(const std::vector<index_t>& shape, const c
   for (index_t d : shape)
     if (d < 0) fail(std::string("`") + name + "` must have non-negative dimensions, received " + show(shape));
   if (ksize.size() != 2 || ksize[0] < 1 || ksize[1] < 1) fail("`ksize` must be 2 positive ints, received " + show(ksize));
-  if (ksize[0] * ksize[1] > (index_t(1) << 24)) fail("`ksize` window is too large (more than 2^24 cells): " + show(ksize));
+  // Each side first, so the product below cannot overflow.
+  if (ksize[0] > (index_t(1) << 24) || ksize[1] > (index_t(1) << 24) || ksize[0] * ksize[1] > (index_t(1) << 24)) fail("`ksize` window is too large (more than 2^24 cells): " + show(ksize));
   if (strides.size() != 2 || strides[0] < 1 || strides[1] < 1 || strides[0] > (1 << 30) || strides[1] > (1 << 30))
     fail("`strides` must be 2 positive ints, received " + show(strides));
   std::string mode;

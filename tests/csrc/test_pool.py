@@ -277,3 +277,12 @@ def test_report_errors_vs_tf(tf, rng, capsys):
                               _tf_results(tf, x, dy, 2, 2, "VALID")):
             err = max_errors(a, t)
             print(f"{shape} {name}: max abs {err[0]:.3g}, max rel {err[1]:.3g}")
+
+
+def test_core_rejects_a_window_whose_cell_count_overflows():
+    # kh·kw = 2^124 wraps int64; the binding must still refuse it (the Python wrapper checks first, _core too).
+    from fastnn import _core
+
+    x = np.zeros((1, 4, 4, 1), np.float32)
+    with pytest.raises(ValueError, match=r"`ksize` window is too large"):
+        _core.max_pool2d(x, [2**62, 2**62], [1, 1], "same")
