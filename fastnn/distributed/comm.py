@@ -7,6 +7,7 @@ single-process run.
 """
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -172,6 +173,8 @@ def _install_abort_on_exception():
         previous(kind, value, traceback)
         if _world is not None:
             sys.stderr.write(f"fastnn.distributed: rank {_world.rank} failed; aborting all {_world.size} ranks\n")
+            sys.stderr.flush()
+            time.sleep(0.5)  # the launcher forwards output asynchronously: let the traceback reach it first
             abort(1)
 
     hook._fastnn_aborts = True
