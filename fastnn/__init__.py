@@ -54,6 +54,7 @@ from . import ops  # noqa: E402
 from . import datasets, losses, metrics, optimizers, random  # noqa: E402
 from . import activations, callbacks, constraints, data, initializers, layers, models, regularizers, utils  # noqa: E402,E501
 from .models import Model, Sequential  # noqa: E402
+from . import distributed  # noqa: E402  (mpi4py is imported by distributed.init() only)
 from .ops import *  # noqa: E402,F401,F403
 
 # dtype names, so `fastnn.cast(x, fastnn.float32)` and `t.dtype == fastnn.int64` read as in TF

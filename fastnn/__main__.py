@@ -5,6 +5,10 @@ prints the test accuracy and time. Defaults: the MLP on the embedded 8×8 digits
                            [--learning-rate LR] [--threads N] [--seed N] [--plot FILE]
 
 `python -m fastnn info`: version, instruction-set path and threads of this installation.
+
+Under an MPI launcher (`mpiexec -n 2 python -m fastnn train ...`, extra `mpi`) the job trains data-parallel:
+`--batch-size` stays the global batch (split evenly over the ranks), so the result equals the single-process run;
+only rank 0 prints.
 """
 import argparse
 import sys
@@ -59,7 +63,17 @@ DEFAULTS = {  # (model, dataset) -> epochs, batch size, optimizer, learning rate
 }
 
 
+def _ranks():
+    """1, or the world size after joining it when an MPI launcher started more than one process."""
+    if fastnn.distributed.launched_world_size() == 1:
+        return 1
+    return fastnn.distributed.init()
+
+
 def train(args):
+    ranks = _ranks()
+    root = ranks == 1 or fastnn.distributed.rank() == 0  # only rank 0 prints and plots
+    say = print if root else lambda *args, **kwargs: None
     if args.threads:
         fastnn.set_num_threads(args.threads)
     fastnn.utils.set_random_seed(args.seed)
@@ -67,23 +81,29 @@ def train(args):
     epochs = args.epochs or epochs
     batch_size = args.batch_size or batch_size
     learning_rate = args.learning_rate or learning_rate
+    if batch_size % ranks:
+        raise SystemExit(f"--batch-size {batch_size} must be a multiple of the {ranks} ranks")
     (x_train, y_train), (x_test, y_test) = load(args.dataset)
     hidden = args.hidden or (64 if args.dataset == "digits" else 512)
     model = build(args.model, x_train.shape[1:], hidden)
     optimizer = fastnn.optimizers.get({"class_name": optimizer_name,
                                        "config": {"learning_rate": learning_rate}})
+    name = type(optimizer).__name__
+    if ranks > 1:
+        optimizer = fastnn.distributed.DistributedOptimizer(optimizer)  # fit/evaluate shard over the ranks
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    print(f"fastnn {fastnn.__version__} [{fastnn.isa()}, {fastnn.get_num_threads()} threads]: {args.model} "
-          f"({model.count_params():,} params) on {args.dataset} ({len(x_train)} train / {len(x_test)} test), "
-          f"{type(optimizer).__name__}({learning_rate}), batch {batch_size}, {epochs} epochs")
+    say(f"fastnn {fastnn.__version__} [{fastnn.isa()}, {fastnn.get_num_threads()} threads"
+        f"{f' x {ranks} ranks' if ranks > 1 else ''}]: {args.model} ({model.count_params():,} params) on "
+        f"{args.dataset} ({len(x_train)} train / {len(x_test)} test), {name}({learning_rate}), batch {batch_size}"
+        f"{f' ({batch_size // ranks} per rank)' if ranks > 1 else ''}, {epochs} epochs")
     start = time.perf_counter()
-    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test),
-                        verbose=args.verbose)
+    history = model.fit(x_train, y_train, batch_size=batch_size // ranks, epochs=epochs,
+                        validation_data=(x_test, y_test), verbose=args.verbose)
     elapsed = time.perf_counter() - start
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
-    print(f"test accuracy: {accuracy:.4f} - test loss: {loss:.4f} (trained in {elapsed:.2f} s, "
-          f"{elapsed / epochs:.2f} s/epoch)")
-    if args.plot:
+    say(f"test accuracy: {accuracy:.4f} - test loss: {loss:.4f} (trained in {elapsed:.2f} s, "
+        f"{elapsed / epochs:.2f} s/epoch)")
+    if args.plot and root:
         history.plot(args.plot, title=f"fastnn {args.model} on {args.dataset}")
         print(f"training curves written to {args.plot}")
     return 0

@@ -199,6 +199,11 @@ class Model(Layer):
         for m in compiled.metrics:
             m.update_state(y, y_pred, sample_weight=sample_weight)
 
+    def _data_parallel(self):
+        """fastnn.distributed's hooks (sharding, synchronized steps and logs) when the model is compiled with a
+        `fastnn.distributed.DistributedOptimizer`, else None."""
+        return getattr(self.optimizer, "_data_parallel", None)
+
     # --- data
     def _prepare(self, x, y, sample_weight, class_weight=None):
         x = _as_batchable(x, "x")
@@ -231,15 +236,17 @@ class Model(Layer):
             yield order[start:start + batch_size]
 
     # --- batch sources
-    def _array_source(self, x, y, sample_weight, batch_size, shuffle, steps_limit=None):
-        """(epoch_batches(), steps): epoch_batches() yields (x, y, sample_weight) batches of the arrays."""
-        steps = math.ceil(len(x) / batch_size)
+    def _array_source(self, x, y, sample_weight, batch_size, shuffle, steps_limit=None, dist=None):
+        """(epoch_batches(), steps): epoch_batches() yields (x, y, sample_weight) batches of the arrays (with
+        `dist`, this rank's parts of global batches of batch_size × ranks)."""
+        steps = math.ceil(len(x) / batch_size) if dist is None else dist.steps(len(x), batch_size)
         if steps_limit is not None:
             steps = min(steps, steps_limit)
 
         def epoch_batches():
             order = fastnn_random._generator().permutation(len(x)) if shuffle else None
-            for step, idx in enumerate(self._batches(len(x), batch_size, order)):
+            batches = (self._batches if dist is None else dist.batches)(len(x), batch_size, order)
+            for step, idx in enumerate(batches):
                 if step >= steps:
                     return
                 yield x[idx], y[idx], None if sample_weight is None else sample_weight[idx]
@@ -266,7 +273,7 @@ class Model(Layer):
                     return
         return epoch_batches, steps
 
-    def _source(self, x, y, sample_weight, batch_size, shuffle, steps_limit, what, class_weight=None):
+    def _source(self, x, y, sample_weight, batch_size, shuffle, steps_limit, what, class_weight=None, dist=None):
         if _is_data_stream(x):
             if y is not None:
                 raise ValueError(f"`y` must not be given to {what} when `x` is a Dataset or generator (it "
@@ -276,7 +283,7 @@ class Model(Layer):
         if y is None or len(x) == 0:
             raise ValueError(f"{what} needs non-empty `x` and `y`" if y is None else
                              f"{what} received empty data (0 samples)")
-        return self._array_source(x, y, sample_weight, batch_size, shuffle, steps_limit)
+        return self._array_source(x, y, sample_weight, batch_size, shuffle, steps_limit, dist)
 
     # --- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -311,8 +318,11 @@ class Model(Layer):
             sample_weight = None if sample_weight is None else sample_weight[:split]
         elif validation_split:
             raise ValueError("`validation_split` is not supported when `x` is a Dataset or generator")
+        dist = self._data_parallel()
         epoch_batches, steps = self._source(x, y, sample_weight, batch_size, shuffle, steps_limit, "fit()",
-                                            class_weight)
+                                            class_weight, dist)
+        if dist is not None:
+            verbose, callbacks = dist.begin(self, verbose, callbacks)
         val = None
         if validation_data is not None:
             if _is_data_stream(validation_data):
@@ -340,9 +350,12 @@ class Model(Layer):
             done = 0
             for step, (xb, yb, swb) in enumerate(epoch_batches()):
                 cbs.on_train_batch_begin(step)
-                loss, y_pred = self._train_step(xb, yb, swb)
-                self._update_metrics(loss, yb, y_pred, swb, len(xb))
-                logs = self._compiled.logs()
+                if dist is None:
+                    loss, y_pred = self._train_step(xb, yb, swb)
+                    self._update_metrics(loss, yb, y_pred, swb, len(xb))
+                    logs = self._compiled.logs()
+                else:
+                    logs = dist.train_step(self, xb, yb, swb)
                 cbs.on_train_batch_end(step, logs)
                 done = step + 1
                 if steps is None or done < steps:
@@ -361,6 +374,8 @@ class Model(Layer):
             bar.target = bar.target or done
             bar.update(done, epoch_logs, finalize=True)
             cbs.on_epoch_end(epoch, epoch_logs)
+            if dist is not None:
+                self.stop_training = dist.any(self.stop_training)
             if self.stop_training:
                 break
         cbs.on_train_end(logs)
@@ -368,7 +383,10 @@ class Model(Layer):
 
     # --- evaluate / predict
     def _evaluate_source(self, x, y, sample_weight, batch_size, steps_limit=None, callbacks=None, verbose=0):
-        epoch_batches, steps = self._source(x, y, sample_weight, batch_size, False, steps_limit, "evaluate()")
+        dist = self._data_parallel()
+        epoch_batches, steps = self._source(x, y, sample_weight, batch_size, False, steps_limit, "evaluate()",
+                                            dist=dist)
+        verbose = verbose if dist is None else dist.verbose(verbose)
         compiled = self._compiled
         tracker = metrics_module.Mean(name="loss")
         metrics = None
@@ -377,6 +395,8 @@ class Model(Layer):
             callbacks.on_test_begin()
         logs = {}
         for step, (xb, yb, swb) in enumerate(epoch_batches()):
+            if len(xb) == 0:  # this rank's empty part of a last batch (distributed)
+                continue
             y_pred = self(xb, training=False)
             if metrics is None:
                 if compiled.metrics is None:
@@ -390,6 +410,8 @@ class Model(Layer):
                 m.update_state(yb, y_pred, sample_weight=swb)
             logs = {"loss": float(tracker.result()), **{m.name: float(m.result()) for m in metrics}}
             bar.update(step + 1, logs, finalize=False if steps is None else None)
+        if dist is not None:
+            logs = dist.reduce_logs(tracker, metrics)
         if not logs:
             raise ValueError("evaluate() received no batches")
         if callbacks is not None:

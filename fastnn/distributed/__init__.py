@@ -1,0 +1,28 @@
+"""fastnn.distributed — data-parallel training over MPI (mpi4py; the optional extra `mpi`), Horovod-style.
+
+    import fastnn
+    from fastnn import distributed as dist
+
+    dist.init()                                   # world size, rank, local rank from MPI
+    model = ...                                   # the same model on every rank
+    model.compile(optimizer=dist.DistributedOptimizer(fastnn.optimizers.Adam(1e-3)), loss=..., metrics=[...])
+    model.fit(x, y, batch_size=64, epochs=5)      # 64 samples per rank per step
+
+Launch with `mpiexec -n 4 python train.py`. Compiled with a `DistributedOptimizer`, `fit` broadcasts rank 0's
+initial weights, shards each epoch's shuffled samples by rank, averages gradients (one fused allreduce per step)
+and metrics (weighted by sample counts) over ranks, and lets only rank 0 print and write checkpoints: the weights
+equal those of one process training with batch `batch_size × size()` on the same samples. Custom loops use
+`batch_indices`, `broadcast_variables` and `DistributedOptimizer.apply_gradients(..., num_samples=)`.
+See docs/distributed.md.
+
+Importing this module does not import mpi4py; `init()` does (and says which extra to install when missing).
+"""
+from .comm import (abort, allreduce, barrier, broadcast, broadcast_object, init, is_initialized,
+                   launched_world_size, local_rank, local_size, rank, size)
+from .data import batch_indices, local_part
+from .optimizer import DistributedOptimizer, broadcast_variables
+from .training import DataParallel
+
+__all__ = ["init", "is_initialized", "rank", "size", "local_rank", "local_size", "allreduce", "broadcast",
+           "broadcast_object", "barrier", "abort", "launched_world_size", "DistributedOptimizer",
+           "broadcast_variables", "batch_indices", "local_part", "DataParallel"]
