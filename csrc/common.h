@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #if defined(_MSC_VER)
 #define FASTNN_RESTRICT __restrict
@@ -24,5 +25,14 @@ struct Epilogue {
   Act act = Act::linear;
   float alpha = 0.2f;           // leaky_relu negative slope
 };
+
+// memcpy / memset of n floats that accept an empty range with null pointers (an empty std::vector's data()):
+// the libc calls are undefined for those even with a zero size.
+inline void copy_floats(float* dst, const float* src, index_t n) {
+  if (n > 0) std::memcpy(dst, src, sizeof(float) * static_cast<std::size_t>(n));
+}
+inline void zero_floats(float* dst, index_t n) {
+  if (n > 0) std::memset(dst, 0, sizeof(float) * static_cast<std::size_t>(n));
+}
 
 }  // namespace fastnn

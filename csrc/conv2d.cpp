@@ -51,7 +51,7 @@ struct PadPlan {
 };
 
 void fill_padded(const PadPlan& p, const float* src, float* dst) {
-  std::memset(dst, 0, sizeof(float) * p.Hp * p.Wp * p.C);
+  zero_floats(dst, p.Hp * p.Wp * p.C);
   for (index_t i = 0; i < p.Hs; ++i) {
     const index_t r = p.off_h + i * p.up_h;
     if (r < 0 || r >= p.Hp) continue;
@@ -59,11 +59,11 @@ void fill_padded(const PadPlan& p, const float* src, float* dst) {
     const float* srow = src + i * p.Ws * p.C;
     if (p.up_w == 1) {
       const index_t j0 = std::max<index_t>(0, -p.off_w), j1 = std::min<index_t>(p.Ws, p.Wp - p.off_w);
-      if (j1 > j0) std::memcpy(drow + (p.off_w + j0) * p.C, srow + j0 * p.C, sizeof(float) * (j1 - j0) * p.C);
+      if (j1 > j0) copy_floats(drow + (p.off_w + j0) * p.C, srow + j0 * p.C, (j1 - j0) * p.C);
     } else {
       for (index_t j = 0; j < p.Ws; ++j) {
         const index_t c = p.off_w + j * p.up_w;
-        if (c >= 0 && c < p.Wp) std::memcpy(drow + c * p.C, srow + j * p.C, sizeof(float) * p.C);
+        if (c >= 0 && c < p.Wp) copy_floats(drow + c * p.C, srow + j * p.C, p.C);
       }
     }
   }
@@ -121,7 +121,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   const index_t cout_pad = round_up(s.Cout, kern.vector_width);
   const index_t rows = s.KH * s.KW * s.Cin;
   std::vector<float> wpack(rows * cout_pad, 0.f);
-  for (index_t k = 0; k < rows; ++k) std::memcpy(&wpack[k * cout_pad], w + k * s.Cout, sizeof(float) * s.Cout);
+  for (index_t k = 0; k < rows; ++k) copy_floats(wpack.data() + k * cout_pad, w + k * s.Cout, s.Cout);
   PadPlan plan;
   plan.Hs = s.H, plan.Ws = s.W, plan.C = s.Cin;
   plan.Hp = std::max(s.H, (s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1);
@@ -155,12 +155,12 @@ void backward_data_by_columns(const Conv2dKernels& kern, const ConvShape& s, con
     std::vector<float> dcol(16 * kpad + 64);
     std::vector<float> pad(Hp * Wp * s.Cin);
     for (index_t n = n0; n < n1; ++n) {
-      std::memset(pad.data(), 0, sizeof(float) * pad.size());
+      zero_floats(pad.data(), static_cast<index_t>(pad.size()));
       const ConvImage dyim{dy + n * image_out, s.OW, s.Cout, s.OW, 1, 1, koff.data(), s.Cout};
       kern.backward_data_cols(dyim, s.OH, wt.data(), kpad, K, sc, dcol.data(), pad.data());
       for (index_t ih = 0; ih < s.H; ++ih)
-        std::memcpy(dx + n * image_in + ih * s.W * s.Cin, &pad[((ih + s.pt) * Wp + s.pl) * s.Cin],
-                    sizeof(float) * s.W * s.Cin);
+        copy_floats(dx + n * image_in + ih * s.W * s.Cin, pad.data() + ((ih + s.pt) * Wp + s.pl) * s.Cin,
+                    s.W * s.Cin);
     }
   });
 }
@@ -189,8 +189,8 @@ void backward_data_single_channel(const Conv2dKernels& kern, const ConvShape& s,
   std::vector<float> wk(s.KH * s.KW * Cout);
   for (index_t kh = 0; kh < s.KH; ++kh)
     for (index_t kw = 0; kw < s.KW; ++kw)
-      std::memcpy(&wk[(kh * s.KW + kw) * Cout], w + ((s.KH - 1 - kh) * s.KW + (s.KW - 1 - kw)) * Cout,
-                  sizeof(float) * Cout);
+      copy_floats(wk.data() + (kh * s.KW + kw) * Cout, w + ((s.KH - 1 - kh) * s.KW + (s.KW - 1 - kw)) * Cout,
+                  Cout);
   // dy (oh, ow) sits at plane row oh + (KH−1)·dh − pt, column ow + (KW−1)·dw − pl.
   const index_t Hp = s.H + (s.KH - 1) * s.dh, Wread = s.W + (s.KW - 1) * s.dw;
   const index_t Wp = round_up(s.W, kern.vector_width) + (s.KW - 1) * s.dw;
@@ -231,7 +231,7 @@ void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, f
   for (index_t kh = 0; kh < s.KH; ++kh)
     for (index_t kw = 0; kw < s.KW; ++kw) {
       const float* src = w + ((s.KH - 1 - kh) * s.KW + (s.KW - 1 - kw)) * s.Cin * s.Cout;
-      float* dst = &wr[(kh * s.KW + kw) * s.Cout * cin_pad];
+      float* dst = wr.data() + (kh * s.KW + kw) * s.Cout * cin_pad;
       for (index_t ci = 0; ci < s.Cin; ++ci)
         for (index_t co = 0; co < s.Cout; ++co) dst[co * cin_pad + ci] = src[ci * s.Cout + co];
     }
@@ -242,7 +242,7 @@ void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, f
   plan.off_h = (s.KH - 1) * s.dh - s.pt, plan.off_w = (s.KW - 1) * s.dw - s.pl;
   plan.up_h = s.sh, plan.up_w = s.sw;
   if (s.OH * s.OW * s.Cout == 0) {  // nothing flows back
-    std::memset(dx, 0, sizeof(float) * N * H * W * s.Cin);
+    zero_floats(dx, N * H * W * s.Cin);
     return;
   }
   run_valid_conv(kern, N, dy, s.OH * s.OW * s.Cout, plan, s.KH, s.KW, 1, 1, s.dh, s.dw, H, W, wr.data(), cin_pad,
@@ -255,8 +255,8 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
   const index_t cout_pad = round_up(Cout, kern.vector_width);
   const index_t rows = s.N * s.OH;  // output rows (n, oh), the reduction's unit
   if (rows == 0 || s.OW == 0 || Cout == 0) {
-    std::memset(dw, 0, sizeof(float) * K * Cout);
-    if (db) std::memset(db, 0, sizeof(float) * Cout);
+    zero_floats(dw, K * Cout);
+    if (db) zero_floats(db, Cout);
     return;
   }
   PadPlan plan;
@@ -282,7 +282,7 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
     for (index_t c = c0; c < c1; ++c) {
       index_t r0, r1;
       split_range(rows, static_cast<int>(c), static_cast<int>(nchunks), &r0, &r1);
-      float* part = &parts[c * part_size];
+      float* part = parts.data() + c * part_size;
       for (index_t r = r0; r < r1;) {  // the chunk's rows, one image at a time
         const index_t n = r / s.OH, oh0 = r - n * s.OH;
         const index_t oh1 = std::min(s.OH, oh0 + (r1 - r));

@@ -20,7 +20,7 @@ report="$pkg/report.xml"
 LD_PRELOAD="$asan:$ubsan" \
 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-PYTHONPATH="$pkg" python3 -m pytest -q -p no:cacheprovider --junitxml="$report" "$@"
+PYTHONPATH="$pkg" python3 -m pytest -q -p no:cacheprovider --capture=sys --junitxml="$report" "$@"
 python3 - "$report" <<'PY'
 import sys
 import xml.etree.ElementTree as ET
