@@ -69,5 +69,5 @@ nn = math = linalg = ops
 # shadow builtins (abs, pow, range) or the math module.
 __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tensor", "Variable", "GradientTape",
            "convert_to_tensor", "datasets", "losses", "metrics", "optimizers", "random", "activations",
-           "callbacks", "constraints", "data", "initializers", "layers", "models", "regularizers", "utils", "Model",
-           "Sequential", "__version__"]
+           "callbacks", "constraints", "data", "distributed", "initializers", "layers", "models", "regularizers",
+           "utils", "Model", "Sequential", "__version__"]
