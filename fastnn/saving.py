@@ -288,6 +288,14 @@ def _json_bytes(data):
     return np.frombuffer(json.dumps(data).encode("utf-8"), np.uint8)
 
 
+def _json_entry(arrays, key, filepath, what):
+    """The JSON stored under `key` by `_json_bytes`; a ValueError naming `what` if it is missing or damaged."""
+    try:
+        return json.loads(bytes(arrays[key]).decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{os.fspath(filepath)!r} has a damaged {what} ({e})") from None
+
+
 def _loss_spec(compiled):
     identifier = getattr(compiled, "loss_identifier", compiled.loss)
     if isinstance(identifier, str):
@@ -309,10 +317,7 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Ker
     from . import constraints, initializers, layers, losses, metrics, models, optimizers, regularizers  # noqa
 
     arrays = _read_npz(filepath, "model")
-    try:
-        config = json.loads(bytes(arrays["__config__"]).decode("utf-8"))
-    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{os.fspath(filepath)!r} has a damaged model config ({e})") from None
+    config = _json_entry(arrays, "__config__", filepath, "model config")
     modules = [layers, models, initializers, regularizers, constraints, losses, optimizers,
                optimizers.schedules, metrics]
     if config.get("is_sequential"):
@@ -345,12 +350,12 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Ker
                     if key in arrays:
                         slot.assign(arrays[key])
         if "__random_state__" in arrays:
+            state = _json_entry(arrays, "__random_state__", filepath, "random state")
             try:
-                state = json.loads(bytes(arrays["__random_state__"]).decode("utf-8"))
                 random_module._set_state(state)
                 for layer, calls in zip(model._all_layers(), state.get("layer_calls", [])):
                     if calls is not None and hasattr(layer, "_calls"):
                         layer._calls = int(calls)
-            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            except (KeyError, TypeError, ValueError) as e:
                 raise ValueError(f"{os.fspath(filepath)!r} has a damaged random state ({e})") from None
     return model

@@ -35,10 +35,15 @@ def _check_broadcast(y_true, y_pred):
                          f"{y_pred.shape}") from None
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """1.0 where (y_pred > threshold) equals y_true, per element."""
+def _check_threshold(threshold):
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)):
         raise TypeError(f"`threshold` must be a number, received {threshold!r}")
+    return threshold
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """1.0 where (y_pred > threshold) equals y_true, per element."""
+    _check_threshold(threshold)
     y_true = as_array(y_true, "y_true")
     y_true, y_pred = _same_rank(y_true, as_array(y_pred, "y_pred"))
     _check_broadcast(y_true, y_pred)
@@ -87,9 +92,7 @@ class BinaryAccuracy(MeanMetricWrapper):
     """How often (y_pred > threshold) matches binary labels."""
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)):
-            raise TypeError(f"`threshold` must be a number, received {threshold!r}")
-        super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
+        super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=_check_threshold(threshold))
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
