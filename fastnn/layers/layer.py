@@ -6,6 +6,7 @@ the layer from its input's shape. Layers and Variables assigned as attributes ar
 `trainable_weights`, `get_weights`/`set_weights` and `count_params` cover sublayers too (own weights first,
 then the sublayers' in assignment order, as Keras).
 """
+import functools
 import inspect
 import itertools
 import math
@@ -44,7 +45,59 @@ def shape_of(x):
     return tuple(getattr(x, "shape", np.shape(x)))
 
 
+def _layer_dtype(dtype, layer_class):
+    """The layer's dtype name: float32 by default; fastnn layers compute and train in floating point only (an
+    integer layer would hold zero-initialised weights that never train)."""
+    if dtype is None:
+        return "float32"
+    try:
+        resolved = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"Invalid dtype for layer {layer_class.__name__}: expected a floating-point dtype such as "
+                        f"'float32'. Received: dtype={dtype!r}") from None
+    if resolved.kind != "f":
+        raise ValueError(f"Layer {layer_class.__name__} needs a floating-point dtype (its weights and outputs are "
+                         f"floats): use e.g. 'float32'. Received: dtype={dtype!r}")
+    return str(resolved)
+
+
+def _wrap_build(build):
+    """`build` that leaves the layer built (Keras 3's build wrapper): built-in layers and subclasses only create
+    their weights, so `layer.build(shape)` called directly must mark the layer built (and record the shape), or
+    the first call would build it again with fresh weights. Only the outermost build of a `super().build()` chain
+    marks it, and a build that raises leaves the layer as it was."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        outer = not self.__dict__.get("_in_build", False)
+        was_built = self.__dict__.get("built", False)
+        object.__setattr__(self, "_in_build", True)
+        try:
+            result = build(self, *args, **kwargs)
+        except BaseException:
+            if outer:
+                object.__setattr__(self, "built", was_built)
+            raise
+        finally:
+            if outer:
+                object.__setattr__(self, "_in_build", False)
+        if outer:
+            object.__setattr__(self, "built", True)
+            shape = args[0] if args else kwargs.get("input_shape")
+            if shape is not None and self.__dict__.get("_build_shape") is None:
+                object.__setattr__(self, "_build_shape", shape)
+        return result
+
+    wrapper._fastnn_build_wrapper = True
+    return wrapper
+
+
 class Layer:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_fastnn_build_wrapper", False):
+            cls.build = _wrap_build(build)
+
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None, **kwargs):
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
@@ -54,7 +107,7 @@ class Layer:
         object.__setattr__(self, "_own_weights", [])
         self.name = name or _unique_name(_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = "float32" if dtype is None else str(np.dtype(dtype))
+        self.dtype = _layer_dtype(dtype, type(self))
         self.built = False
         self._regularized = []    # (variable, regularizer)
         self._call_losses = []    # add_loss() during the current call
@@ -89,8 +142,8 @@ class Layer:
 
     def _maybe_build(self, input_shape):
         if not self.built:
-            self.build(input_shape)
-            self.built = True
+            self.build(input_shape)  # wrapped (see _wrap_build): marks the layer built and records the shape
+            self.built = True        # for a build assigned to an instance, which no wrapper covers
             self._build_shape = input_shape
 
     def __call__(self, inputs, training=None, **kwargs):

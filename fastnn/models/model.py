@@ -148,6 +148,34 @@ class Model(Layer):
         self.history = None
         self._compiled = None
 
+    # --- building
+    def build(self, input_shape=None):
+        """Create every weight for inputs of `input_shape` (batch axis included; None dimensions count as 1) by
+        running `call` once on zeros with training=False, as tf.keras builds a subclassed model, so that
+        `set_weights`, `summary` and `count_params` work before any data is seen.
+
+        Raises:
+            ValueError: without an `input_shape`.
+        """
+        if input_shape is None:
+            raise ValueError(f"Model {self.name!r} cannot be built without an input shape: call "
+                             f"build(input_shape), e.g. build((None, 784)), or call the model on data")
+        shape = tuple(input_shape)
+        zeros = np.zeros((1,) + tuple(1 if d is None else int(d) for d in shape[1:]), np.float32)
+        self.built = True  # the call below must not build again (a failure restores it: see Layer's wrapper)
+        self(zeros, training=False)
+
+    def _maybe_build(self, input_shape):
+        """A model called on data builds its layers within that call; only a model overriding `build` is built
+        first (Model.build's extra forward pass is for explicit `build()` calls)."""
+        if self.built:
+            return
+        if type(self).build is Model.build:
+            self.built = True
+            self._build_shape = input_shape
+        else:
+            super()._maybe_build(input_shape)
+
     # --- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, run_eagerly=None,
                 jit_compile="auto", steps_per_execution=1, **kwargs):
@@ -508,7 +536,7 @@ class Model(Layer):
         return None if shape is None else [None] + [int(d) if d is not None else None for d in shape[1:]]
 
     def _build_for_loading(self, input_shape):
-        self(np.zeros((1,) + tuple(1 if d is None else d for d in input_shape[1:]), np.float32))
+        self.build(input_shape)
 
     def _summary_rows(self):
         """(layer, output shape or None) for each direct sublayer (a subclassed model's shapes are unknown)."""
