@@ -209,6 +209,8 @@ class Model(Layer):
         return add_n([loss] + extra) if extra else loss
 
     def _train_step(self, x, y, sample_weight):
+        if len(x) == 0:
+            return self._empty_train_step(x)
         weights = self.trainable_weights
         with GradientTape() as tape:
             y_pred = self(x, training=True)
@@ -219,7 +221,19 @@ class Model(Layer):
         self.optimizer.apply_gradients(zip(grads, weights))
         return loss, y_pred
 
+    def _empty_train_step(self, x):
+        """A 0-sample batch (a generator or Dataset may yield one): Keras 3 still takes the optimizer step, with
+        the mean loss's gradient over no samples, i.e. zeros (iterations advance; momentum and Adam keep moving),
+        and its loss and metrics do not count. The same here, without the forward pass on no data."""
+        if not self.built:
+            self(x, training=True)  # builds the layers from the batch's shape, as a step would
+        weights = self.trainable_weights
+        self.optimizer.apply_gradients(zip([np.zeros(w.shape, w.dtype) for w in weights], weights))
+        return None, None
+
     def _update_metrics(self, loss, y, y_pred, sample_weight, batch_size):
+        if batch_size == 0:  # an empty batch adds nothing (its mean loss is NaN; Keras' weighted mean skips it)
+            return
         compiled = self._compiled
         if compiled.metrics is None:
             compiled.build_metrics(y, y_pred)
