@@ -3,6 +3,7 @@
 import csv
 import math
 import os
+import warnings
 
 from .callback import HOOKS, Callback
 
@@ -142,12 +143,23 @@ class ModelCheckpoint(Callback):
         self.best = initial_value_threshold if initial_value_threshold is not None else (
             -math.inf if self._max else math.inf)
 
+    def on_train_begin(self, logs=None):
+        """Create the checkpoint folder now (Keras 3 creates it when saving), so that a path that cannot be
+        written fails before the first epoch's work, not after it."""
+        self._warned_missing_monitor = False
+        folder = os.path.dirname(self.filepath)
+        if folder and "{" not in folder:  # a formatted folder ({epoch}/...) is created at each save
+            os.makedirs(folder, exist_ok=True)
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         path = self.filepath.format(epoch=epoch + 1, **logs)
         if self.save_best_only:
             value = logs.get(self.monitor)
             if value is None:
+                if not getattr(self, "_warned_missing_monitor", False):  # Keras' wording; once per fit
+                    warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=2)
+                    self._warned_missing_monitor = True
                 return
             if not (value > self.best if self._max else value < self.best):
                 return
@@ -155,6 +167,9 @@ class ModelCheckpoint(Callback):
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {value:.5f}, "
                       f"saving model to {path}")
             self.best = value
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

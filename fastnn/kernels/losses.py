@@ -33,17 +33,31 @@ def _as_scale(grad_scale):
     return float(grad_scale)
 
 
-def _as_class_ids(labels):
-    """Sparse labels as int64 (any int dtype; floats only when integral, as Keras casts them)."""
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _as_class_ids(labels, num_classes):
+    """Sparse labels as int64 (any int dtype; floats only when integral, as Keras casts them). A label that int64
+    cannot hold (uint64 above 2**63-1, a float beyond ±2**63) is reported with its own value here: the cast would
+    wrap it (2**64-1 becomes -1) and the kernel's range check would name the wrapped value."""
     labels = np.asarray(labels)
     if labels.dtype.kind in "iu":
+        if labels.dtype == np.uint64 and labels.size and labels.max() > _INT64_MAX:
+            _label_out_of_range(int(labels.max()), num_classes)
         return np.ascontiguousarray(labels, dtype=np.int64)
     if labels.dtype.kind == "f":
         bad = ~np.isfinite(labels) | (labels != np.floor(labels))
         if bad.any():
             raise ValueError(f"`labels` must hold integer class ids, received {float(labels[bad].flat[0])!r}")
+        huge = np.abs(labels) >= 2.0**63
+        if huge.any():
+            _label_out_of_range(int(labels[huge].flat[0]), num_classes)
         return np.ascontiguousarray(labels, dtype=np.int64)
     raise TypeError(f"`labels` must be an integer array of class ids, received dtype {labels.dtype}")
+
+
+def _label_out_of_range(value, num_classes):
+    raise ValueError(f"Received a label value of {value} which is outside the valid range of [0, {num_classes}).")
 
 
 def _logits_2d(logits):
@@ -77,7 +91,7 @@ def _dense_xent(labels, logits, grad_scale, with_grad, axis=-1):
 
 def _sparse_xent(labels, logits, grad_scale, with_grad):
     logits, z = _logits_2d(logits)
-    labels = _as_class_ids(labels)
+    labels = _as_class_ids(labels, logits.shape[-1])
     if labels.shape != logits.shape[:-1]:
         raise ValueError(
             f"`labels` must have shape {logits.shape[:-1]} (the shape of `logits` {logits.shape} without its "
@@ -177,7 +191,7 @@ def _sparse_pred(y_true, y_pred):
     if np.ndim(y_pred) < 1:
         raise ValueError(f"`y_pred` must have rank >= 1, received shape {np.shape(y_pred)}")
     y_pred = as_f32(y_pred, "y_pred")
-    labels = _as_class_ids(y_true)
+    labels = _as_class_ids(y_true, y_pred.shape[-1])
     if labels.ndim == y_pred.ndim and labels.shape[-1:] == (1,):
         labels = labels[..., 0]
     return labels, y_pred

@@ -798,6 +798,37 @@ call("save-any-extension-roundtrips", lambda tmp_path: fastnn.models.load_model(
      VALID, shape_is((4,)))  # fastnn's format is .npz whatever the name; the content marker decides
 
 
+# --- silent wrong results: layer dtypes, labels int64 cannot hold, checkpoint folders (issue 13)
+call("Dense-dtype-int32", lambda: layers.Dense(4, dtype="int32"), ValueError,
+     r"Layer Dense needs a floating-point dtype .*Received: dtype='int32'")
+call("Conv2D-dtype-bool", lambda: layers.Conv2D(2, 3, dtype=bool), ValueError,
+     r"Layer Conv2D needs a floating-point dtype .*Received: dtype=<class 'bool'>")
+call("Layer-dtype-uint8", lambda: layers.Layer(dtype=np.uint8), ValueError, r"floating-point dtype .*dtype=<class 'numpy.uint8'>")
+call("Dense-dtype-unknown", lambda: layers.Dense(4, dtype="floaty"), TypeError,
+     r"Invalid dtype for layer Dense: .*Received: dtype='floaty'")
+call("Dense-dtype-float64-is-valid", lambda: layers.Dense(4, dtype="float64").dtype, VALID, same("float64"))
+op("sparse-xent-uint64-max-label", ops.sparse_softmax_cross_entropy_with_logits, np.array([1, 2**64 - 1], np.uint64),
+   A23, expect=ValueError, match=r"^Received a label value of 18446744073709551615 which is outside the valid range of \[0, 3\)\.$")
+op("sparse-xent-uint64-2**63-label", ops.sparse_softmax_cross_entropy_with_logits, np.array([2**63, 0], np.uint64),
+   A23, expect=ValueError, match=r"label value of 9223372036854775808 which is outside the valid range of \[0, 3\)")
+op("sparse-xent-float-2**64-label", ops.sparse_softmax_cross_entropy_with_logits, np.array([0.0, -2.0**64]), A23,
+   expect=ValueError, match=r"label value of -18446744073709551616 which is outside the valid range of \[0, 3\)")
+op("sparse-xent-uint64-small-is-valid", ops.sparse_softmax_cross_entropy_with_logits, np.array([2, 0], np.uint64), A23,
+   expect=VALID, match=shape_is((2,)))
+call("scce-loss-uint64-max-label",
+     lambda: losses.SparseCategoricalCrossentropy()(np.array([2**64 - 1, 0], np.uint64), np.full((2, 3), 1 / 3, np.float32)),
+     ValueError, r"label value of 18446744073709551615 which is outside the valid range of \[0, 3\)")
+call("fit-uint64-max-label", lambda: fit(y=np.where(Y == 2, 2**64 - 1, Y).astype(np.uint64)), ValueError,
+     r"label value of 18446744073709551615 which is outside the valid range of \[0, 3\)")
+call("sparse_categorical_accuracy-uint64-max-label-misses",
+     lambda: metrics.sparse_categorical_accuracy(np.array([2**64 - 1, 1], np.uint64), np.eye(3, dtype=np.float32)[[2, 1]]),
+     VALID, same(np.array([0.0, 1.0], np.float32)))
+call("ModelCheckpoint-folder-is-a-file",
+     lambda tmp_path: [(tmp_path / "f").write_text(""),
+                       fit(callbacks=[fastnn.callbacks.ModelCheckpoint(tmp_path / "f" / "c.npz")])],
+     FileExistsError, r"File exists: '.*f'")
+
+
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_bad_input(row, tmp_path):
@@ -819,5 +850,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 200
+    assert len(ROWS) >= 214
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
