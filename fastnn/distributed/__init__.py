@@ -15,14 +15,20 @@ equal those of one process training with batch `batch_size × size()` on the sam
 `batch_indices`, `broadcast_variables` and `DistributedOptimizer.apply_gradients(..., num_samples=)`.
 See docs/distributed.md.
 
+Faults end the job within seconds, with a message, instead of hanging it: ranks that call `fit`/`evaluate`
+differently (samples, epochs, steps, ...) or hold different models or optimizers get a ValueError naming the first
+difference; a rank leaving the data-parallel loop by any exception, `sys.exit` or Ctrl-C aborts the job; a rank
+waiting longer than `set_timeout(seconds)` (default 300, or FASTNN_DISTRIBUTED_TIMEOUT) in a collective aborts it.
+
 Importing this module does not import mpi4py; `init()` does (and says which extra to install when missing).
 """
-from .comm import (abort, allreduce, barrier, broadcast, broadcast_object, init, is_initialized,
-                   launched_world_size, local_rank, local_size, rank, size)
+from .comm import (abort, allgather_object, allreduce, barrier, broadcast, broadcast_object, get_timeout, init,
+                   is_initialized, launched_world_size, local_rank, local_size, rank, set_timeout, size)
 from .data import batch_indices, local_part
 from .optimizer import DistributedOptimizer, broadcast_variables
 from .training import DataParallel
 
 __all__ = ["init", "is_initialized", "rank", "size", "local_rank", "local_size", "allreduce", "broadcast",
-           "broadcast_object", "barrier", "abort", "launched_world_size", "DistributedOptimizer",
-           "broadcast_variables", "batch_indices", "local_part", "DataParallel"]
+           "broadcast_object", "allgather_object", "barrier", "abort", "launched_world_size", "set_timeout",
+           "get_timeout", "DistributedOptimizer", "broadcast_variables", "batch_indices", "local_part",
+           "DataParallel"]

@@ -1,18 +1,29 @@
 """The MPI world: `init`, `rank`/`size`/`local_rank`/`local_size`, `allreduce`/`broadcast` of numpy arrays,
-`barrier`, `abort`.
+`barrier`, `abort`, and the stall watchdog (`set_timeout`).
 
 mpi4py is imported by `init()` only (the optional extra `mpi`), so importing fastnn never needs MPI. A process
 started without `mpiexec` is a world of one: every collective is then a copy, and training is exactly the
 single-process run.
+
+A watchdog thread (started by `init` with more than one rank) watches every collective fastnn makes: a rank
+that waits longer than the timeout in one (a peer left training, hangs, or is in another collective) prints which
+collective and training step it waits in and aborts the job instead of hanging forever. The collectives themselves
+stay the blocking MPI calls (mpi4py releases the GIL in them, so the thread runs meanwhile).
 """
 import os
 import sys
+import threading
 import time
+import traceback
 
 import numpy as np
 
 __all__ = ["init", "is_initialized", "rank", "size", "local_rank", "local_size", "allreduce", "broadcast",
-           "broadcast_object", "barrier", "abort", "launched_world_size"]
+           "broadcast_object", "allgather_object", "barrier", "abort", "launched_world_size", "set_timeout",
+           "get_timeout"]
+
+TIMEOUT_VARIABLE = "FASTNN_DISTRIBUTED_TIMEOUT"
+DEFAULT_TIMEOUT = 300.0  # seconds: above any checkpoint write or epoch-end work one rank does while others wait
 
 _MISSING_EXTRA = ("fastnn.distributed needs MPI for Python: install the `mpi` extra (pip install 'fastnn[mpi]', "
                   "i.e. mpi4py and an MPI library such as the `mpich` wheel)")
@@ -31,6 +42,10 @@ class _World:
 
 
 _world = None
+_timeout = None   # None: not set by set_timeout(), read the environment
+_position = ""    # where training is ("fit(), epoch 2/5, step 14/20"), for the watchdog's message
+_waiting = None   # (what, time.monotonic() at entry) while this rank is in one of fastnn's collectives
+_watchdog = None
 
 
 def launched_world_size():
@@ -42,13 +57,22 @@ def launched_world_size():
     return 1
 
 
-def init(comm=None):
+def init(comm=None, timeout=None):
     """Join the MPI world (mpi4py's COMM_WORLD, or `comm`) and return its size. Idempotent.
 
     Also, with more than one rank: an uncaught exception on any rank aborts the whole job (instead of leaving the
     other ranks waiting in a collective), and when `OMP_NUM_THREADS` is unset each rank's kernels use
-    cores // ranks-on-this-node threads, so ranks × threads never oversubscribe the cores."""
+    cores // ranks-on-this-node threads, so ranks × threads never oversubscribe the cores.
+
+    Args:
+        comm: an mpi4py communicator (default COMM_WORLD).
+        timeout: the stall watchdog's limit in seconds, as `set_timeout` (default: the environment variable
+            FASTNN_DISTRIBUTED_TIMEOUT, else 300).
+    """
     global _world
+    if timeout is not None:
+        set_timeout(timeout)
+    get_timeout()  # a bad FASTNN_DISTRIBUTED_TIMEOUT fails here, not in the watchdog thread
     if _world is not None and comm is None:
         return _world.size
     try:
@@ -58,6 +82,7 @@ def init(comm=None):
     _world = _World(MPI, MPI.COMM_WORLD if comm is None else comm)
     if _world.size > 1:
         _install_abort_on_exception()
+        _start_watchdog()
         if not os.environ.get("OMP_NUM_THREADS"):
             from .. import set_num_threads  # noqa: PLC0415
 
@@ -109,7 +134,103 @@ def _contiguous_copy(array, name):
     return arr
 
 
-def allreduce(array, op="average"):
+# --- the stall watchdog
+def set_timeout(seconds):
+    """Abort the job when a rank waits longer than `seconds` in one of fastnn's collectives (None or 0: wait
+    forever). The waiting rank prints the collective and the training step it is in, then calls MPI_Abort.
+
+    Raises:
+        ValueError: if `seconds` is not a non-negative number or None.
+    """
+    global _timeout
+    _timeout = _timeout_value(seconds, "seconds")
+
+
+def get_timeout():
+    """The stall watchdog's limit in seconds (None: no limit)."""
+    if _timeout is not None:
+        return _timeout or None
+    value = os.environ.get(TIMEOUT_VARIABLE, "")
+    if not value.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        return _timeout_value(float(value), TIMEOUT_VARIABLE) or None
+    except ValueError:
+        raise ValueError(f"{TIMEOUT_VARIABLE} must be a non-negative number of seconds, received {value!r}") from None
+
+
+def _timeout_value(seconds, name):
+    if seconds is None:
+        return 0.0
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0 or \
+            seconds == float("inf"):
+        raise ValueError(f"`{name}` must be a non-negative number of seconds or None, received {seconds!r}")
+    return float(seconds)
+
+
+def set_position(text):
+    """Record where training is (e.g. "fit epoch 2/5 step 14/20") for the watchdog's and abort messages."""
+    global _position
+    _position = text
+
+
+def _start_watchdog():
+    global _watchdog
+    if _watchdog is None:
+        _watchdog = threading.Thread(target=_watch, name="fastnn.distributed watchdog", daemon=True)
+        _watchdog.start()
+
+
+def _watch():
+    """The watchdog thread: every 1/20 of the timeout (at most 1 s), checks how long this rank has been in its
+    current collective."""
+    while True:
+        limit = get_timeout()
+        time.sleep(1.0 if limit is None else min(1.0, max(0.01, limit / 20)))
+        current = _waiting
+        if current is not None and limit is not None:
+            waited = time.monotonic() - current[1]
+            if waited > limit:
+                _stalled(current[0], waited, limit)
+
+
+def _collective(what, call, *args, **kwargs):
+    """Run one blocking collective under the watchdog's eye."""
+    global _waiting
+    _waiting = (what, time.monotonic())
+    try:
+        return call(*args, **kwargs)
+    finally:
+        _waiting = None
+
+
+def _stalled(what, waited, limit):
+    world = _world
+    where = f" ({_position})" if _position else ""
+    sys.stderr.write(
+        f"fastnn.distributed: rank {world.rank} has waited {waited:.1f} s in {what}{where} for the other ranks "
+        f"(timeout {limit:g} s, set by fastnn.distributed.set_timeout or {TIMEOUT_VARIABLE}): another rank left "
+        f"training, stalled or is in a different collective; aborting all {world.size} ranks\n")
+    sys.stderr.flush()
+    abort(1)
+
+
+def fail(error, what):
+    """Print `error` (any BaseException, SystemExit and KeyboardInterrupt included) and abort the job: called
+    when a rank leaves a data-parallel `what` early, which would leave the other ranks waiting in a collective."""
+    world = _require()
+    traceback.print_exception(type(error), error, error.__traceback__)
+    where = f" ({_position})" if _position else ""
+    sys.stderr.write(f"fastnn.distributed: rank {world.rank} left {what}{where} with "
+                     f"{type(error).__name__}({error}); aborting all {world.size} ranks\n")
+    sys.stderr.flush()
+    time.sleep(0.5)  # the launcher forwards output asynchronously: let the message reach it first
+    code = error.code if isinstance(error, SystemExit) and isinstance(error.code, int) and error.code else 1
+    abort(code)
+
+
+# --- collectives
+def allreduce(array, op="average", what="an allreduce"):
     """The elementwise sum ('sum') or mean ('average') of `array` over all ranks, as a new array (same shape and
     dtype on every rank; the mean of integers is computed in float64)."""
     world = _require()
@@ -119,39 +240,50 @@ def allreduce(array, op="average"):
     if op == "average" and out.dtype.kind != "f":
         out = out.astype(np.float64)
     if world.size > 1:
-        world.comm.Allreduce(world.mpi.IN_PLACE, out, op=world.mpi.SUM)
+        _collective(what, world.comm.Allreduce, world.mpi.IN_PLACE, out, op=world.mpi.SUM)
     if op == "average":
         out /= out.dtype.type(world.size)
     return out
 
 
-def allreduce_(buffer):
+def allreduce_(buffer, what="an allreduce"):
     """Sums the contiguous numpy `buffer` over all ranks in place (one message)."""
     world = _require()
     if world.size > 1:
-        world.comm.Allreduce(world.mpi.IN_PLACE, buffer, op=world.mpi.SUM)
+        _collective(what, world.comm.Allreduce, world.mpi.IN_PLACE, buffer, op=world.mpi.SUM)
     return buffer
 
 
-def broadcast(array, root=0):
+def broadcast(array, root=0, what="a broadcast"):
     """Rank `root`'s `array` on every rank (a new array; shape and dtype must agree across ranks)."""
     world = _require()
     out = _contiguous_copy(array, "array")
     if world.size > 1:
-        world.comm.Bcast(out, root=root)
+        _collective(what, world.comm.Bcast, out, root=root)
     return out
 
 
-def broadcast_object(obj, root=0):
+def broadcast_object(obj, root=0, what="a broadcast"):
     """Rank `root`'s picklable `obj` on every rank."""
     world = _require()
-    return obj if world.size == 1 else world.comm.bcast(obj, root=root)
+    if world.size == 1:
+        return obj
+    return _collective(what, world.comm.bcast, obj, root=root)
 
 
-def barrier():
+def allgather_object(obj, what="an allgather"):
+    """[rank 0's obj, rank 1's obj, ...] on every rank (picklable objects)."""
+    world = _require()
+    if world.size == 1:
+        return [obj]
+    return _collective(what, world.comm.allgather, obj)
+
+
+def barrier(what="a barrier"):
+    """Wait until every rank calls `barrier()` (under the stall watchdog's timeout)."""
     world = _require()
     if world.size > 1:
-        world.comm.Barrier()
+        _collective(what, world.comm.Barrier)
 
 
 def abort(code=1):

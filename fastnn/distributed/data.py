@@ -34,7 +34,8 @@ def epoch_order(n, shuffle=True, order=None):
         return None
     if order is None:
         order = fastnn_random._generator().permutation(n)
-    return comm.broadcast(np.asarray(order, np.int64)) if comm.size() > 1 else order
+    return comm.broadcast(np.asarray(order, np.int64), what="the broadcast of the epoch's shuffled order") \
+        if comm.size() > 1 else order
 
 
 def _local_batches(n, batch_size, order):

@@ -127,7 +127,7 @@ class DistributedOptimizer:
                 segment *= np.float32(weight)
             flags[i] = 1
         buffer[-1] = weight
-        comm.allreduce_(buffer)
+        comm.allreduce_(buffer, what="the gradient allreduce")
         weight_sum = buffer[-1]
         if weight_sum == 0:
             return None
@@ -163,7 +163,7 @@ def broadcast_variables(variables, root=0):
     if floats:
         buffer = np.concatenate([v._value.reshape(-1) for v in floats]) if len(floats) > 1 else \
             floats[0]._value.reshape(-1).copy()
-        buffer = comm.broadcast(buffer, root)
+        buffer = comm.broadcast(buffer, root, what="the broadcast of rank 0's weights")
         offset = 0
         for v in floats:
             n = v._value.size
@@ -171,4 +171,4 @@ def broadcast_variables(variables, root=0):
             offset += n
     for v in variables:
         if v.dtype != np.float32:
-            v.assign(comm.broadcast(v._value, root))
+            v.assign(comm.broadcast(v._value, root, what="the broadcast of rank 0's weights"))

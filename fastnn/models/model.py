@@ -6,6 +6,7 @@ losses to the compiled loss, takes the gradients of the trainable weights and ap
 optimizer kernels. Logged `loss` is the batch-size-weighted mean over the epoch's batches (Keras 3's rule);
 metrics accumulate over the epoch and are reset at its start.
 """
+import contextlib
 import inspect
 import math
 import numbers
@@ -246,6 +247,11 @@ class Model(Layer):
         `fastnn.distributed.DistributedOptimizer`, else None."""
         return getattr(self.optimizer, "_data_parallel", None)
 
+    @staticmethod
+    def _guard(dist, what):
+        """Data-parallel: a rank leaving the loop early by any exception aborts the job (the others would wait)."""
+        return contextlib.nullcontext() if dist is None else dist.guard(what)
+
     # --- data
     def _prepare(self, x, y, sample_weight, class_weight=None):
         x = _as_batchable(x, "x")
@@ -278,10 +284,10 @@ class Model(Layer):
             yield order[start:start + batch_size]
 
     # --- batch sources
-    def _array_source(self, x, y, sample_weight, batch_size, shuffle, steps_limit=None, dist=None):
+    def _array_source(self, x, y, sample_weight, batch_size, shuffle, steps_limit=None, dist=None, what="fit()"):
         """(epoch_batches(), steps): epoch_batches() yields (x, y, sample_weight) batches of the arrays (with
         `dist`, this rank's parts of global batches of batch_size × ranks)."""
-        steps = math.ceil(len(x) / batch_size) if dist is None else dist.steps(len(x), batch_size)
+        steps = math.ceil(len(x) / batch_size) if dist is None else dist.steps(len(x), batch_size, what)
         if steps_limit is not None:
             steps = min(steps, steps_limit)
 
@@ -325,7 +331,7 @@ class Model(Layer):
         if y is None or len(x) == 0:
             raise ValueError(f"{what} needs non-empty `x` and `y`" if y is None else
                              f"{what} received empty data (0 samples)")
-        return self._array_source(x, y, sample_weight, batch_size, shuffle, steps_limit, dist)
+        return self._array_source(x, y, sample_weight, batch_size, shuffle, steps_limit, dist, what)
 
     # --- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -363,8 +369,6 @@ class Model(Layer):
         dist = self._data_parallel()
         epoch_batches, steps = self._source(x, y, sample_weight, batch_size, shuffle, steps_limit, "fit()",
                                             class_weight, dist)
-        if dist is not None:
-            verbose, callbacks = dist.begin(self, verbose, callbacks)
         val = None
         if validation_data is not None:
             if _is_data_stream(validation_data):
@@ -375,52 +379,63 @@ class Model(Layer):
             else:
                 raise ValueError("`validation_data` must be (x_val, y_val), (x_val, y_val, val_sample_weight) or "
                                  f"a Dataset, received {type(validation_data).__name__}")
+        if dist is not None:  # the ranks must agree on everything that decides which collectives they make
+            stream = _is_data_stream(x)
+            verbose, callbacks = dist.begin(
+                self, verbose, callbacks, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps,
+                data="a Dataset/generator" if stream else "arrays", shuffle=bool(shuffle) and not stream,
+                validation=None if val is None else ("a Dataset/generator" if _is_data_stream(val[0]) else "arrays"),
+                validation_freq=validation_freq, validation_steps=validation_steps)
+            if stream:
+                epoch_batches = dist.stream_batches(epoch_batches)
 
         history = History()
         params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         cbs = CallbackList(list(callbacks or []) + [history], self, params)
         self.stop_training = False
         self.history = history
-        cbs.on_train_begin()
-        logs = {}
-        for epoch in range(initial_epoch, epochs):
-            self._compiled.reset()
-            cbs.on_epoch_begin(epoch)
-            if verbose == 1:
-                print(f"Epoch {epoch + 1}/{epochs}")
-            bar = Progbar(steps, verbose=verbose)
-            done = 0
-            for step, (xb, yb, swb) in enumerate(epoch_batches()):
-                cbs.on_train_batch_begin(step)
-                if dist is None:
-                    loss, y_pred = self._train_step(xb, yb, swb)
-                    self._update_metrics(loss, yb, y_pred, swb, len(xb))
-                    logs = self._compiled.logs()
-                else:
-                    logs = dist.train_step(self, xb, yb, swb)
-                cbs.on_train_batch_end(step, logs)
-                done = step + 1
-                if steps is None or done < steps:
-                    bar.update(done, logs)
+        with self._guard(dist, "fit()"):
+            cbs.on_train_begin()
+            logs = {}
+            for epoch in range(initial_epoch, epochs):
+                self._compiled.reset()
+                cbs.on_epoch_begin(epoch)
+                if verbose == 1:
+                    print(f"Epoch {epoch + 1}/{epochs}")
+                bar = Progbar(steps, verbose=verbose)
+                done = 0
+                for step, (xb, yb, swb) in enumerate(epoch_batches()):
+                    cbs.on_train_batch_begin(step)
+                    if dist is None:
+                        loss, y_pred = self._train_step(xb, yb, swb)
+                        self._update_metrics(loss, yb, y_pred, swb, len(xb))
+                        logs = self._compiled.logs()
+                    else:
+                        dist.at(f"fit(), epoch {epoch + 1}/{epochs}, step {step + 1}/{steps or '?'}")
+                        logs = dist.train_step(self, xb, yb, swb)
+                    cbs.on_train_batch_end(step, logs)
+                    done = step + 1
+                    if steps is None or done < steps:
+                        bar.update(done, logs)
+                    if self.stop_training:
+                        break
+                if done == 0:
+                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                                  "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=2)
+                    break
+                epoch_logs = dict(logs)
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_source(*val, batch_size=validation_batch_size or batch_size,
+                                                     steps_limit=validation_steps, callbacks=cbs)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                bar.target = bar.target or done
+                bar.update(done, epoch_logs, finalize=True)
+                cbs.on_epoch_end(epoch, epoch_logs)
+                if dist is not None:
+                    self.stop_training = dist.any(self.stop_training)
                 if self.stop_training:
                     break
-            if done == 0:
-                warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
-                              "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=2)
-                break
-            epoch_logs = dict(logs)
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_source(*val, batch_size=validation_batch_size or batch_size,
-                                                 steps_limit=validation_steps, callbacks=cbs)
-                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-            bar.target = bar.target or done
-            bar.update(done, epoch_logs, finalize=True)
-            cbs.on_epoch_end(epoch, epoch_logs)
-            if dist is not None:
-                self.stop_training = dist.any(self.stop_training)
-            if self.stop_training:
-                break
-        cbs.on_train_end(logs)
+            cbs.on_train_end(logs)
         return history
 
     # --- evaluate / predict
@@ -435,25 +450,28 @@ class Model(Layer):
         bar = Progbar(steps, verbose=verbose)
         if callbacks is not None:
             callbacks.on_test_begin()
-        logs = {}
-        for step, (xb, yb, swb) in enumerate(epoch_batches()):
-            if len(xb) == 0:  # this rank's empty part of a last batch (distributed)
-                continue
-            y_pred = self(xb, training=False)
-            if metrics is None:
-                if compiled.metrics is None:
-                    compiled.build_metrics(yb, y_pred)
-                metrics = compiled.metrics  # fit has already logged the epoch's training values
+        with self._guard(dist, "evaluate()"):
+            if dist is not None:
+                dist.at("evaluate() (or fit()'s validation)")
+            logs = {}
+            for step, (xb, yb, swb) in enumerate(epoch_batches()):
+                if len(xb) == 0:  # this rank's empty part of a last batch (distributed)
+                    continue
+                y_pred = self(xb, training=False)
+                if metrics is None:
+                    if compiled.metrics is None:
+                        compiled.build_metrics(yb, y_pred)
+                    metrics = compiled.metrics  # fit has already logged the epoch's training values
+                    for m in metrics:
+                        m.reset_state()
+                loss = self._loss(yb, y_pred, swb)
+                tracker.update_state(loss, sample_weight=len(xb))
                 for m in metrics:
-                    m.reset_state()
-            loss = self._loss(yb, y_pred, swb)
-            tracker.update_state(loss, sample_weight=len(xb))
-            for m in metrics:
-                m.update_state(yb, y_pred, sample_weight=swb)
-            logs = {"loss": float(tracker.result()), **{m.name: float(m.result()) for m in metrics}}
-            bar.update(step + 1, logs, finalize=False if steps is None else None)
-        if dist is not None:
-            logs = dist.reduce_logs(tracker, metrics)
+                    m.update_state(yb, y_pred, sample_weight=swb)
+                logs = {"loss": float(tracker.result()), **{m.name: float(m.result()) for m in metrics}}
+                bar.update(step + 1, logs, finalize=False if steps is None else None)
+            if dist is not None:
+                logs = dist.reduce_logs(tracker, metrics)
         if not logs:
             raise ValueError("evaluate() received no batches")
         if callbacks is not None:

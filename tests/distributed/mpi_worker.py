@@ -4,11 +4,13 @@
     python mpi_worker.py OUT_DIR ref     # one process: the same runs with plain optimizers and the global batch,
                                          # and data-parallel at world size 1
     python mpi_worker.py OUT_DIR fail    # under mpiexec: rank 1 raises during fit
+    python mpi_worker.py OUT_DIR FAULT   # under mpiexec: one of the FAULTS below (each must end the job quickly)
 
 Each run writes OUT_DIR/<mode>_<optimizer>_<tag>.npz: the weights (w0, w1, ...) and the fit history (JSON)."""
 import json
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from fastnn import layers
 
 SAMPLES, FEATURES, CLASSES = 289, 20, 5  # 289 = 9 global batches of 32 + 1 sample: rank 1 gets none of the last
 BATCH = 16  # per rank; the single process uses 2 × 16
+FAULTS = ("exit", "interrupt", "epochs", "samples", "shapes", "layers", "optimizer", "stream", "evaluate", "stall")
 EPOCHS = 2
 OPTIMIZERS = {"sgd": lambda: fastnn.optimizers.SGD(0.05, momentum=0.9),
               "adam": lambda: fastnn.optimizers.Adam(0.01),
@@ -81,6 +84,61 @@ def run_loop(optimizer, batch_size, out, tag, distributed):
     return net, {}
 
 
+def _stop_rank_1_at_batch_3(error):
+    def stop(batch, logs):
+        if dist.rank() == 1 and batch == 3:
+            if error is SystemExit:
+                sys.exit(3)
+            raise error("rank 1 stops on purpose")
+    return fastnn.callbacks.LambdaCallback(on_train_batch_end=stop)
+
+
+def _two_layers(units, use_bias=True):
+    return fastnn.Sequential([layers.Input((FEATURES,)), layers.Dense(units[0], activation="relu", use_bias=use_bias),
+                              layers.Dense(units[1], activation="softmax", use_bias=use_bias)])
+
+
+def fault(what):
+    """Rank 1 differs from rank 0 in one way (what); the job must end with a message, never hang."""
+    x, y = data()
+    me = dist.rank()
+    net, optimizer, kwargs = model(), fastnn.optimizers.SGD(0.1), {"epochs": 1000, "callbacks": []}
+    if what == "exit":          # sys.exit(3) in the middle of an epoch
+        kwargs["callbacks"] = [_stop_rank_1_at_batch_3(SystemExit)]
+    elif what == "interrupt":   # Ctrl-C
+        kwargs["callbacks"] = [_stop_rank_1_at_batch_3(KeyboardInterrupt)]
+    elif what == "epochs":      # fewer epochs than rank 0
+        kwargs["epochs"] = 2 + me
+    elif what == "samples":     # one sample fewer
+        x, y = (x[:-1], y[:-1]) if me else (x, y)
+    elif what == "shapes":      # the same parameter count (800) in other shapes
+        net = _two_layers((32, 5) if me == 0 else (20, 20), use_bias=False)
+    elif what == "layers":      # a different number of weights
+        net = _two_layers((32, 5), use_bias=me == 0)
+    elif what == "optimizer":
+        optimizer = fastnn.optimizers.SGD(0.1 * (me + 1))
+    elif what == "stream":      # rank 1's generator ends an epoch 2 batches early
+        def batches(xs, ys):
+            for start in range(0, SAMPLES - 2 * BATCH * me, BATCH):
+                yield xs[start:start + BATCH], ys[start:start + BATCH]
+        x, y, kwargs["epochs"] = batches(x, y), None, 1
+    elif what == "evaluate":    # sys.exit(4) inside a data-parallel evaluate (in a metric)
+        def exiting_accuracy(y_true, y_pred):
+            if me == 1:
+                sys.exit(4)
+            return fastnn.metrics.sparse_categorical_accuracy(y_true, y_pred)
+        net.compile(dist.DistributedOptimizer(optimizer), "sparse_categorical_crossentropy",
+                    metrics=[exiting_accuracy])
+        net.evaluate(x, y, batch_size=BATCH, verbose=0)
+        return
+    elif what == "stall":       # rank 1 never calls fit: rank 0 waits in the start check until the watchdog fires
+        if me == 1:
+            time.sleep(120)
+            return
+    net.compile(dist.DistributedOptimizer(optimizer), "sparse_categorical_crossentropy")
+    net.fit(x, y, batch_size=BATCH, verbose=0, **kwargs)
+
+
 def save(out, name, net, history):
     np.savez(os.path.join(out, name + ".npz"), history=json.dumps(history),
              **{f"w{i}": w for i, w in enumerate(net.get_weights())})
@@ -107,6 +165,9 @@ def main(out, what):
         net.compile(dist.DistributedOptimizer(fastnn.optimizers.SGD(0.1)), "sparse_categorical_crossentropy")
         net.fit(x, y, batch_size=BATCH, epochs=1000, verbose=0,
                 callbacks=[fastnn.callbacks.LambdaCallback(on_train_batch_end=explode)])
+        return
+    if what in FAULTS:
+        fault(what)
         return
     me = dist.rank()
     api = {"rank": me, "size": dist.size(), "local_rank": dist.local_rank(), "local_size": dist.local_size(),

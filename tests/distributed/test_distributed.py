@@ -50,9 +50,10 @@ def _env():
     return env
 
 
-def _run(args, ranks=None, timeout=TIMEOUT, cwd=None):
+def _run(args, ranks=None, timeout=TIMEOUT, cwd=None, env=None):
     command = ([_mpiexec(), "-n", str(ranks)] if ranks else []) + [sys.executable, *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=cwd)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env={**_env(), **(env or {})},
+                          cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +123,35 @@ def test_a_failing_rank_ends_the_job(tmp_path):
     assert job.returncode != 0, job.stdout + job.stderr
     assert "rank 1 fails on purpose" in job.stderr and "aborting all 2 ranks" in job.stderr, job.stderr
     assert elapsed < 60
+
+
+WATCHDOG = 3  # seconds (FASTNN_DISTRIBUTED_TIMEOUT) for the fault jobs: only the "stall" case needs it
+FAULTS = {  # rank 1 differs from rank 0 (mpi_worker.fault) -> what the job's stderr must say
+    "exit": r"rank 1 left fit\(\) \(fit\(\), epoch 1/1000, step 4/10\) with SystemExit\(3\); aborting all 2 ranks",
+    "interrupt": r"rank 1 left fit\(\) .*with KeyboardInterrupt\(rank 1 stops on purpose\); aborting all 2 ranks",
+    "epochs": r"Every rank must call fit\(\) with the same `epochs`; received rank 0: 2, rank 1: 3",
+    "samples": r"Every rank must pass the same number of samples to fit\(\) .*received rank 0: 289, rank 1: 288",
+    "shapes": r"The ranks' models differ: weight 0 is 'dense\w*/kernel' of shape \(20, 32\) \(float32\) on rank 0 "
+              r"but 'dense\w*/kernel' of shape \(20, 20\) \(float32\) on rank 1",
+    "layers": r"The ranks' models differ: weight 1 is 'dense\w*/bias' of shape \(32,\) \(float32\) on rank 0 but "
+              r"'dense\w*/kernel' of shape \(32, 5\) \(float32\) on rank 1",
+    "optimizer": r"The ranks' optimizers differ in `learning_rate`: rank 0 has 0.1, rank 1 has 0.2",
+    "stream": r"yield different numbers of batches per epoch: at step 18, 1 of 2 ranks had no batch left",
+    "evaluate": r"rank 1 left evaluate\(\) \(evaluate\(\) \(or fit\(\)'s validation\)\) with SystemExit\(4\); "
+                r"aborting all 2 ranks",
+    "stall": r"rank 0 has waited \d+\.\d s in the start of fit\(\) \(checking the ranks' arguments agree\) for the "
+             r"other ranks \(timeout 3 s.*aborting all 2 ranks",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_rank_that_differs_or_leaves_ends_the_job_with_a_message(tmp_path, fault):
+    start = time.perf_counter()
+    job = _run([WORKER, tmp_path, fault], ranks=2, timeout=120, env={"FASTNN_DISTRIBUTED_TIMEOUT": str(WATCHDOG)})
+    elapsed = time.perf_counter() - start
+    assert job.returncode != 0, job.stdout + job.stderr
+    assert re.search(FAULTS[fault], job.stderr), job.stderr
+    assert elapsed < 60, elapsed  # seconds here (a busy 2-core machine); hangs used to last until the timeout
 
 
 def _epoch_lines(stdout):
