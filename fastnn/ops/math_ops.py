@@ -16,8 +16,9 @@ from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "abs", "pow", "square", "sqrt", "exp", "log",
-    "maximum", "minimum", "add_n", "matmul",
-    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_any", "reduce_all",
+    "maximum", "minimum", "add_n", "matmul", "sin", "cos", "tan", "erf", "rsqrt", "sign", "floor", "ceil", "round",
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_any", "reduce_all", "reduce_prod",
+    "reduce_variance", "reduce_std", "reduce_logsumexp", "cumsum", "linspace",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
 ]
 
@@ -168,6 +169,88 @@ def log(x):
     return record([x], kernels.log(a), lambda g, needs: [kernels.log_grad(g, a)])
 
 
+# ------------------------------------------------------------------------------------------- more elementwise
+def _unary_float(x, forward, backward):
+    """A float32 elementwise op: y = forward(a); gradient backward(g, a, y) (None: not differentiable, as TF)."""
+    x = _float_input(x)
+    a = x._value
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        y = np.asarray(forward(a), np.float32)
+    if backward is None:
+        return Tensor(y)
+
+    def grad(g, needs):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return [np.asarray(backward(g, a, y), np.float32)]
+    return record([x], y, grad)
+
+
+def sin(x):
+    """sin(x); gradient dy·cos(x)."""
+    return _unary_float(x, np.sin, lambda g, a, y: g * np.cos(a))
+
+
+def cos(x):
+    """cos(x); gradient −dy·sin(x)."""
+    return _unary_float(x, np.cos, lambda g, a, y: -(g * np.sin(a)))
+
+
+def tan(x):
+    """tan(x); gradient dy·sec²(x) (TF's TanGrad: dy · (1/cos x)²)."""
+    return _unary_float(x, np.tan, lambda g, a, y: g * np.square(np.reciprocal(np.cos(a))))
+
+
+_erf64 = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x):
+    """The Gauss error function (computed in float64 by the C library, rounded once); gradient
+    dy·2/√π·exp(−x²)."""
+    two_over_sqrt_pi = np.float32(2.0 / math.sqrt(math.pi))
+    return _unary_float(x, lambda a: _erf64(a.astype(np.float64)).astype(np.float64),
+                        lambda g, a, y: g * (two_over_sqrt_pi * np.exp(-np.square(a))))
+
+
+def rsqrt(x):
+    """1/√x; gradient −dy·y³/2 (TF's RsqrtGrad)."""
+    return _unary_float(x, lambda a: np.reciprocal(np.sqrt(a)),
+                        lambda g, a, y: g * (np.float32(-0.5) * (y * y * y)))
+
+
+def _rounding(x, fn):
+    """floor/ceil/round: integer inputs pass through unchanged; not differentiable (TF registers no gradient)."""
+    t = convert_to_tensor(x, name="x")
+    a = t._value
+    if a.dtype.kind in "iub":
+        return Tensor(a.copy())
+    return Tensor(fn(a).astype(a.dtype, copy=False))
+
+
+def sign(x):
+    """−1, 0 or 1 by the sign of x (0 for 0; NaN stays NaN); the gradient is zero (TF's SignGrad)."""
+    t = convert_to_tensor(x, name="x")
+    a = t._value
+    out = np.sign(a)
+    if a.dtype.kind not in "fc":
+        return Tensor(out)
+    return record([t], out, lambda g, needs: [np.zeros(a.shape, np.float32)])
+
+
+def floor(x):
+    """Largest integer ≤ x, elementwise (same dtype); not differentiable."""
+    return _rounding(x, np.floor)
+
+
+def ceil(x):
+    """Smallest integer ≥ x, elementwise (same dtype); not differentiable."""
+    return _rounding(x, np.ceil)
+
+
+def round(x):  # noqa: A001  (TF's name)
+    """x rounded to the nearest integer, halves to even (as TF and numpy); not differentiable."""
+    return _rounding(x, np.round)
+
+
 def maximum(x, y):
     """Elementwise max; the gradient goes to x where x >= y, else to y (TF's rule)."""
     x, y, a, b = _operands(x, y)
@@ -272,7 +355,8 @@ def reduce_sum(input_tensor, axis=None, keepdims=False):
     """Σ over `axis` (all axes when None)."""
     t, a = _reduce_input(input_tensor)
     axes = _axes(axis, a.ndim)
-    out = np.add.reduce(a, axis=axes, keepdims=bool(keepdims))
+    int_dtype = a.dtype if a.dtype.kind in "iu" else None  # int32 sums stay int32, as in TF
+    out = np.add.reduce(a, axis=axes, keepdims=bool(keepdims), dtype=int_dtype)
     kept = _kept_shape(a.shape, axes)
     return record([t], out, lambda g, needs: [np.broadcast_to(g.reshape(kept), a.shape)])
 
@@ -327,6 +411,97 @@ def reduce_all(input_tensor, axis=None, keepdims=False):
     """Logical and over `axis` (not differentiable)."""
     a = as_array(input_tensor, "input_tensor")
     return Tensor(np.all(a, axis=_axes(axis, a.ndim), keepdims=bool(keepdims)))
+
+
+def _reduced(a, axes, keepdims, out):
+    """`out` computed with keepdims=True, in the shape asked for."""
+    return out if keepdims else out.reshape(tuple(d for i, d in enumerate(a.shape) if i not in axes))
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=False):
+    """Product over `axis`; the gradient of each element is the product of the others (exclusive products from
+    both sides, so zeros are exact, as TF's ProdGrad)."""
+    t, a = _reduce_input(input_tensor)
+    axes = _axes(axis, a.ndim)
+    out = np.multiply.reduce(a, axis=axes, keepdims=True, dtype=a.dtype)
+
+    def backward(g, needs):
+        rest = tuple(i for i in range(a.ndim) if i not in axes)
+        moved = np.transpose(a, rest + axes).astype(np.float32)
+        flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), np.float32)
+        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = (left * right).reshape(moved.shape)
+        others = np.transpose(others, np.argsort(rest + axes))
+        return [others * g.reshape(_kept_shape(a.shape, axes))]
+    return record([t], _reduced(a, axes, keepdims, out), backward)
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False):
+    """Population variance over `axis`: mean((x − mean(x))²), in TF's order of operations."""
+    t = _float_input(input_tensor, "input_tensor")
+    centred = subtract(t, reduce_mean(t, axis=axis, keepdims=True))
+    return reduce_mean(square(centred), axis=axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False):
+    """Population standard deviation over `axis`: √reduce_variance (TF's composition, so its gradient)."""
+    return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False):
+    """log Σ exp(x) over `axis`, stable: the max is subtracted first (and treated as a constant, as TF); the
+    gradient is softmax(x)·dy."""
+    t = _float_input(input_tensor, "input_tensor")
+    a = t._value
+    axes = _axes(axis, a.ndim)
+    if a.size == 0:
+        out = np.full(_kept_shape(a.shape, axes), -np.inf, np.float32)
+        return record([t], _reduced(a, axes, keepdims, out), lambda g, needs: [np.zeros(a.shape, np.float32)])
+    raw_max = np.max(a, axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(raw_max), raw_max, np.float32(0)).astype(np.float32)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        out = (np.log(np.add.reduce(np.exp(a - shift), axis=axes, keepdims=True)) + shift).astype(np.float32)
+
+    def backward(g, needs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return [(g.reshape(out.shape) * np.exp(a - out)).astype(np.float32)]
+    return record([t], _reduced(a, axes, keepdims, out), backward)
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False):
+    """Running sum along `axis` (TF's `exclusive` leaves out the current element, `reverse` runs from the end);
+    the gradient is the cumsum of dy the other way round."""
+    t = convert_to_tensor(x, name="x")
+    a = t._value
+    if a.ndim == 0:
+        raise ValueError("cumsum needs an input of rank >= 1, received a scalar")
+    (ax,) = _axes(axis, a.ndim)
+    for flag, name in ((exclusive, "exclusive"), (reverse, "reverse")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"`{name}` must be a bool, received {flag!r}")
+
+    def scan(v, exclusive, reverse):
+        v = np.flip(v, ax) if reverse else v
+        out = np.cumsum(v, axis=ax, dtype=v.dtype)
+        if exclusive:
+            out = np.concatenate([np.zeros_like(np.take(out, [0], axis=ax)), np.delete(out, -1, axis=ax)], ax)
+        return np.flip(out, ax) if reverse else out
+    out = scan(a, bool(exclusive), bool(reverse))
+    return record([t], out, lambda g, needs: [scan(g, bool(exclusive), not reverse)])
+
+
+def linspace(start, stop, num, axis=0):
+    """`num` evenly spaced values from `start` to `stop` inclusive (float32; `start`/`stop` may be arrays, the
+    values then run along `axis`); not differentiable."""
+    if isinstance(num, TensorLike):
+        num = as_array(num).item()
+    if isinstance(num, bool) or not isinstance(num, (numbers.Integral, np.integer)) or num < 0:
+        raise ValueError(f"`num` must be a non-negative integer, received {num!r}")
+    lo = np.asarray(as_array(start, "start"), np.float32)
+    hi = np.asarray(as_array(stop, "stop"), np.float32)
+    return Tensor(np.linspace(lo, hi, int(num), axis=axis, dtype=np.float64).astype(np.float32))
 
 
 # ------------------------------------------------------------------------------------------- comparisons

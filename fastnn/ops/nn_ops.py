@@ -11,10 +11,11 @@ import numpy as np
 from .. import kernels
 from ..gradient_tape import is_recording, record
 from ..tensor import Tensor, as_array
-from .math_ops import _float_input, unbroadcast
+from .math_ops import _float_input, maximum, multiply, reduce_sum, rsqrt, square, unbroadcast
 
 __all__ = [
-    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "bias_add",
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign", "l2_normalize",
+    "bias_add",
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "sigmoid_cross_entropy_with_logits", "conv2d", "max_pool2d", "avg_pool2d", "max_pool", "avg_pool", "dropout",
 ]
@@ -70,6 +71,33 @@ def log_softmax(logits, axis=-1):
     out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
     return record([t], out.astype(np.float32),
                   lambda g, needs: [g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)])
+
+
+def softplus(features):
+    """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); gradient dy·sigmoid(x)."""
+    x = _float_input(features, "features")
+    a = x._value
+    with np.errstate(over="ignore"):
+        y = (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))).astype(np.float32)
+    return record([x], y, lambda g, needs: [g * kernels.sigmoid(a)])
+
+
+def softsign(features):
+    """x / (1 + |x|); gradient dy / (1 + |x|)²."""
+    x = _float_input(features, "features")
+    a = x._value
+    denominator = np.float32(1) + np.abs(a)
+    return record([x], a / denominator, lambda g, needs: [g / np.square(denominator)])
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12):
+    """x / √max(Σx², epsilon) over `axis` (all axes when None), TF's formula and composition (so its
+    gradient)."""
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
+        raise ValueError(f"`epsilon` must be a non-negative number, received {epsilon!r}")
+    t = _float_input(x)
+    square_sum = reduce_sum(square(t), axis=axis, keepdims=True)
+    return multiply(t, rsqrt(maximum(square_sum, np.float32(epsilon))))
 
 
 def bias_add(value, bias):
