@@ -16,6 +16,7 @@ truth test. An op whose forward differs when recorded (e.g. fusing the loss grad
 Gradients are plain float32 arrays until `gradient()` returns them as Tensors; they are accumulated out of place,
 so a backward function may return `dy` itself. Gradients are not recorded (no higher-order derivatives).
 """
+import enum
 import threading
 
 import numpy as np
@@ -23,7 +24,15 @@ import numpy as np
 from .tensor import Tensor, TensorLike
 from .variable import Variable
 
-__all__ = ["GradientTape", "record", "is_recording", "stop_recording"]
+__all__ = ["GradientTape", "UnconnectedGradients", "record", "is_recording", "stop_recording"]
+
+class UnconnectedGradients(enum.Enum):
+    """What `GradientTape.gradient` returns for a source the target does not depend on (`tf.UnconnectedGradients`):
+    `NONE` (None, the default) or `ZERO` (zeros of the source's shape)."""
+
+    NONE = "none"
+    ZERO = "zero"
+
 
 class _ThreadTapes(threading.local):
     """The tapes recording in the calling thread, outermost first: per thread, like TF's tape stack, so a tape
