@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from ..gradient_tape import record
+from ..gradient_tape import record, stop_gradient
 from ..tensor import Tensor, TensorLike, _as_dtype, as_array, convert_to_tensor
 from ..variable import Variable
 
@@ -16,7 +16,7 @@ __all__ = [
     "constant", "convert_to_tensor", "identity", "cast", "reshape", "transpose", "expand_dims", "squeeze",
     "concat", "stack", "getitem", "gather", "ones", "zeros", "ones_like", "zeros_like", "fill", "one_hot",
     "shape", "size", "rank", "range", "clip_by_value", "where", "tile", "pad", "split", "unstack", "boolean_mask",
-    "gather_nd",
+    "gather_nd", "stop_gradient",
 ]
 
 
@@ -164,7 +164,7 @@ def rank(input):  # noqa: A002
 def identity(input):  # noqa: A002
     """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through."""
     t = convert_to_tensor(input, name="input")
-    return record([t], _owned(t, t._value), lambda g, needs: [g])
+    return record([t], _owned(t, t._value), lambda g, needs: [g], lambda g, out, needs: [g])
 
 
 def cast(x, dtype):
@@ -179,7 +179,7 @@ def cast(x, dtype):
     if dtype.kind == "f" and src.dtype.kind == "f":
         if out.dtype != np.float32:  # fastnn computes in float32: float16/float64 requests round through it
             out = out.astype(np.float32)
-        return record([t], out, lambda g, needs: [g])
+        return record([t], out, lambda g, needs: [g], lambda g, out, needs: [g])
     return Tensor(out)
 
 
@@ -192,7 +192,8 @@ def reshape(tensor, shape):
         out = a.reshape(dims)
     except ValueError:
         raise ValueError(f"cannot reshape a tensor of shape {a.shape} ({a.size} values) to {dims}") from None
-    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)],
+                  lambda g, out, needs: [reshape(g, a.shape)])
 
 
 def transpose(a, perm=None):
@@ -204,7 +205,8 @@ def transpose(a, perm=None):
         raise ValueError(f"`perm` must be a permutation of the {x.ndim} axes, received {perm!r}")
     inverse = np.argsort([p % x.ndim for p in perm])
     out = np.ascontiguousarray(np.transpose(x, perm))
-    return record([t], out, lambda g, needs: [np.ascontiguousarray(np.transpose(g, inverse))])
+    return record([t], out, lambda g, needs: [np.ascontiguousarray(np.transpose(g, inverse))],
+                  lambda g, out, needs: [transpose(g, inverse.tolist())])
 
 
 def expand_dims(input, axis):  # noqa: A002
@@ -215,7 +217,8 @@ def expand_dims(input, axis):  # noqa: A002
             not -(a.ndim + 1) <= axis <= a.ndim:
         raise ValueError(f"`axis` must be an int in [{-(a.ndim + 1)}, {a.ndim}], received {axis!r}")
     out = np.expand_dims(a, int(axis))
-    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)],
+                  lambda g, out, needs: [reshape(g, a.shape)])
 
 
 def squeeze(input, axis=None):  # noqa: A002
@@ -236,7 +239,8 @@ def squeeze(input, axis=None):  # noqa: A002
             if not -a.ndim <= ax < a.ndim or a.shape[ax] != 1:
                 raise ValueError(f"cannot squeeze axis {ax} of a tensor of shape {a.shape}")
         out = np.squeeze(a, axis=tuple(int(ax) for ax in axes))
-    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)],
+                  lambda g, out, needs: [reshape(g, a.shape)])
 
 
 def _joined(values, name):
@@ -261,7 +265,8 @@ def concat(values, axis):
         raise ValueError(f"concat along axis {axis} needs equal other dimensions, received shapes "
                          f"{[a.shape for a in arrays]}") from None
     bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-    return record(tensors, out, lambda g, needs: np.split(g, bounds, axis=int(axis)))
+    return record(tensors, out, lambda g, needs: np.split(g, bounds, axis=int(axis)),
+                  lambda g, out, needs: split(g, [a.shape[axis] for a in arrays], axis=int(axis)))
 
 
 def stack(values, axis=0):
@@ -274,7 +279,8 @@ def stack(values, axis=0):
         raise ValueError(f"`axis` must be an int in [{-ndim}, {ndim}), received {axis!r}")
     out = np.stack(arrays, axis=int(axis))
     return record(tensors, out, lambda g, needs: [np.take(g, i, axis=int(axis))
-                                                  for i in builtins_range(len(arrays))])
+                                                  for i in builtins_range(len(arrays))],
+                  lambda g, out, needs: unstack(g, axis=int(axis)))
 
 
 def _index_arg(index):
@@ -309,7 +315,19 @@ def getitem(tensor, index):
         else:
             np.add.at(full, index, g)
         return [full]
-    return record([t], out, backward)
+    return record([t], out, backward, lambda g, out, needs: [_scatter_into(g, a.shape, index, basic)])
+
+
+def _scatter_into(g, shape, index, basic):
+    """zeros(shape) with g added at `index` — getitem's backward as a recorded op (its own gradient is
+    getitem), for higher-order gradients."""
+    full = np.zeros(shape, np.float32)
+    if basic:
+        full[index] = g._value
+    else:
+        np.add.at(full, index, g._value)
+    return record([g], full, lambda gg, needs: [np.array(gg[index])],
+                  lambda gg, out, needs: [getitem(gg, index)])
 
 
 def gather(params, indices, axis=0):
@@ -419,7 +437,7 @@ def _slice_along(t, axis, start, stop, squeeze=False):
         full = np.zeros(a.shape, np.float32)
         full[index] = g
         return [full]
-    return record([t], out, backward)
+    return record([t], out, backward, lambda g, out, needs: [_scatter_into(g, a.shape, index, True)])
 
 
 def split(value, num_or_size_splits, axis=0, num=None):
@@ -548,7 +566,14 @@ def where(condition, x=None, y=None):
         zero = np.float32(0)
         return [unbroadcast(np.where(cond, g, zero), a.shape) if needs[0] else None,
                 unbroadcast(np.where(cond, zero, g), b.shape) if needs[1] else None]
-    return record([xt, yt], out, backward)
+
+    def backward_ops(g, out, needs):
+        from .math_ops import multiply, unbroadcast_ops  # noqa: PLC0415  (math_ops imports this module)
+
+        mask = np.broadcast_to(cond, tuple(g.shape)).astype(np.float32)
+        return [unbroadcast_ops(multiply(g, mask), a.shape) if needs[0] else None,
+                unbroadcast_ops(multiply(g, np.float32(1) - mask), b.shape) if needs[1] else None]
+    return record([xt, yt], out, backward, backward_ops)
 
 
 import builtins as _builtins  # noqa: E402

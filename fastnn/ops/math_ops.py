@@ -13,6 +13,7 @@ import numpy as np
 from .. import kernels
 from ..gradient_tape import record
 from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
+from .array_ops import reshape, where
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "abs", "pow", "square", "sqrt", "exp", "log",
@@ -54,6 +55,15 @@ def unbroadcast(g, shape):
     return np.sum(g, axis=axes, dtype=np.float32).reshape(shape)
 
 
+def unbroadcast_ops(g, shape):
+    """`unbroadcast` written with ops on a Tensor gradient (for recorded, higher-order backward passes)."""
+    if tuple(g.shape) == tuple(shape):
+        return g
+    lead = g.ndim - len(shape)
+    axes = list(range(lead)) + [lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1]
+    return reshape(reduce_sum(g, axis=axes), shape)
+
+
 def _elementwise(op_input):
     return convert_to_tensor(op_input, name="x")
 
@@ -72,7 +82,9 @@ def add(x, y):
     x, y, a, b = _operands(x, y)
     xs, ys = a.shape, b.shape
     return record([x, y], np.add(a, b), lambda g, needs: [unbroadcast(g, xs) if needs[0] else None,
-                                                          unbroadcast(g, ys) if needs[1] else None])
+                                                          unbroadcast(g, ys) if needs[1] else None],
+                  lambda g, out, needs: [unbroadcast_ops(g, xs) if needs[0] else None,
+                                         unbroadcast_ops(g, ys) if needs[1] else None])
 
 
 def subtract(x, y):
@@ -80,7 +92,9 @@ def subtract(x, y):
     x, y, a, b = _operands(x, y)
     xs, ys = a.shape, b.shape
     return record([x, y], np.subtract(a, b), lambda g, needs: [unbroadcast(g, xs) if needs[0] else None,
-                                                               unbroadcast(-g, ys) if needs[1] else None])
+                                                               unbroadcast(-g, ys) if needs[1] else None],
+                  lambda g, out, needs: [unbroadcast_ops(g, xs) if needs[0] else None,
+                                         unbroadcast_ops(negative(g), ys) if needs[1] else None])
 
 
 def multiply(x, y):
@@ -90,7 +104,11 @@ def multiply(x, y):
     def backward(g, needs):
         return [unbroadcast(g * b, a.shape) if needs[0] else None,
                 unbroadcast(a * g, b.shape) if needs[1] else None]
-    return record([x, y], np.multiply(a, b), backward)
+
+    def backward_ops(g, out, needs):
+        return [unbroadcast_ops(multiply(g, y), a.shape) if needs[0] else None,
+                unbroadcast_ops(multiply(x, g), b.shape) if needs[1] else None]
+    return record([x, y], np.multiply(a, b), backward, backward_ops)
 
 
 def divide(x, y):
@@ -102,23 +120,28 @@ def divide(x, y):
     def backward(g, needs):
         return [unbroadcast(g / b, a.shape) if needs[0] else None,
                 unbroadcast(g * ((-a / b) / b), b.shape) if needs[1] else None]
+
+    def backward_ops(g, out, needs):
+        return [unbroadcast_ops(divide(g, y), a.shape) if needs[0] else None,
+                unbroadcast_ops(multiply(g, divide(divide(negative(x), y), y)), b.shape) if needs[1] else None]
     if b.ndim == 0 and b != 0:  # the common scalar divisor: no floating-point-state switch needed
-        return record([x, y], np.divide(a, b), backward)
+        return record([x, y], np.divide(a, b), backward, backward_ops)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return record([x, y], np.divide(a, b), backward)
+        return record([x, y], np.divide(a, b), backward, backward_ops)
 
 
 def negative(x):
     """−x."""
     x = _elementwise(x)
-    return record([x], np.negative(x._value), lambda g, needs: [-g])
+    return record([x], np.negative(x._value), lambda g, needs: [-g], lambda g, out, needs: [negative(g)])
 
 
 def abs(x):  # noqa: A001  (TF's name)
     """|x|; the gradient is sign(x)·dy (0 at 0)."""
     x = _elementwise(x)
     a = x._value
-    return record([x], np.abs(a), lambda g, needs: [g * np.sign(a)])
+    return record([x], np.abs(a), lambda g, needs: [g * np.sign(a)],
+                  lambda g, out, needs: [multiply(g, np.sign(a).astype(np.float32))])
 
 
 def pow(x, y):  # noqa: A001  (TF's name)
@@ -137,14 +160,25 @@ def pow(x, y):  # noqa: A001  (TF's name)
                 safe_log = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(np.float32)
                 gy = unbroadcast(g * z * safe_log, b.shape)
         return [gx, gy]
-    return record([x, y], z, backward)
+
+    def backward_ops(g, out, needs):
+        gx = gy = None
+        if needs[0]:
+            gx = unbroadcast_ops(multiply(multiply(g, y), pow(x, subtract(y, np.float32(1)))), a.shape)
+        if needs[1]:
+            positive = a > 0
+            safe_log = where(positive, log(where(positive, x, np.float32(1))), np.float32(0))
+            gy = unbroadcast_ops(multiply(multiply(g, out), safe_log), b.shape)
+        return [gx, gy]
+    return record([x, y], z, backward, backward_ops)
 
 
 def square(x):
     """x²; gradient dy·(2x)."""
     x = _elementwise(x)
     a = x._value
-    return record([x], np.square(a), lambda g, needs: [g * (2 * a)])
+    return record([x], np.square(a), lambda g, needs: [g * (2 * a)],
+                  lambda g, out, needs: [multiply(g, multiply(np.float32(2), x))])
 
 
 def sqrt(x):
@@ -152,26 +186,29 @@ def sqrt(x):
     x = _float_input(x)
     with np.errstate(invalid="ignore"):
         y = np.sqrt(x._value)
-    return record([x], y, lambda g, needs: [g * np.float32(0.5) / y])
+    return record([x], y, lambda g, needs: [g * np.float32(0.5) / y],
+                  lambda g, out, needs: [divide(multiply(g, np.float32(0.5)), out)])
 
 
 def exp(x):
     """e^x (C++ kernel, as `kernels.exp`); gradient dy·e^x."""
     x = _float_input(x)
     y = kernels.exp(x._value)
-    return record([x], y, lambda g, needs: [kernels.exp_grad(g, y)])
+    return record([x], y, lambda g, needs: [kernels.exp_grad(g, y)], lambda g, out, needs: [multiply(g, out)])
 
 
 def log(x):
     """Natural logarithm (C++ kernel); gradient dy/x."""
     x = _float_input(x)
     a = x._value
-    return record([x], kernels.log(a), lambda g, needs: [kernels.log_grad(g, a)])
+    return record([x], kernels.log(a), lambda g, needs: [kernels.log_grad(g, a)],
+                  lambda g, out, needs: [divide(g, x)])
 
 
 # ------------------------------------------------------------------------------------------- more elementwise
-def _unary_float(x, forward, backward):
-    """A float32 elementwise op: y = forward(a); gradient backward(g, a, y) (None: not differentiable, as TF)."""
+def _unary_float(x, forward, backward, backward_ops=None):
+    """A float32 elementwise op: y = forward(a); gradient backward(g, a, y) (None: not differentiable, as TF);
+    backward_ops(g, x, y) the same with ops on Tensors, for higher-order gradients."""
     x = _float_input(x)
     a = x._value
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -182,17 +219,17 @@ def _unary_float(x, forward, backward):
     def grad(g, needs):
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             return [np.asarray(backward(g, a, y), np.float32)]
-    return record([x], y, grad)
+    return record([x], y, grad, None if backward_ops is None else lambda g, out, needs: [backward_ops(g, x, out)])
 
 
 def sin(x):
     """sin(x); gradient dy·cos(x)."""
-    return _unary_float(x, np.sin, lambda g, a, y: g * np.cos(a))
+    return _unary_float(x, np.sin, lambda g, a, y: g * np.cos(a), lambda g, t, y: multiply(g, cos(t)))
 
 
 def cos(x):
     """cos(x); gradient −dy·sin(x)."""
-    return _unary_float(x, np.cos, lambda g, a, y: -(g * np.sin(a)))
+    return _unary_float(x, np.cos, lambda g, a, y: -(g * np.sin(a)), lambda g, t, y: negative(multiply(g, sin(t))))
 
 
 def tan(x):
@@ -214,7 +251,8 @@ def erf(x):
 def rsqrt(x):
     """1/√x; gradient −dy·y³/2 (TF's RsqrtGrad)."""
     return _unary_float(x, lambda a: np.reciprocal(np.sqrt(a)),
-                        lambda g, a, y: g * (np.float32(-0.5) * (y * y * y)))
+                        lambda g, a, y: g * (np.float32(-0.5) * (y * y * y)),
+                        lambda g, t, y: multiply(g, multiply(np.float32(-0.5), multiply(multiply(y, y), y))))
 
 
 def _rounding(x, fn):
@@ -259,7 +297,7 @@ def maximum(x, y):
         take_x = np.broadcast_to(a >= b, g.shape)
         return [unbroadcast(np.where(take_x, g, 0).astype(g.dtype), a.shape) if needs[0] else None,
                 unbroadcast(np.where(take_x, 0, g).astype(g.dtype), b.shape) if needs[1] else None]
-    return record([x, y], np.maximum(a, b), backward)
+    return record([x, y], np.maximum(a, b), backward, _pick_backward_ops(a >= b, a.shape, b.shape))
 
 
 def minimum(x, y):
@@ -270,7 +308,16 @@ def minimum(x, y):
         take_x = np.broadcast_to(a <= b, g.shape)
         return [unbroadcast(np.where(take_x, g, 0).astype(g.dtype), a.shape) if needs[0] else None,
                 unbroadcast(np.where(take_x, 0, g).astype(g.dtype), b.shape) if needs[1] else None]
-    return record([x, y], np.minimum(a, b), backward)
+    return record([x, y], np.minimum(a, b), backward, _pick_backward_ops(a <= b, a.shape, b.shape))
+
+
+def _pick_backward_ops(take_x, x_shape, y_shape):
+    """maximum/minimum's recorded backward: the gradient goes where `take_x` says (a constant mask)."""
+    def backward_ops(g, out, needs):
+        mask = np.broadcast_to(take_x, tuple(g.shape)).astype(np.float32)
+        return [unbroadcast_ops(multiply(g, mask), x_shape) if needs[0] else None,
+                unbroadcast_ops(multiply(g, np.float32(1) - mask), y_shape) if needs[1] else None]
+    return backward_ops
 
 
 def add_n(inputs):
@@ -284,7 +331,7 @@ def add_n(inputs):
     total = tensors[0]._value
     for t in tensors[1:]:
         total = total + t._value
-    return record(tensors, total, lambda g, needs: [g] * len(tensors))
+    return record(tensors, total, lambda g, needs: [g] * len(tensors), lambda g, out, needs: [g] * len(tensors))
 
 
 # ------------------------------------------------------------------------------------------- matmul
@@ -315,7 +362,23 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
             gb = mm(g, x, transpose_a=True, transpose_b=True) if needs[1] else None
         return [None if ga is None else unbroadcast(ga, x.shape),
                 None if gb is None else unbroadcast(gb, w.shape)]
-    return record([a, b], c, backward)
+
+    def backward_ops(g, out, needs):
+        if not ta and not tb:
+            ga = matmul(g, b, transpose_b=True) if needs[0] else None
+            gb = matmul(a, g, transpose_a=True) if needs[1] else None
+        elif ta and not tb:
+            ga = matmul(b, g, transpose_b=True) if needs[0] else None
+            gb = matmul(a, g) if needs[1] else None
+        elif not ta and tb:
+            ga = matmul(g, b) if needs[0] else None
+            gb = matmul(g, a, transpose_a=True) if needs[1] else None
+        else:
+            ga = matmul(b, g, transpose_a=True, transpose_b=True) if needs[0] else None
+            gb = matmul(g, a, transpose_a=True, transpose_b=True) if needs[1] else None
+        return [None if ga is None else unbroadcast_ops(ga, x.shape),
+                None if gb is None else unbroadcast_ops(gb, w.shape)]
+    return record([a, b], c, backward, backward_ops)
 
 
 # ------------------------------------------------------------------------------------------- reductions
@@ -358,7 +421,8 @@ def reduce_sum(input_tensor, axis=None, keepdims=False):
     int_dtype = a.dtype if a.dtype.kind in "iu" else None  # int32 sums stay int32, as in TF
     out = np.add.reduce(a, axis=axes, keepdims=bool(keepdims), dtype=int_dtype)
     kept = _kept_shape(a.shape, axes)
-    return record([t], out, lambda g, needs: [np.broadcast_to(g.reshape(kept), a.shape)])
+    return record([t], out, lambda g, needs: [np.broadcast_to(g.reshape(kept), a.shape)],
+                  lambda g, out, needs: [multiply(reshape(g, kept), np.ones(a.shape, np.float32))])
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False):
@@ -372,7 +436,9 @@ def reduce_mean(input_tensor, axis=None, keepdims=False):
     out = total / np.float32(count) if count else np.full_like(total, np.nan)  # empty mean: NaN, as TF
     kept = _kept_shape(a.shape, axes)
     return record([t], np.asarray(out, np.float32),
-                  lambda g, needs: [np.broadcast_to(g.reshape(kept) / np.float32(count), a.shape)])
+                  lambda g, needs: [np.broadcast_to(g.reshape(kept) / np.float32(count), a.shape)],
+                  lambda g, out, needs: [multiply(divide(reshape(g, kept), np.float32(count)),
+                                                  np.ones(a.shape, np.float32))])
 
 
 def _reduce_extreme(input_tensor, axis, keepdims, fn):
