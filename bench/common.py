@@ -130,13 +130,13 @@ def run_suite(task_list, threads=2, reps=9, frameworks=None, suite="kernels"):
             try:
                 workers[name] = Worker(name, threads)
             except RuntimeError as exc:
-                skipped[name] = str(exc)
+                skipped[name] = str(exc).removeprefix(f"{name} worker: ")
         info = workers["fastnn"].info
         peak = info["peak_gflops"]
         versions = {n: w.info["version"] for n, w in workers.items()}
         print(f"fastnn {info['version']} isa={info['isa']} threads={threads} FMA peak {peak:.0f} GFLOP/s; "
               + ", ".join(f"{n} {v}" for n, v in versions.items() if not n.startswith("fastnn"))
-              + (f"; unavailable: {', '.join(skipped)}" if skipped else ""))
+              + (f"; unavailable: {', '.join(f'{n} ({why})' for n, why in skipped.items())}" if skipped else ""))
         rows = []
         for label, task in task_list:
             active = {n: w for n, w in workers.items() if n in tasks.FRAMEWORKS[task["kind"]]}

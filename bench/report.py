@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import platform
+import textwrap
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 
@@ -48,7 +49,7 @@ def save_chart(suite, rows, meta):
     peers = sorted({r["fw"] for r in rows if r["fw"] != "fastnn"})
     ratio = {(r["task"], r["fw"]): r["ratio"] for r in rows}
     width = 0.8 / max(len(peers), 1)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.25 * len(tasks) + 2), 4.2))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(tasks) + 2), 4.8))
     for i, peer in enumerate(peers):
         xs = [t + (i - (len(peers) - 1) / 2) * width for t in range(len(tasks))]
         ys = [ratio.get((task, peer), 0.0) for task in tasks]
@@ -59,11 +60,12 @@ def save_chart(suite, rows, meta):
                             fontsize=7)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(tasks)))
-    ax.set_xticklabels([t if len(t) < 28 else t[:26] + "…" for t in tasks], rotation=30, ha="right", fontsize=8)
+    ax.set_xticklabels([textwrap.fill(t, 18) for t in tasks], rotation=0, ha="center", fontsize=7)
     ax.set_ylabel("peer time / fastnn time  (> 1: fastnn faster)")
     ax.set_yscale("log")
-    from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: PLC0415
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: PLC0415
 
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # 0.5, 1, 2, 5, 10, ... all labelled
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title(f"fastnn bench: {suite} ({meta.get('isa')}, {meta.get('threads')} threads, "

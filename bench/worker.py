@@ -13,7 +13,11 @@ def main():
     framework, threads = sys.argv[1], int(sys.argv[2])
     from . import tasks
 
-    fw = tasks.load_framework(framework, threads)
+    try:
+        fw = tasks.load_framework(framework, threads)
+    except ImportError as exc:  # a peer that is not installed: one line for the parent to print, no traceback
+        print(json.dumps({"error": "not installed"}), flush=True)
+        return
     built = {}
 
     def get(task):

@@ -41,7 +41,8 @@ Features detect() {
   f.avx512 = f.avx2_fma && os_zmm && avx512f && avx512dq && avx512bw && avx512vl;
   f.text = std::string("sse2 avx") + (fma ? " fma" : "") + (avx2 ? " avx2" : "") +
            (avx512f ? " avx512f" : "") + (avx512dq ? " avx512dq" : "") + (avx512bw ? " avx512bw" : "") +
-           (avx512vl ? " avx512vl" : "") + (os_zmm ? "" : " (OS does not save zmm state)");
+           (avx512vl ? " avx512vl" : "") +
+           (avx512f && !os_zmm ? " (the OS does not save zmm state: AVX-512 unusable)" : "");
   return f;
 }
 #else

@@ -49,11 +49,14 @@ def get_num_threads():
 from . import kernels  # noqa: E402  (needs _core above)
 from .tensor import Tensor, convert_to_tensor  # noqa: E402
 from .variable import Variable  # noqa: E402
-from .gradient_tape import GradientTape  # noqa: E402
+from .gradient_tape import GradientTape, UnconnectedGradients  # noqa: E402
+from .tensor_spec import TensorSpec  # noqa: E402
+from .polymorphic_function import function  # noqa: E402
 from . import ops  # noqa: E402
-from . import datasets, losses, metrics, optimizers, random  # noqa: E402
+from . import backend, datasets, losses, metrics, optimizers, random, version  # noqa: E402
 from . import activations, callbacks, constraints, data, initializers, layers, models, regularizers, utils  # noqa: E402,E501
 from .models import Model, Sequential  # noqa: E402
+from .layers import Input  # noqa: E402  (keras.Input)
 from . import distributed  # noqa: E402  (mpi4py is imported by distributed.init() only)
 from .ops import *  # noqa: E402,F401,F403
 
@@ -61,6 +64,7 @@ from .ops import *  # noqa: E402,F401,F403
 float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")
 int32, int64, uint8 = _np.dtype("int32"), _np.dtype("int64"), _np.dtype("uint8")
 bool_ = _np.dtype("bool")
+newaxis = None  # x[:, fastnn.newaxis] as with tf.newaxis / np.newaxis
 
 # `tf.nn.relu`, `tf.math.log`, `tf.linalg.matmul` port as `fastnn.nn.relu`, ... (one namespace underneath)
 nn = math = linalg = ops
@@ -68,6 +72,7 @@ nn = math = linalg = ops
 # The ops are attributes too (fastnn.matmul, fastnn.reduce_mean, ...), but not in __all__: a star-import must not
 # shadow builtins (abs, pow, range) or the math module.
 __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tensor", "Variable", "GradientTape",
-           "convert_to_tensor", "datasets", "losses", "metrics", "optimizers", "random", "activations",
-           "callbacks", "constraints", "data", "distributed", "initializers", "layers", "models", "regularizers",
-           "utils", "Model", "Sequential", "__version__"]
+           "UnconnectedGradients", "TensorSpec", "function", "convert_to_tensor", "backend", "datasets", "losses",
+           "metrics", "optimizers", "random", "version", "activations", "callbacks", "constraints", "data",
+           "distributed", "initializers", "layers", "models", "regularizers", "utils", "Model", "Sequential", "Input",
+           "newaxis", "__version__"]

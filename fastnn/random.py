@@ -4,14 +4,17 @@ Seeding contract (TF's): with an op-level `seed` the numbers are a function of (
 same call gives the same numbers every time; without one, each call draws fresh numbers from the global generator,
 whose sequence `set_seed` makes reproducible. The numbers come from numpy's PCG64, so they differ from TF's
 Philox streams: only the contract is shared.
+
+Keras 3's `keras.random` spelling works too: `seed` may be a `SeedGenerator` (each call draws new numbers from its
+own reproducible stream), and `randint` and `dropout` are here.
 """
 import numbers
 
 import numpy as np
 
-from .tensor import Tensor, _as_dtype, as_array
+from .tensor import Tensor, TensorLike, _as_dtype, as_array
 
-__all__ = ["set_seed", "normal", "uniform", "truncated_normal", "shuffle"]
+__all__ = ["set_seed", "normal", "uniform", "truncated_normal", "shuffle", "randint", "dropout", "SeedGenerator"]
 
 _global_seed = None
 _global_generator = np.random.default_rng()
@@ -39,27 +42,70 @@ def _set_state(state):
     _global_seed, _global_generator = state["seed"], generator
 
 
+class SeedGenerator:
+    """A reproducible stream of random numbers for `seed=` arguments (`keras.random.SeedGenerator`): every call
+    that draws from it gets new numbers, and the same initial `seed` gives the same sequence of calls.
+
+    Args:
+        seed: an int (or None: seeded from the global generator, so `set_seed` makes it reproducible).
+
+    Example:
+        >>> gen = fastnn.random.SeedGenerator(42)
+        >>> a = fastnn.random.normal((2,), seed=gen)
+        >>> b = fastnn.random.normal((2,), seed=gen)   # different numbers from a; the same pair for seed 42
+    """
+
+    def __init__(self, seed=None, name=None, **kwargs):
+        if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, type(None))):
+            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        self.seed = seed
+        self.name = name
+        start = int(seed) if seed is not None else int(_global_generator.integers(2**62))
+        self._generator = np.random.default_rng([start & 0xFFFFFFFF, start >> 32])
+
+    def next(self):
+        """A new int seed drawn from this stream."""
+        return int(self._generator.integers(2**31))
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
 def _generator(seed=None):
-    """The generator for one random op: a fresh one keyed by (global seed, op seed) when `seed` is given,
-    otherwise the global stream."""
+    """The generator for one random op: a fresh one keyed by (global seed, op seed) when `seed` is an int, the
+    SeedGenerator's own stream when it is one, otherwise the global stream."""
     if seed is None:
         return _global_generator
+    if isinstance(seed, SeedGenerator):
+        return seed._generator
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"`seed` must be an int or None, received {seed!r}")
     return np.random.default_rng([0 if _global_seed is None else _global_seed & 0xFFFFFFFF, int(seed) & 0xFFFFFFFF])
 
 
+def _dim(d):
+    """A dimension given as an int, a numpy int or a scalar integer Tensor (`fastnn.shape(x)[0]`)."""
+    if isinstance(d, TensorLike) and d.ndim == 0 and d.dtype.kind in "iu":
+        return int(as_array(d))
+    return d
+
+
 def _shape(shape):
     if isinstance(shape, (numbers.Integral, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
-    dims = list(shape) if isinstance(shape, (list, tuple)) else as_array(shape, "shape").reshape(-1).tolist()
+    dims = [_dim(d) for d in shape] if isinstance(shape, (list, tuple)) else \
+        as_array(shape, "shape").reshape(-1).tolist()
     if any(isinstance(d, bool) or not isinstance(d, (numbers.Integral, np.integer)) or d < 0 for d in dims):
         raise ValueError(f"`shape` must be a list of non-negative ints, received {shape!r}")
     return tuple(int(d) for d in dims)
 
 
 def _float_dtype(dtype):
-    dtype = _as_dtype(dtype)
+    dtype = _as_dtype(np.float32 if dtype is None else dtype)
     if dtype.kind != "f":
         raise TypeError(f"`dtype` must be a floating type, received {dtype}")
     return np.dtype(np.float32)  # fastnn computes in float32
@@ -76,7 +122,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
 
 def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None):
     """Uniform samples in [minval, maxval) (maxval defaults to 1 for floats; integer dtypes need it, as TF)."""
-    dtype = _as_dtype(dtype)
+    dtype = _as_dtype(np.float32 if dtype is None else dtype)
     shape = _shape(shape)
     if dtype.kind in "iu":
         if maxval is None:
@@ -106,9 +152,35 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
     return Tensor(values * np.float32(stddev) + np.float32(mean))
 
 
-def shuffle(value, seed=None):
-    """`value` with its first axis randomly permuted."""
+def shuffle(value, seed=None, axis=0):
+    """`value` randomly permuted along `axis` (the first one by default; Keras 3 adds `axis`)."""
     arr = as_array(value, "value")
     if arr.ndim == 0:
         raise ValueError("shuffle needs a value of rank >= 1, received a scalar")
-    return Tensor(arr[_generator(seed).permutation(arr.shape[0])])
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)) or \
+            not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"`axis` must be an axis of `value` (rank {arr.ndim}). Received: axis={axis!r}")
+    return Tensor(np.take(arr, _generator(seed).permutation(arr.shape[axis]), axis=int(axis)))
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    """Integers drawn uniformly from [minval, maxval) (`keras.random.randint`).
+
+    Args:
+        shape: the output shape.
+        minval, maxval: the bounds, minval < maxval.
+        dtype: an integer dtype (default int32).
+        seed: an int, a `SeedGenerator` or None.
+    """
+    dtype = _as_dtype(dtype)
+    if dtype.kind not in "iu":
+        raise TypeError(f"`dtype` must be an integer type. Received: dtype={dtype}")
+    return uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """`inputs` with each entry zeroed with probability `rate` and the rest scaled by 1/(1 − rate)
+    (`keras.random.dropout`); differentiable, as `fastnn.nn.dropout`."""
+    from .ops.nn_ops import dropout as nn_dropout  # noqa: PLC0415  (ops build on this module's generators)
+
+    return nn_dropout(inputs, rate, noise_shape=noise_shape, seed=seed)

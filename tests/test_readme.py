@@ -14,9 +14,8 @@ def test_readme_python_examples_run(mnist_dir, monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)  # the examples save files
     blocks = _python_blocks()
     assert len(blocks) >= 3
-    namespace = {}
-    for block in blocks:
-        exec(compile(block, str(README), "exec"), namespace)
+    for block in blocks:  # each block on its own: a reader copies one block, imports included
+        exec(compile(block, str(README), "exec"), {"__name__": "__readme__"})
     out = capsys.readouterr().out
     assert re.search(r"loss \d+\.\d{4}, mean \d+\.\d{4}", out), out
     assert "Total params: 407,050" in out and (tmp_path / "mnist_mlp.npz").is_file()

@@ -25,8 +25,8 @@ __all__ = ["init", "is_initialized", "rank", "size", "local_rank", "local_size",
 TIMEOUT_VARIABLE = "FASTNN_DISTRIBUTED_TIMEOUT"
 DEFAULT_TIMEOUT = 300.0  # seconds: above any checkpoint write or epoch-end work one rank does while others wait
 
-_MISSING_EXTRA = ("fastnn.distributed needs MPI for Python: install the `mpi` extra (pip install 'fastnn[mpi]', "
-                  "i.e. mpi4py and an MPI library such as the `mpich` wheel)")
+_MISSING_EXTRA = ("fastnn.distributed needs MPI for Python: pip install mpi4py mpich (MPI for Python and the MPICH "
+                  "wheel, which brings mpiexec; or, in a fastnn checkout, pip install \".[mpi]\")")
 
 # The environment variables MPI launchers set to the world size (MPICH/Hydra and Intel MPI, Open MPI, MVAPICH).
 _SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")

@@ -11,10 +11,10 @@ import inspect
 import itertools
 import math
 import re
-from collections import defaultdict
 
 import numpy as np
 
+from .. import backend
 from .. import constraints as constraints_module
 from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
@@ -24,12 +24,7 @@ from ..variable import Variable
 
 __all__ = ["Layer"]
 
-_name_counters = defaultdict(itertools.count)
-
-
-def _unique_name(base):
-    n = next(_name_counters[base])
-    return base if n == 0 else f"{base}_{n}"
+_unique_name = backend.unique_name  # numbered per base; fastnn.backend.clear_session() restarts the numbering
 
 
 def _snake_case(name):

@@ -8,14 +8,15 @@ import numbers
 
 import numpy as np
 
-from ..gradient_tape import record
+from ..gradient_tape import record, stop_gradient
 from ..tensor import Tensor, TensorLike, _as_dtype, as_array, convert_to_tensor
 from ..variable import Variable
 
 __all__ = [
     "constant", "convert_to_tensor", "identity", "cast", "reshape", "transpose", "expand_dims", "squeeze",
     "concat", "stack", "getitem", "gather", "ones", "zeros", "ones_like", "zeros_like", "fill", "one_hot",
-    "shape", "size", "rank", "range", "clip_by_value", "where",
+    "shape", "size", "rank", "range", "clip_by_value", "where", "tile", "pad", "split", "unstack", "boolean_mask",
+    "gather_nd", "stop_gradient",
 ]
 
 
@@ -163,7 +164,7 @@ def rank(input):  # noqa: A002
 def identity(input):  # noqa: A002
     """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through."""
     t = convert_to_tensor(input, name="input")
-    return record([t], _owned(t, t._value), lambda g, needs: [g])
+    return record([t], _owned(t, t._value), lambda g, needs: [g], lambda g, out, needs: [g])
 
 
 def cast(x, dtype):
@@ -178,7 +179,7 @@ def cast(x, dtype):
     if dtype.kind == "f" and src.dtype.kind == "f":
         if out.dtype != np.float32:  # fastnn computes in float32: float16/float64 requests round through it
             out = out.astype(np.float32)
-        return record([t], out, lambda g, needs: [g])
+        return record([t], out, lambda g, needs: [g], lambda g, out, needs: [g])
     return Tensor(out)
 
 
@@ -191,7 +192,8 @@ def reshape(tensor, shape):
         out = a.reshape(dims)
     except ValueError:
         raise ValueError(f"cannot reshape a tensor of shape {a.shape} ({a.size} values) to {dims}") from None
-    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)],
+                  lambda g, out, needs: [reshape(g, a.shape)])
 
 
 def transpose(a, perm=None):
@@ -203,7 +205,8 @@ def transpose(a, perm=None):
         raise ValueError(f"`perm` must be a permutation of the {x.ndim} axes, received {perm!r}")
     inverse = np.argsort([p % x.ndim for p in perm])
     out = np.ascontiguousarray(np.transpose(x, perm))
-    return record([t], out, lambda g, needs: [np.ascontiguousarray(np.transpose(g, inverse))])
+    return record([t], out, lambda g, needs: [np.ascontiguousarray(np.transpose(g, inverse))],
+                  lambda g, out, needs: [transpose(g, inverse.tolist())])
 
 
 def expand_dims(input, axis):  # noqa: A002
@@ -214,7 +217,8 @@ def expand_dims(input, axis):  # noqa: A002
             not -(a.ndim + 1) <= axis <= a.ndim:
         raise ValueError(f"`axis` must be an int in [{-(a.ndim + 1)}, {a.ndim}], received {axis!r}")
     out = np.expand_dims(a, int(axis))
-    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)],
+                  lambda g, out, needs: [reshape(g, a.shape)])
 
 
 def squeeze(input, axis=None):  # noqa: A002
@@ -235,7 +239,8 @@ def squeeze(input, axis=None):  # noqa: A002
             if not -a.ndim <= ax < a.ndim or a.shape[ax] != 1:
                 raise ValueError(f"cannot squeeze axis {ax} of a tensor of shape {a.shape}")
         out = np.squeeze(a, axis=tuple(int(ax) for ax in axes))
-    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)])
+    return record([t], _owned(t, out), lambda g, needs: [g.reshape(a.shape)],
+                  lambda g, out, needs: [reshape(g, a.shape)])
 
 
 def _joined(values, name):
@@ -260,7 +265,8 @@ def concat(values, axis):
         raise ValueError(f"concat along axis {axis} needs equal other dimensions, received shapes "
                          f"{[a.shape for a in arrays]}") from None
     bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-    return record(tensors, out, lambda g, needs: np.split(g, bounds, axis=int(axis)))
+    return record(tensors, out, lambda g, needs: np.split(g, bounds, axis=int(axis)),
+                  lambda g, out, needs: split(g, [a.shape[axis] for a in arrays], axis=int(axis)))
 
 
 def stack(values, axis=0):
@@ -273,7 +279,8 @@ def stack(values, axis=0):
         raise ValueError(f"`axis` must be an int in [{-ndim}, {ndim}), received {axis!r}")
     out = np.stack(arrays, axis=int(axis))
     return record(tensors, out, lambda g, needs: [np.take(g, i, axis=int(axis))
-                                                  for i in builtins_range(len(arrays))])
+                                                  for i in builtins_range(len(arrays))],
+                  lambda g, out, needs: unstack(g, axis=int(axis)))
 
 
 def _index_arg(index):
@@ -308,7 +315,19 @@ def getitem(tensor, index):
         else:
             np.add.at(full, index, g)
         return [full]
-    return record([t], out, backward)
+    return record([t], out, backward, lambda g, out, needs: [_scatter_into(g, a.shape, index, basic)])
+
+
+def _scatter_into(g, shape, index, basic):
+    """zeros(shape) with g added at `index` — getitem's backward as a recorded op (its own gradient is
+    getitem), for higher-order gradients."""
+    full = np.zeros(shape, np.float32)
+    if basic:
+        full[index] = g._value
+    else:
+        np.add.at(full, index, g._value)
+    return record([g], full, lambda gg, needs: [np.array(gg[index])],
+                  lambda gg, out, needs: [getitem(gg, index)])
 
 
 def gather(params, indices, axis=0):
@@ -333,6 +352,185 @@ def gather(params, indices, axis=0):
         index = (slice(None),) * axis + (idx,)
         np.add.at(full, index, g)
         return [full]
+    return record([t], out, backward)
+
+
+def _int_list(value, name):
+    """A list of ints from a list, tuple, numpy array or Tensor (TF accepts all of them)."""
+    if isinstance(value, TensorLike):
+        value = as_array(value)
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu" or arr.ndim > 2:
+        raise TypeError(f"`{name}` must hold integers, received {value!r}")
+    return arr.astype(np.int64)
+
+
+def _scatter_back(shape, positions, g):
+    """The gradient of a gather: g summed into zeros of `shape` at flat `positions` (-1: no source)."""
+    flat = np.zeros(math.prod(shape), np.float32)
+    keep = positions >= 0
+    np.add.at(flat, positions[keep], np.asarray(g, np.float32)[keep])
+    return flat.reshape(shape)
+
+
+def tile(input, multiples):  # noqa: A002  (TF's name)
+    """`input` repeated `multiples[i]` times along each axis i; the gradient sums the copies."""
+    t = convert_to_tensor(input, name="input")
+    a = t._value
+    reps = _int_list(multiples, "multiples")
+    if reps.shape != (a.ndim,) or (reps < 0).any():
+        raise ValueError(f"`multiples` must hold {a.ndim} non-negative ints (one per axis of `input`), received "
+                         f"{reps.tolist()}")
+    out = np.tile(a, reps)
+
+    def backward(g, needs):
+        split = [d for pair in zip(reps, a.shape) for d in pair]  # (m0, d0, m1, d1, ...)
+        return [g.reshape(split).sum(axis=tuple(range(0, 2 * a.ndim, 2)), dtype=np.float32)]
+    return record([t], out, backward)
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0):
+    """`tensor` padded by `paddings[i] = [before, after]` along each axis i: with `constant_values` ("CONSTANT"),
+    or mirrored without ("REFLECT") or with ("SYMMETRIC") the edge. The gradient sums every copy of an element."""
+    t = convert_to_tensor(tensor, name="tensor")
+    a = t._value
+    widths = _int_list(paddings, "paddings")
+    if widths.shape != (a.ndim, 2) or (widths < 0).any():
+        raise ValueError(f"`paddings` must be {a.ndim} pairs of non-negative ints [before, after], received "
+                         f"{widths.tolist()}")
+    modes = {"CONSTANT": "constant", "REFLECT": "reflect", "SYMMETRIC": "symmetric"}
+    if not isinstance(mode, str) or mode.upper() not in modes:
+        raise ValueError(f"`mode` must be one of CONSTANT, REFLECT, SYMMETRIC, received {mode!r}")
+    np_mode = modes[mode.upper()]
+    for axis, (before, after) in enumerate(widths):
+        limit = a.shape[axis] - (1 if np_mode == "reflect" else 0)
+        if np_mode != "constant" and max(before, after) > limit:
+            raise ValueError(f"`paddings` {widths.tolist()} are too wide for {mode} mode on axis {axis} of size "
+                             f"{a.shape[axis]} (at most {limit})")
+    if np_mode == "constant":
+        fill = as_array(constant_values, "constant_values")
+        out = np.pad(a, widths, mode="constant", constant_values=fill.astype(a.dtype).item())
+        positions = np.pad(np.arange(a.size).reshape(a.shape), widths, mode="constant", constant_values=-1)
+    else:
+        out = np.pad(a, widths, mode=np_mode)
+        positions = np.pad(np.arange(a.size).reshape(a.shape), widths, mode=np_mode)
+    return record([t], out, lambda g, needs: [_scatter_back(a.shape, positions, g)])
+
+
+def _axis_arg(axis, ndim, name="axis"):
+    if isinstance(axis, TensorLike):
+        axis = as_array(axis).item()
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)):
+        raise TypeError(f"`{name}` must be an int, received {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"`{name}` {axis} is out of bounds for a tensor of rank {ndim}")
+    return int(axis) % ndim
+
+
+def _slice_along(t, axis, start, stop, squeeze=False):
+    """t[..., start:stop, ...] on `axis` (one axis dropped when squeeze), recorded: its own gradient op."""
+    a = t._value
+    index = (slice(None),) * axis + ((start if squeeze else slice(start, stop)),)
+    out = np.array(a[index])
+
+    def backward(g, needs):
+        full = np.zeros(a.shape, np.float32)
+        full[index] = g
+        return [full]
+    return record([t], out, backward, lambda g, out, needs: [_scatter_into(g, a.shape, index, True)])
+
+
+def split(value, num_or_size_splits, axis=0, num=None):
+    """Pieces of `value` along `axis`: `num_or_size_splits` equal ones (an int that divides the axis), or pieces of
+    the given sizes (one size may be -1: the rest). Returns a list of Tensors."""
+    t = convert_to_tensor(value, name="value")
+    a = t._value
+    ax = _axis_arg(axis, a.ndim)
+    length = a.shape[ax]
+    if isinstance(num_or_size_splits, (numbers.Integral, np.integer)) and not isinstance(num_or_size_splits, bool):
+        count = int(num_or_size_splits)
+        if count <= 0 or length % count:
+            raise ValueError(f"`num_or_size_splits`={count} must be a positive divisor of the size {length} of axis "
+                             f"{ax}")
+        sizes = [length // count] * count
+    else:
+        sizes = _int_list(num_or_size_splits, "num_or_size_splits").reshape(-1).tolist()
+        if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
+            raise ValueError(f"`num_or_size_splits` may hold one -1 and otherwise non-negative sizes, received "
+                             f"{sizes}")
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = length - (sum(sizes) + 1)
+        if sum(sizes) != length or min(sizes, default=0) < 0:
+            raise ValueError(f"`num_or_size_splits` {sizes} must add up to the size {length} of axis {ax}")
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    return [_slice_along(t, ax, b, e) for b, e in zip(bounds[:-1], bounds[1:])]
+
+
+def unstack(value, num=None, axis=0):
+    """The tensors of rank r−1 along `axis` of `value` (a list)."""
+    t = convert_to_tensor(value, name="value")
+    a = t._value
+    if a.ndim == 0:
+        raise ValueError("unstack needs a tensor of rank >= 1, received a scalar")
+    ax = _axis_arg(axis, a.ndim)
+    if num is not None and num != a.shape[ax]:
+        raise ValueError(f"`num`={num!r} does not match the size {a.shape[ax]} of axis {ax}")
+    return [_slice_along(t, ax, i, i + 1, squeeze=True) for i in builtins_range(a.shape[ax])]
+
+
+def boolean_mask(tensor, mask, axis=None):
+    """The entries of `tensor` where the boolean `mask` (matching `tensor`'s axes from `axis`, default 0) is true,
+    flattened over the masked axes; the gradient scatters back."""
+    t = convert_to_tensor(tensor, name="tensor")
+    a = t._value
+    m = as_array(mask, "mask")
+    if m.dtype != np.bool_:
+        raise TypeError(f"`mask` must be boolean, received dtype {m.dtype}")
+    ax = 0 if axis is None else _axis_arg(axis, a.ndim)
+    if m.ndim == 0 or a.shape[ax:ax + m.ndim] != m.shape:
+        raise ValueError(f"`mask` of shape {m.shape} does not match the shape {a.shape} of `tensor` from axis {ax}")
+    index = (slice(None),) * ax + (m,)
+    out = np.array(a[index])
+
+    def backward(g, needs):
+        full = np.zeros(a.shape, np.float32)
+        full[index] = g
+        return [full]
+    return record([t], out, backward)
+
+
+def gather_nd(params, indices, batch_dims=0):
+    """Slices of `params` picked by the index vectors in the last axis of `indices` (`tf.gather_nd`); the first
+    `batch_dims` axes of both are batch axes. Repeated indices accumulate their gradients."""
+    t = convert_to_tensor(params, name="params")
+    a = t._value
+    idx = as_array(indices, "indices")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"`indices` must be integers, received dtype {idx.dtype}")
+    if isinstance(batch_dims, bool) or not isinstance(batch_dims, (numbers.Integral, np.integer)) or \
+            not 0 <= batch_dims < min(a.ndim, max(idx.ndim, 1)):
+        raise ValueError(f"`batch_dims` must be an int in [0, {min(a.ndim, idx.ndim)}), received {batch_dims!r}")
+    b = int(batch_dims)
+    if idx.ndim < 1 or a.shape[:b] != idx.shape[:b]:
+        raise ValueError(f"`indices` of shape {idx.shape} do not fit `params` of shape {a.shape} with batch_dims={b}")
+    depth = idx.shape[-1]
+    if depth > a.ndim - b:
+        raise ValueError(f"index vectors of length {depth} are longer than the rank {a.ndim - b} they index")
+    bounds = np.asarray(a.shape[b:b + depth], np.int64)
+    if idx.size and ((idx < 0).any() or (idx >= bounds).any()):
+        bad = idx.reshape(-1, depth)[((idx < 0) | (idx >= bounds)).reshape(-1, depth).any(axis=1)][0]
+        raise ValueError(f"`indices` {bad.tolist()} are out of bounds for `params` of shape {a.shape}")
+    batch = math.prod(a.shape[:b])
+    flat_params = a.reshape((batch,) + a.shape[b:])
+    flat_idx = idx.reshape((batch, -1, depth))
+    batch_index = np.broadcast_to(np.arange(batch)[:, None], flat_idx.shape[:2])
+    index = (batch_index,) + tuple(flat_idx[..., k] for k in builtins_range(depth))
+    out = flat_params[index].reshape(idx.shape[:-1] + a.shape[b + depth:])
+
+    def backward(g, needs):
+        full = np.zeros(flat_params.shape, np.float32)
+        np.add.at(full, index, np.asarray(g, np.float32).reshape(flat_idx.shape[:2] + a.shape[b + depth:]))
+        return [full.reshape(a.shape)]
     return record([t], out, backward)
 
 
@@ -368,7 +566,14 @@ def where(condition, x=None, y=None):
         zero = np.float32(0)
         return [unbroadcast(np.where(cond, g, zero), a.shape) if needs[0] else None,
                 unbroadcast(np.where(cond, zero, g), b.shape) if needs[1] else None]
-    return record([xt, yt], out, backward)
+
+    def backward_ops(g, out, needs):
+        from .math_ops import multiply, unbroadcast_ops  # noqa: PLC0415  (math_ops imports this module)
+
+        mask = np.broadcast_to(cond, tuple(g.shape)).astype(np.float32)
+        return [unbroadcast_ops(multiply(g, mask), a.shape) if needs[0] else None,
+                unbroadcast_ops(multiply(g, np.float32(1) - mask), b.shape) if needs[1] else None]
+    return record([xt, yt], out, backward, backward_ops)
 
 
 import builtins as _builtins  # noqa: E402

@@ -9,9 +9,12 @@ Fusable activations: linear (None), relu, leaky_relu(alpha), sigmoid, tanh.
 Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
         conv x [N, H, W, Cin] * filters [KH, KW, Cin, Cout] + bias [Cout] -> [N, OH, OW, Cout].
 """
+import numpy as np
+
 from .. import kernels
 from ..gradient_tape import record
-from .math_ops import _float_input
+from .array_ops import reshape
+from .math_ops import _float_input, matmul, multiply, reduce_sum, square, subtract
 
 __all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS"]
 
@@ -44,8 +47,26 @@ def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
         dw = kernels.matmul(x2, dz, transpose_a=True) if needs[1] else None
         return [dx, dw] + ([db] if b is not None else [])
 
+    def backward_ops(g, out, needs):  # the same formulas on Tensors, recorded (higher-order gradients)
+        g2 = reshape(g, y2.shape)
+        dz = g2 if act == "linear" else multiply(g2, _activation_derivative_ops(reshape(out, y2.shape), act, alpha))
+        dx = reshape(matmul(dz, w, transpose_b=True), xa.shape) if needs[0] else None
+        dw = matmul(reshape(x, x2.shape), dz, transpose_a=True) if needs[1] else None
+        return [dx, dw] + ([reduce_sum(dz, axis=0)] if b is not None else [])
+
     inputs_ = [x, w] if b is None else [x, w, b]
-    return record(inputs_, y2.reshape(xa.shape[:-1] + (wa.shape[1],)), backward)
+    return record(inputs_, y2.reshape(xa.shape[:-1] + (wa.shape[1],)), backward, backward_ops)
+
+
+def _activation_derivative_ops(y, act, alpha):
+    """act'(z) from the output y = act(z), as a Tensor expression (relu/leaky_relu masks are constants)."""
+    if act == "relu":
+        return (y._value > 0).astype(np.float32)
+    if act == "leaky_relu":
+        return np.where(y._value > 0, 1, alpha).astype(np.float32)
+    if act == "sigmoid":
+        return multiply(y, subtract(np.float32(1), y))
+    return subtract(np.float32(1), square(y))  # tanh
 
 
 def conv2d_bias_activation(input, filters, bias=None, strides=1, padding="VALID", dilations=None,  # noqa: A002

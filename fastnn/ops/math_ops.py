@@ -13,11 +13,13 @@ import numpy as np
 from .. import kernels
 from ..gradient_tape import record
 from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
+from .array_ops import reshape, where
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "abs", "pow", "square", "sqrt", "exp", "log",
-    "maximum", "minimum", "add_n", "matmul",
-    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_any", "reduce_all",
+    "maximum", "minimum", "add_n", "matmul", "sin", "cos", "tan", "erf", "rsqrt", "sign", "floor", "ceil", "round",
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_any", "reduce_all", "reduce_prod",
+    "reduce_variance", "reduce_std", "reduce_logsumexp", "cumsum", "linspace",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
 ]
 
@@ -53,6 +55,15 @@ def unbroadcast(g, shape):
     return np.sum(g, axis=axes, dtype=np.float32).reshape(shape)
 
 
+def unbroadcast_ops(g, shape):
+    """`unbroadcast` written with ops on a Tensor gradient (for recorded, higher-order backward passes)."""
+    if tuple(g.shape) == tuple(shape):
+        return g
+    lead = g.ndim - len(shape)
+    axes = list(range(lead)) + [lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1]
+    return reshape(reduce_sum(g, axis=axes), shape)
+
+
 def _elementwise(op_input):
     return convert_to_tensor(op_input, name="x")
 
@@ -71,7 +82,9 @@ def add(x, y):
     x, y, a, b = _operands(x, y)
     xs, ys = a.shape, b.shape
     return record([x, y], np.add(a, b), lambda g, needs: [unbroadcast(g, xs) if needs[0] else None,
-                                                          unbroadcast(g, ys) if needs[1] else None])
+                                                          unbroadcast(g, ys) if needs[1] else None],
+                  lambda g, out, needs: [unbroadcast_ops(g, xs) if needs[0] else None,
+                                         unbroadcast_ops(g, ys) if needs[1] else None])
 
 
 def subtract(x, y):
@@ -79,7 +92,9 @@ def subtract(x, y):
     x, y, a, b = _operands(x, y)
     xs, ys = a.shape, b.shape
     return record([x, y], np.subtract(a, b), lambda g, needs: [unbroadcast(g, xs) if needs[0] else None,
-                                                               unbroadcast(-g, ys) if needs[1] else None])
+                                                               unbroadcast(-g, ys) if needs[1] else None],
+                  lambda g, out, needs: [unbroadcast_ops(g, xs) if needs[0] else None,
+                                         unbroadcast_ops(negative(g), ys) if needs[1] else None])
 
 
 def multiply(x, y):
@@ -89,7 +104,11 @@ def multiply(x, y):
     def backward(g, needs):
         return [unbroadcast(g * b, a.shape) if needs[0] else None,
                 unbroadcast(a * g, b.shape) if needs[1] else None]
-    return record([x, y], np.multiply(a, b), backward)
+
+    def backward_ops(g, out, needs):
+        return [unbroadcast_ops(multiply(g, y), a.shape) if needs[0] else None,
+                unbroadcast_ops(multiply(x, g), b.shape) if needs[1] else None]
+    return record([x, y], np.multiply(a, b), backward, backward_ops)
 
 
 def divide(x, y):
@@ -101,23 +120,28 @@ def divide(x, y):
     def backward(g, needs):
         return [unbroadcast(g / b, a.shape) if needs[0] else None,
                 unbroadcast(g * ((-a / b) / b), b.shape) if needs[1] else None]
+
+    def backward_ops(g, out, needs):
+        return [unbroadcast_ops(divide(g, y), a.shape) if needs[0] else None,
+                unbroadcast_ops(multiply(g, divide(divide(negative(x), y), y)), b.shape) if needs[1] else None]
     if b.ndim == 0 and b != 0:  # the common scalar divisor: no floating-point-state switch needed
-        return record([x, y], np.divide(a, b), backward)
+        return record([x, y], np.divide(a, b), backward, backward_ops)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return record([x, y], np.divide(a, b), backward)
+        return record([x, y], np.divide(a, b), backward, backward_ops)
 
 
 def negative(x):
     """−x."""
     x = _elementwise(x)
-    return record([x], np.negative(x._value), lambda g, needs: [-g])
+    return record([x], np.negative(x._value), lambda g, needs: [-g], lambda g, out, needs: [negative(g)])
 
 
 def abs(x):  # noqa: A001  (TF's name)
     """|x|; the gradient is sign(x)·dy (0 at 0)."""
     x = _elementwise(x)
     a = x._value
-    return record([x], np.abs(a), lambda g, needs: [g * np.sign(a)])
+    return record([x], np.abs(a), lambda g, needs: [g * np.sign(a)],
+                  lambda g, out, needs: [multiply(g, np.sign(a).astype(np.float32))])
 
 
 def pow(x, y):  # noqa: A001  (TF's name)
@@ -136,14 +160,25 @@ def pow(x, y):  # noqa: A001  (TF's name)
                 safe_log = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(np.float32)
                 gy = unbroadcast(g * z * safe_log, b.shape)
         return [gx, gy]
-    return record([x, y], z, backward)
+
+    def backward_ops(g, out, needs):
+        gx = gy = None
+        if needs[0]:
+            gx = unbroadcast_ops(multiply(multiply(g, y), pow(x, subtract(y, np.float32(1)))), a.shape)
+        if needs[1]:
+            positive = a > 0
+            safe_log = where(positive, log(where(positive, x, np.float32(1))), np.float32(0))
+            gy = unbroadcast_ops(multiply(multiply(g, out), safe_log), b.shape)
+        return [gx, gy]
+    return record([x, y], z, backward, backward_ops)
 
 
 def square(x):
     """x²; gradient dy·(2x)."""
     x = _elementwise(x)
     a = x._value
-    return record([x], np.square(a), lambda g, needs: [g * (2 * a)])
+    return record([x], np.square(a), lambda g, needs: [g * (2 * a)],
+                  lambda g, out, needs: [multiply(g, multiply(np.float32(2), x))])
 
 
 def sqrt(x):
@@ -151,21 +186,107 @@ def sqrt(x):
     x = _float_input(x)
     with np.errstate(invalid="ignore"):
         y = np.sqrt(x._value)
-    return record([x], y, lambda g, needs: [g * np.float32(0.5) / y])
+    return record([x], y, lambda g, needs: [g * np.float32(0.5) / y],
+                  lambda g, out, needs: [divide(multiply(g, np.float32(0.5)), out)])
 
 
 def exp(x):
     """e^x (C++ kernel, as `kernels.exp`); gradient dy·e^x."""
     x = _float_input(x)
     y = kernels.exp(x._value)
-    return record([x], y, lambda g, needs: [kernels.exp_grad(g, y)])
+    return record([x], y, lambda g, needs: [kernels.exp_grad(g, y)], lambda g, out, needs: [multiply(g, out)])
 
 
 def log(x):
     """Natural logarithm (C++ kernel); gradient dy/x."""
     x = _float_input(x)
     a = x._value
-    return record([x], kernels.log(a), lambda g, needs: [kernels.log_grad(g, a)])
+    return record([x], kernels.log(a), lambda g, needs: [kernels.log_grad(g, a)],
+                  lambda g, out, needs: [divide(g, x)])
+
+
+# ------------------------------------------------------------------------------------------- more elementwise
+def _unary_float(x, forward, backward, backward_ops=None):
+    """A float32 elementwise op: y = forward(a); gradient backward(g, a, y) (None: not differentiable, as TF);
+    backward_ops(g, x, y) the same with ops on Tensors, for higher-order gradients."""
+    x = _float_input(x)
+    a = x._value
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        y = np.asarray(forward(a), np.float32)
+    if backward is None:
+        return Tensor(y)
+
+    def grad(g, needs):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return [np.asarray(backward(g, a, y), np.float32)]
+    return record([x], y, grad, None if backward_ops is None else lambda g, out, needs: [backward_ops(g, x, out)])
+
+
+def sin(x):
+    """sin(x); gradient dy·cos(x)."""
+    return _unary_float(x, np.sin, lambda g, a, y: g * np.cos(a), lambda g, t, y: multiply(g, cos(t)))
+
+
+def cos(x):
+    """cos(x); gradient −dy·sin(x)."""
+    return _unary_float(x, np.cos, lambda g, a, y: -(g * np.sin(a)), lambda g, t, y: negative(multiply(g, sin(t))))
+
+
+def tan(x):
+    """tan(x); gradient dy·sec²(x) (TF's TanGrad: dy · (1/cos x)²)."""
+    return _unary_float(x, np.tan, lambda g, a, y: g * np.square(np.reciprocal(np.cos(a))))
+
+
+_erf64 = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x):
+    """The Gauss error function (computed in float64 by the C library, rounded once); gradient
+    dy·2/√π·exp(−x²)."""
+    two_over_sqrt_pi = np.float32(2.0 / math.sqrt(math.pi))
+    return _unary_float(x, lambda a: _erf64(a.astype(np.float64)).astype(np.float64),
+                        lambda g, a, y: g * (two_over_sqrt_pi * np.exp(-np.square(a))))
+
+
+def rsqrt(x):
+    """1/√x; gradient −dy·y³/2 (TF's RsqrtGrad)."""
+    return _unary_float(x, lambda a: np.reciprocal(np.sqrt(a)),
+                        lambda g, a, y: g * (np.float32(-0.5) * (y * y * y)),
+                        lambda g, t, y: multiply(g, multiply(np.float32(-0.5), multiply(multiply(y, y), y))))
+
+
+def _rounding(x, fn):
+    """floor/ceil/round: integer inputs pass through unchanged; not differentiable (TF registers no gradient)."""
+    t = convert_to_tensor(x, name="x")
+    a = t._value
+    if a.dtype.kind in "iub":
+        return Tensor(a.copy())
+    return Tensor(fn(a).astype(a.dtype, copy=False))
+
+
+def sign(x):
+    """−1, 0 or 1 by the sign of x (0 for 0; NaN stays NaN); the gradient is zero (TF's SignGrad)."""
+    t = convert_to_tensor(x, name="x")
+    a = t._value
+    out = np.sign(a)
+    if a.dtype.kind not in "fc":
+        return Tensor(out)
+    return record([t], out, lambda g, needs: [np.zeros(a.shape, np.float32)])
+
+
+def floor(x):
+    """Largest integer ≤ x, elementwise (same dtype); not differentiable."""
+    return _rounding(x, np.floor)
+
+
+def ceil(x):
+    """Smallest integer ≥ x, elementwise (same dtype); not differentiable."""
+    return _rounding(x, np.ceil)
+
+
+def round(x):  # noqa: A001  (TF's name)
+    """x rounded to the nearest integer, halves to even (as TF and numpy); not differentiable."""
+    return _rounding(x, np.round)
 
 
 def maximum(x, y):
@@ -176,7 +297,7 @@ def maximum(x, y):
         take_x = np.broadcast_to(a >= b, g.shape)
         return [unbroadcast(np.where(take_x, g, 0).astype(g.dtype), a.shape) if needs[0] else None,
                 unbroadcast(np.where(take_x, 0, g).astype(g.dtype), b.shape) if needs[1] else None]
-    return record([x, y], np.maximum(a, b), backward)
+    return record([x, y], np.maximum(a, b), backward, _pick_backward_ops(a >= b, a.shape, b.shape))
 
 
 def minimum(x, y):
@@ -187,7 +308,16 @@ def minimum(x, y):
         take_x = np.broadcast_to(a <= b, g.shape)
         return [unbroadcast(np.where(take_x, g, 0).astype(g.dtype), a.shape) if needs[0] else None,
                 unbroadcast(np.where(take_x, 0, g).astype(g.dtype), b.shape) if needs[1] else None]
-    return record([x, y], np.minimum(a, b), backward)
+    return record([x, y], np.minimum(a, b), backward, _pick_backward_ops(a <= b, a.shape, b.shape))
+
+
+def _pick_backward_ops(take_x, x_shape, y_shape):
+    """maximum/minimum's recorded backward: the gradient goes where `take_x` says (a constant mask)."""
+    def backward_ops(g, out, needs):
+        mask = np.broadcast_to(take_x, tuple(g.shape)).astype(np.float32)
+        return [unbroadcast_ops(multiply(g, mask), x_shape) if needs[0] else None,
+                unbroadcast_ops(multiply(g, np.float32(1) - mask), y_shape) if needs[1] else None]
+    return backward_ops
 
 
 def add_n(inputs):
@@ -201,7 +331,7 @@ def add_n(inputs):
     total = tensors[0]._value
     for t in tensors[1:]:
         total = total + t._value
-    return record(tensors, total, lambda g, needs: [g] * len(tensors))
+    return record(tensors, total, lambda g, needs: [g] * len(tensors), lambda g, out, needs: [g] * len(tensors))
 
 
 # ------------------------------------------------------------------------------------------- matmul
@@ -232,7 +362,23 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
             gb = mm(g, x, transpose_a=True, transpose_b=True) if needs[1] else None
         return [None if ga is None else unbroadcast(ga, x.shape),
                 None if gb is None else unbroadcast(gb, w.shape)]
-    return record([a, b], c, backward)
+
+    def backward_ops(g, out, needs):
+        if not ta and not tb:
+            ga = matmul(g, b, transpose_b=True) if needs[0] else None
+            gb = matmul(a, g, transpose_a=True) if needs[1] else None
+        elif ta and not tb:
+            ga = matmul(b, g, transpose_b=True) if needs[0] else None
+            gb = matmul(a, g) if needs[1] else None
+        elif not ta and tb:
+            ga = matmul(g, b) if needs[0] else None
+            gb = matmul(g, a, transpose_a=True) if needs[1] else None
+        else:
+            ga = matmul(b, g, transpose_a=True, transpose_b=True) if needs[0] else None
+            gb = matmul(g, a, transpose_a=True, transpose_b=True) if needs[1] else None
+        return [None if ga is None else unbroadcast_ops(ga, x.shape),
+                None if gb is None else unbroadcast_ops(gb, w.shape)]
+    return record([a, b], c, backward, backward_ops)
 
 
 # ------------------------------------------------------------------------------------------- reductions
@@ -272,9 +418,11 @@ def reduce_sum(input_tensor, axis=None, keepdims=False):
     """Σ over `axis` (all axes when None)."""
     t, a = _reduce_input(input_tensor)
     axes = _axes(axis, a.ndim)
-    out = np.add.reduce(a, axis=axes, keepdims=bool(keepdims))
+    int_dtype = a.dtype if a.dtype.kind in "iu" else None  # int32 sums stay int32, as in TF
+    out = np.add.reduce(a, axis=axes, keepdims=bool(keepdims), dtype=int_dtype)
     kept = _kept_shape(a.shape, axes)
-    return record([t], out, lambda g, needs: [np.broadcast_to(g.reshape(kept), a.shape)])
+    return record([t], out, lambda g, needs: [np.broadcast_to(g.reshape(kept), a.shape)],
+                  lambda g, out, needs: [multiply(reshape(g, kept), np.ones(a.shape, np.float32))])
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False):
@@ -288,7 +436,9 @@ def reduce_mean(input_tensor, axis=None, keepdims=False):
     out = total / np.float32(count) if count else np.full_like(total, np.nan)  # empty mean: NaN, as TF
     kept = _kept_shape(a.shape, axes)
     return record([t], np.asarray(out, np.float32),
-                  lambda g, needs: [np.broadcast_to(g.reshape(kept) / np.float32(count), a.shape)])
+                  lambda g, needs: [np.broadcast_to(g.reshape(kept) / np.float32(count), a.shape)],
+                  lambda g, out, needs: [multiply(divide(reshape(g, kept), np.float32(count)),
+                                                  np.ones(a.shape, np.float32))])
 
 
 def _reduce_extreme(input_tensor, axis, keepdims, fn):
@@ -327,6 +477,97 @@ def reduce_all(input_tensor, axis=None, keepdims=False):
     """Logical and over `axis` (not differentiable)."""
     a = as_array(input_tensor, "input_tensor")
     return Tensor(np.all(a, axis=_axes(axis, a.ndim), keepdims=bool(keepdims)))
+
+
+def _reduced(a, axes, keepdims, out):
+    """`out` computed with keepdims=True, in the shape asked for."""
+    return out if keepdims else out.reshape(tuple(d for i, d in enumerate(a.shape) if i not in axes))
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=False):
+    """Product over `axis`; the gradient of each element is the product of the others (exclusive products from
+    both sides, so zeros are exact, as TF's ProdGrad)."""
+    t, a = _reduce_input(input_tensor)
+    axes = _axes(axis, a.ndim)
+    out = np.multiply.reduce(a, axis=axes, keepdims=True, dtype=a.dtype)
+
+    def backward(g, needs):
+        rest = tuple(i for i in range(a.ndim) if i not in axes)
+        moved = np.transpose(a, rest + axes).astype(np.float32)
+        flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), np.float32)
+        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = (left * right).reshape(moved.shape)
+        others = np.transpose(others, np.argsort(rest + axes))
+        return [others * g.reshape(_kept_shape(a.shape, axes))]
+    return record([t], _reduced(a, axes, keepdims, out), backward)
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False):
+    """Population variance over `axis`: mean((x − mean(x))²), in TF's order of operations."""
+    t = _float_input(input_tensor, "input_tensor")
+    centred = subtract(t, reduce_mean(t, axis=axis, keepdims=True))
+    return reduce_mean(square(centred), axis=axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False):
+    """Population standard deviation over `axis`: √reduce_variance (TF's composition, so its gradient)."""
+    return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False):
+    """log Σ exp(x) over `axis`, stable: the max is subtracted first (and treated as a constant, as TF); the
+    gradient is softmax(x)·dy."""
+    t = _float_input(input_tensor, "input_tensor")
+    a = t._value
+    axes = _axes(axis, a.ndim)
+    if a.size == 0:
+        out = np.full(_kept_shape(a.shape, axes), -np.inf, np.float32)
+        return record([t], _reduced(a, axes, keepdims, out), lambda g, needs: [np.zeros(a.shape, np.float32)])
+    raw_max = np.max(a, axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(raw_max), raw_max, np.float32(0)).astype(np.float32)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        out = (np.log(np.add.reduce(np.exp(a - shift), axis=axes, keepdims=True)) + shift).astype(np.float32)
+
+    def backward(g, needs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return [(g.reshape(out.shape) * np.exp(a - out)).astype(np.float32)]
+    return record([t], _reduced(a, axes, keepdims, out), backward)
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False):
+    """Running sum along `axis` (TF's `exclusive` leaves out the current element, `reverse` runs from the end);
+    the gradient is the cumsum of dy the other way round."""
+    t = convert_to_tensor(x, name="x")
+    a = t._value
+    if a.ndim == 0:
+        raise ValueError("cumsum needs an input of rank >= 1, received a scalar")
+    (ax,) = _axes(axis, a.ndim)
+    for flag, name in ((exclusive, "exclusive"), (reverse, "reverse")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"`{name}` must be a bool, received {flag!r}")
+
+    def scan(v, exclusive, reverse):
+        v = np.flip(v, ax) if reverse else v
+        out = np.cumsum(v, axis=ax, dtype=v.dtype)
+        if exclusive:
+            out = np.concatenate([np.zeros_like(np.take(out, [0], axis=ax)), np.delete(out, -1, axis=ax)], ax)
+        return np.flip(out, ax) if reverse else out
+    out = scan(a, bool(exclusive), bool(reverse))
+    return record([t], out, lambda g, needs: [scan(g, bool(exclusive), not reverse)])
+
+
+def linspace(start, stop, num, axis=0):
+    """`num` evenly spaced values from `start` to `stop` inclusive (float32; `start`/`stop` may be arrays, the
+    values then run along `axis`); not differentiable."""
+    if isinstance(num, TensorLike):
+        num = as_array(num).item()
+    if isinstance(num, bool) or not isinstance(num, (numbers.Integral, np.integer)) or num < 0:
+        raise ValueError(f"`num` must be a non-negative integer, received {num!r}")
+    lo = np.asarray(as_array(start, "start"), np.float32)
+    hi = np.asarray(as_array(stop, "stop"), np.float32)
+    return Tensor(np.linspace(lo, hi, int(num), axis=axis, dtype=np.float64).astype(np.float32))
 
 
 # ------------------------------------------------------------------------------------------- comparisons

@@ -11,10 +11,12 @@ import numpy as np
 from .. import kernels
 from ..gradient_tape import is_recording, record
 from ..tensor import Tensor, as_array
-from .math_ops import _float_input, unbroadcast
+from .math_ops import (_float_input, maximum, multiply, reduce_sum, rsqrt, square, subtract, unbroadcast,
+                       unbroadcast_ops)
 
 __all__ = [
-    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "bias_add",
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign", "l2_normalize",
+    "bias_add",
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "sigmoid_cross_entropy_with_logits", "conv2d", "max_pool2d", "avg_pool2d", "max_pool", "avg_pool", "dropout",
 ]
@@ -25,28 +27,32 @@ def relu(features):
     """max(features, 0); gradient dy·(x > 0)."""
     x = _float_input(features, "features")
     a = x._value
-    return record([x], kernels.relu(a), lambda g, needs: [kernels.relu_grad(g, a)])
+    return record([x], kernels.relu(a), lambda g, needs: [kernels.relu_grad(g, a)],
+                  lambda g, out, needs: [multiply(g, (a > 0).astype(np.float32))])
 
 
 def leaky_relu(features, alpha=0.2):
     """features if > 0 else alpha·features (tf.nn.leaky_relu's default alpha 0.2)."""
     x = _float_input(features, "features")
     a = x._value
-    return record([x], kernels.leaky_relu(a, alpha), lambda g, needs: [kernels.leaky_relu_grad(g, a, alpha)])
+    return record([x], kernels.leaky_relu(a, alpha), lambda g, needs: [kernels.leaky_relu_grad(g, a, alpha)],
+                  lambda g, out, needs: [multiply(g, np.where(a > 0, 1, alpha).astype(np.float32))])
 
 
 def sigmoid(x):
     """1 / (1 + e^−x); gradient dy·y·(1 − y)."""
     t = _float_input(x)
     y = kernels.sigmoid(t._value)
-    return record([t], y, lambda g, needs: [kernels.sigmoid_grad(g, y)])
+    return record([t], y, lambda g, needs: [kernels.sigmoid_grad(g, y)],
+                  lambda g, out, needs: [multiply(g, multiply(out, subtract(np.float32(1), out)))])
 
 
 def tanh(x):
     """tanh(x); gradient dy·(1 − y²)."""
     t = _float_input(x)
     y = kernels.tanh(t._value)
-    return record([t], y, lambda g, needs: [kernels.tanh_grad(g, y)])
+    return record([t], y, lambda g, needs: [kernels.tanh_grad(g, y)],
+                  lambda g, out, needs: [multiply(g, subtract(np.float32(1), square(out)))])
 
 
 def softmax(logits, axis=-1):
@@ -72,6 +78,33 @@ def log_softmax(logits, axis=-1):
                   lambda g, needs: [g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)])
 
 
+def softplus(features):
+    """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); gradient dy·sigmoid(x)."""
+    x = _float_input(features, "features")
+    a = x._value
+    with np.errstate(over="ignore"):
+        y = (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))).astype(np.float32)
+    return record([x], y, lambda g, needs: [g * kernels.sigmoid(a)], lambda g, out, needs: [multiply(g, sigmoid(x))])
+
+
+def softsign(features):
+    """x / (1 + |x|); gradient dy / (1 + |x|)²."""
+    x = _float_input(features, "features")
+    a = x._value
+    denominator = np.float32(1) + np.abs(a)
+    return record([x], a / denominator, lambda g, needs: [g / np.square(denominator)])
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12):
+    """x / √max(Σx², epsilon) over `axis` (all axes when None), TF's formula and composition (so its
+    gradient)."""
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
+        raise ValueError(f"`epsilon` must be a non-negative number, received {epsilon!r}")
+    t = _float_input(x)
+    square_sum = reduce_sum(square(t), axis=axis, keepdims=True)
+    return multiply(t, rsqrt(maximum(square_sum, np.float32(epsilon))))
+
+
 def bias_add(value, bias):
     """value + bias along the last (channel) axis; the bias gradient sums every other axis."""
     v, b = _float_input(value, "value"), _float_input(bias, "bias")
@@ -79,7 +112,8 @@ def bias_add(value, bias):
     if c.ndim != 1 or x.ndim < 2 or x.shape[-1] != c.shape[0]:
         raise ValueError(f"`bias` must be 1-D with the size of `value`'s last axis, received value shape "
                          f"{x.shape} and bias shape {c.shape}")
-    return record([v, b], x + c, lambda g, needs: [g, kernels.bias_add_grad(g) if needs[1] else None])
+    return record([v, b], x + c, lambda g, needs: [g, kernels.bias_add_grad(g) if needs[1] else None],
+                  lambda g, out, needs: [g, reduce_sum(g, axis=list(range(x.ndim - 1))) if needs[1] else None])
 
 
 # ------------------------------------------------------------------------------------------- cross-entropies
@@ -188,4 +222,5 @@ def dropout(x, rate, noise_shape=None, seed=None):
     keep = fastnn_random._generator(seed).random(shape, dtype=np.float32) >= np.float32(rate)
     scaled_mask = keep.astype(np.float32) * np.float32(1.0 / (1.0 - rate))
     out = a * scaled_mask
-    return record([t], out, lambda g, needs: [unbroadcast(g * scaled_mask, a.shape)])
+    return record([t], out, lambda g, needs: [unbroadcast(g * scaled_mask, a.shape)],
+                  lambda g, out, needs: [unbroadcast_ops(multiply(g, scaled_mask), a.shape)])

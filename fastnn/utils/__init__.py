@@ -1,16 +1,32 @@
-"""fastnn.utils — helpers users reach for: `to_categorical`, `set_random_seed`, `plot_history`, `Progbar`."""
+"""fastnn.utils — helpers users reach for: `to_categorical`, `normalize`, `set_random_seed`, `split_dataset`,
+`array_to_img` / `img_to_array`, `plot_history`, `Progbar`."""
+import random as python_random  # the standard library's, for set_random_seed
+
 import numpy as np
 
 from .. import random as _random
 from ..tensor import as_array
+from .dataset_utils import split_dataset
+from .image_utils import array_to_img, img_to_array
+from .numerical_utils import normalize
 from .plotting import plot_history
 from .progbar import Progbar
 
-__all__ = ["Progbar", "set_random_seed", "to_categorical", "plot_history"]
+__all__ = ["Progbar", "set_random_seed", "to_categorical", "normalize", "split_dataset", "array_to_img",
+           "img_to_array", "plot_history"]
 
 
 def set_random_seed(seed):
-    """Seed fastnn's random ops, initializers, dropout and fit's shuffling (`keras.utils.set_random_seed`)."""
+    """Seed Python's `random`, numpy's global generator and fastnn's random ops, initializers, dropout and fit's
+    shuffling, as `keras.utils.set_random_seed` does.
+
+    Args:
+        seed: an int.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"`seed` must be an int. Received: seed={seed!r}")
+    python_random.seed(seed)
+    np.random.seed(seed % 2**32)
     _random.set_seed(seed)
 
 

@@ -11,7 +11,7 @@ def plot_history(history, path, title=None):
         import matplotlib.pyplot as plt
         from matplotlib.ticker import MaxNLocator
     except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'fastnn[plot]' (or matplotlib)") from None
+        raise ImportError("plotting needs matplotlib: pip install matplotlib") from None
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or not logs:
         raise ValueError("plot_history needs a History (or its .history dict) with at least one epoch")

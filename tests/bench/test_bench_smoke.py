@@ -48,3 +48,15 @@ def test_quick_train_and_startup_suites_produce_checked_results(mnist_dir):
     assert all(r["accuracy"] >= 0.9 for r in record["rows"] if r["accuracy"] is not None)
     assert (ROOT / "bench" / "results" / "train.png").read_bytes()[:4] == b"\x89PNG"
     assert "cold import" in out.stdout
+
+
+def test_a_missing_peer_is_one_line_not_a_traceback(tmp_path):
+    blocker = tmp_path / "torch"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('torch is blocked for this test', name='torch')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    out = subprocess.run([sys.executable, "-m", "bench", "kernels", "--quick", "--reps", "1", "--frameworks",
+                          "torch"], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "unavailable: torch (not installed)" in out.stdout
+    assert "Traceback" not in out.stderr, out.stderr

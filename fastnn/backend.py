@@ -1,0 +1,104 @@
+"""fastnn.backend — the global settings and helpers Keras code reaches through `keras.backend` (Keras 2's `K`).
+
+It sits low in fastnn's import graph (it needs only `fastnn.random`): layers get their unique names from it, so
+`clear_session()` resets the numbering (`dense`, `dense_1`, ... start again), as Keras does.
+"""
+import itertools
+from collections import defaultdict
+
+import numpy as np
+
+from . import random
+
+__all__ = ["backend", "epsilon", "set_epsilon", "floatx", "set_floatx", "image_data_format",
+           "set_image_data_format", "clear_session", "unique_name", "random_normal", "random_uniform"]
+
+_EPSILON = 1e-7
+_name_counters = defaultdict(itertools.count)
+
+
+def backend():
+    """The name of the compute backend: 'fastnn' (Keras answers 'tensorflow', 'jax' or 'torch')."""
+    return "fastnn"
+
+
+def epsilon():
+    """The fuzz factor Keras adds to avoid divisions by zero in losses and metrics (default 1e-7).
+
+    Returns:
+        A Python float.
+
+    Example:
+        >>> fastnn.backend.epsilon()
+        1e-07
+    """
+    return _EPSILON
+
+
+def set_epsilon(value):
+    """Set the fuzz factor returned by `epsilon()`.
+
+    Args:
+        value: a non-negative float.
+    """
+    global _EPSILON
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value >= 0:
+        raise ValueError(f"`value` must be a non-negative float. Received: value={value!r}")
+    _EPSILON = float(value)
+
+
+def floatx():
+    """The default float type, 'float32' (fastnn computes in float32 only)."""
+    return "float32"
+
+
+def set_floatx(value):
+    """Accepts only 'float32', the type fastnn computes in; anything else is a clear error, not a silent switch.
+
+    Args:
+        value: the dtype name.
+    """
+    if value != "float32" and getattr(value, "name", None) != "float32":
+        raise ValueError(f"fastnn computes in float32 only. Received: value={value!r}")
+
+
+def image_data_format():
+    """'channels_last': images are (batch, height, width, channels), Keras' default and fastnn's only layout."""
+    return "channels_last"
+
+
+def set_image_data_format(data_format):
+    """Accepts only 'channels_last' (NHWC), fastnn's layout.
+
+    Args:
+        data_format: the layout name.
+    """
+    if data_format != "channels_last":
+        raise ValueError(f"fastnn supports data_format='channels_last' only. Received: data_format={data_format!r}")
+
+
+def unique_name(base):
+    """`base`, then `base_1`, `base_2`, ...: the default layer names, numbered per base since the last
+    `clear_session()`."""
+    n = next(_name_counters[base])
+    return base if n == 0 else f"{base}_{n}"
+
+
+def clear_session(free_memory=True):
+    """Reset the global state models accumulate: layer name numbering starts again (as in Keras). Models built
+    before keep working.
+
+    Args:
+        free_memory: accepted for Keras compatibility (fastnn holds no per-session graph or device memory).
+    """
+    _name_counters.clear()
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Keras 2's `K.random_normal`: normal samples of `shape` (float32), as `fastnn.random.normal`."""
+    return random.normal(shape, mean=mean, stddev=stddev, dtype=dtype, seed=seed)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Keras 2's `K.random_uniform`: uniform samples in [minval, maxval) of `shape` (float32)."""
+    return random.uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)

@@ -1,0 +1,36 @@
+"""Array helpers from `keras.utils`: `normalize`."""
+import numbers
+
+import numpy as np
+
+from ..tensor import TensorLike
+
+__all__ = ["normalize"]
+
+
+def normalize(x, axis=-1, order=2):
+    """`x` divided by its `order`-norm along `axis` (`keras.utils.normalize`); all-zero slices stay zero.
+
+    Args:
+        x: a numpy array (or a Tensor: the result is then a Tensor, computed with fastnn's ops).
+        axis: the axis to normalize along (default the last).
+        order: the norm's order (2: Euclidean, 1, np.inf, ...), as `np.linalg.norm`.
+
+    Returns:
+        An array (or Tensor) of `x`'s shape.
+
+    Example:
+        >>> fastnn.utils.normalize(np.array([[3.0, 4.0]]))
+        array([[0.6, 0.8]])
+    """
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)):
+        raise TypeError(f"`axis` must be an int. Received: axis={axis!r}")
+    if isinstance(x, TensorLike):
+        from .. import ops  # noqa: PLC0415  (utils sits below ops for the numpy path)
+
+        norm = ops.norm(x, ord="euclidean" if order == 2 else order, axis=int(axis), keepdims=True)
+        return ops.divide(x, ops.where(ops.equal(norm, 0.0), ops.ones_like(norm), norm))
+    values = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(values, order, axis))
+    norm[norm == 0] = 1
+    return values / np.expand_dims(norm, axis)
