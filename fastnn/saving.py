@@ -719,7 +719,7 @@ def _load_model(archive, filepath, custom_objects, compile):  # noqa: A002
     random_state = None
     if restore and "__random_state__" in archive:
         random_state = archive.json("__random_state__", "random state")
-    model = _rebuild(config, filepath, custom_objects)
+    model = _rebuild(config, filepath, custom_objects, archive.weight_elements())
     model.set_weights(archive.weights(model.weights, f"the model its config describes ({model.name!r})"))
     if not restore:
         return model
@@ -782,12 +782,27 @@ def _checked_model_config(config, filepath, max_sample_elements):
     return config
 
 
-def _rebuild(config, filepath, custom_objects):
+class _WeightBudget:
+    """The weight values a file holds; `take` refuses weights beyond them (see layers.layer._weight_budget)."""
+
+    def __init__(self, values, filepath):
+        self.left, self.filepath = values, filepath
+
+    def take(self, values, name):
+        if values > self.left:
+            raise ValueError(f"its layers create more weight values than {self.filepath!r} holds (weight {name!r} "
+                             f"of {values} values, {self.left} left)")
+        self.left -= values
+
+
+def _rebuild(config, filepath, custom_objects, weight_values):
     from . import constraints, initializers, layers, losses, metrics, models, optimizers, regularizers  # noqa
+    from .layers.layer import _weight_budget  # noqa: PLC0415
     from .models.model import Model  # noqa: PLC0415
 
     modules = [layers, models, initializers, regularizers, constraints, losses, optimizers, optimizers.schedules,
                metrics]
+    token = _weight_budget.set(_WeightBudget(weight_values, filepath))
     try:
         if config.get("is_sequential"):
             model = models.Sequential(name=config["config"].get("name"))
@@ -806,6 +821,8 @@ def _rebuild(config, filepath, custom_objects):
     except _REBUILD_ERRORS as e:
         raise ValueError(f"{filepath!r}: cannot rebuild the model from its saved config ({type(e).__name__}: "
                          f"{e})") from e
+    finally:
+        _weight_budget.reset(token)
     return model
 
 
