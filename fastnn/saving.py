@@ -280,7 +280,8 @@ class _NpzArchive:
         return key in self._infos
 
     def _header(self, key):
-        """(dtype, shape, fortran_order, header bytes) from the member's .npy header, checked for consistency."""
+        """(dtype, shape, fortran_order, data offset) from the member's .npy header, checked for consistency
+        (reads the header only: a few hundred bytes whatever the member's size)."""
         if key in self._headers:
             return self._headers[key]
         info = self._infos[key]
@@ -321,10 +322,6 @@ class _NpzArchive:
 
     def shape(self, key):
         return self._header(key)[1]
-
-    def nbytes(self, key):
-        dtype, shape, _, _ = self._header(key)
-        return math.prod(shape) * dtype.itemsize
 
     def read(self, key, shape=None, dtype=None, max_bytes=None, what=None):
         """The member `key` as a numpy array, after checking its declared `shape` (a tuple, or None for any),
@@ -515,9 +512,13 @@ def _load_keras_h5(model, filepath):
                     continue
                 group = _h5_local(h5py, f, path + "/vars", filepath, layer)
                 expected = [str(i) for i in range(len(layer.weights))]
-                if sorted(group.keys()) != sorted(expected):  # link names only: nothing is resolved yet
-                    raise ValueError(f"{filepath!r} holds {len(group)} weights for layer {layer.name!r}, which has "
+                names = sorted(group.keys())  # link names only: nothing is resolved yet
+                if len(names) != len(expected):
+                    raise ValueError(f"{filepath!r} holds {len(names)} weights for layer {layer.name!r}, which has "
                                      f"{len(layer.weights)}")
+                if names != sorted(expected):
+                    raise ValueError(f"{filepath!r}: {path + '/vars'!r} holds {names[:8]}, expected the datasets "
+                                     f"0 ... {len(expected) - 1}")
                 for i, w in enumerate(layer.weights):
                     values.append(_h5_value(h5py, group, str(i), w, f"{path}/vars/{i}", filepath))
     except OSError as e:  # HDF5 errors inside a damaged file
