@@ -141,7 +141,7 @@ def _create_temporary(folder, name, existing):
             continue
     try:
         if existing is not None:
-            if os.geteuid() == 0:
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
                 try:
                     os.fchown(fd, existing.st_uid, existing.st_gid)
                 except OSError:  # e.g. a filesystem without ownership: keep the file anyway
@@ -155,7 +155,9 @@ def _create_temporary(folder, name, existing):
 
 
 def _remove_stale_temporaries(folder, name):
-    """Remove `.<name>.<pid>.<random>.tmp` files whose writer process is gone (killed mid-save)."""
+    """Remove `.<name>.<pid>.<random>.tmp` files whose writer process is gone (killed mid-save). Pids are this
+    machine's: on a folder shared between machines, another machine's live writer may lose its temporary file, and
+    its save then fails loudly at the rename (the target is never torn)."""
     pattern, prefix = _temporary_pattern(name), f".{name}."
     try:
         entries = [entry for entry in os.scandir(folder) if entry.name.startswith(prefix)]

@@ -2,6 +2,8 @@
 are atomic; damaged, truncated, foreign and hostile files raise clear errors and never run code."""
 import json
 import os
+import socket
+import stat
 import subprocess
 import sys
 import time
@@ -227,14 +229,13 @@ def test_weight_members_must_be_numbered_without_gaps(tmp_path):
 
 
 def special_files(tmp_path):
-    import socket
     for name in ("fifo", "fifo.weights.h5"):
         os.mkfifo(tmp_path / name)
     server = socket.socket(socket.AF_UNIX)
     server.bind(str(tmp_path / "sock"))
     out = [(tmp_path / "fifo", "FIFO"), (tmp_path / "fifo.weights.h5", "FIFO"), (tmp_path / "sock", "socket")]
     if os.geteuid() == 0:  # a device node of our own, never the system's /dev/null
-        os.mknod(tmp_path / "null", 0o666 | __import__("stat").S_IFCHR, os.makedev(1, 3))
+        os.mknod(tmp_path / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
         out.append((tmp_path / "null", "character device"))
     return server, out
 

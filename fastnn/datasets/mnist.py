@@ -11,7 +11,6 @@ cache entry and renamed into place only once it has passed, so a partial or corr
 cache. A `.gz` in a folder of your own may be compressed differently: it is decompressed only if its IDX header
 announces the expected shape, and never beyond the expected size, so a crafted file cannot exhaust memory.
 """
-import gzip
 import hashlib
 import math
 import os

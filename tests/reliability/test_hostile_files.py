@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -362,7 +363,7 @@ def test_hostile_file(case, tmp_path):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["error"] == "ValueError", result
     assert str(path) in result["message"], result["message"]
-    assert __import__("re").search(case.match, result["message"], __import__("re").S), result["message"]
+    assert re.search(case.match, result["message"], re.S), result["message"]
     print(f"{case.id}: peak RSS growth {result['growth'] / 2**20:.1f} MiB")
     assert result["growth"] < case.bound_mib << 20, f"peak RSS grew by {result['growth'] >> 20} MiB"
     assert result["rng_unchanged"], "a failed load changed the global random state"
