@@ -34,12 +34,30 @@ def _get_state():
     return {"seed": _global_seed, "bit_generator": _global_generator.bit_generator.state}
 
 
-def _set_state(state):
-    """Restores a state from `_get_state()`: later shuffles, dropout masks and random ops continue from there."""
-    global _global_seed, _global_generator
+def _checked_state(state):
+    """(seed, bit generator state) of a `_get_state()` dict, validated in full; a ValueError says what is wrong."""
+    if not isinstance(state, dict) or "seed" not in state or "bit_generator" not in state:
+        raise ValueError(f"a random state is an object with 'seed' and 'bit_generator', received {state!r}"[:300])
+    seed = state["seed"]
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise ValueError(f"the random state's seed must be an int or null, received {seed!r}"[:300])
     generator = np.random.default_rng()
-    generator.bit_generator.state = state["bit_generator"]
-    _global_seed, _global_generator = state["seed"], generator
+    try:
+        generator.bit_generator.state = state["bit_generator"]
+    except (KeyError, TypeError, ValueError, OverflowError) as e:
+        raise ValueError(f"the random state's 'bit_generator' is not a PCG64 state ({type(e).__name__}: {e})"[:300]) \
+            from None
+    return (None if seed is None else int(seed)), generator.bit_generator.state
+
+
+def _set_state(state):
+    """Restores a state from `_get_state()`: later shuffles, dropout masks and random ops continue from there.
+    The state is validated in full first: a bad one raises ValueError and leaves the global generator as it was."""
+    global _global_seed, _global_generator
+    seed, bit_state = _checked_state(state)
+    generator = np.random.default_rng()
+    generator.bit_generator.state = bit_state
+    _global_seed, _global_generator = seed, generator
 
 
 class SeedGenerator:

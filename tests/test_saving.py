@@ -2,6 +2,8 @@
 are atomic; damaged, truncated, foreign and hostile files raise clear errors and never run code."""
 import json
 import os
+import socket
+import stat
 import subprocess
 import sys
 import time
@@ -173,3 +175,137 @@ def test_config_is_plain_json(tmp_path):
     with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
         config = json.loads(bytes(archive["__config__"]))
     assert config["class_name"] == "Sequential" and config["compile"]["loss"] == "sparse_categorical_crossentropy"
+
+
+# --- issue 13: order at any count, what is at the destination, file modes, stale temporaries
+def deep_model(n_layers=760):
+    """1520 weight tensors (kernel and bias alternate: a misplaced one is caught by shape or by value)."""
+    fastnn.utils.set_random_seed(5)
+    model = fastnn.Sequential([layers.Input((4,))] + [layers.Dense(4) for _ in range(n_layers)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def assert_same_weights(a, b):
+    wa, wb = a.get_weights(), b.get_weights()
+    assert len(wa) == len(wb) >= 1500
+    for i, (x, y) in enumerate(zip(wa, wb)):
+        np.testing.assert_array_equal(x, y, err_msg=f"weight {i}")
+
+
+@pytest.mark.parametrize("route", ["save_weights", "save", "ModelCheckpoint", "weights.h5"])
+def test_weight_order_is_exact_beyond_1000_tensors(tmp_path, route):
+    model = deep_model()
+    if route == "ModelCheckpoint":
+        model.fit(X[:8, :4], X[:8, :4], epochs=1, verbose=0,
+                  callbacks=[fastnn.callbacks.ModelCheckpoint(str(tmp_path / "ckpt.npz"))])
+        loaded = fastnn.models.load_model(tmp_path / "ckpt.npz")
+        assert int(loaded.optimizer.iterations) == 1
+        for i, w in enumerate(model.trainable_weights):  # optimizer slots follow their weights too
+            for a, b in zip(model.optimizer._slots[id(w)][1], loaded.optimizer._slots[id(loaded.trainable_weights[i])][1]):
+                np.testing.assert_array_equal(a.numpy(), b.numpy())
+    elif route == "save":
+        model.save(tmp_path / "m.npz")
+        loaded = fastnn.models.load_model(tmp_path / "m.npz")
+    else:
+        path = tmp_path / ("w.weights.h5" if route == "weights.h5" else "w.npz")
+        model.save_weights(path)
+        loaded = deep_model()
+        loaded.load_weights(path)
+    assert_same_weights(model, loaded)
+
+
+def test_weight_members_must_be_numbered_without_gaps(tmp_path):
+    model = fastnn.Sequential([layers.Input((3,)), layers.Dense(2)])
+    kernel, bias = model.get_weights()
+    marker = np.frombuffer(b"weights", np.uint8)
+    for members, message in [({"weight_000": kernel, "weight_002": bias}, "without gaps"),
+                             ({"weight_000": kernel, "weight_0001": bias}, "without gaps"),
+                             ({"weight_000": kernel}, "holds 1 weights, but model"),
+                             ({"weight_000": bias, "weight_001": kernel}, r"shape \(2,\), but the model's has")]:
+        np.savez(tmp_path / "w.npz", __fastnn__=marker, **members)
+        with pytest.raises(ValueError, match=message):
+            model.load_weights(tmp_path / "w.npz")
+
+
+def special_files(tmp_path):
+    for name in ("fifo", "fifo.weights.h5"):
+        os.mkfifo(tmp_path / name)
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "sock"))
+    out = [(tmp_path / "fifo", "FIFO"), (tmp_path / "fifo.weights.h5", "FIFO"), (tmp_path / "sock", "socket")]
+    if os.geteuid() == 0:  # a device node of our own, never the system's /dev/null
+        os.mknod(tmp_path / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        out.append((tmp_path / "null", "character device"))
+    return server, out
+
+
+def test_saving_onto_a_special_file_is_refused_and_leaves_it(tmp_path):
+    model = fastnn.Sequential([layers.Input((3,)), layers.Dense(2)])
+    server, targets = special_files(tmp_path)
+    with server:
+        for path, kind in targets:
+            before = os.lstat(path)
+            for save in (model.save, model.save_weights):
+                with pytest.raises(ValueError, match=f"it is a {kind}.*nothing was written"):
+                    save(path)
+            assert os.lstat(path).st_mode == before.st_mode and os.lstat(path).st_ino == before.st_ino
+            with pytest.raises(ValueError, match=f"is a {kind}.*, not a regular file"):
+                fastnn.models.load_model(path)
+            with pytest.raises(ValueError, match=f"is a {kind}.*, not a regular file"):
+                model.load_weights(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p, _ in targets)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_new_files_honour_the_umask_and_overwrites_keep_the_mode(tmp_path, umask):
+    model = fastnn.Sequential([layers.Input((3,)), layers.Dense(2)])
+    old = os.umask(umask)
+    try:
+        model.save(tmp_path / "m.npz")
+        model.save_weights(tmp_path / "w.weights.h5")
+    finally:
+        os.umask(old)
+    for name in ("m.npz", "w.weights.h5"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
+    os.chmod(tmp_path / "m.npz", 0o640)
+    model.save(tmp_path / "m.npz")
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_symlink_at_the_destination_is_followed_and_kept(tmp_path):
+    model = fastnn.Sequential([layers.Input((3,)), layers.Dense(2)])
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "m.npz"
+    fastnn.Sequential([layers.Input((3,)), layers.Dense(2)]).save(target)
+    os.chmod(target, 0o604)
+    os.symlink(target, tmp_path / "link.npz")
+    model.save(tmp_path / "link.npz")
+    assert os.path.islink(tmp_path / "link.npz") and os.readlink(tmp_path / "link.npz") == str(target)
+    assert target.stat().st_mode & 0o777 == 0o604
+    np.testing.assert_array_equal(fastnn.models.load_model(target).get_weights()[0], model.get_weights()[0])
+    assert sorted(os.listdir(tmp_path / "real")) == ["m.npz"]  # the temporary lived beside the target
+
+
+def dead_pid():
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_save_removes_stale_temporaries_of_dead_writers_only(tmp_path):
+    model = fastnn.Sequential([layers.Input((3,)), layers.Dense(2)])
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = tmp_path / f".m.npz.{dead_pid()}.0123abcd.tmp"
+        kept = [tmp_path / f".m.npz.{live.pid}.89abcdef.tmp",      # a concurrent writer in another process
+                tmp_path / f".m.npz.{os.getpid()}.fedcba98.tmp",   # one in this process (another thread)
+                tmp_path / ".m.npz.x1y2z3.tmp",                    # not our pattern (older fastnn): left alone
+                tmp_path / f".other.npz.{dead_pid()}.0123abcd.tmp"]  # another target's
+        for path in [stale] + kept:
+            path.write_bytes(b"partial")
+        model.save(tmp_path / "m.npz")
+        assert not stale.exists() and all(path.exists() for path in kept)
+    finally:
+        live.kill()
+        live.wait()

@@ -5,11 +5,12 @@ Where the four standard IDX files (`train-images-idx3-ubyte.gz`, ...) come from,
 2. the environment variable `FASTNN_MNIST_DIR`, the same kind of folder;
 3. the cache, `$FASTNN_HOME/datasets/mnist` (default `~/.fastnn/datasets/mnist`), filled on first use by
    downloading from public mirrors (tried in order).
-Every file's uncompressed content is checked against its SHA-256 (so mirrors may gzip differently); a download is
-written to a temporary file beside the cache entry and renamed into place only once it has passed, so a partial or
-corrupt download never stays in the cache.
+Every file's uncompressed content is checked against its SHA-256. A download must also be byte for byte the
+published `.gz` (its SHA-256 is checked before it is decompressed); it is written to a temporary file beside the
+cache entry and renamed into place only once it has passed, so a partial or corrupt download never stays in the
+cache. A `.gz` in a folder of your own may be compressed differently: it is decompressed only if its IDX header
+announces the expected shape, and never beyond the expected size, so a crafted file cannot exhaust memory.
 """
-import gzip
 import hashlib
 import math
 import os
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
 
 import numpy as np
 
@@ -26,6 +28,14 @@ FILES = {  # name -> SHA-256 of the uncompressed IDX content (MD5s as published:
     "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
+PUBLISHED_GZ_SHA256 = {  # name -> SHA-256 of the .gz files the mirrors serve (as pinned by tensorflow_datasets)
+    "train-images-idx3-ubyte": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+SHAPES = {"train-images-idx3-ubyte": (60000, 28, 28), "train-labels-idx1-ubyte": (60000,),
+          "t10k-images-idx3-ubyte": (10000, 28, 28), "t10k-labels-idx1-ubyte": (10000,)}
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -93,19 +103,55 @@ def _find(folder, name):
     return None
 
 
-def _content(raw, where):
+def _idx_size(name):
+    """Bytes of the uncompressed IDX file `name`: its header (4 + 4 per dimension) and one byte per value."""
+    shape = SHAPES[name]
+    return 4 + 4 * len(shape) + math.prod(shape)
+
+
+def _expected_header(name):
+    shape = SHAPES[name]
+    return bytes([0, 0, 0x08, len(shape)]) + b"".join(d.to_bytes(4, "big") for d in shape)
+
+
+def _gunzip(raw, name, where):
+    """The IDX content of the gzip bytes `raw`, decompressing at most the expected size of `name` (plus one byte,
+    to detect more): the header must announce the expected shape before the rest is decompressed."""
+    header, size = _expected_header(name), _idx_size(name)
     try:
-        return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-    except (OSError, EOFError) as e:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
+        head = inflater.decompress(raw, len(header))
+        if head != header:
+            raise ValueError(f"its IDX header {head.hex()} is not the expected {header.hex()} (shape "
+                             f"{SHAPES[name]})")
+        rest = inflater.decompress(inflater.unconsumed_tail, size - len(header) + 1)
+        if len(head) + len(rest) > size or inflater.unconsumed_tail:
+            raise ValueError(f"it decompresses to more than the {size} bytes of {name}")
+        if not inflater.eof or inflater.unused_data or len(head) + len(rest) != size:
+            raise ValueError(f"truncated ({len(head) + len(rest)} of {size} bytes), or followed by other data")
+    except zlib.error as e:
         raise ValueError(f"{where} is not a valid gzip file ({e})") from None
+    except ValueError as e:
+        raise ValueError(f"{where} is not the MNIST file it is named after: {e}") from None
+    return head + rest
 
 
 def _read_checked(folder, name, sha):
     full = _find(folder, name)
     if full is None:
         raise FileNotFoundError(f"MNIST file {name}(.gz) not found in {folder}")
-    with open(full, "rb") as f:
-        data = _content(f.read(), full)
+    size, limit = os.path.getsize(full), _idx_size(name)
+    if full.endswith(".gz"):
+        if size > limit + (1 << 16):  # gzip never grows incompressible data by more than a few bytes per block
+            raise ValueError(f"{full} is not the MNIST file it is named after: {size} bytes, larger than its "
+                             f"uncompressed content ({limit} bytes)")
+        with open(full, "rb") as f:
+            data = _gunzip(f.read(), name, full)
+    else:
+        if size != limit:
+            raise ValueError(f"{full} is not the MNIST file it is named after: {size} bytes, expected {limit}")
+        with open(full, "rb") as f:
+            data = f.read()
     got = hashlib.sha256(data).hexdigest()
     if got != sha:
         raise ValueError(f"{full} is not the MNIST file it is named after: SHA-256 of its content is {got}, "
@@ -124,11 +170,15 @@ def _download(name, sha, folder, mirrors=None):
             with urllib.request.urlopen(url, timeout=60) as response:
                 fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
                 with os.fdopen(fd, "wb") as out:
-                    _copy_with_progress(response, out, name)
+                    _copy_with_progress(response, out, name, limit=_idx_size(name) + (1 << 16))
                     out.flush()
                     os.fsync(out.fileno())
             with open(tmp, "rb") as f:
-                got = hashlib.sha256(_content(f.read(), url)).hexdigest()
+                raw = f.read()
+            got = hashlib.sha256(raw).hexdigest()
+            if got != PUBLISHED_GZ_SHA256[name]:  # checked before decompressing anything
+                raise ValueError(f"SHA-256 of the download {got} != published {PUBLISHED_GZ_SHA256[name]}")
+            got = hashlib.sha256(_gunzip(raw, name, url)).hexdigest()
             if got != sha:
                 raise ValueError(f"content SHA-256 {got} != expected {sha}")
             os.replace(tmp, os.path.join(folder, name + ".gz"))
@@ -143,8 +193,10 @@ def _download(name, sha, folder, mirrors=None):
                   + "\n(or point FASTNN_MNIST_DIR / load_data(path=...) at a folder holding the IDX files)")
 
 
-def _copy_with_progress(response, out, name, chunk=1 << 16):
+def _copy_with_progress(response, out, name, limit, chunk=1 << 16):
     total = int(response.headers.get("Content-Length") or 0)
+    if total > limit:
+        raise OSError(f"the server announces {total} bytes, more than {name}.gz can be ({limit})")
     show = total > (1 << 20) and sys.stderr.isatty()
     done = 0
     while True:
@@ -153,6 +205,8 @@ def _copy_with_progress(response, out, name, chunk=1 << 16):
             break
         out.write(block)
         done += len(block)
+        if done > limit:
+            raise OSError(f"the server sent more than {limit} bytes, more than {name}.gz can be")
         if show:
             print(f"\rDownloading {name}.gz: {done * 100 // total:3d}% of {total / 1e6:.1f} MB", end="",
                   file=sys.stderr, flush=True)

@@ -6,6 +6,7 @@ the layer from its input's shape. Layers and Variables assigned as attributes ar
 `trainable_weights`, `get_weights`/`set_weights` and `count_params` cover sublayers too (own weights first,
 then the sublayers' in assignment order, as Keras).
 """
+import contextvars
 import functools
 import inspect
 import itertools
@@ -25,6 +26,10 @@ from ..variable import Variable
 __all__ = ["Layer"]
 
 _unique_name = backend.unique_name  # numbered per base; fastnn.backend.clear_session() restarts the numbering
+
+# While load_model rebuilds a model from a file's (untrusted) config, the number of weight values the file holds:
+# add_weight refuses to create more, so a config cannot make it allocate far beyond the file's own weights.
+_weight_budget = contextvars.ContextVar("fastnn_weight_budget", default=None)
 
 
 def _snake_case(name):
@@ -190,6 +195,9 @@ class Layer:
             raise ValueError(f"`shape` of weight {name!r} must be non-negative, received {shape}")
         if math.prod(shape) > 2**60:  # beyond what numpy can address (2^63 bytes): say so before the initializer tries
             raise ValueError(f"`shape` of weight {name!r} is too large: {shape} holds {math.prod(shape)} values")
+        budget = _weight_budget.get()
+        if budget is not None:
+            budget.take(math.prod(shape), name)
         dtype = np.dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"

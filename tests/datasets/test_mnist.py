@@ -65,6 +65,15 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def publish_local_copies(monkeypatch, mnist_dir):
+    """This machine's copies are re-compressed (same content, other .gz bytes): pin their hashes for the test."""
+    hashes = {}
+    for name in mnist.FILES:
+        with open(os.path.join(mnist_dir, name + ".gz"), "rb") as f:
+            hashes[name] = hashlib.sha256(f.read()).hexdigest()
+    monkeypatch.setattr(mnist, "PUBLISHED_GZ_SHA256", hashes)
+
+
 def test_download_falls_back_and_never_keeps_bad_files(server, tmp_path, mnist_dir, monkeypatch):
     root, mirrors = server
     for name in mnist.FILES:
@@ -76,6 +85,7 @@ def test_download_falls_back_and_never_keeps_bad_files(server, tmp_path, mnist_d
     (root / "a" / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(labels)))
     raw = (root / "b" / "t10k-images-idx3-ubyte.gz").read_bytes()
     (root / "a" / "t10k-images-idx3-ubyte.gz").write_bytes(raw[: len(raw) // 2])
+    publish_local_copies(monkeypatch, mnist_dir)
     monkeypatch.setattr(mnist, "MIRRORS", mirrors)
     monkeypatch.delenv("FASTNN_MNIST_DIR", raising=False)
     monkeypatch.setenv("FASTNN_HOME", str(tmp_path / "home"))
@@ -102,7 +112,12 @@ def test_a_wrong_file_in_a_folder_is_refused(tmp_path, mnist_dir):
     for name in mnist.FILES:
         shutil.copy(os.path.join(mnist_dir, name + ".gz"), tmp_path)
     (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x01\x07"))
-    with pytest.raises(ValueError, match="SHA-256"):
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte.gz is not the MNIST file .* IDX header"):
+        mnist.load_data(path=str(tmp_path))
+    labels = bytearray(gzip.open(os.path.join(mnist_dir, "t10k-labels-idx1-ubyte.gz")).read())
+    labels[100] ^= 1  # right shape and size, wrong content
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(labels)))
+    with pytest.raises(ValueError, match="SHA-256 of its content"):
         mnist.load_data(path=str(tmp_path))
     with pytest.raises(FileNotFoundError, match="not a folder"):
         mnist.load_data(path=str(tmp_path / "missing"))
@@ -123,3 +138,31 @@ def test_idx_parser_rejects_malformed_data(data, message):
 def test_idx_parser_reads_a_small_file():
     data = b"\x00\x00\x08\x02\x00\x00\x00\x02\x00\x00\x00\x03" + bytes(range(6))
     np.testing.assert_array_equal(mnist.read_idx(data), [[0, 1, 2], [3, 4, 5]])
+
+
+def test_a_download_must_be_the_published_gz(server, tmp_path, mnist_dir, monkeypatch):
+    # same content, compressed differently: refused by the .gz's own SHA-256, before it is decompressed
+    root, mirrors = server
+    publish_local_copies(monkeypatch, mnist_dir)
+    for name in mnist.FILES:
+        content = gzip.open(os.path.join(mnist_dir, name + ".gz")).read()
+        (root / "a" / (name + ".gz")).write_bytes(gzip.compress(content, compresslevel=1))
+    monkeypatch.setattr(mnist, "MIRRORS", mirrors[:1])
+    monkeypatch.delenv("FASTNN_MNIST_DIR", raising=False)
+    monkeypatch.setenv("FASTNN_HOME", str(tmp_path / "home"))
+    with pytest.raises(OSError, match="SHA-256 of the download .* != published"):
+        mnist.load_data()
+    assert os.listdir(mnist.cache_dir()) == []
+
+
+def test_folder_gz_is_decompressed_within_bounds(tmp_path, mnist_dir):
+    for name in mnist.FILES:
+        shutil.copy(os.path.join(mnist_dir, name + ".gz"), tmp_path)
+    # the right header, then more values than MNIST has: decompression stops one byte past the expected size
+    bomb = mnist._expected_header("t10k-labels-idx1-ubyte") + bytes(1 << 20)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bomb))
+    with pytest.raises(ValueError, match="decompresses to more than the 10008 bytes"):
+        mnist.load_data(path=str(tmp_path))
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bomb[:5000]))
+    with pytest.raises(ValueError, match="truncated"):
+        mnist.load_data(path=str(tmp_path))

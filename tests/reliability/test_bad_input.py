@@ -739,7 +739,7 @@ call("mnist-empty-folder", lambda tmp_path: fastnn.datasets.mnist.load_data(path
 call("mnist-garbage-gzip", lambda tmp_path: garbage_mnist(tmp_path, True), ValueError,
      r"train-images-idx3-ubyte.gz is not a valid gzip file")
 call("mnist-garbage-raw", lambda tmp_path: garbage_mnist(tmp_path, False), ValueError,
-     r"train-images-idx3-ubyte is not the MNIST file it is named after: SHA-256")
+     r"train-images-idx3-ubyte is not the MNIST file it is named after: 7 bytes, expected 47040016")
 call("read_idx-empty", lambda: fastnn.datasets.mnist.read_idx(b""), ValueError, r"not an IDX file \(bad magic number\)")
 call("read_idx-type", lambda: fastnn.datasets.mnist.read_idx(b"\x00\x00\x0d\x01\x00\x00\x00\x01" + bytes(4)), ValueError,
      r"unsupported IDX element type 0x0d")
@@ -830,6 +830,65 @@ call("ModelCheckpoint-folder-is-a-file",
                        fit(callbacks=[fastnn.callbacks.ModelCheckpoint(tmp_path / "f" / "c.npz")])],
      FileExistsError, r"File exists: '.*f'")
 
+# --- saved files: destinations and untrusted content (issue 13)
+def dest_fifo(tmp_path, name="p.npz"):
+    os.mkfifo(tmp_path / name)
+    return tmp_path / name
+
+
+def dest_socket(tmp_path):
+    import socket
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(tmp_path / "s.npz"))  # the socket file stays after close
+    return tmp_path / "s.npz"
+
+
+def crafted_npz(tmp_path, kind="model", **members):
+    np.savez(tmp_path / "x.npz", __fastnn__=np.frombuffer(kind.encode(), np.uint8), **members)
+    return tmp_path / "x.npz"
+
+
+def crafted_config(tmp_path, config):
+    arrays = dict(np.load(saved(tmp_path), allow_pickle=False))
+    arrays["__config__"] = np.frombuffer(config.encode(), np.uint8)
+    np.savez(tmp_path / "c.npz", **arrays)
+    return tmp_path / "c.npz"
+
+
+call("save-onto-fifo", lambda tmp_path: model().save(dest_fifo(tmp_path)), ValueError,
+     r"cannot write '.*p.npz': it is a FIFO \(named pipe\), not a regular file; nothing was written")
+call("save_weights-onto-fifo-h5", lambda tmp_path: model().save_weights(dest_fifo(tmp_path, "p.weights.h5")), ValueError,
+     r"cannot write '.*p.weights.h5': it is a FIFO \(named pipe\)")
+call("save-onto-socket", lambda tmp_path: model().save(dest_socket(tmp_path)), ValueError,
+     r"cannot write '.*s.npz': it is a socket, not a regular file")
+call("load_model-fifo", lambda tmp_path: fastnn.models.load_model(dest_fifo(tmp_path)), ValueError,
+     r"`filepath` '.*p.npz' is a FIFO \(named pipe\), not a regular file: refusing to read it")
+call("load_weights-fifo-h5", lambda tmp_path: model().load_weights(dest_fifo(tmp_path, "p.weights.h5")), ValueError,
+     r"`filepath` '.*p.weights.h5' is a FIFO")
+call("save-dangling-symlink-missing-folder", lambda tmp_path: (os.symlink(tmp_path / "no" / "t.npz", tmp_path / "l.npz"),
+                                                              model().save(tmp_path / "l.npz"))[1],
+     FileNotFoundError, r"cannot write '.*l.npz': the folder '.*no' does not exist")
+call("save-through-symlink-roundtrips", lambda tmp_path: (os.symlink(tmp_path / "t.npz", tmp_path / "l.npz"),
+                                                          model().save(tmp_path / "l.npz"),
+                                                          fastnn.models.load_model(tmp_path / "t.npz").get_weights()[1])[2],
+     VALID, shape_is((4,)))
+call("load_model-extra-member", lambda tmp_path: fastnn.models.load_model(crafted_npz(tmp_path, evil=np.zeros(2))), ValueError,
+     r"'.*x.npz' holds an unexpected member 'evil.npy'")
+call("load_weights-weight-gap", lambda tmp_path: model().load_weights(
+         crafted_npz(tmp_path, "weights", weight_000=np.zeros((5, 4)), weight_002=np.zeros(4))), ValueError,
+     r"'.*x.npz' has damaged weight names: expected weight_000 ... in order without gaps")
+call("load_weights-object-array", lambda tmp_path: model().load_weights(
+         crafted_npz(tmp_path, "weights", weight_000=np.array([None], dtype=object))), ValueError,
+     r"member 'weight_000' holds dtype object")
+call("load_weights-too-few-weights", lambda tmp_path: model().load_weights(
+         crafted_npz(tmp_path, "weights", weight_000=np.zeros((5, 3)))), ValueError,
+     r"'.*x.npz' holds 1 weights, but model '.*' has 4")
+call("load_model-config-list", lambda tmp_path: fastnn.models.load_model(crafted_config(tmp_path, "[1]")), ValueError,
+     r"'.*c.npz' has a damaged model config: expected a JSON object, found a list")
+call("load_model-config-unknown-class", lambda tmp_path: fastnn.models.load_model(
+         crafted_config(tmp_path, '{"class_name": "system", "config": {}}')), ValueError,
+     r"'.*c.npz': cannot rebuild the model from its saved config \(ValueError: Unknown object 'system'")
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -852,5 +911,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 215
+    assert len(ROWS) >= 478
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
