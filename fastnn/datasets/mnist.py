@@ -16,8 +16,6 @@ import math
 import os
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 import zlib
 
 import numpy as np
@@ -161,6 +159,8 @@ def _read_checked(folder, name, sha):
 
 def _download(name, sha, folder, mirrors=None):
     """Fetch name.gz from the first mirror that serves the right content; raise with every mirror's failure."""
+    import urllib.request  # noqa: PLC0415  (network code loads on first download, not with `import fastnn`)
+
     os.makedirs(folder, exist_ok=True)
     failures = []
     for mirror in MIRRORS if mirrors is None else mirrors:
@@ -184,7 +184,7 @@ def _download(name, sha, folder, mirrors=None):
             os.replace(tmp, os.path.join(folder, name + ".gz"))
             tmp = None
             return
-        except (urllib.error.URLError, OSError, ValueError) as e:
+        except (OSError, ValueError) as e:  # URLError is an OSError
             failures.append(f"{url}: {e}")
         finally:
             if tmp is not None and os.path.exists(tmp):
