@@ -41,7 +41,7 @@ _FORMAT_VERSION = 1
 _MAX_JSON_BYTES = 16 << 20   # a saved config or random state; real ones are a few KB to a few MB
 _MAX_JSON_DEPTH = 100        # real configs nest ~10 deep (model > layers > layer > initializer > config)
 _MAX_NPY_HEADER = 1 << 16    # numpy writes headers of ~128 bytes
-_MAX_SAMPLE_ELEMENTS = 1 << 22  # one input sample built by load_model, unless the file's weights are larger
+_MAX_SAMPLE_ELEMENTS = 1 << 24  # values (64 MiB) of the one sample load_model builds with, or the weights if larger
 
 
 # ------------------------------------------------------------------------------------------- files
