@@ -592,6 +592,7 @@ PYBIND11_MODULE(_core, m) {
         d["trips"] = s.trips;
         d["ledger_ms"] = s.ledger_ms;
         d["backoff_ms"] = s.backoff_ms;
+        d["backoff_regions"] = s.backoff_regions;
         d["serial_remaining_ms"] = s.serial_remaining_ms;
         return d;
       }, "The adaptive thread policy's state: regions timed, regions run serially while backing off, back-offs.");

@@ -27,15 +27,23 @@ std::atomic<int> g_user_threads{0};
 std::atomic<bool> g_in_forked_child{false};
 
 // ---- adaptive thread count (see parallel.h) ----
-// A region "gains" kMargin × (CPU time its threads spent in fn) − (its wall time): positive when it beat one
-// thread by more than 10 %. The gains go into a ledger capped at +kCredit, so a long good history cannot hide
-// new contention for long; when it falls to −kDebt, regions run serially for `backoff` (kBaseBackoff, doubled
-// while each probe after a back-off fails again, up to kMaxBackoff). Region overheads on an idle machine cost
-// microseconds, a descheduled partner costs milliseconds (a scheduler time slice), so the ledger trips on the
-// latter within one or two regions and stays positive on the former.
+// A region "gains" kMargin × (its serial estimate) − (its wall time): positive when it beat one thread by more
+// than 10 %. The serial estimate is the CPU time its threads spent in fn over the best-served thread's share of a
+// core during fn (CPU time / wall time, at least kMinShare): on a machine where every thread only gets a slice,
+// one thread would also only get a slice, while a partner that alone was descheduled does not lower the estimate. The gains go into a ledger capped at +kCredit, so a long good history cannot hide
+// new contention for long; when it falls to −kDebt the policy backs off: regions run serially until both a
+// number of regions and a time have passed (the count covers sparse callers — e.g. a fastnn call between numpy
+// calls —, the time covers many tiny regions). The back-off doubles while the first regions after it keep
+// losing (the contention is still there) and returns to its base after a good stretch. Region overheads on an
+// idle machine cost microseconds, a descheduled partner costs milliseconds (a scheduler time slice), so the
+// ledger trips on the latter within one or two regions and stays positive on the former.
 constexpr double kMargin = 0.9;
+constexpr double kMinShare = 0.1;
+constexpr long long kMinShareWallNs = 20000;  // a thread's share counts when it spent this long in fn
 constexpr long long kCreditNs = 2000000, kDebtNs = 2000000;
-constexpr long long kBaseBackoffNs = 20000000, kMaxBackoffNs = 1000000000;
+constexpr long long kBaseBackoffNs = 10000000, kMaxBackoffNs = 500000000;
+constexpr long long kBaseBackoffRegions = 4, kMaxBackoffRegions = 256;
+constexpr long long kProbationRegions = 8;  // a trip within this many timed regions after a back-off doubles it
 
 bool initial_adaptive() {  // FASTNN_THREAD_POLICY=static: the old behaviour (fastnn/__init__.py warns on typos)
   const char* v = std::getenv("FASTNN_THREAD_POLICY");
@@ -43,13 +51,14 @@ bool initial_adaptive() {  // FASTNN_THREAD_POLICY=static: the old behaviour (fa
 }
 
 std::atomic<bool> g_adaptive{initial_adaptive()};
-std::atomic<long long> g_serial_until_ns{0};  // steady-clock time until which regions run serially
+std::atomic<long long> g_serial_until_ns{0};    // back-off: serial until this steady-clock time ...
+std::atomic<long long> g_serial_regions_left{0};  // ... and for this many more regions
 std::atomic<long long> g_timed_regions{0}, g_serial_regions{0}, g_trips{0};
 std::atomic<int> g_debug_late_partner_us{0};
-std::mutex g_policy_mutex;  // guards the three below
+std::mutex g_policy_mutex;  // guards the four below
 long long g_ledger_ns = 0;
-long long g_backoff_ns = kBaseBackoffNs;
-long long g_last_serial_end_ns = 0;
+long long g_backoff_ns = kBaseBackoffNs, g_backoff_regions = kBaseBackoffRegions;
+long long g_timed_since_trip = 0;
 
 long long now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -70,26 +79,34 @@ bool have_thread_cpu_clock() {
   return have;
 }
 
-void record_region(long long wall_ns, long long cpu_ns) {
-  const long long gain = static_cast<long long>(kMargin * static_cast<double>(cpu_ns)) - wall_ns;
+void record_region(long long wall_ns, long long cpu_ns, double share) {
+  const double serial_ns = static_cast<double>(cpu_ns) / std::min(1.0, std::max(share, kMinShare));
+  const long long gain = static_cast<long long>(kMargin * serial_ns) - wall_ns;
   std::lock_guard<std::mutex> lock(g_policy_mutex);
+  ++g_timed_since_trip;
   g_ledger_ns = std::min(g_ledger_ns + gain, kCreditNs);
   if (g_ledger_ns > -kDebtNs) return;
-  const long long now = now_ns();
-  // Tripping again soon after the last back-off ended: the contention is still there, wait longer.
-  g_backoff_ns = now - g_last_serial_end_ns < 2 * g_backoff_ns ? std::min(2 * g_backoff_ns, kMaxBackoffNs)
-                                                               : kBaseBackoffNs;
-  g_last_serial_end_ns = now + g_backoff_ns;
-  g_serial_until_ns.store(g_last_serial_end_ns, std::memory_order_relaxed);
+  if (g_timed_since_trip <= kProbationRegions && g_trips.load(std::memory_order_relaxed) > 0) {
+    g_backoff_ns = std::min(2 * g_backoff_ns, kMaxBackoffNs);
+    g_backoff_regions = std::min(2 * g_backoff_regions, kMaxBackoffRegions);
+  } else {
+    g_backoff_ns = kBaseBackoffNs;
+    g_backoff_regions = kBaseBackoffRegions;
+  }
+  g_serial_until_ns.store(now_ns() + g_backoff_ns, std::memory_order_relaxed);
+  g_serial_regions_left.store(g_backoff_regions, std::memory_order_relaxed);
   g_ledger_ns = 0;
+  g_timed_since_trip = 0;
   g_trips.fetch_add(1, std::memory_order_relaxed);
 }
 
 void reset_policy_locked() {
   g_ledger_ns = 0;
   g_backoff_ns = kBaseBackoffNs;
-  g_last_serial_end_ns = 0;
+  g_backoff_regions = kBaseBackoffRegions;
+  g_timed_since_trip = 0;
   g_serial_until_ns.store(0);
+  g_serial_regions_left.store(0);
   g_timed_regions.store(0);
   g_serial_regions.store(0);
   g_trips.store(0);
@@ -136,7 +153,10 @@ int region_threads(int requested) {
   if (requested <= 1) return requested;
   if (g_in_forked_child.load(std::memory_order_relaxed)) return 1;
   if (!g_adaptive.load(std::memory_order_relaxed)) return requested;
-  if (now_ns() < g_serial_until_ns.load(std::memory_order_relaxed)) {
+  // Backing off until both the region count and the time have run out (racing callers may over-count: harmless).
+  const bool regions_left = g_serial_regions_left.load(std::memory_order_relaxed) > 0;
+  if (regions_left || now_ns() < g_serial_until_ns.load(std::memory_order_relaxed)) {
+    if (regions_left) g_serial_regions_left.fetch_sub(1, std::memory_order_relaxed);
     g_serial_regions.fetch_add(1, std::memory_order_relaxed);
     return 1;
   }
@@ -147,21 +167,29 @@ RegionTimer::RegionTimer()
     : active_(g_adaptive.load(std::memory_order_relaxed) && have_thread_cpu_clock()),
       start_ns_(active_ ? now_ns() : 0) {}
 
-long long RegionTimer::thread_begin(int tid) const {
-  if (!active_) return 0;
+RegionTimer::Stamp RegionTimer::thread_begin(int tid) const {
+  if (!active_) return {0, 0};
   const int late_us = g_debug_late_partner_us.load(std::memory_order_relaxed);
   if (tid == 1 && late_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(late_us));
-  return thread_cpu_ns();
+  return {thread_cpu_ns(), now_ns()};
 }
 
-void RegionTimer::thread_end(long long begin) {
-  if (active_) cpu_ns_.fetch_add(thread_cpu_ns() - begin, std::memory_order_relaxed);
+void RegionTimer::thread_end(Stamp begin) {
+  if (!active_) return;
+  const long long cpu = thread_cpu_ns() - begin.cpu_ns, wall = now_ns() - begin.wall_ns;
+  cpu_ns_.fetch_add(cpu, std::memory_order_relaxed);
+  if (wall < kMinShareWallNs) return;
+  const long long share = cpu * 1000000 / wall;
+  long long best = best_share_ppm_.load(std::memory_order_relaxed);
+  while (share > best && !best_share_ppm_.compare_exchange_weak(best, share, std::memory_order_relaxed)) {
+  }
 }
 
 void RegionTimer::finish() {
   if (!active_) return;
   g_timed_regions.fetch_add(1, std::memory_order_relaxed);
-  record_region(now_ns() - start_ns_, cpu_ns_.load(std::memory_order_relaxed));
+  const long long best = best_share_ppm_.load(std::memory_order_relaxed);
+  record_region(now_ns() - start_ns_, cpu_ns_.load(std::memory_order_relaxed), best < 0 ? 1.0 : best * 1e-6);
 }
 
 ThreadPolicyStats thread_policy_stats() {
@@ -175,6 +203,7 @@ ThreadPolicyStats thread_policy_stats() {
   std::lock_guard<std::mutex> lock(g_policy_mutex);
   s.ledger_ms = g_ledger_ns * 1e-6;
   s.backoff_ms = g_backoff_ns * 1e-6;
+  s.backoff_regions = g_backoff_regions;
   return s;
 }
 

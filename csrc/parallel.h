@@ -54,29 +54,36 @@ inline void split_range(index_t n, int tid, int parts, index_t* begin, index_t* 
 // Adaptive thread count (parallel.cpp). On a contended machine (another busy process, or another library's
 // idle threads still spinning) a partner thread is often descheduled, and a region then waits for it at the
 // closing barrier: 2 threads end up several times slower than 1. Each multi-thread region is therefore timed —
-// its wall time against the CPU time its threads spent in fn, i.e. what one thread would have needed — and when
-// regions keep losing to that serial estimate, regions run serially for a back-off period (doubling while the
-// contention lasts), then 2 threads are tried again. Results do not depend on it: kernels split work so that
-// every thread count gives bitwise identical outputs. FASTNN_THREAD_POLICY=static turns it off.
+// its wall time against what one thread would have needed (the CPU time its threads spent in fn, divided by
+// the share of a core the best-served thread got, which is below 1 only on a machine loaded by other processes
+// where each of our threads gets a slice) — and when regions keep losing to that serial estimate, regions run serially for a back-off (a number of regions and a
+// time, doubling while the contention lasts), then 2 threads are tried again. Results do not depend on it:
+// kernels split work so that every thread count gives bitwise identical outputs. FASTNN_THREAD_POLICY=static
+// (or _core.set_thread_policy("static")) turns it off.
 int region_threads(int requested);  // `requested`, or 1 while backing off (or in a forked child)
 
 class RegionTimer {  // times one multi-thread region for the adaptive policy (inactive when it is off)
  public:
+  struct Stamp {
+    long long cpu_ns, wall_ns;
+  };
   RegionTimer();
-  long long thread_begin(int tid) const;  // each thread, before fn: its CPU clock
-  void thread_end(long long begin);       // each thread, after fn (before the closing barrier)
-  void finish();                          // the calling thread, after the region
+  Stamp thread_begin(int tid) const;  // each thread, before fn: its CPU and wall clocks
+  void thread_end(Stamp begin);       // each thread, after fn (before the closing barrier)
+  void finish();                      // the calling thread, after the region
 
  private:
   bool active_;
   long long start_ns_;
-  std::atomic<long long> cpu_ns_{0};
+  std::atomic<long long> cpu_ns_{0};           // CPU time of all threads in fn
+  std::atomic<long long> best_share_ppm_{-1};  // max over threads of (CPU time / wall time) in fn, in ppm
 };
 
 struct ThreadPolicyStats {  // introspection for tests and the contention bench
   bool adaptive;
   long long timed_regions, serial_regions, trips;  // regions timed / run serially while backing off / back-offs
   double ledger_ms, backoff_ms, serial_remaining_ms;
+  long long backoff_regions;
 };
 ThreadPolicyStats thread_policy_stats();
 void set_adaptive_threads(bool on);  // also forgets the history (ledger, back-off, counters)
@@ -94,9 +101,9 @@ void parallel_region(int nthreads, F&& fn) {
     {
       DenormalGuard guard;
       const int tid = omp_get_thread_num();
-      const long long cpu0 = timer.thread_begin(tid);
+      const RegionTimer::Stamp stamp = timer.thread_begin(tid);
       fn(tid, omp_get_num_threads());
-      timer.thread_end(cpu0);
+      timer.thread_end(stamp);
     }
     timer.finish();
     return;

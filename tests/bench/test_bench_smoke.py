@@ -2,6 +2,7 @@
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -48,3 +49,17 @@ def test_quick_train_and_startup_suites_produce_checked_results(mnist_dir):
     assert all(r["accuracy"] >= 0.9 for r in record["rows"] if r["accuracy"] is not None)
     assert (ROOT / "bench" / "results" / "train.png").read_bytes()[:4] == b"\x89PNG"
     assert "cold import" in out.stdout
+
+
+def test_quick_contention_bench_compares_policies_and_thread_counts():
+    out = subprocess.run([sys.executable, "-m", "bench", "contention", "--quick", "--reps", "2",
+                          "--frameworks", "numpy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    conditions = {re.match(r"gemm 128x784x512\s+(.*?)\s+\d", line).group(1)
+                  for line in out.stdout.splitlines() if line.startswith("gemm 128x784x512")}
+    assert conditions == {"idle", "1 busy process", "after numpy GEMM"}
+    record = json.loads((ROOT / "bench" / "results" / "contention.json").read_text())
+    for row in record["rows"]:
+        assert {"fastnn 2t", "fastnn 2t static", "fastnn 1t"} <= set(row)
+        assert row["fastnn 2t / 1t"] > 0 and row["fastnn 2t static / 1t"] > 0
+    assert {"numpy 2t", "numpy 1t"} <= set(record["rows"][0])
