@@ -44,6 +44,10 @@ constexpr long long kCreditNs = 2000000, kDebtNs = 2000000;
 constexpr long long kBaseBackoffNs = 10000000, kMaxBackoffNs = 500000000;
 constexpr long long kBaseBackoffRegions = 4, kMaxBackoffRegions = 256;
 constexpr long long kProbationRegions = 8;  // a trip within this many timed regions after a back-off doubles it
+// Timing costs ~2 us per region (two CPU-clock system calls per thread) against ~5 us of work in the smallest
+// parallel regions, so only every kSampleEvery-th region is timed — every region during the probation after a
+// back-off, when a failed probe should double the back-off at once.
+constexpr long long kSampleEvery = 8;
 
 bool initial_adaptive() {  // FASTNN_THREAD_POLICY=static: the old behaviour (fastnn/__init__.py warns on typos)
   const char* v = std::getenv("FASTNN_THREAD_POLICY");
@@ -55,6 +59,7 @@ std::atomic<long long> g_serial_until_ns{0};    // back-off: serial until this s
 std::atomic<long long> g_serial_regions_left{0};  // ... and for this many more regions
 std::atomic<long long> g_timed_regions{0}, g_serial_regions{0}, g_trips{0};
 std::atomic<int> g_debug_late_partner_us{0};
+std::atomic<long long> g_region_counter{0}, g_probation_left{0};
 std::mutex g_policy_mutex;  // guards the four below
 long long g_ledger_ns = 0;
 long long g_backoff_ns = kBaseBackoffNs, g_backoff_regions = kBaseBackoffRegions;
@@ -79,6 +84,14 @@ bool have_thread_cpu_clock() {
   return have;
 }
 
+bool sample_region() {
+  if (g_probation_left.load(std::memory_order_relaxed) > 0) {
+    g_probation_left.fetch_sub(1, std::memory_order_relaxed);
+    return true;
+  }
+  return g_region_counter.fetch_add(1, std::memory_order_relaxed) % kSampleEvery == 0;
+}
+
 void record_region(long long wall_ns, long long cpu_ns, double share) {
   const double serial_ns = static_cast<double>(cpu_ns) / std::min(1.0, std::max(share, kMinShare));
   const long long gain = static_cast<long long>(kMargin * serial_ns) - wall_ns;
@@ -95,6 +108,7 @@ void record_region(long long wall_ns, long long cpu_ns, double share) {
   }
   g_serial_until_ns.store(now_ns() + g_backoff_ns, std::memory_order_relaxed);
   g_serial_regions_left.store(g_backoff_regions, std::memory_order_relaxed);
+  g_probation_left.store(kProbationRegions, std::memory_order_relaxed);
   g_ledger_ns = 0;
   g_timed_since_trip = 0;
   g_trips.fetch_add(1, std::memory_order_relaxed);
@@ -107,6 +121,8 @@ void reset_policy_locked() {
   g_timed_since_trip = 0;
   g_serial_until_ns.store(0);
   g_serial_regions_left.store(0);
+  g_region_counter.store(0);
+  g_probation_left.store(0);
   g_timed_regions.store(0);
   g_serial_regions.store(0);
   g_trips.store(0);
@@ -164,7 +180,7 @@ int region_threads(int requested) {
 }
 
 RegionTimer::RegionTimer()
-    : active_(g_adaptive.load(std::memory_order_relaxed) && have_thread_cpu_clock()),
+    : active_(g_adaptive.load(std::memory_order_relaxed) && have_thread_cpu_clock() && sample_region()),
       start_ns_(active_ ? now_ns() : 0) {}
 
 RegionTimer::Stamp RegionTimer::thread_begin(int tid) const {
@@ -179,7 +195,7 @@ void RegionTimer::thread_end(Stamp begin) {
   const long long cpu = thread_cpu_ns() - begin.cpu_ns, wall = now_ns() - begin.wall_ns;
   cpu_ns_.fetch_add(cpu, std::memory_order_relaxed);
   if (wall < kMinShareWallNs) return;
-  const long long share = cpu * 1000000 / wall;
+  const auto share = static_cast<long long>(1e6 * static_cast<double>(cpu) / static_cast<double>(wall));
   long long best = best_share_ppm_.load(std::memory_order_relaxed);
   while (share > best && !best_share_ppm_.compare_exchange_weak(best, share, std::memory_order_relaxed)) {
   }
