@@ -104,11 +104,12 @@ def run(reps=6, quick=False, frameworks=None):
             with BusyProcesses(busy):
                 for task_label, task in task_list:
                     active = {label: workers[label] for label in task_configs(task, between) if label in workers}
+                    trips = workers["fastnn 2t"].call({"op": "policy"})["trips"]
                     times = run_interleaved(active, task, reps=reps, warmup=3, between=between)
                     policy = workers["fastnn 2t"].call({"op": "policy"})
                     med = {label: summarize(t)["median"] * 1e3 for label, t in times.items()}
                     row = {"task": task_label, "condition": condition, "load": load(), **med,
-                           "trips": policy.get("trips"), "samples_s": times}
+                           "trips": policy["trips"] - trips, "samples_s": times}
                     for two, one in (("fastnn 2t", "fastnn 1t"), ("fastnn 2t static", "fastnn 1t"),
                                      ("torch 2t", "torch 1t"), ("numpy 2t", "numpy 1t")):
                         if two in med and one in med:
@@ -121,11 +122,12 @@ def run(reps=6, quick=False, frameworks=None):
     columns += [(label, label + " ms", "{:.3f}") for label in configs if label in workers]
     columns += [(f"{two} / 1t", f"{two.split()[0]} 2t/1t" + (" static" if "static" in two else ""), "{:.2f}")
                 for two in ("fastnn 2t", "fastnn 2t static", "torch 2t", "numpy 2t") if two in workers]
-    columns += [("load", "load", "{:.1f}")]
+    columns += [("trips", "back-offs", "{}"), ("load", "load", "{:.1f}")]
     print(format_table(rows, columns))
     print("ms: median time per call; 2t/1t: the same framework's 2-thread time over its 1-thread time in that "
           "condition (fastnn's target under contention: <= 1.10); static: FASTNN_THREAD_POLICY=static, the "
-          "old policy; load: 1-min load average after the condition")
+          "old policy; back-offs: times the default fastnn 2t worker switched to 1 thread in that row (0 expected "
+          "on an idle machine); load: 1-min load average after the condition")
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "contention.json"
     path.write_text(json.dumps({"suite": "contention", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

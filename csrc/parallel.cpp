@@ -29,24 +29,26 @@ std::atomic<bool> g_in_forked_child{false};
 // ---- adaptive thread count (see parallel.h) ----
 // A region "gains" kMargin × (its serial estimate) − (its wall time): positive when it beat one thread by more
 // than 10 %. The serial estimate is the CPU time its threads spent in fn over the best-served thread's share of a
-// core during fn (CPU time / wall time, at least kMinShare): on a machine where every thread only gets a slice,
-// one thread would also only get a slice, while a partner that alone was descheduled does not lower the estimate. The gains go into a ledger capped at +kCredit, so a long good history cannot hide
-// new contention for long; when it falls to −kDebt the policy backs off: regions run serially until both a
-// number of regions and a time have passed (the count covers sparse callers — e.g. a fastnn call between numpy
-// calls —, the time covers many tiny regions). The back-off doubles while the first regions after it keep
-// losing (the contention is still there) and returns to its base after a good stretch. Region overheads on an
-// idle machine cost microseconds, a descheduled partner costs milliseconds (a scheduler time slice), so the
-// ledger trips on the latter within one or two regions and stays positive on the former.
+// core during fn (CPU time / wall time, at least kMinShare): where every thread only gets a slice of a core, one
+// thread would also only get a slice, while a partner that alone was descheduled does not lower the estimate.
+// The gains go into a ledger capped at +kCredit, so a long good history cannot hide new contention for long; when
+// it falls to −kDebt the policy backs off: regions run serially until both a number of regions and a time have
+// passed (the count covers sparse callers — e.g. a fastnn call between numpy calls —, the time covers many tiny
+// regions). The back-off grows (×kBackoffGrowth) while the first regions after it keep losing (the contention is
+// still there) and returns to its base after a good stretch. Region overheads on an idle machine cost
+// microseconds, a descheduled partner costs milliseconds (a scheduler time slice), so the ledger trips on the
+// latter within one or two regions and stays positive on the former.
 constexpr double kMargin = 0.9;
 constexpr double kMinShare = 0.1;
 constexpr long long kMinShareWallNs = 20000;  // a thread's share counts when it spent this long in fn
 constexpr long long kCreditNs = 2000000, kDebtNs = 2000000;
 constexpr long long kBaseBackoffNs = 10000000, kMaxBackoffNs = 500000000;
 constexpr long long kBaseBackoffRegions = 4, kMaxBackoffRegions = 256;
-constexpr long long kProbationRegions = 8;  // a trip within this many timed regions after a back-off doubles it
+constexpr long long kBackoffGrowth = 4;  // base to cap in 3-4 failed probes (each costs a lost region)
+constexpr long long kProbationRegions = 8;  // a trip within this many timed regions after a back-off grows it
 // Timing costs ~2 us per region (two CPU-clock system calls per thread) against ~5 us of work in the smallest
 // parallel regions, so only every kSampleEvery-th region is timed — every region during the probation after a
-// back-off, when a failed probe should double the back-off at once.
+// back-off, when a failed probe should grow the back-off at once.
 constexpr long long kSampleEvery = 8;
 
 bool initial_adaptive() {  // FASTNN_THREAD_POLICY=static: the old behaviour (fastnn/__init__.py warns on typos)
@@ -100,8 +102,8 @@ void record_region(long long wall_ns, long long cpu_ns, double share) {
   g_ledger_ns = std::min(g_ledger_ns + gain, kCreditNs);
   if (g_ledger_ns > -kDebtNs) return;
   if (g_timed_since_trip <= kProbationRegions && g_trips.load(std::memory_order_relaxed) > 0) {
-    g_backoff_ns = std::min(2 * g_backoff_ns, kMaxBackoffNs);
-    g_backoff_regions = std::min(2 * g_backoff_regions, kMaxBackoffRegions);
+    g_backoff_ns = std::min(kBackoffGrowth * g_backoff_ns, kMaxBackoffNs);
+    g_backoff_regions = std::min(kBackoffGrowth * g_backoff_regions, kMaxBackoffRegions);
   } else {
     g_backoff_ns = kBaseBackoffNs;
     g_backoff_regions = kBaseBackoffRegions;

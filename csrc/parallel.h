@@ -57,7 +57,7 @@ inline void split_range(index_t n, int tid, int parts, index_t* begin, index_t* 
 // therefore timed: wall time against what one thread would have needed (the CPU time the threads spent in fn,
 // divided by the best-served thread's share of a core, which is below 1 only when other processes load every
 // core). When regions keep losing to that serial estimate, regions run serially for a back-off (a number of
-// regions and a time, doubling while the contention lasts), then 2 threads are tried again. Results do not
+// regions and a time, growing while the contention lasts), then 2 threads are tried again. Results do not
 // depend on it: kernels split work so that every thread count gives bitwise identical outputs.
 // FASTNN_THREAD_POLICY=static (or _core.set_thread_policy("static")) turns it off.
 int region_threads(int requested);  // `requested`, or 1 while backing off (or in a forked child)
@@ -81,7 +81,8 @@ class RegionTimer {  // times one multi-thread region for the adaptive policy (i
 
 struct ThreadPolicyStats {  // introspection for tests and the contention bench
   bool adaptive;
-  long long timed_regions, serial_regions, trips;  // regions timed (sampled) / run serially while backing off / back-offs
+  // regions timed (a sample), regions run serially while backing off, back-offs
+  long long timed_regions, serial_regions, trips;
   double ledger_ms, backoff_ms, serial_remaining_ms;
   long long backoff_regions;
 };
