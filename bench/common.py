@@ -23,11 +23,12 @@ _DROPPED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 class Worker:
     """A child process `python -m bench.worker FRAMEWORK THREADS`, spoken to in JSON lines."""
 
-    def __init__(self, framework, threads):
+    def __init__(self, framework, threads, extra_env=None):
         env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
                    OPENBLAS_NUM_THREADS=str(threads), TF_CPP_MIN_LOG_LEVEL="2",
                    PYTHONPATH=os.pathsep.join(filter(None, [env.get("PYTHONPATH"), os.getcwd()])))
+        env.update(extra_env or {})
         self.framework = framework
         self.proc = subprocess.Popen([sys.executable, "-m", "bench.worker", framework, str(threads)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
@@ -50,10 +51,11 @@ class Worker:
             self.proc.wait(timeout=30)
 
 
-def run_interleaved(workers, task, reps=9, blocks=3, warmup=2, pause=0.2, rep_seconds=0.02, wake=True):
+def run_interleaved(workers, task, reps=9, blocks=3, warmup=2, pause=0.2, rep_seconds=0.02, wake=True, between=None):
     """Times `task` in every worker: `blocks` rounds, each worker running reps/blocks repeats per round in
     rotating order. A repeat runs the task back to back for ~rep_seconds (in the slowest framework) and reports
-    the mean per call. Returns {framework: [seconds per call]}."""
+    the mean per call; `between` ("numpy"/"torch") runs that library's GEMM before every call, untimed.
+    Returns {framework: [seconds per call]}."""
     per_block = max(1, -(-reps // blocks))
     names = list(workers)
     times = {name: [] for name in names}
@@ -64,7 +66,8 @@ def run_interleaved(workers, task, reps=9, blocks=3, warmup=2, pause=0.2, rep_se
         shift = block % len(names)
         for name in names[shift:] + names[:shift]:
             time.sleep(pause)
-            reply = workers[name].call({"op": "time", "task": task, "reps": per_block, "inner": inner, "wake": wake})
+            reply = workers[name].call({"op": "time", "task": task, "reps": per_block, "inner": inner, "wake": wake,
+                                        "between": between})
             times[name].extend(reply["times"])
     return times
 

@@ -23,8 +23,8 @@ FRAMEWORKS = {
 
 
 def load_framework(name, threads):
-    if name == "fastnn_1t":  # fastnn on one thread: the 1 -> 2 thread speed-up
-        name, threads = "fastnn", 1
+    if name.endswith("_1t"):  # e.g. fastnn_1t: fastnn on one thread, for the 1 -> 2 thread speed-up
+        name, threads = name[:-3], 1
     if name == "fastnn":
         import fastnn
 
@@ -48,6 +48,30 @@ def load_framework(name, threads):
 
 def framework_version(fw, name):
     return getattr(fw, "__version__", "?")
+
+
+_BETWEEN = {}
+
+
+def between_call(library):
+    """None, or a 128x784x512 GEMM in `library` ("numpy" or "torch", its default threads) that the contention
+    suite runs before every timed call, in the same process: that library's idle threads then still spin."""
+    if library is None:
+        return None
+    if library not in _BETWEEN:
+        rng = np.random.default_rng(1)
+        a = rng.standard_normal((128, 784)).astype(np.float32)
+        b = rng.standard_normal((784, 512)).astype(np.float32)
+        if library == "numpy":
+            _BETWEEN[library] = lambda: a @ b
+        elif library == "torch":
+            import torch
+
+            ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+            _BETWEEN[library] = lambda: torch.mm(ta, tb)
+        else:
+            raise ValueError(f"unknown library {library!r}; expected numpy or torch")
+    return _BETWEEN[library]
 
 
 def _rng(task):

@@ -49,12 +49,24 @@ def main():
                 if request.get("wake", True):
                     fn()  # untimed: wakes this framework's thread pool after the pause between blocks
                 times = []
+                between = tasks.between_call(request.get("between"))
                 for _ in range(request["reps"]):
-                    t0 = time.perf_counter()
-                    for _ in range(request["inner"]):
+                    if between is None:
+                        t0 = time.perf_counter()
+                        for _ in range(request["inner"]):
+                            fn()
+                        times.append((time.perf_counter() - t0) / request["inner"])
+                        continue
+                    total = 0.0
+                    for _ in range(request["inner"]):  # another library's call before each, untimed
+                        between()
+                        t0 = time.perf_counter()
                         fn()
-                    times.append((time.perf_counter() - t0) / request["inner"])
+                        total += time.perf_counter() - t0
+                    times.append(total / request["inner"])
                 reply = {"times": times}
+            elif op == "policy":
+                reply = fw._core.thread_policy() if framework.startswith("fastnn") else {}
             elif op == "rss":
                 import resource
 

@@ -583,6 +583,26 @@ PYBIND11_MODULE(_core, m) {
       }, py::arg("name"), "Lower (or restore) the active path, capped by what the CPU supports; returns it.");
   m.def("set_num_threads", &fastnn::set_num_threads, py::arg("n"));
   m.def("get_num_threads", &fastnn::num_threads);
+  m.def("thread_policy", [] {
+        const fastnn::ThreadPolicyStats s = fastnn::thread_policy_stats();
+        py::dict d;
+        d["adaptive"] = s.adaptive;
+        d["timed_regions"] = s.timed_regions;
+        d["serial_regions"] = s.serial_regions;
+        d["trips"] = s.trips;
+        d["ledger_ms"] = s.ledger_ms;
+        d["backoff_ms"] = s.backoff_ms;
+        d["backoff_regions"] = s.backoff_regions;
+        d["serial_remaining_ms"] = s.serial_remaining_ms;
+        return d;
+      }, "The adaptive thread policy's state: regions timed, regions run serially while backing off, back-offs.");
+  m.def("set_thread_policy", [](const std::string& name) {
+        if (name != "adaptive" && name != "static")
+          fail("Unknown thread policy: '" + name + "'. Expected one of adaptive, static");
+        fastnn::set_adaptive_threads(name == "adaptive");
+      }, py::arg("name"), "'adaptive' (default) or 'static' (always the requested threads); forgets the history.");
+  m.def("_debug_late_partner", &fastnn::set_debug_late_partner_us, py::arg("microseconds"),
+        "Tests only: thread 1 sleeps this long at the start of every timed region (0 turns it off).");
   m.def("has_openmp", [] {
 #ifdef _OPENMP
     return true;

@@ -1,10 +1,13 @@
 // parallel.h — OpenMP policy: one parallel region per kernel call, serial below a work threshold,
-// denormals flushed inside kernels (as TensorFlow runs), never more threads than the user allows.
+// denormals flushed inside kernels (as TensorFlow runs), never more threads than the user allows, and serial for
+// a while when the cores are contended (the adaptive policy below).
 //
 // Only baseline-compiled driver code includes this header and opens regions; ISA code is called from inside
 // them (GCC outlines omp bodies into functions that do not inherit per-file -m flags).
 #pragma once
 #include "common.h"
+
+#include <atomic>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -48,16 +51,62 @@ inline void split_range(index_t n, int tid, int parts, index_t* begin, index_t* 
   *end = *begin + q + (tid < r ? 1 : 0);
 }
 
-// Runs fn(tid, nthreads) once on each of `nthreads` threads in a single parallel region (or inline).
+// Adaptive thread count (parallel.cpp). On a contended machine (another busy process, or another library's
+// idle threads still spinning) a partner thread is often descheduled, and a region then waits for it at the
+// closing barrier: 2 threads end up several times slower than 1. A sample of the multi-thread regions is
+// therefore timed: wall time against what one thread would have needed (the CPU time the threads spent in fn,
+// divided by the best-served thread's share of a core, which is below 1 only when other processes load every
+// core). When regions keep losing to that serial estimate, regions run serially for a back-off (a number of
+// regions and a time, growing while the contention lasts), then 2 threads are tried again. Results do not
+// depend on it: kernels split work so that every thread count gives bitwise identical outputs.
+// FASTNN_THREAD_POLICY=static (or _core.set_thread_policy("static")) turns it off.
+int region_threads(int requested);  // `requested`, or 1 while backing off (or in a forked child)
+
+class RegionTimer {  // times one multi-thread region for the adaptive policy (inactive when it is off)
+ public:
+  struct Stamp {
+    long long cpu_ns, wall_ns;
+  };
+  RegionTimer();
+  Stamp thread_begin(int tid) const;  // each thread, before fn: its CPU and wall clocks
+  void thread_end(Stamp begin);       // each thread, after fn (before the closing barrier)
+  void finish();                      // the calling thread, after the region
+
+ private:
+  bool active_;
+  long long start_ns_;
+  std::atomic<long long> cpu_ns_{0};           // CPU time of all threads in fn
+  std::atomic<long long> best_share_ppm_{-1};  // max over threads of (CPU time / wall time) in fn, in ppm
+};
+
+struct ThreadPolicyStats {  // introspection for tests and the contention bench
+  bool adaptive;
+  // regions timed (a sample), regions run serially while backing off, back-offs
+  long long timed_regions, serial_regions, trips;
+  double ledger_ms, backoff_ms, serial_remaining_ms;
+  long long backoff_regions;
+};
+ThreadPolicyStats thread_policy_stats();
+void set_adaptive_threads(bool on);  // also forgets the history (ledger, back-off, counters)
+void set_debug_late_partner_us(int us);  // > 0: thread 1 sleeps this long at every region start (tests only)
+
+// Runs fn(tid, nthreads) once on each of `nthreads` threads in a single parallel region (or inline, which the
+// adaptive policy may choose: fn always gets the thread count it really runs with).
 template <class F>
 void parallel_region(int nthreads, F&& fn) {
 #ifdef _OPENMP
+  if (nthreads > 1) nthreads = region_threads(nthreads);
   if (nthreads > 1) {
+    RegionTimer timer;
 #pragma omp parallel num_threads(nthreads)
     {
       DenormalGuard guard;
-      fn(omp_get_thread_num(), omp_get_num_threads());
+      const int tid = omp_get_thread_num();
+      const RegionTimer::Stamp stamp = timer.thread_begin(tid);
+      fn(tid, omp_get_num_threads());
+      timer.thread_end(stamp);
     }
+    timer.finish();
     return;
   }
 #endif

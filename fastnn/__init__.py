@@ -28,6 +28,14 @@ if _requested_isa is not None and _requested_isa not in _ISA_NAMES:
         stacklevel=2,
     )
 
+_requested_policy = _os.environ.get("FASTNN_THREAD_POLICY")
+if _requested_policy is not None and _requested_policy not in ("adaptive", "static"):
+    _warnings.warn(
+        f"Ignoring FASTNN_THREAD_POLICY={_requested_policy!r}: expected adaptive or static",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
 
 def isa():
     """The instruction-set path the kernels run on: 'avx512', 'avx2' or 'generic'."""
@@ -35,7 +43,12 @@ def isa():
 
 
 def set_num_threads(n):
-    """Use `n` threads in every kernel (n <= 0 returns to OMP_NUM_THREADS / the OpenMP default)."""
+    """Use up to `n` threads in every kernel (n <= 0 returns to OMP_NUM_THREADS / the OpenMP default).
+
+    While the cores are contended (another busy process, or another library's threads still spinning), kernels
+    run on one thread for a while when more threads keep losing to one; `FASTNN_THREAD_POLICY=static` turns that
+    off. Results are bitwise identical for every thread count.
+    """
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"set_num_threads expects an int, received {n!r}")
     _core.set_num_threads(n)

@@ -2,6 +2,7 @@
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -60,3 +61,16 @@ def test_a_missing_peer_is_one_line_not_a_traceback(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert "unavailable: torch (not installed)" in out.stdout
     assert "Traceback" not in out.stderr, out.stderr
+
+def test_quick_contention_bench_compares_policies_and_thread_counts():
+    out = subprocess.run([sys.executable, "-m", "bench", "contention", "--quick", "--reps", "2",
+                          "--frameworks", "numpy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    conditions = {re.match(r"gemm 128x784x512\s+(.*?)\s+\d", line).group(1)
+                  for line in out.stdout.splitlines() if line.startswith("gemm 128x784x512")}
+    assert conditions == {"idle", "1 busy process", "after numpy GEMM"}
+    record = json.loads((ROOT / "bench" / "results" / "contention.json").read_text())
+    for row in record["rows"]:
+        assert {"fastnn 2t", "fastnn 2t static", "fastnn 1t"} <= set(row)
+        assert row["fastnn 2t / 1t"] > 0 and row["fastnn 2t static / 1t"] > 0
+    assert {"numpy 2t", "numpy 1t"} <= set(record["rows"][0])
