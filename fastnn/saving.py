@@ -652,7 +652,9 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         config["compile"] = {"optimizer": serialize_object(model.optimizer),
                              "loss": _loss_spec(compiled),
                              "metrics": [m if isinstance(m, str) else serialize_object(m)
-                                         for m in compiled.metric_specs]}
+                                         for m in compiled.metric_specs],
+                             "weighted_metrics": [m if isinstance(m, str) else serialize_object(m)
+                                                  for m in getattr(compiled, "weighted_metric_specs", [])]}
         if include_optimizer:
             opt = model.optimizer
             arrays["optimizer_iterations"] = np.asarray(int(opt.iterations), np.int64)
@@ -732,7 +734,8 @@ def _load_model(archive, filepath, custom_objects, compile):  # noqa: A002
                                        base=optimizers.Optimizer)
         loss = deserialize_object(spec["loss"], [losses], custom_objects)
         metric_specs = [deserialize_object(m, [metrics], custom_objects) for m in spec["metrics"]]
-        model.compile(optimizer=optimizer, loss=loss, metrics=metric_specs)
+        weighted_specs = [deserialize_object(m, [metrics], custom_objects) for m in spec.get("weighted_metrics", [])]
+        model.compile(optimizer=optimizer, loss=loss, metrics=metric_specs, weighted_metrics=weighted_specs or None)
     except _REBUILD_ERRORS as e:
         raise ValueError(f"{filepath!r} has damaged compile settings ({type(e).__name__}: {e})") from e
     if "optimizer_iterations" in archive:

@@ -6,14 +6,14 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import as_array
-from .dataset_utils import split_dataset
+from .dataset_utils import pack_x_y_sample_weight, split_dataset, unpack_x_y_sample_weight
 from .image_utils import array_to_img, img_to_array
 from .numerical_utils import normalize
 from .plotting import plot_history
 from .progbar import Progbar
 
 __all__ = ["Progbar", "set_random_seed", "to_categorical", "normalize", "split_dataset", "array_to_img",
-           "img_to_array", "plot_history"]
+           "img_to_array", "plot_history", "unpack_x_y_sample_weight", "pack_x_y_sample_weight"]
 
 
 def set_random_seed(seed):

@@ -1,4 +1,5 @@
-"""`split_dataset` (`keras.utils.split_dataset`): one data set into two `fastnn.data.Dataset`s."""
+"""`split_dataset` (`keras.utils.split_dataset`): one data set into two `fastnn.data.Dataset`s; and how a batch
+is packed for (and unpacked in) a `train_step`."""
 import numbers
 
 import numpy as np
@@ -7,7 +8,7 @@ from .. import random as fastnn_random
 from ..data import Dataset
 from ..tensor import TensorLike, as_array
 
-__all__ = ["split_dataset"]
+__all__ = ["split_dataset", "unpack_x_y_sample_weight", "pack_x_y_sample_weight"]
 
 
 def _size(value, total, name):
@@ -83,3 +84,29 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
         pieces = tuple(a[index] for a in arrays)
         return Dataset.from_tensor_slices(pieces[0] if single else pieces)
     return part(order[:left]), part(order[total - right:])  # the right part runs to the end (Keras)
+
+
+def unpack_x_y_sample_weight(data):
+    """A batch as (x, y, sample_weight): `data` is x, or a tuple (x,), (x, y) or (x, y, sample_weight)
+    (`keras.utils.unpack_x_y_sample_weight`)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if isinstance(data, tuple):
+        if len(data) == 1:
+            return data[0], None, None
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+        raise ValueError(f"a data element must be x, (x, y) or (x, y, sample_weight); received a tuple of "
+                         f"{len(data)}")
+    return data, None, None
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch `train_step(data)` receives: (x,), (x, y) or (x, y, sample_weight), as Keras packs it."""
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)

@@ -1,0 +1,145 @@
+"""Turning what users pass to `fit` / `evaluate` / `predict` into batches: numpy-like arrays (checked, cast to
+float32, batched in order or shuffled), `fastnn.data.Dataset`s and generators yielding x, (x, y) or (x, y,
+sample_weight) batches."""
+import inspect
+import math
+import numbers
+
+import numpy as np
+
+from .. import random as fastnn_random
+from ..data import Dataset
+from ..tensor import TensorLike, as_array
+from ..utils.dataset_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+
+__all__ = ["as_batchable", "is_data_stream", "unpack_x_y_sample_weight", "pack_x_y_sample_weight", "prepare_arrays",
+           "batch_indices", "array_source", "stream_source", "positive_int", "verbose_level"]
+
+
+def as_batchable(x, name):
+    """`x` as a numeric numpy array with a batch axis (floats as float32), or None."""
+    if x is None:
+        return None
+    if isinstance(x, TensorLike):
+        x = as_array(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"`{name}` must be an array-like of one shape, received a ragged {type(x).__name__} "
+                         f"({e})") from None
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"`{name}` must be numeric, received dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError(f"`{name}` must have a batch axis, received a scalar")
+    if arr.dtype.kind == "f" and arr.dtype != np.float32:
+        arr = arr.astype(np.float32)
+    return arr
+
+
+def positive_int(value, name, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer, received {value!r}")
+    return int(value)
+
+
+def verbose_level(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}")
+    return verbose
+
+
+def is_data_stream(x):
+    """A Dataset, generator or other iterator of batches (not an array-like)."""
+    return isinstance(x, Dataset) or inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
+
+
+def prepare_arrays(x, y, sample_weight, class_weight=None):
+    """Checked arrays: x (required), y and sample_weight with one entry per sample; class_weight folded into the
+    sample weights."""
+    x = as_batchable(x, "x")
+    if x is None:
+        raise ValueError("`x` is required")
+    y = as_batchable(y, "y")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"`x` and `y` must have the same number of samples, received {len(x)} and {len(y)}")
+    if sample_weight is not None:
+        sample_weight = np.asarray(as_array(sample_weight, "sample_weight"), np.float32)
+        if sample_weight.ndim == 0 or len(sample_weight) != len(x):
+            raise ValueError(f"`sample_weight` must have one entry per sample ({len(x)}), received shape "
+                             f"{sample_weight.shape}")
+    if class_weight is not None:
+        if not isinstance(class_weight, dict):
+            raise TypeError(f"`class_weight` must be a dict mapping class ids to weights, received "
+                            f"{class_weight!r}")
+        if y is None:
+            raise ValueError("`class_weight` needs `y`")
+        classes = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+        lookup = np.vectorize(lambda c: float(class_weight.get(int(c), 1.0)), otypes=[np.float32])
+        weights = lookup(classes)
+        sample_weight = weights if sample_weight is None else sample_weight * weights
+    return x, y, sample_weight
+
+
+def batch_indices(n, batch_size, order=None):
+    """Index arrays of consecutive batches over `order` (default 0..n-1); the last batch may be smaller."""
+    order = np.arange(n) if order is None else order
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+def array_source(x, y, sample_weight, batch_size, shuffle, loop, steps_limit=None, what="fit()"):
+    """(epoch_batches(), steps): epoch_batches() yields (x, y, sample_weight) batches of the arrays, as `loop`
+    splits them (the local loop: all of each batch; the data-parallel one: this rank's part of a global batch)."""
+    steps = loop.steps(len(x), batch_size, what)
+    if steps_limit is not None:
+        steps = min(steps, steps_limit)
+
+    def epoch_batches():
+        order = fastnn_random._generator().permutation(len(x)) if shuffle else None
+        for step, idx in enumerate(loop.batches(len(x), batch_size, order)):
+            if step >= steps:
+                return
+            yield x[idx], None if y is None else y[idx], None if sample_weight is None else sample_weight[idx]
+    return epoch_batches, steps
+
+
+def stream_source(data, steps_limit=None):
+    """(epoch_batches(), steps or None) for a Dataset (re-iterated every epoch) or a generator/iterator (consumed
+    across epochs; `steps_per_epoch` says how much makes an epoch)."""
+    reiterable = isinstance(data, Dataset)
+    shared = None if reiterable else iter(data)
+    steps = steps_limit
+    if reiterable and data.cardinality() >= 0:
+        steps = data.cardinality() if steps is None else min(steps, data.cardinality())
+
+    def epoch_batches():
+        source = iter(data) if reiterable else shared
+        for step, element in enumerate(source):
+            xb, yb, swb = unpack_x_y_sample_weight(element)
+            yield (as_batchable(xb, "x"), as_batchable(yb, "y"),
+                   None if swb is None else np.asarray(as_array(swb, "sample_weight"), np.float32))
+            if steps is not None and step + 1 >= steps:
+                return
+    return epoch_batches, steps
+
+
+def source(x, y, sample_weight, batch_size, shuffle, steps_limit, what, loop, class_weight=None, needs_y=True):
+    """Batches for fit/evaluate from arrays or a data stream (`y` must then be None: the stream yields it)."""
+    if is_data_stream(x):
+        if y is not None:
+            raise ValueError(f"`y` must not be given to {what} when `x` is a Dataset or generator (it yields (x, y) "
+                             "batches)")
+        return stream_source(x, steps_limit)
+    x, y, sample_weight = prepare_arrays(x, y, sample_weight, class_weight)
+    if (y is None and needs_y) or len(x) == 0:
+        raise ValueError(f"{what} needs non-empty `x` and `y`" if y is None else
+                         f"{what} received empty data (0 samples)")
+    return array_source(x, y, sample_weight, batch_size, shuffle, loop, steps_limit, what)
+
+
+def ceil_steps(n, batch_size):
+    return math.ceil(n / batch_size)

@@ -1,0 +1,414 @@
+"""`Trainer` — Keras' training API as a mixin of `fastnn.Model`: `compile`, `fit`, `evaluate`, `predict`, the
+`*_on_batch` forms, and the steps a subclass may override with Keras 3's contract: `train_step(data)`,
+`test_step(data)`, `predict_step(data)` (data is x, or (x, y) or (x, y, sample_weight): unpack it with
+`fastnn.utils.unpack_x_y_sample_weight`), `compute_loss`, `compute_metrics`, `metrics`, `reset_metrics`.
+
+A training step runs the model forward under a GradientTape (training=True), adds the layers' regularization
+losses to the compiled loss, takes the gradients of the trainable weights and applies them with the fused
+optimizer kernels. Logged `loss` is the batch-size-weighted mean over the epoch's batches (Keras 3's rule);
+metrics accumulate over the epoch and are reset at its start. A model that does not override `train_step` takes a
+fast path with the same arithmetic (no per-step dictionaries); one that does is called as Keras calls it.
+"""
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ..callbacks import CallbackList, History
+from ..gradient_tape import GradientTape
+from ..ops import add_n
+from ..tensor import TensorLike, as_array
+from ..utils.progbar import Progbar
+from . import data_adapter
+from .compile_utils import Compiled
+from .data_adapter import is_data_stream, pack_x_y_sample_weight, positive_int, unpack_x_y_sample_weight
+from .local_loop import LOCAL
+
+__all__ = ["Trainer"]
+
+
+def _pythonify_logs(logs):
+    """A step's returned logs as {name: float or array}, nested dicts (compile_metrics) flattened, as Keras."""
+    if not isinstance(logs, dict):
+        raise TypeError(f"train_step/test_step must return a dict of metric values, received "
+                        f"{type(logs).__name__}")
+    out = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            out.update(_pythonify_logs(value))
+            continue
+        array = np.asarray(as_array(value) if isinstance(value, TensorLike) else value)
+        out[key] = float(array) if array.ndim == 0 and array.dtype.kind in "fiub" else array
+    return out
+
+
+class Trainer:
+    """The training half of `fastnn.Model` (see the module docstring)."""
+
+    # --- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                run_eagerly=None, jit_compile="auto", steps_per_execution=1, **kwargs):
+        """Choose the optimizer, loss and metrics (strings or objects, as in Keras).
+
+        Args:
+            optimizer: name or `fastnn.optimizers.Optimizer`.
+            loss: name, `fastnn.losses.Loss` or function; None for models that train through `add_loss` or their
+                own `train_step`.
+            metrics: list of names, `fastnn.metrics.Metric`s or functions, evaluated without sample weights.
+            weighted_metrics: the same, weighted by `sample_weight` / `class_weight` (as in Keras).
+            loss_weights: for multi-output models (not supported yet: a ValueError).
+            run_eagerly, jit_compile, steps_per_execution: accepted for Keras compatibility; fastnn always runs
+                eagerly on its fused kernels.
+        """
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to compile: {kwargs}")
+        if loss_weights is not None:
+            raise ValueError("`loss_weights` applies to multi-output models, which fastnn does not support yet")
+        self.optimizer = optimizers_module.get(optimizer)
+        loss_obj = None if loss is None else losses_module.get(loss)
+        for name, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value is not None and not isinstance(value, (list, tuple)):
+                raise TypeError(f"`{name}` must be a list, received {value!r}")
+        self._compiled = Compiled(loss_obj, loss, metrics, weighted_metrics)
+        self.compiled = True
+
+    def _require_compiled(self, what):
+        if self._compiled is None:
+            raise RuntimeError(f"You must call `compile()` before {what}.")
+
+    # --- the overridable steps (Keras 3's contract)
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of (y, y_pred) plus the model's `losses` (regularization, `add_loss`).
+
+        Raises:
+            ValueError: "No loss to compute" when compile() had no loss and the model adds none.
+        """
+        terms = []
+        if self._compiled is not None and self._compiled.loss is not None:
+            terms.append(self._compiled.loss(y, y_pred, sample_weight=sample_weight))
+        terms.extend(self.losses)
+        if not terms:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        return terms[0] if len(terms) == 1 else add_n(terms)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with this batch and return every metric's result (`get_metrics_result`)."""
+        if self._compiled is not None:
+            self._compiled.compile_metrics.update_state(y, y_pred, sample_weight=sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """{name: value} of every metric in `self.metrics` (compile_metrics' dict merged in)."""
+        out = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[metric.name] = result
+        return out
+
+    @property
+    def metrics(self):
+        """The loss tracker and the compiled metrics (as one `compile_metrics`), then Metric objects assigned as
+        attributes of the model (a custom `train_step`'s trackers), as Keras 3 lists them."""
+        out = []
+        if self._compiled is not None:
+            out += [self._compiled.loss_tracker, self._compiled.compile_metrics]
+        for value in vars(self).values():
+            if isinstance(value, metrics_module.Metric) and all(value is not m for m in out):
+                out.append(value)
+        return out
+
+    def reset_metrics(self):
+        """Reset every metric in `self.metrics` (fit does it at each epoch's start)."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def train_step(self, data):
+        """One training step on a batch `data` (x, (x, y) or (x, y, sample_weight)); returns the logs. Override
+        it to customise `fit` (Keras 3's contract)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        loss, y_pred = self._train_step(x, y, sample_weight)
+        self._update_metrics(loss, y, y_pred, sample_weight, len(x))
+        return self._compiled.logs() if len(x) else self.get_metrics_result()
+
+    def test_step(self, data):
+        """One evaluation step on a batch; returns the logs. Override it to customise `evaluate`."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._compiled.loss_tracker.update_state(loss, sample_weight=len(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's outputs for one batch of inputs. Override it to customise `predict`."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _overrides(self, name):
+        return getattr(type(self), name) is not getattr(Trainer, name)
+
+    # --- the built-in step's fast path (also what the data-parallel loop runs)
+    def _loss(self, y, y_pred, sample_weight):
+        return self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    def _train_step(self, x, y, sample_weight):
+        if len(x) == 0:
+            return self._empty_train_step(x)
+        weights = self.trainable_weights
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self._loss(y, y_pred, sample_weight)
+        if not weights:
+            weights = self.trainable_weights  # built by the call above
+        grads = tape.gradient(loss, weights)
+        self.optimizer.apply_gradients(zip(grads, weights))
+        return loss, y_pred
+
+    def _empty_train_step(self, x):
+        """A 0-sample batch (a generator or Dataset may yield one): Keras 3 still takes the optimizer step, with
+        the mean loss's gradient over no samples, i.e. zeros (iterations advance; momentum and Adam keep moving),
+        and its loss and metrics do not count. The same here, without the forward pass on no data."""
+        if not self.built:
+            self(x, training=True)  # builds the layers from the batch's shape, as a step would
+        weights = self.trainable_weights
+        self.optimizer.apply_gradients(zip([np.zeros(w.shape, w.dtype) for w in weights], weights))
+        return None, None
+
+    def _update_metrics(self, loss, y, y_pred, sample_weight, batch_size):
+        if batch_size == 0:  # an empty batch adds nothing (its mean loss is NaN; Keras' weighted mean skips it)
+            return
+        compiled = self._compiled
+        compiled.loss_tracker.update_state(loss, sample_weight=batch_size)
+        compiled.compile_metrics.update_state(y, y_pred, sample_weight=sample_weight)
+
+    def _loop(self):
+        """fastnn.distributed's loop (sharding, synchronized steps and logs) when the model is compiled with a
+        `fastnn.distributed.DistributedOptimizer`, else the local loop (same interface)."""
+        return getattr(self.optimizer, "_data_parallel", None) or LOCAL
+
+    # --- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Train for `epochs` epochs over (x, y) arrays, or over a `fastnn.data.Dataset` / generator yielding
+        (x, y[, sample_weight]) batches; returns a `History`."""
+        self._require_compiled("training the model")
+        batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+            raise ValueError(f"`epochs` must be a non-negative integer, received {epochs!r}")
+        epochs = int(epochs)
+        verbose = data_adapter.verbose_level(verbose)
+        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, numbers.Integral) or initial_epoch < 0:
+            raise ValueError(f"`initial_epoch` must be a non-negative integer, received {initial_epoch!r}")
+        validation_freq = positive_int(validation_freq, "validation_freq")
+        steps_limit = positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
+        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or \
+                not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"`validation_split` must be in [0, 1), received {validation_split!r}")
+        if validation_split and not is_data_stream(x):
+            x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight)
+            class_weight = None
+            split = int(len(x) * (1.0 - validation_split))  # the last samples, before shuffling (Keras)
+            if split == 0 or split == len(x):
+                raise ValueError(f"`validation_split`={validation_split} leaves no training or no validation "
+                                 f"samples out of {len(x)}")
+            if validation_data is None:
+                validation_data = (x[split:], None if y is None else y[split:]) + (
+                    () if sample_weight is None else (sample_weight[split:],))
+            x, y = x[:split], None if y is None else y[:split]
+            sample_weight = None if sample_weight is None else sample_weight[:split]
+        elif validation_split:
+            raise ValueError("`validation_split` is not supported when `x` is a Dataset or generator")
+        loop = self._loop()
+        custom_step = self._overrides("train_step")
+        if custom_step and loop is not LOCAL:
+            raise NotImplementedError("A model that overrides train_step cannot train data-parallel with "
+                                      "fastnn.distributed yet: use the built-in train_step")
+        needs_y = not custom_step and self._compiled.loss is not None  # add_loss-only models train on x alone
+        epoch_batches, steps = data_adapter.source(x, y, sample_weight, batch_size, shuffle, steps_limit, "fit()",
+                                                   loop, class_weight, needs_y=needs_y)
+        val = None
+        if validation_data is not None:
+            if is_data_stream(validation_data):
+                val = (validation_data, None, None)
+            elif isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+                val = (validation_data[0], validation_data[1],
+                       validation_data[2] if len(validation_data) == 3 else None)
+            else:
+                raise ValueError("`validation_data` must be (x_val, y_val), (x_val, y_val, val_sample_weight) or "
+                                 f"a Dataset, received {type(validation_data).__name__}")
+        stream = is_data_stream(x)
+        # the ranks (data-parallel) must agree on everything that decides which collectives they make
+        verbose, callbacks = loop.begin(
+            self, verbose, callbacks, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps,
+            data="a Dataset/generator" if stream else "arrays", shuffle=bool(shuffle) and not stream,
+            validation=None if val is None else ("a Dataset/generator" if is_data_stream(val[0]) else "arrays"),
+            validation_freq=validation_freq, validation_steps=validation_steps)
+        if stream:
+            epoch_batches = loop.stream_batches(epoch_batches)
+
+        history = History()
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        cbs = CallbackList(list(callbacks or []) + [history], self, params)
+        self.stop_training = False
+        self.history = history
+        with loop.guard("fit()"):
+            cbs.on_train_begin()
+            logs = {}
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                cbs.on_epoch_begin(epoch)
+                if verbose == 1:
+                    print(f"Epoch {epoch + 1}/{epochs}")
+                bar = Progbar(steps, verbose=verbose)
+                done = 0
+                for step, (xb, yb, swb) in enumerate(epoch_batches()):
+                    cbs.on_train_batch_begin(step)
+                    loop.at(f"fit(), epoch {epoch + 1}/{epochs}, step {step + 1}/{steps or '?'}")
+                    if custom_step:
+                        logs = _pythonify_logs(self.train_step(pack_x_y_sample_weight(xb, yb, swb)))
+                    else:
+                        logs = loop.train_step(self, xb, yb, swb)
+                    cbs.on_train_batch_end(step, logs)
+                    done = step + 1
+                    if steps is None or done < steps:
+                        bar.update(done, logs)
+                    if self.stop_training:
+                        break
+                if done == 0:
+                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                                  "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=2)
+                    break
+                epoch_logs = dict(logs)
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_source(*val, batch_size=validation_batch_size or batch_size,
+                                                     steps_limit=validation_steps, callbacks=cbs)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                bar.target = bar.target or done
+                bar.update(done, epoch_logs, finalize=True)
+                cbs.on_epoch_end(epoch, epoch_logs)
+                self.stop_training = loop.any(self.stop_training)
+                if self.stop_training:
+                    break
+            cbs.on_train_end(logs)
+        return history
+
+    # --- evaluate / predict
+    def _evaluate_source(self, x, y, sample_weight, batch_size, steps_limit=None, callbacks=None, verbose=0):
+        loop = self._loop()
+        custom_step = self._overrides("test_step")
+        needs_y = not custom_step and self._compiled.loss is not None
+        epoch_batches, steps = data_adapter.source(x, y, sample_weight, batch_size, False, steps_limit,
+                                                   "evaluate()", loop, needs_y=needs_y)
+        verbose = loop.verbose(verbose)
+        compiled = self._compiled
+        tracker = metrics_module.Mean(name="loss")
+        metrics = None
+        bar = Progbar(steps, verbose=verbose)
+        if callbacks is not None:
+            callbacks.on_test_begin()
+        if custom_step:
+            self.reset_metrics()
+        with loop.guard("evaluate()"):
+            loop.at("evaluate() (or fit()'s validation)")
+            logs = {}
+            for step, (xb, yb, swb) in enumerate(epoch_batches()):
+                if len(xb) == 0:  # this rank's empty part of a last batch (distributed)
+                    continue
+                if custom_step:
+                    logs = _pythonify_logs(self.test_step(pack_x_y_sample_weight(xb, yb, swb)))
+                else:
+                    y_pred = self(xb, training=False)
+                    if metrics is None:
+                        if compiled.metrics is None:
+                            compiled.build_metrics(yb, y_pred)
+                        metrics = compiled.metrics  # fit has already logged the epoch's training values
+                        for m in metrics:
+                            m.reset_state()
+                    loss = self._loss(yb, y_pred, swb)
+                    tracker.update_state(loss, sample_weight=len(xb))
+                    first_weighted = len(metrics) - compiled.compile_metrics._weighted
+                    for i, m in enumerate(metrics):  # `metrics` unweighted, `weighted_metrics` weighted (Keras)
+                        m.update_state(yb, y_pred, sample_weight=swb if i >= first_weighted else None)
+                    logs = LOCAL.reduce_logs(tracker, metrics)  # this process's view, for the progress bar
+                bar.update(step + 1, logs, finalize=False if steps is None else None)
+            if loop is not LOCAL:
+                logs = loop.reduce_logs(tracker, metrics)
+        if not logs:
+            raise ValueError("evaluate() received no batches")
+        if callbacks is not None:
+            callbacks.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Loss and metrics over (x, y) or a Dataset: a scalar without metrics, else [loss, *metrics] (or a
+        dict)."""
+        self._require_compiled("evaluating the model")
+        batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
+        cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
+        logs = self._evaluate_source(x, y, sample_weight, batch_size, positive_int(steps, "steps", True), cbs,
+                                     data_adapter.verbose_level(verbose))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Model outputs for `x` (an array, or a Dataset/generator of x or (x, ...) batches), training=False,
+        as one numpy array."""
+        batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
+        verbose = data_adapter.verbose_level(verbose)
+        if is_data_stream(x):
+            batches, total = data_adapter.stream_source(x, positive_int(steps, "steps", True))
+            inputs = (xb for xb, _, _ in batches())
+        else:
+            x = data_adapter.as_batchable(x, "x")
+            total = math.ceil(len(x) / batch_size)
+            inputs = (x[idx] for idx in data_adapter.batch_indices(len(x), batch_size))
+        custom_step = self._overrides("predict_step")
+        cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
+        cbs.on_predict_begin()
+        bar = Progbar(total, verbose=verbose)
+        outputs = []
+        for step, xb in enumerate(inputs):
+            cbs.on_predict_batch_begin(step)
+            out = self.predict_step((xb,)) if custom_step else self(xb, training=False)
+            outputs.append(as_array(out))
+            cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            bar.update(step + 1, finalize=False if total is None else None)
+        cbs.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() received empty data (0 samples)")
+        return np.concatenate(outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One gradient step on one batch; returns the batch's loss (and metrics)."""
+        self._require_compiled("training the model")
+        x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight)
+        self.reset_metrics()
+        logs = _pythonify_logs(self.train_step(pack_x_y_sample_weight(x, y, sample_weight)))
+        return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch, without training."""
+        self._require_compiled("evaluating the model")
+        x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight)
+        logs = self._evaluate_source(x, y, sample_weight, batch_size=len(x))
+        return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
+
+    def predict_on_batch(self, x):
+        """The model's outputs for one batch, as a numpy array."""
+        return as_array(self(data_adapter.as_batchable(x, "x"), training=False))
+
+    @property
+    def metrics_names(self):
+        if self._compiled is None:
+            return []
+        return ["loss"] + [m.name for m in self._compiled.metrics or []]
