@@ -624,7 +624,7 @@ PYBIND11_MODULE(_core, m) {
         const index_t old = fastnn::interrupt_piece_work();
         fastnn::set_interrupt_piece_work(work);
         return old;
-      }, py::arg("work"), "Tests only: work units per interruptible piece (1 = smallest pieces); returns the old value.");
+      }, py::arg("work"), "Tests only: work units per interruptible piece (1: the smallest); returns the old value.");
   m.def("has_openmp", [] {
 #ifdef _OPENMP
     return true;
