@@ -636,7 +636,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("gemm", &gemm_py, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false,
         py::arg("transpose_b") = false, py::arg("bias") = py::none(), py::arg("activation") = "linear",
         py::arg("alpha") = 0.2f, py::arg("c") = py::none(),
-        "act(op(a) @ op(b) [+ c] [+ bias]); with `c` given, the result accumulates into it in place.");
+        "act(op(a) @ op(b) [+ c] [+ bias]); with `c` given, the result accumulates into it in place (such a call "
+        "is never interrupted by Ctrl-C, so `c` is never left half-updated).");
 
   m.def("measure_fma_peak_gflops", [](int threads, double seconds) {
         if (threads < 1 || threads > fastnn::max_threads())  // libgomp exits when it cannot create them

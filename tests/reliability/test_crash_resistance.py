@@ -23,6 +23,10 @@ from fastnn import kernels as K
 from fastnn import layers
 
 HERE = os.path.dirname(__file__)
+# AddressSanitizer reserves terabytes of address space for its shadow memory: no RLIMIT_AS can hold it.
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+no_rlimit_as = pytest.mark.skipif(not sys.platform.startswith("linux") or UNDER_ASAN,
+                                  reason="RLIMIT_AS and /proc are Linux's; ASan's shadow memory exceeds any RLIMIT_AS")
 
 
 def run_child(code, timeout=300):
@@ -98,7 +102,7 @@ OOM_CHILD = """
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+@no_rlimit_as
 @pytest.mark.parametrize("kernel", ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter",
                                     "max_pool2d_grad"])
 def test_out_of_memory_in_a_kernel_is_a_memory_error(kernel):
@@ -114,7 +118,7 @@ def test_out_of_memory_in_a_kernel_is_a_memory_error(kernel):
         assert f"{kernel}: out of memory for the kernel's working buffers (it needs" in out.stdout
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+@no_rlimit_as
 def test_out_of_memory_inside_a_parallel_region_is_a_memory_error():
     """GEMM grows a thread-local packing buffer on every thread inside its region: a failure there is caught and
     rethrown after the region (parallel_region), instead of terminating the process."""
