@@ -1,7 +1,8 @@
 // bindings.cpp — the only file that touches Python objects.
 //
 // Every function here: checks ranks/shapes and raises ValueError with the argument's name and the bad value,
-// allocates outputs while holding the GIL, then releases the GIL around the kernel. Arrays arrive as
+// allocates outputs while holding the GIL, then runs the kernel through run_kernel (GIL released; Ctrl-C stops
+// calls whose outputs are fresh arrays; running out of memory is a MemoryError naming the op). Arrays arrive as
 // C-contiguous float32 (`farray` does no forcecast: dtype conversion and its messages live in fastnn/ops.py),
 // so a caller that bypasses the Python layer gets a TypeError, never a crash.
 #include <pybind11/numpy.h>
@@ -9,6 +10,8 @@
 #include <pybind11/stl.h>
 
 #include <cctype>
+#include <cstdio>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "dispatch.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "interrupt.h"
 #include "memory.h"
 #include "optimizers.h"
 #include "pool.h"
@@ -41,6 +45,48 @@ std::string shape_of(const py::array& a) {
 }
 
 [[noreturn]] void fail(const std::string& msg) { throw py::value_error(msg); }
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 6) bytes /= 1024, ++u;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, u ? "%.2f %s" : "%.0f %s", bytes, units[u]);
+  return buf;
+}
+
+// ------------------------------------------------------------------------------------------------ running kernels
+unsigned long g_main_thread_ident = 0;  // Python's main thread: the only one that runs signal handlers
+
+// The poll of an InterruptScope (interrupt.h): runs Python's pending signal handlers; true when one raised (the
+// exception stays set on this thread until run_kernel raises it).
+bool poll_python_signals() {
+  py::gil_scoped_acquire gil;
+  return PyErr_CheckSignals() != 0;
+}
+
+// Runs `kernel` with the GIL released. `interruptible`: its outputs are fresh arrays, so on the main thread a
+// signal whose handler raises (Ctrl-C: KeyboardInterrupt) stops it within ~0.1 s + one piece of work and the
+// exception is raised here (the partly written outputs are dropped; inputs are never written). In-place updates
+// pass false and always finish. Running out of memory inside the kernel (its scratch: `scratch_bytes` when known)
+// is a MemoryError naming `op`, never an abort.
+template <class F>
+void run_kernel(const char* op, bool interruptible, double scratch_bytes, F&& kernel) {
+  bool stopped = false;
+  try {
+    py::gil_scoped_release nogil;
+    const bool poll = interruptible && PyThread_get_thread_ident() == g_main_thread_ident;
+    fastnn::InterruptScope scope(poll ? &poll_python_signals : nullptr);
+    kernel();
+    stopped = scope.stopped();
+  } catch (const std::bad_alloc&) {
+    const std::string need = scratch_bytes > 0 ? " (it needs " + human_bytes(scratch_bytes) + " of scratch)" : "";
+    PyErr_SetString(PyExc_MemoryError, (std::string(op) + ": out of memory for the kernel's working buffers" +
+                                        need).c_str());
+    throw py::error_already_set();
+  }
+  if (stopped) throw py::error_already_set();
+}
 
 void require_ndim(const py::array& a, const char* name, int ndim) {
   if (a.ndim() != ndim)
@@ -97,10 +143,9 @@ farray gemm_py(const farray& a, const farray& b, bool trans_a, bool trans_b, con
   farray out = accumulate ? py::reinterpret_borrow<farray>(*c) : new_array({(py::ssize_t)M, (py::ssize_t)N});
   const float *pa = a.data(), *pb = b.data();
   float* pc = out.mutable_data();
-  {
-    py::gil_scoped_release nogil;
+  run_kernel("matmul", !accumulate, 0, [&] {
     fastnn::gemm(trans_a, trans_b, M, N, K, pa, a.shape(1), pb, b.shape(1), pc, N, accumulate, ep);
-  }
+  });
   return out;
 }
 
@@ -134,10 +179,7 @@ farray unary_py(const farray& x, const std::string& op, float alpha) {
   const float* px = x.data();
   float* py_ = y.mutable_data();
   const index_t n = x.size();
-  {
-    py::gil_scoped_release nogil;
-    fastnn::unary(kind, px, py_, n, alpha);
-  }
+  run_kernel("unary", true, 0, [&] { fastnn::unary(kind, px, py_, n, alpha); });
   return y;
 }
 
@@ -149,10 +191,7 @@ farray unary_grad_py(const farray& dy, const farray& xy, const std::string& op, 
   const float *pg = dy.data(), *pv = xy.data();
   float* pd = dx.mutable_data();
   const index_t n = dy.size();
-  {
-    py::gil_scoped_release nogil;
-    fastnn::unary_grad(kind, pg, pv, pd, n, alpha);
-  }
+  run_kernel("unary_grad", true, 0, [&] { fastnn::unary_grad(kind, pg, pv, pd, n, alpha); });
   return dx;
 }
 
@@ -163,10 +202,7 @@ farray softmax_py(const farray& x) {
   farray y(shape_vector(x));
   const float* px = x.data();
   float* py_ = y.mutable_data();
-  {
-    py::gil_scoped_release nogil;
-    if (n > 0) fastnn::softmax(px, py_, rows, n);
-  }
+  run_kernel("softmax", true, 0, [&] { if (n > 0) fastnn::softmax(px, py_, rows, n); });
   return y;
 }
 
@@ -178,10 +214,7 @@ farray softmax_grad_py(const farray& dy, const farray& y) {
   farray dx(shape_vector(y));
   const float *pg = dy.data(), *py_ = y.data();
   float* pd = dx.mutable_data();
-  {
-    py::gil_scoped_release nogil;
-    if (n > 0) fastnn::softmax_grad(pg, py_, pd, rows, n);
-  }
+  run_kernel("softmax_grad", true, 0, [&] { if (n > 0) fastnn::softmax_grad(pg, py_, pd, rows, n); });
   return dx;
 }
 
@@ -198,10 +231,9 @@ py::tuple dense_activation_grad_py(const farray& dy, const std::optional<farray>
   const float* pg = dy.data();
   const float* py_ = act != fastnn::Act::linear ? y->data() : nullptr;
   float *pz = dz.mutable_data(), *pb = db.mutable_data();
-  {
-    py::gil_scoped_release nogil;
+  run_kernel("dense_activation_grad", true, 0, [&] {
     fastnn::dense_activation_grad(act, alpha, pg, py_, rows, n, pz, pb);
-  }
+  });
   return py::make_tuple(dz, db);
 }
 
@@ -212,10 +244,7 @@ farray bias_add_grad_py(const farray& dy) {
   farray db({(py::ssize_t)n});
   const float* pg = dy.data();
   float* pb = db.mutable_data();
-  {
-    py::gil_scoped_release nogil;
-    fastnn::bias_grad(pg, rows, n, pb);
-  }
+  run_kernel("bias_add_grad", true, 0, [&] { fastnn::bias_grad(pg, rows, n, pb); });
   return db;
 }
 
@@ -228,10 +257,7 @@ py::object softmax_xent_py(const farray& logits, const farray& labels, float gra
   farray dl = with_grad ? farray({(py::ssize_t)rows, (py::ssize_t)n}) : farray({(py::ssize_t)0});
   const float *pz = logits.data(), *py_ = labels.data();
   float *pl = loss.mutable_data(), *pd = with_grad ? dl.mutable_data() : nullptr;
-  {
-    py::gil_scoped_release nogil;
-    fastnn::softmax_xent(pz, py_, pl, pd, rows, n, grad_scale);
-  }
+  run_kernel("softmax_xent", true, 0, [&] { fastnn::softmax_xent(pz, py_, pl, pd, rows, n, grad_scale); });
   if (with_grad) return py::make_tuple(loss, dl);
   return std::move(loss);
 }
@@ -252,10 +278,9 @@ py::object sparse_softmax_xent_py(const farray& logits, const iarray& labels, fl
   farray dl = with_grad ? farray({(py::ssize_t)rows, (py::ssize_t)n}) : farray({(py::ssize_t)0});
   const float* pz = logits.data();
   float *pl = loss.mutable_data(), *pd = with_grad ? dl.mutable_data() : nullptr;
-  {
-    py::gil_scoped_release nogil;
+  run_kernel("sparse_softmax_xent", true, 0, [&] {
     fastnn::sparse_softmax_xent(pz, pi, pl, pd, rows, n, grad_scale);
-  }
+  });
   if (with_grad) return py::make_tuple(loss, dl);
   return std::move(loss);
 }
@@ -308,6 +333,24 @@ fastnn::ConvShape conv2d_shape(const std::vector<index_t>& xs, const std::vector
   return s;
 }
 
+// Scratch bytes one conv call allocates; a ValueError when that exceeds the machine's memory (the call could never
+// run: dilation, kernel size or 'same' padding blow the zero-padded image copies up far beyond the input).
+double conv2d_scratch_checked(const fastnn::ConvShape& s, fastnn::ConvOp op, const char* what,
+                              const std::string& padding) {
+  const double bytes = fastnn::conv2d_scratch_bytes(s, op, fastnn::num_threads());
+  const double memory = fastnn::physical_memory_bytes();
+  if (memory > 0 && bytes > memory)
+    fail(std::string(what) + ": this geometry needs " + human_bytes(bytes) +
+         " of scratch (zero-padded image copies, packed filters), more than this machine's " + human_bytes(memory) +
+         " of memory: the " + std::to_string(s.KH) + "x" + std::to_string(s.KW) + " filter spans " +
+         std::to_string((s.KH - 1) * s.dh + 1) + "x" + std::to_string((s.KW - 1) * s.dw + 1) + " pixels of the " +
+         std::to_string(s.H) + "x" + std::to_string(s.W) + " input. Use a smaller `dilations` (a Conv2D layer's "
+         "`dilation_rate`) or kernel size, or padding='valid'. Received: dilations=(" + std::to_string(s.dh) + ", " +
+         std::to_string(s.dw) + "), padding='" + padding + "', filters " + std::to_string(s.KH) + "x" +
+         std::to_string(s.KW) + "x" + std::to_string(s.Cin) + "x" + std::to_string(s.Cout));
+  return bytes;
+}
+
 std::vector<index_t> sizes_arg(const std::vector<index_t>& sizes, const char* name) {
   if (sizes.size() != 4) {
     std::string got;
@@ -336,13 +379,11 @@ farray conv2d_py(const farray& x, const farray& w, const std::pair<index_t, inde
   ep.bias = optional_ptr(bias);
   ep.act = parse_act(activation);
   ep.alpha = alpha;
+  const double scratch = conv2d_scratch_checked(s, fastnn::ConvOp::forward, "conv2d", padding);
   farray y = new_array({(py::ssize_t)s.N, (py::ssize_t)s.OH, (py::ssize_t)s.OW, (py::ssize_t)s.Cout});
   const float *px = x.data(), *pw = w.data();
   float* py_ = y.mutable_data();
-  {
-    py::gil_scoped_release nogil;
-    fastnn::conv2d_forward(s, px, pw, py_, ep);
-  }
+  run_kernel("conv2d", true, scratch, [&] { fastnn::conv2d_forward(s, px, pw, py_, ep); });
   return y;
 }
 
@@ -353,13 +394,12 @@ farray conv2d_backprop_input_py(const std::vector<index_t>& input_sizes, const f
   require_ndim(w, "filters", 4);
   const fastnn::ConvShape s = conv2d_shape(xs, shape_vector(w), strides, padding, dilations);
   require_out_backprop(dy, s);
+  const double scratch =
+      conv2d_scratch_checked(s, fastnn::ConvOp::backward_data, "conv2d_backprop_input", padding);
   farray dx = new_array({(py::ssize_t)s.N, (py::ssize_t)s.H, (py::ssize_t)s.W, (py::ssize_t)s.Cin});
   const float *pw = w.data(), *pdy = dy.data();
   float* pdx = dx.mutable_data();
-  {
-    py::gil_scoped_release nogil;
-    fastnn::conv2d_backward_data(s, pdy, pw, pdx);
-  }
+  run_kernel("conv2d_backprop_input", true, scratch, [&] { fastnn::conv2d_backward_data(s, pdy, pw, pdx); });
   return dx;
 }
 
@@ -370,16 +410,17 @@ py::object conv2d_backprop_filter_py(const farray& x, const std::vector<index_t>
   const std::vector<index_t> ws = sizes_arg(filter_sizes, "filter_sizes");
   const fastnn::ConvShape s = conv2d_shape(shape_vector(x), ws, strides, padding, dilations);
   require_out_backprop(dy, s);
+  const double scratch =
+      conv2d_scratch_checked(s, fastnn::ConvOp::backward_filter, "conv2d_backprop_filter", padding);
   farray dw = new_array({(py::ssize_t)s.KH, (py::ssize_t)s.KW, (py::ssize_t)s.Cin, (py::ssize_t)s.Cout});
   std::optional<farray> db;
   if (bias_grad) db = new_array({(py::ssize_t)s.Cout});
   const float *px = x.data(), *pdy = dy.data();
   float* pdw = dw.mutable_data();
   float* pdb = db ? db->mutable_data() : nullptr;
-  {
-    py::gil_scoped_release nogil;
+  run_kernel("conv2d_backprop_filter", true, scratch, [&] {
     fastnn::conv2d_backward_filter(s, px, pdy, pdw, pdb);
-  }
+  });
   if (bias_grad) return py::make_tuple(dw, *db);
   return std::move(dw);
 }
@@ -409,8 +450,10 @@ void sgd_update_py(farray var, const farray& grad, double learning_rate, double 
   float* m = optim_optional_inplace_ptr(velocity, "velocity", var);
   const float* g = grad.data();
   const index_t n = var.size();
-  py::gil_scoped_release nogil;
-  fastnn::sgd_update(w, g, m, n, learning_rate, momentum, nesterov);
+  // in place: never interrupted
+  run_kernel("sgd_update", false, 0, [&] {
+    fastnn::sgd_update(w, g, m, n, learning_rate, momentum, nesterov);
+  });
 }
 
 void adam_update_py(farray var, const farray& grad, farray m, farray v, double learning_rate, double beta_1,
@@ -423,8 +466,10 @@ void adam_update_py(farray var, const farray& grad, farray m, farray v, double l
   if (step < 1) fail("`step` must be >= 1 (iterations + 1), received " + std::to_string(step));
   const float* g = grad.data();
   const index_t n = var.size();
-  py::gil_scoped_release nogil;
-  fastnn::adam_update(w, g, pm, pv, pvhat, n, learning_rate, beta_1, beta_2, epsilon, step);
+  // in place: never interrupted
+  run_kernel("adam_update", false, 0, [&] {
+    fastnn::adam_update(w, g, pm, pv, pvhat, n, learning_rate, beta_1, beta_2, epsilon, step);
+  });
 }
 
 void rmsprop_update_py(farray var, const farray& grad, farray velocity, double learning_rate, double rho,
@@ -438,8 +483,10 @@ void rmsprop_update_py(farray var, const farray& grad, farray velocity, double l
   float* pavg = optim_optional_inplace_ptr(average_grad, "average_grad", var);
   const float* g = grad.data();
   const index_t n = var.size();
-  py::gil_scoped_release nogil;
-  fastnn::rmsprop_update(w, g, pv, pmom, pavg, n, learning_rate, rho, epsilon, momentum);
+  // in place: never interrupted
+  run_kernel("rmsprop_update", false, 0, [&] {
+    fastnn::rmsprop_update(w, g, pv, pmom, pavg, n, learning_rate, rho, epsilon, momentum);
+  });
 }
 
 // ------------------------------------------------------------------------------------------------ pooling
@@ -490,10 +537,7 @@ py::object max_pool2d_py(const farray& x, const std::vector<index_t>& ksize, con
   const float* px = x.data();
   float* py_ = y.mutable_data();
   std::int32_t* pa = return_argmax ? argmax.mutable_data() : nullptr;
-  {
-    py::gil_scoped_release nogil;
-    fastnn::max_pool2d(g, px, py_, pa);
-  }
+  run_kernel("max_pool2d", true, 0, [&] { fastnn::max_pool2d(g, px, py_, pa); });
   if (return_argmax) return py::make_tuple(y, argmax);
   return std::move(y);
 }
@@ -504,10 +548,7 @@ farray avg_pool2d_py(const farray& x, const std::vector<index_t>& ksize, const s
   farray y(pool_output_shape(g));
   const float* px = x.data();
   float* py_ = y.mutable_data();
-  {
-    py::gil_scoped_release nogil;
-    fastnn::avg_pool2d(g, px, py_);
-  }
+  run_kernel("avg_pool2d", true, 0, [&] { fastnn::avg_pool2d(g, px, py_); });
   return y;
 }
 
@@ -518,10 +559,7 @@ farray max_pool2d_grad_py(const farray& x, const farray& dy, const std::vector<i
   farray dx(shape_vector(x));
   const float *px = x.data(), *pdy = dy.data();
   float* pdx = dx.mutable_data();
-  {
-    py::gil_scoped_release nogil;
-    fastnn::max_pool2d_grad(g, px, pdy, pdx);
-  }
+  run_kernel("max_pool2d_grad", true, 0, [&] { fastnn::max_pool2d_grad(g, px, pdy, pdx); });
   return dx;
 }
 
@@ -535,11 +573,8 @@ farray max_pool2d_grad_from_argmax_py(const std::vector<index_t>& input_shape, c
   const float* pdy = dy.data();
   const std::int32_t* pa = argmax.data();
   float* pdx = dx.mutable_data();
-  index_t bad;
-  {
-    py::gil_scoped_release nogil;
-    bad = fastnn::max_pool2d_grad_from_argmax(g, pdy, pa, pdx);
-  }
+  index_t bad = 0;
+  run_kernel("max_pool2d_grad", true, 0, [&] { bad = fastnn::max_pool2d_grad_from_argmax(g, pdy, pa, pdx); });
   if (bad)
     fail("`argmax` does not match this input shape, ksize, strides and padding: " + std::to_string(bad) +
          " entries point outside the window or at padding");
@@ -553,10 +588,7 @@ farray avg_pool2d_grad_py(const std::vector<index_t>& input_shape, const farray&
   farray dx(std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   const float* pdy = dy.data();
   float* pdx = dx.mutable_data();
-  {
-    py::gil_scoped_release nogil;
-    fastnn::avg_pool2d_grad(g, pdy, pdx);
-  }
+  run_kernel("avg_pool2d_grad", true, 0, [&] { fastnn::avg_pool2d_grad(g, pdy, pdx); });
   return dx;
 }
 
@@ -566,6 +598,7 @@ farray avg_pool2d_grad_py(const std::vector<index_t>& input_shape, const farray&
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastnn C++ kernels (OpenMP + SIMD, run-time ISA dispatch)";
+  g_main_thread_ident = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   m.attr("__version__") = FASTNN_VERSION;
   fastnn::tune_allocator();  // see memory.h: no page faults for the arrays a training step re-allocates
   m.def("allocator_tuned", &fastnn::tune_allocator,
@@ -581,7 +614,10 @@ PYBIND11_MODULE(_core, m) {
           fail("Unknown ISA: '" + name + "'. Expected one of avx512, avx2, generic");
         return std::string(fastnn::isa_name(fastnn::set_active_isa(isa)));
       }, py::arg("name"), "Lower (or restore) the active path, capped by what the CPU supports; returns it.");
-  m.def("set_num_threads", &fastnn::set_num_threads, py::arg("n"));
+  m.def("set_num_threads", [](int n) {
+        if (n < 0) fail("`n` must be >= 0 (0: the OpenMP default), received " + std::to_string(n));
+        fastnn::set_num_threads(n);
+      }, py::arg("n"), "Thread count for every kernel (0: the OpenMP default), capped at max_threads().");
   m.def("get_num_threads", &fastnn::num_threads);
   m.def("thread_policy", [] {
         const fastnn::ThreadPolicyStats s = fastnn::thread_policy_stats();
@@ -603,6 +639,13 @@ PYBIND11_MODULE(_core, m) {
       }, py::arg("name"), "'adaptive' (default) or 'static' (always the requested threads); forgets the history.");
   m.def("_debug_late_partner", &fastnn::set_debug_late_partner_us, py::arg("microseconds"),
         "Tests only: thread 1 sleeps this long at the start of every timed region (0 turns it off).");
+
+  m.def("max_threads", &fastnn::max_threads, "The cap on kernel threads: CPUs this process may run on.");
+  m.def("_set_interrupt_piece_work", [](index_t work) {
+        const index_t old = fastnn::interrupt_piece_work();
+        fastnn::set_interrupt_piece_work(work);
+        return old;
+      }, py::arg("work"), "Tests only: work units per interruptible piece (1: the smallest); returns the old value.");
   m.def("has_openmp", [] {
 #ifdef _OPENMP
     return true;
@@ -614,10 +657,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("gemm", &gemm_py, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false,
         py::arg("transpose_b") = false, py::arg("bias") = py::none(), py::arg("activation") = "linear",
         py::arg("alpha") = 0.2f, py::arg("c") = py::none(),
-        "act(op(a) @ op(b) [+ c] [+ bias]); with `c` given, the result accumulates into it in place.");
+        "act(op(a) @ op(b) [+ c] [+ bias]); with `c` given, the result accumulates into it in place (such a call "
+        "is never interrupted by Ctrl-C, so `c` is never left half-updated).");
 
   m.def("measure_fma_peak_gflops", [](int threads, double seconds) {
-        if (threads < 1) fail("`threads` must be >= 1, received " + std::to_string(threads));
+        if (threads < 1 || threads > fastnn::max_threads())  // libgomp exits when it cannot create them
+          fail("`threads` must be in [1, max_threads() = " + std::to_string(fastnn::max_threads()) +
+               "], received " + std::to_string(threads));
         py::gil_scoped_release nogil;
         return fastnn::measure_fma_peak_gflops(threads, seconds);
       }, py::arg("threads"), py::arg("seconds") = 0.2,

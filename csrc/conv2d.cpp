@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "dispatch.h"
@@ -40,6 +41,9 @@ bool conv2d_output_geometry(index_t in, index_t k, index_t stride, index_t dilat
 }
 
 namespace {
+
+// The filter gradient sums this many fixed chunks of output rows (a function of the shape only).
+constexpr index_t kFilterGradChunks = 8;
 
 // Where the source image lands in the padded buffer: src row i goes to row off_h + i·up_h (zeros elsewhere).
 struct PadPlan {
@@ -71,6 +75,55 @@ void fill_padded(const PadPlan& p, const float* src, float* dst) {
 
 index_t round_up(index_t v, index_t m) { return (v + m - 1) / m * m; }
 
+// Per-thread scratch (uninitialised), allocated before the parallel region so that running out of memory is a
+// std::bad_alloc on the calling thread (MemoryError in Python), never an exception inside the region.
+class ThreadScratch {
+ public:
+  ThreadScratch(int threads, index_t floats_per_thread)
+      : per_(floats_per_thread),
+        data_(per_ > 0 ? new float[static_cast<std::size_t>(threads) * static_cast<std::size_t>(per_)] : nullptr) {}
+  float* get(int tid) const { return data_.get() + tid * per_; }
+
+ private:
+  index_t per_;
+  std::unique_ptr<float[]> data_;
+};
+
+// Where each driver puts the source image (shared with conv2d_scratch_bytes).
+PadPlan forward_plan(const ConvShape& s) {
+  PadPlan plan;
+  plan.Hs = s.H, plan.Ws = s.W, plan.C = s.Cin;
+  plan.Hp = std::max(s.H, (s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1);
+  plan.Wp = std::max(s.W, (s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1);
+  plan.off_h = s.pt, plan.off_w = s.pl, plan.up_h = 1, plan.up_w = 1;
+  return plan;
+}
+
+// dx[ih] = Σ_kh dyz[ih + kh·dh] · wr[kh], where dyz holds dy[oh] at row (KH−1)·dh − pt + oh·sh.
+PadPlan backward_data_plan(const ConvShape& s) {
+  PadPlan plan;
+  plan.Hs = s.OH, plan.Ws = s.OW, plan.C = s.Cout;
+  plan.Hp = s.H + (s.KH - 1) * s.dh, plan.Wp = s.W + (s.KW - 1) * s.dw;
+  plan.off_h = (s.KH - 1) * s.dh - s.pt, plan.off_w = (s.KW - 1) * s.dw - s.pl;
+  plan.up_h = s.sh, plan.up_w = s.sw;
+  return plan;
+}
+
+enum class DataPath { none, single_channel, columns, full };
+
+DataPath backward_data_path(const ConvShape& s, int vector_width) {
+  if (s.N * s.H * s.W * s.Cin == 0 || s.OH * s.OW * s.Cout == 0) return DataPath::none;
+  if (s.Cin == 1 && s.sh == 1 && s.sw == 1) return DataPath::single_channel;
+  // Narrow inputs (Cin under one vector) or strided convolutions: the column form wastes nothing.
+  if (s.Cin < vector_width || s.sh > 1 || s.sw > 1) return DataPath::columns;
+  return DataPath::full;
+}
+
+// Padded geometry of the by-columns and single-channel input-gradient forms.
+index_t columns_hp(const ConvShape& s) { return std::max((s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1, s.pt + s.H); }
+index_t columns_wp(const ConvShape& s) { return std::max((s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1, s.pl + s.W); }
+index_t planar_wp(const ConvShape& s, int vector_width) { return round_up(s.W, vector_width) + (s.KW - 1) * s.dw; }
+
 // Offset of reduction row k = (kh, kw, c) from a pixel's origin in an image with rows of Wp pixels.
 std::vector<index_t> reduction_offsets(index_t KH, index_t KW, index_t dh, index_t dw, index_t Wp, index_t C) {
   std::vector<index_t> off(KH * KW * C);
@@ -88,28 +141,32 @@ void run_valid_conv(const Conv2dKernels& kern, index_t N, const float* src, inde
   if (N == 0 || npix == 0 || Cout == 0) return;
   const std::vector<index_t> koff = reduction_offsets(KH, KW, dh, dw, plan.Wp, plan.C);
   const bool copy = !plan.identity();
-  const index_t work = N * npix * KH * KW * plan.C * cout_pad;
-  const int nt = threads_for(work, N * npix);
+  const index_t pixel_work = KH * KW * plan.C * cout_pad;
+  const int nt = threads_for(N * npix * pixel_work, N * npix);
   // Fewer images than threads: split each image's pixels into parts (results do not depend on the split).
   const index_t parts = N >= nt ? 1 : (nt + N - 1) / N;
+  const ThreadScratch scratch(nt, copy ? plan.Hp * plan.Wp * plan.C : 0);
+  InterruptScope* irq = current_interrupt();
   parallel_region(nt, [&](int tid, int nth) {
     index_t i0, i1;
     split_range(N * parts, tid, nth, &i0, &i1);
-    std::vector<float> buf(copy && i1 > i0 ? plan.Hp * plan.Wp * plan.C : 0);
+    float* buf = scratch.get(tid);
     index_t padded_image = -1;
-    for (index_t i = i0; i < i1; ++i) {
+    for (index_t i = i0; i < i1 && !interrupted(irq); ++i) {
       const index_t n = i / parts;
       index_t p0, p1;
       split_range(npix, static_cast<int>(i % parts), static_cast<int>(parts), &p0, &p1);
       if (p0 == p1) continue;
       const float* img = src + n * src_stride;
       if (copy) {
-        if (padded_image != n) fill_padded(plan, img, buf.data());
+        if (padded_image != n) fill_padded(plan, img, buf);
         padded_image = n;
-        img = buf.data();
+        img = buf;
       }
       const ConvImage im{img, plan.Wp, plan.C, OW, sh, sw, koff.data(), KH * KW * plan.C};
-      kern.forward(im, p0, p1, wpack, cout_pad, Cout, y + n * npix * Cout, ep);
+      for_each_piece(irq, p0, p1, pixel_work, [&](index_t b, index_t e) {
+        kern.forward(im, b, e, wpack, cout_pad, Cout, y + n * npix * Cout, ep);
+      });
     }
   });
 }
@@ -122,12 +179,7 @@ void conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y
   const index_t rows = s.KH * s.KW * s.Cin;
   std::vector<float> wpack(rows * cout_pad, 0.f);
   for (index_t k = 0; k < rows; ++k) copy_floats(wpack.data() + k * cout_pad, w + k * s.Cout, s.Cout);
-  PadPlan plan;
-  plan.Hs = s.H, plan.Ws = s.W, plan.C = s.Cin;
-  plan.Hp = std::max(s.H, (s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1);
-  plan.Wp = std::max(s.W, (s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1);
-  plan.off_h = s.pt, plan.off_w = s.pl, plan.up_h = 1, plan.up_w = 1;
-  run_valid_conv(kern, s.N, x, s.H * s.W * s.Cin, plan, s.KH, s.KW, s.sh, s.sw, s.dh, s.dw, s.OH, s.OW,
+  run_valid_conv(kern, s.N, x, s.H * s.W * s.Cin, forward_plan(s), s.KH, s.KW, s.sh, s.sw, s.dh, s.dw, s.OH, s.OW,
                  wpack.data(), cout_pad, s.Cout, y, ep);
 }
 
@@ -143,23 +195,24 @@ void backward_data_by_columns(const Conv2dKernels& kern, const ConvShape& s, con
     for (index_t co = 0; co < s.Cout; ++co) wt[co * kpad + k] = w[k * s.Cout + co];
   std::vector<index_t> koff(s.Cout);
   for (index_t co = 0; co < s.Cout; ++co) koff[co] = co;
-  const index_t Hp = std::max((s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1, s.pt + s.H);
-  const index_t Wp = std::max((s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1, s.pl + s.W);
+  const index_t Hp = columns_hp(s), Wp = columns_wp(s);
   const ConvScatter sc{s.KH, s.KW, s.Cin, Wp, s.sh, s.sw, s.dh, s.dw};
   const index_t image_in = s.H * s.W * s.Cin, image_out = s.OH * s.OW * s.Cout;
   const int nt = threads_for(s.N * image_out * kpad, s.N);
+  const index_t dcol_floats = 16 * kpad + 64, pad_floats = Hp * Wp * s.Cin;
+  const ThreadScratch scratch(nt, dcol_floats + pad_floats);  // [dcol | padded dx image] per thread
+  InterruptScope* irq = current_interrupt();
   parallel_region(nt, [&](int tid, int nth) {
     index_t n0, n1;
     split_range(s.N, tid, nth, &n0, &n1);
-    if (n0 == n1) return;
-    std::vector<float> dcol(16 * kpad + 64);
-    std::vector<float> pad(Hp * Wp * s.Cin);
-    for (index_t n = n0; n < n1; ++n) {
-      zero_floats(pad.data(), static_cast<index_t>(pad.size()));
+    float* dcol = scratch.get(tid);
+    float* pad = dcol + dcol_floats;
+    for (index_t n = n0; n < n1 && !(irq && irq->stop_requested()); ++n) {
+      zero_floats(pad, pad_floats);
       const ConvImage dyim{dy + n * image_out, s.OW, s.Cout, s.OW, 1, 1, koff.data(), s.Cout};
-      kern.backward_data_cols(dyim, s.OH, wt.data(), kpad, K, sc, dcol.data(), pad.data());
+      kern.backward_data_cols(dyim, s.OH, wt.data(), kpad, K, sc, dcol, pad);
       for (index_t ih = 0; ih < s.H; ++ih)
-        copy_floats(dx + n * image_in + ih * s.W * s.Cin, pad.data() + ((ih + s.pt) * Wp + s.pl) * s.Cin,
+        copy_floats(dx + n * image_in + ih * s.W * s.Cin, pad + ((ih + s.pt) * Wp + s.pl) * s.Cin,
                     s.W * s.Cin);
     }
   });
@@ -193,18 +246,21 @@ void backward_data_single_channel(const Conv2dKernels& kern, const ConvShape& s,
                   Cout);
   // dy (oh, ow) sits at plane row oh + (KH−1)·dh − pt, column ow + (KW−1)·dw − pl.
   const index_t Hp = s.H + (s.KH - 1) * s.dh, Wread = s.W + (s.KW - 1) * s.dw;
-  const index_t Wp = round_up(s.W, kern.vector_width) + (s.KW - 1) * s.dw;
+  const index_t Wp = planar_wp(s, kern.vector_width);
   const index_t row0 = (s.KH - 1) * s.dh - s.pt, col0 = (s.KW - 1) * s.dw - s.pl;
   const index_t image_out = s.OH * s.OW * Cout, plane = Hp * Wp;
   const int nt = threads_for(s.N * s.H * s.W * s.KH * s.KW * Cout, s.N);
+  const ThreadScratch scratch(nt, Cout * plane);
+  InterruptScope* irq = current_interrupt();
   parallel_region(nt, [&](int tid, int nth) {
     index_t n0, n1;
     split_range(s.N, tid, nth, &n0, &n1);
     if (n0 == n1) return;
-    std::vector<float> planes(Cout * plane, 0.f);
-    for (index_t n = n0; n < n1; ++n) {
-      dy_to_planes(dy + n * image_out, s.OH, s.OW, Cout, row0, col0, Hp, Wread, Wp, planes.data());
-      const ConvPlanes pl{planes.data(), Cout, Hp, Wp};
+    float* planes = scratch.get(tid);
+    zero_floats(planes, Cout * plane);  // the padding, written once: dy_to_planes rewrites the same cells
+    for (index_t n = n0; n < n1 && !(irq && irq->stop_requested()); ++n) {
+      dy_to_planes(dy + n * image_out, s.OH, s.OW, Cout, row0, col0, Hp, Wread, Wp, planes);
+      const ConvPlanes pl{planes, Cout, Hp, Wp};
       kern.backward_data_planar(pl, wk.data(), s.KH, s.KW, s.dh, s.dw, s.H, s.W, dx + n * s.H * s.W);
     }
   });
@@ -214,16 +270,18 @@ void backward_data_single_channel(const Conv2dKernels& kern, const ConvShape& s,
 
 void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const Conv2dKernels& kern = FASTNN_SELECT(conv2d_kernels);
-  const index_t N = s.N, H = s.H, W = s.W;
-  if (N * H * W * s.Cin == 0) return;
-  if (s.Cin == 1 && s.sh == 1 && s.sw == 1 && s.OH * s.OW * s.Cout > 0) {
-    backward_data_single_channel(kern, s, dy, w, dx);
-    return;
-  }
-  // Narrow inputs (Cin under one vector) or strided convolutions: the column form wastes nothing.
-  if ((s.Cin < kern.vector_width || s.sh > 1 || s.sw > 1) && s.OH * s.OW * s.Cout > 0) {
-    backward_data_by_columns(kern, s, dy, w, dx);
-    return;
+  switch (backward_data_path(s, kern.vector_width)) {
+    case DataPath::none:  // nothing flows back
+      zero_floats(dx, s.N * s.H * s.W * s.Cin);
+      return;
+    case DataPath::single_channel:
+      backward_data_single_channel(kern, s, dy, w, dx);
+      return;
+    case DataPath::columns:
+      backward_data_by_columns(kern, s, dy, w, dx);
+      return;
+    case DataPath::full:
+      break;
   }
   // Rotated kernel with channels swapped: wr[kh][kw][co][ci] = w[KH-1-kh][KW-1-kw][ci][co].
   const index_t cin_pad = round_up(s.Cin, kern.vector_width);
@@ -235,18 +293,8 @@ void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, f
       for (index_t ci = 0; ci < s.Cin; ++ci)
         for (index_t co = 0; co < s.Cout; ++co) dst[co * cin_pad + ci] = src[ci * s.Cout + co];
     }
-  // dx[ih] = Σ_kh dyz[ih + kh·dh] · wr[kh], where dyz holds dy[oh] at row (KH−1)·dh − pt + oh·sh.
-  PadPlan plan;
-  plan.Hs = s.OH, plan.Ws = s.OW, plan.C = s.Cout;
-  plan.Hp = H + (s.KH - 1) * s.dh, plan.Wp = W + (s.KW - 1) * s.dw;
-  plan.off_h = (s.KH - 1) * s.dh - s.pt, plan.off_w = (s.KW - 1) * s.dw - s.pl;
-  plan.up_h = s.sh, plan.up_w = s.sw;
-  if (s.OH * s.OW * s.Cout == 0) {  // nothing flows back
-    zero_floats(dx, N * H * W * s.Cin);
-    return;
-  }
-  run_valid_conv(kern, N, dy, s.OH * s.OW * s.Cout, plan, s.KH, s.KW, 1, 1, s.dh, s.dw, H, W, wr.data(), cin_pad,
-                 s.Cin, dx, Epilogue());
+  run_valid_conv(kern, s.N, dy, s.OH * s.OW * s.Cout, backward_data_plan(s), s.KH, s.KW, 1, 1, s.dh, s.dw, s.H,
+                 s.W, wr.data(), cin_pad, s.Cin, dx, Epilogue());
 }
 
 void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw, float* db) {
@@ -259,49 +307,51 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
     if (db) zero_floats(db, Cout);
     return;
   }
-  PadPlan plan;
-  plan.Hs = s.H, plan.Ws = s.W, plan.C = s.Cin;
-  plan.Hp = std::max(s.H, (s.OH - 1) * s.sh + (s.KH - 1) * s.dh + 1);
-  plan.Wp = std::max(s.W, (s.OW - 1) * s.sw + (s.KW - 1) * s.dw + 1);
-  plan.off_h = s.pt, plan.off_w = s.pl, plan.up_h = 1, plan.up_w = 1;
+  const PadPlan plan = forward_plan(s);
   const bool copy = !plan.identity();
   const std::vector<index_t> koff = reduction_offsets(s.KH, s.KW, s.dh, s.dw, plan.Wp, s.Cin);
 
   // Fixed chunks of output rows (a function of the shape only), each with a private partial sum.
-  constexpr index_t kChunks = 8;
-  const index_t nchunks = std::min(rows, kChunks);
+  const index_t nchunks = std::min(rows, kFilterGradChunks);
   const index_t part_size = K * cout_pad + cout_pad;  // dW rows, then the bias row
   std::vector<float> parts(nchunks * part_size, 0.f);
-  const index_t work = rows * s.OW * K * cout_pad;
-  const int nt = threads_for(work, nchunks);
+  const index_t row_work = s.OW * K * cout_pad;
+  const int nt = threads_for(rows * row_work, nchunks);
+  const ThreadScratch scratch(nt, copy ? plan.Hp * plan.Wp * plan.C : 0);
+  InterruptScope* irq = current_interrupt();
   parallel_region(nt, [&](int tid, int nth) {
     index_t c0, c1;
     split_range(nchunks, tid, nth, &c0, &c1);
-    std::vector<float> buf(copy && c1 > c0 ? plan.Hp * plan.Wp * plan.C : 0);
+    float* buf = scratch.get(tid);
     index_t padded_image = -1;
     for (index_t c = c0; c < c1; ++c) {
       index_t r0, r1;
       split_range(rows, static_cast<int>(c), static_cast<int>(nchunks), &r0, &r1);
       float* part = parts.data() + c * part_size;
-      for (index_t r = r0; r < r1;) {  // the chunk's rows, one image at a time
-        const index_t n = r / s.OH, oh0 = r - n * s.OH;
-        const index_t oh1 = std::min(s.OH, oh0 + (r1 - r));
-        const float* img = x + n * s.H * s.W * s.Cin;
-        if (copy) {
-          if (padded_image != n) fill_padded(plan, img, buf.data());
-          padded_image = n;
-          img = buf.data();
+      // The chunk's rows one image at a time, in pieces (each call reloads and stores `part`, so where the rows
+      // are cut does not change a sum).
+      for_each_piece(irq, r0, r1, row_work, [&](index_t pr0, index_t pr1) {
+        for (index_t r = pr0; r < pr1;) {
+          const index_t n = r / s.OH, oh0 = r - n * s.OH;
+          const index_t oh1 = std::min(s.OH, oh0 + (pr1 - r));
+          const float* img = x + n * s.H * s.W * s.Cin;
+          if (copy) {
+            if (padded_image != n) fill_padded(plan, img, buf);
+            padded_image = n;
+            img = buf;
+          }
+          const ConvImage im{img, plan.Wp, s.Cin, s.OW, s.sh, s.sw, koff.data(), K};
+          kern.backward_filter(im, oh0, oh1, dy + n * s.OH * s.OW * Cout, Cout, part, cout_pad,
+                               db ? part + K * cout_pad : nullptr);
+          r += oh1 - oh0;
         }
-        const ConvImage im{img, plan.Wp, s.Cin, s.OW, s.sh, s.sw, koff.data(), K};
-        kern.backward_filter(im, oh0, oh1, dy + n * s.OH * s.OW * Cout, Cout, part, cout_pad,
-                             db ? part + K * cout_pad : nullptr);
-        r += oh1 - oh0;
-      }
+      });
     }
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-    // Sum the chunk partials in chunk order; threads own disjoint dW rows.
+  });
+  if (interrupted(irq)) return;
+  // Sum the chunk partials in chunk order; threads own disjoint dW rows (a second region: parallel_region bodies
+  // hold no barriers).
+  parallel_region(threads_for(nchunks * (K + 1) * Cout, K + 1), [&](int tid, int nth) {
     index_t k0, k1;
     split_range(K + 1, tid, nth, &k0, &k1);
     for (index_t k = k0; k < k1; ++k) {
@@ -314,6 +364,40 @@ void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy,
       }
     }
   });
+}
+
+double conv2d_scratch_bytes(const ConvShape& s, ConvOp op, int threads) {
+  const int vw = FASTNN_SELECT(conv2d_kernels).vector_width;
+  const double t = threads, f = sizeof(float), i = sizeof(index_t);
+  const double taps = double(s.KH) * double(s.KW);
+  auto image = [](const PadPlan& p, index_t C) { return p.identity() ? 0.0 : double(p.Hp) * double(p.Wp) * C; };
+  switch (op) {
+    case ConvOp::forward:
+      return taps * s.Cin * (round_up(s.Cout, vw) * f + i) + t * image(forward_plan(s), s.Cin) * f;
+    case ConvOp::backward_data:
+      switch (backward_data_path(s, vw)) {
+        case DataPath::none:
+          return 0;
+        case DataPath::single_channel:
+          return taps * s.Cout * f +
+                 t * double(s.Cout) * double(s.H + (s.KH - 1) * s.dh) * double(planar_wp(s, vw)) * f;
+        case DataPath::columns: {
+          const double kpad = round_up(s.KH * s.KW * s.Cin, vw);
+          return s.Cout * (kpad * f + i) +
+                 t * (16 * kpad + 64 + double(columns_hp(s)) * double(columns_wp(s)) * s.Cin) * f;
+        }
+        case DataPath::full:
+          return taps * s.Cout * (round_up(s.Cin, vw) * f + i) + t * image(backward_data_plan(s), s.Cout) * f;
+      }
+      return 0;
+    case ConvOp::backward_filter: {
+      if (s.N * s.OH == 0 || s.OW == 0 || s.Cout == 0) return 0;
+      const double chunks = double(std::min(s.N * s.OH, kFilterGradChunks));
+      return taps * s.Cin * i + chunks * (taps * s.Cin + 1) * round_up(s.Cout, vw) * f +
+             t * image(forward_plan(s), s.Cin) * f;
+    }
+  }
+  return 0;
 }
 
 }  // namespace fastnn

@@ -39,6 +39,12 @@ void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, f
 // gradient) in the same pass. The batch reduction uses fixed chunks (independent of the thread count).
 void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw, float* db);
 
+// Bytes of scratch (packed weights, zero-padded image copies for `threads` threads, partial sums) one call of `op`
+// allocates, in double precision so that an absurd geometry cannot overflow. bindings.cpp rejects geometries whose
+// scratch exceeds the machine's memory before calling.
+enum class ConvOp { forward, backward_data, backward_filter };
+double conv2d_scratch_bytes(const ConvShape& s, ConvOp op, int threads);
+
 // ---------------------------------------------------------------------------------------------- ISA kernels
 // One "valid, already padded" image: img is [Hp][Wp][C] and every tap read stays inside it.
 struct ConvImage {

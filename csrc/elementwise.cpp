@@ -14,14 +14,12 @@ namespace {
 // Work units per element, so cheap ops (relu) need more elements than exp/tanh before threads pay off.
 index_t unary_cost(Unary op) { return (op == Unary::relu || op == Unary::leaky_relu) ? 1 : 8; }
 
-// Elementwise ranges are split into multiples of 64 floats, so every thread starts on a vector boundary.
+// Elementwise ranges are split into multiples of 64 floats (between threads and into interruptible pieces), so
+// every range starts on a vector boundary.
 template <class F>
 void split_elements(index_t n, index_t cost, F&& fn) {
   const index_t blocks = (n + 63) / 64;
-  const int nt = threads_for(n * cost, blocks);
-  parallel_region(nt, [&](int tid, int nth) {
-    index_t b, e;
-    split_range(blocks, tid, nth, &b, &e);
+  parallel_for(blocks, 64 * cost, [&](index_t b, index_t e) {
     b *= 64;
     e = e * 64 < n ? e * 64 : n;
     if (b < e) fn(b, e);
@@ -68,16 +66,14 @@ void dense_activation_grad(Act act, float alpha, const float* dy, const float* y
   }
   const index_t chunk = colsum_chunk_rows(rows), nchunks = (rows + chunk - 1) / chunk;
   std::vector<float> partial(size_t(nchunks * n));
-  const int nt = threads_for(rows * n * 2, nchunks);
-  parallel_region(nt, [&](int tid, int nth) {
-    index_t c0, c1;
-    split_range(nchunks, tid, nth, &c0, &c1);
+  parallel_for(nchunks, chunk * n * 2, [&](index_t c0, index_t c1) {
     for (index_t c = c0; c < c1; ++c) {
       const index_t r0 = c * chunk, r1 = r0 + chunk < rows ? r0 + chunk : rows;
       k.act_grad_colsum(act, alpha, dy + r0 * n, y ? y + r0 * n : nullptr, dz ? dz + r0 * n : nullptr,
                         partial.data() + c * n, r1 - r0, n);
     }
   });
+  if (interrupted(current_interrupt())) return;
   if (db) {
     DenormalGuard guard;
     k.act_grad_colsum(Act::linear, 0.f, partial.data(), nullptr, nullptr, db, nchunks, n);

@@ -50,7 +50,8 @@ struct GemmKernels {
   int nr;           // columns of a micro-tile = width of a packed B panel
   index_t kc_max;   // largest K block (a KC×NR panel of packed B stays in L1)
   index_t nc_max;   // columns of B packed at once (multiple of nr; bounds the scratch)
-  index_t mc_max;   // rows of A packed at once (multiple of mr; bounds the A scratch)
+  index_t mc_max;   // rows of A packed at once (multiple of mr; bounds the A scratch); the driver hands `block`
+                    // at most this many rows per call (fewer, in whole micro-tiles, when the call is interruptible)
   // Packs the KC×NC block of op(B) whose (0, 0) element is at b (b[k*ldb + n], or b[n*ldb + k] if trans_b)
   // into ceil(nc/nr) panels [kc][nr], zero-padded; dst holds ceil(nc/nr)*nr*kc floats.
   void (*pack_b)(bool trans_b, const float* b, index_t ldb, index_t kc, index_t nc, float* dst);

@@ -12,4 +12,7 @@ namespace fastnn {
 // MALLOC_*_ / GLIBC_TUNABLES variables. Returns whether the settings are in effect.
 bool tune_allocator();
 
+// Physical memory of the machine in bytes (0 if unknown): size guards reject requests beyond it as impossible.
+double physical_memory_bytes();
+
 }  // namespace fastnn

@@ -5,7 +5,10 @@
 // Only baseline-compiled driver code includes this header and opens regions; ISA code is called from inside
 // them (GCC outlines omp bodies into functions that do not inherit per-file -m flags).
 #pragma once
+#include <exception>
+
 #include "common.h"
+#include "interrupt.h"
 
 #include <atomic>
 
@@ -16,8 +19,10 @@
 namespace fastnn {
 
 // Threads a kernel may use now: fastnn.set_num_threads() if set, else omp_get_max_threads() read per call
-// (so OMP_NUM_THREADS and threadpoolctl's OpenMP limit are honoured); always 1 in a forked child.
+// (so OMP_NUM_THREADS and threadpoolctl's OpenMP limit are honoured), capped at max_threads() and at the threads
+// that can actually be created (see parallel.cpp); always 1 in a forked child.
 int num_threads();
+int max_threads();            // CPUs this process may run on (its affinity mask), at least 1
 void set_num_threads(int n);  // n <= 0 restores the OpenMP default
 void warm_up_threads();       // one empty region at import so the first kernel does not pay thread start-up
 
@@ -92,21 +97,31 @@ void set_debug_late_partner_us(int us);  // > 0: thread 1 sleeps this long at ev
 
 // Runs fn(tid, nthreads) once on each of `nthreads` threads in a single parallel region (or inline, which the
 // adaptive policy may choose: fn always gets the thread count it really runs with).
+// An exception must not leave an OpenMP region (the runtime calls std::terminate): the first one thrown by any
+// thread is kept and rethrown here after the region, every thread still reaching its end. So fn must not contain
+// barriers (a thread that threw would never reach them); use two regions instead.
 template <class F>
 void parallel_region(int nthreads, F&& fn) {
 #ifdef _OPENMP
   if (nthreads > 1) nthreads = region_threads(nthreads);
   if (nthreads > 1) {
     RegionTimer timer;
+    std::exception_ptr error;
 #pragma omp parallel num_threads(nthreads)
     {
       DenormalGuard guard;
       const int tid = omp_get_thread_num();
       const RegionTimer::Stamp stamp = timer.thread_begin(tid);
-      fn(tid, omp_get_num_threads());
+      try {
+        fn(tid, omp_get_num_threads());
+      } catch (...) {
+#pragma omp critical(fastnn_region_error)
+        if (!error) error = std::current_exception();
+      }
       timer.thread_end(stamp);
     }
     timer.finish();
+    if (error) std::rethrow_exception(error);
     return;
   }
 #endif
@@ -114,15 +129,17 @@ void parallel_region(int nthreads, F&& fn) {
   fn(0, 1);
 }
 
-// parallel_for over [0, n): each thread gets one contiguous range. Callers must make results independent of
-// the split (no cross-item reductions), which keeps 1- and 2-thread results bitwise equal.
+// parallel_for over [0, n): each thread gets one contiguous range (in interruptible pieces, see interrupt.h).
+// Callers must make results independent of the split (no cross-item reductions), which keeps 1- and 2-thread
+// results bitwise equal.
 template <class F>
 void parallel_for(index_t n, index_t work_per_item, F&& fn) {
   const int nt = threads_for(n * work_per_item, n);
+  InterruptScope* irq = current_interrupt();
   parallel_region(nt, [&](int tid, int nth) {
     index_t b, e;
     split_range(n, tid, nth, &b, &e);
-    if (b < e) fn(b, e);
+    if (b < e) for_each_piece(irq, b, e, work_per_item, fn);
   });
 }
 

@@ -57,13 +57,18 @@ index_t max_pool2d_grad_from_argmax(const PoolGeometry& g, const float* dy, cons
     offset[c] = (row[c] * g.W + col[c]) * g.C;
   }
   const PoolCellTable table{row.data(), col.data(), offset.data()};
-  std::vector<index_t> bad_per_thread(num_threads(), 0);  // skipped entries, per thread
   const index_t work = g.H * g.W * g.C + g.OH * g.OW * g.C;
   const int nt = threads_for(g.N * work, g.N);
+  // Sized by nt, not a second num_threads() read: set_num_threads from another thread could change it.
+  std::vector<index_t> bad_per_thread(nt, 0);  // skipped entries, per thread
+  InterruptScope* irq = current_interrupt();
   parallel_region(nt, [&](int tid, int nth) {
     index_t n0, n1;
     split_range(g.N, tid, nth, &n0, &n1);
-    if (n0 < n1) bad_per_thread[tid] = k.max_backward(g, dy, argmax, table, dx, n0, n1);
+    if (n0 < n1)
+      for_each_piece(irq, n0, n1, work, [&](index_t b, index_t e) {
+        bad_per_thread[tid] += k.max_backward(g, dy, argmax, table, dx, b, e);
+      });
   });
   index_t total = 0;
   for (index_t b : bad_per_thread) total += b;
@@ -76,6 +81,7 @@ void max_pool2d_grad(const PoolGeometry& g, const float* x, const float* dy, flo
   std::unique_ptr<std::int32_t[]> argmax(new std::int32_t[outputs]);
   std::unique_ptr<float[]> y(new float[outputs]);
   max_pool2d(g, x, y.get(), argmax.get());
+  if (interrupted(current_interrupt())) return;
   max_pool2d_grad_from_argmax(g, dy, argmax.get(), dx);
 }
 

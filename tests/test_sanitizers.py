@@ -12,7 +12,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SANITIZED_TESTS = ["tests/csrc", "tests/test_threads.py", "tests/reliability/test_bad_input.py",
                    "tests/reliability/test_properties.py", "tests/reliability/test_numerics.py",
-                   "tests/reliability/test_concurrency.py", "tests/reliability/test_determinism.py"]
+                   "tests/reliability/test_concurrency.py", "tests/reliability/test_determinism.py",
+                   "tests/reliability/test_crash_resistance.py"]
 
 
 def _asan_runtime():

@@ -14,7 +14,7 @@ from fastnn import _core
 @pytest.fixture
 def restore_threads():
     yield
-    fastnn.set_num_threads(0)
+    fastnn.set_num_threads(None)
 
 
 def test_set_and_get_num_threads(restore_threads):
@@ -22,14 +22,54 @@ def test_set_and_get_num_threads(restore_threads):
     assert fastnn.get_num_threads() == 1
     fastnn.set_num_threads(2)
     assert fastnn.get_num_threads() == 2
-    fastnn.set_num_threads(0)
-    assert fastnn.get_num_threads() >= 1
+    fastnn.set_num_threads(np.int64(1))  # numpy ints are ints
+    assert fastnn.get_num_threads() == 1
+    fastnn.set_num_threads(None)
+    assert 1 <= fastnn.get_num_threads() <= _core.max_threads()
 
 
-@pytest.mark.parametrize("bad", [1.5, "2", None, True])
+def test_none_returns_to_the_openmp_default(restore_threads):
+    default = fastnn.get_num_threads()
+    fastnn.set_num_threads(1)
+    fastnn.set_num_threads(None)
+    assert fastnn.get_num_threads() == default
+
+
+@pytest.mark.parametrize("bad", [1.5, "2", True, [2]])
 def test_set_num_threads_rejects_non_int(bad):
     with pytest.raises(TypeError, match="set_num_threads expects an int"):
         fastnn.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("bad", [0, -1, -(2 ** 70)])
+def test_set_num_threads_rejects_non_positive(bad, restore_threads):
+    fastnn.set_num_threads(1)
+    with pytest.raises(ValueError, match=f"Received: n={bad}"):
+        fastnn.set_num_threads(bad)
+    assert fastnn.get_num_threads() == 1  # unchanged
+
+
+def test_max_threads_is_the_cpus_this_process_may_use():
+    assert _core.max_threads() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("n", [4096, 2 ** 40])
+def test_set_num_threads_caps_at_the_cpus_with_a_warning(n, restore_threads):
+    with pytest.warns(RuntimeWarning, match=f"set_num_threads\\({n}\\): using {_core.max_threads()} threads"):
+        fastnn.set_num_threads(n)
+    assert fastnn.get_num_threads() == _core.max_threads()
+    a = np.ones((600, 600), np.float32)
+    assert np.array_equal(fastnn.kernels.matmul(a, a), np.full((600, 600), 600, np.float32))
+
+
+def test_huge_thread_counts_from_the_environment_are_capped():
+    """OMP_NUM_THREADS=4096 used to make libgomp print "Thread creation failed" and exit; now it is capped."""
+    code = ("import numpy as np, fastnn; a = np.ones((600, 600), np.float32); "
+            "assert (fastnn.kernels.matmul(a, a) == 600).all(); print(fastnn.get_num_threads())")
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, OMP_NUM_THREADS="4096"),
+                         capture_output=True, text=True, timeout=120, cwd=os.path.dirname(__file__))
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == len(os.sched_getaffinity(0))
 
 
 def test_omp_num_threads_is_honoured():
@@ -46,6 +86,8 @@ def test_threadpoolctl_openmp_limit_is_honoured():
     threadpoolctl = pytest.importorskip("threadpoolctl")  # part of the `test` extra
     with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
         assert fastnn.get_num_threads() == 1
+    with threadpoolctl.threadpool_limits(limits=4096, user_api="openmp"):  # capped like set_num_threads
+        assert fastnn.get_num_threads() == _core.max_threads()
 
 
 def test_one_and_two_threads_bitwise_equal(restore_threads, rng):

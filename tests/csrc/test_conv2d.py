@@ -270,7 +270,7 @@ def test_one_and_two_threads_bitwise_equal(isa, rng, xs, ws, padding):
             results.append((y, ops.conv2d_backprop_input(xs, w, dy, 1, padding),
                             *ops.conv2d_backprop_filter_and_bias(x, ws, dy, 1, padding)))
     finally:
-        fastnn.set_num_threads(0)
+        fastnn.set_num_threads(None)
     for a, b_ in zip(*results):
         np.testing.assert_array_equal(a, b_)
 

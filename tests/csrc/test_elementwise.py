@@ -171,7 +171,7 @@ def _with_threads(n, fn):
     try:
         return fn()
     finally:
-        fastnn.set_num_threads(0)
+        fastnn.set_num_threads(None)
 
 
 @pytest.mark.parametrize("case", ["unary", "unary_grad", "softmax", "softmax_grad", "dense_grad", "bias_grad"])

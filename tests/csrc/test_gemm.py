@@ -148,7 +148,7 @@ def test_one_and_two_threads_bitwise_equal(isa, rng, m, k, n, trans_a, trans_b):
         fastnn.set_num_threads(2)
         two = _core.gemm(a, b, trans_a, trans_b, bias=bias, activation="tanh")
     finally:
-        fastnn.set_num_threads(0)
+        fastnn.set_num_threads(None)
     np.testing.assert_array_equal(one, two)
 
 
@@ -175,7 +175,7 @@ def test_packed_a_path(isa, rng, m, k, n, trans_a, trans_b):
         fastnn.set_num_threads(2)
         two = _core.gemm(a, b, trans_a, trans_b, bias=bias, activation="leaky_relu", alpha=0.3, c=c.copy())
     finally:
-        fastnn.set_num_threads(0)
+        fastnn.set_num_threads(None)
     assert_close_reduction(one, expected, k, scale_of(a, b))
     np.testing.assert_array_equal(one, two)
 

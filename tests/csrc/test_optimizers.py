@@ -178,7 +178,7 @@ def test_mlp_sized_update_threads_bitwise_equal():
                 ops.rmsprop_update(w2, g, vel, centered=False)
             results.append((w, m, v, w2, vel))
     finally:
-        fastnn.set_num_threads(0)
+        fastnn.set_num_threads(None)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 

@@ -190,7 +190,7 @@ def test_lenet_batch_threads_bitwise_equal(tf, rng):
                 results.append((threads, y, a, ops.max_pool2d_grad_with_argmax(x.shape, dy, a, k, s, "SAME"),
                                 ops.avg_pool2d(x, k, s, "SAME"), ops.avg_pool2d_grad(x.shape, dy, k, s, "SAME")))
     finally:
-        fastnn.set_num_threads(0)
+        fastnn.set_num_threads(None)
     half = len(results) // 2
     for one, two in zip(results[:half], results[half:]):
         for a, b in zip(one[1:], two[1:]):

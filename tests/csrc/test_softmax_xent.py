@@ -219,7 +219,7 @@ def test_one_and_two_threads_bitwise_equal(isa, rng, sparse):
                 return F.sparse_softmax_cross_entropy_with_logits_and_grad(ids, logits, grad_scale=1 / 20000)
             return F.softmax_cross_entropy_with_logits_and_grad(one_hot, logits, grad_scale=1 / 20000)
         finally:
-            fastnn.set_num_threads(0)
+            fastnn.set_num_threads(None)
 
     (l1, g1), (l2, g2) = run(1), run(2)
     np.testing.assert_array_equal(l1, l2)

@@ -898,6 +898,40 @@ call("load_model-config-unknown-class", lambda tmp_path: fastnn.models.load_mode
          crafted_config(tmp_path, '{"class_name": "system", "config": {}}')), ValueError,
      r"'.*c.npz': cannot rebuild the model from its saved config \(ValueError: Unknown object 'system'")
 
+# --- crash resistance: thread counts and impossible convolution sizes (issue 13)
+def threads_after(n):
+    """get_num_threads() after set_num_threads(n); the default is restored either way."""
+    try:
+        fastnn.set_num_threads(n)
+        return fastnn.get_num_threads()
+    finally:
+        fastnn.set_num_threads(None)
+
+
+def is_max_threads(result):
+    assert result == fastnn._core.max_threads(), result
+
+
+call("set_num_threads-zero", lambda: fastnn.set_num_threads(0), ValueError,
+     r"set_num_threads expects a positive int \(or None for the default\)\. Received: n=0")
+call("set_num_threads-negative", lambda: fastnn.set_num_threads(-1), ValueError, r"Received: n=-1")
+call("set_num_threads-str", lambda: fastnn.set_num_threads("2"), TypeError,
+     r"set_num_threads expects an int or None, received '2'")
+call("set_num_threads-bool", lambda: fastnn.set_num_threads(True), TypeError, r"received True")
+call("set_num_threads-float", lambda: fastnn.set_num_threads(2.0), TypeError, r"received 2\.0")
+call("set_num_threads-4096-capped", lambda: threads_after(4096), VALID, is_max_threads)  # RuntimeWarning
+call("set_num_threads-2**70-capped", lambda: threads_after(2**70), VALID, is_max_threads)
+CONV_TOO_BIG = r"needs .* of scratch .*more than this machine's .* of memory.*Received: dilations=\(100000, 100000\)"
+op("Conv2D-dilation_rate-huge", lambda x: layers.Conv2D(8, 3, padding="same", dilation_rate=100000)(x),
+   f32(64, 8, 8, 8), expect=ValueError,
+   match=r"needs [\d.]+ TiB of scratch .*`dilation_rate`.*Received: dilations=\(100000, 100000\), padding='same'")
+op("conv2d-dilations-huge-same", ops.conv2d, IMG, KER, padding="SAME", dilations=100000, expect=ValueError,
+   match=CONV_TOO_BIG)
+op("conv2d_backprop_input-dilations-huge", fastnn.kernels.conv2d_backprop_input, [2, 6, 6, 3], KER, f32(2, 6, 6, 4),
+   strides=1, padding="SAME", dilations=100000, expect=ValueError, match=CONV_TOO_BIG)
+op("conv2d_backprop_filter-filter_sizes-huge", fastnn.kernels.conv2d_backprop_filter, IMG, [20000, 20000, 3, 4],
+   f32(2, 6, 6, 4), strides=1, padding="SAME", expect=ValueError, match=r"needs .* of scratch.*filters 20000x20000x3x4")
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -920,5 +954,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 479
+    assert len(ROWS) >= 490
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"

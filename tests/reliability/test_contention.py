@@ -29,7 +29,7 @@ def policy():
     yield
     _core._debug_late_partner(0)
     _core.set_thread_policy("adaptive")
-    fastnn.set_num_threads(0)
+    fastnn.set_num_threads(None)
 
 
 def gemm_inputs():

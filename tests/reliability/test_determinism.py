@@ -69,7 +69,7 @@ def assert_bitwise(run_a, run_b):
 def restore():
     isa = _core.isa()
     yield
-    fastnn.set_num_threads(0)
+    fastnn.set_num_threads(None)
     _core.set_isa(isa)
 
 
