@@ -60,8 +60,8 @@ def _prepare(y_true, y_pred, sample_weight, top_k=None, class_id=None, label_wei
     if class_id is not None:
         if y_pred.ndim < 2 or not class_id < y_pred.shape[-1]:
             raise ValueError(f"When class_id is provided, y_pred must be a 2D array with shape (num_samples, "
-                             f"num_classes) and class_id < num_classes. Received: class_id={class_id}, "
-                             f"y_pred.shape={y_pred.shape}")
+                             f"num_classes), found shape: {y_pred.shape}; and class_id < num_classes. "
+                             f"Received: class_id={class_id}")
         y_true, y_pred = y_true[..., class_id, None], y_pred[..., class_id, None]
     weights = np.ones(y_pred.shape, np.float32)
     try:
@@ -200,7 +200,7 @@ class Recall(_ThresholdMetric):
         return self._ratio(self.false_negatives)
 
 
-_CURVES = ("ROC", "PR")
+_CURVES = ("ROC", "PR", "PRGAIN")
 _SUMMATIONS = ("interpolation", "minoring", "majoring")
 
 
@@ -209,7 +209,7 @@ class AUC(Metric):
 
     Args:
         num_thresholds: Number of evenly spaced thresholds (> 1). Defaults to 200.
-        curve: "ROC" (default) or "PR".
+        curve: "ROC" (default), "PR" or "PRGAIN" (precision-recall-gain, Flach & Kull 2015).
         summation_method: "interpolation" (default; for PR, Davis & Goadrich's interpolation), "minoring" or
             "majoring".
         name: Name of the metric instance.
@@ -331,8 +331,12 @@ class AUC(Metric):
         recall = _divide_no_nan(tp, tp + fn)
         if self.curve == "ROC":
             x, y = _divide_no_nan(fp, fp + tn), recall
-        else:
+        elif self.curve == "PR":
             x, y = recall, _divide_no_nan(tp, tp + fp)
+        else:
+            scale = _divide_no_nan(tp + fn, tn + fp)
+            x = np.maximum(np.where(tp == 0, 0.0, 1.0 - scale * _divide_no_nan(fn, tp)), 0.0).astype(np.float32)
+            y = np.where(tp == 0, 1.0, 1.0 - scale * _divide_no_nan(fp, tp)).astype(np.float32)
         if self.summation_method == "interpolation":
             heights = (y[:n - 1] + y[1:]) / np.float32(2)
         elif self.summation_method == "minoring":

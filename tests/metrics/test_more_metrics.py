@@ -68,6 +68,7 @@ CASES = {  # name -> (class, kwargs, input kind)
     "auc_pr": ("AUC", {"curve": "PR"}, "binary"),
     "auc_pr_majoring": ("AUC", {"curve": "PR", "summation_method": "majoring", "num_thresholds": 50}, "binary"),
     "auc_minoring": ("AUC", {"summation_method": "minoring", "num_thresholds": 17}, "binary"),
+    "auc_prgain": ("AUC", {"curve": "PRGAIN", "num_thresholds": 30}, "binary"),
     "auc_thresholds": ("AUC", {"thresholds": [0.2, 0.5, 0.7]}, "binary"),
     "auc_multi_label": ("AUC", {"multi_label": True}, "binary"),
     "auc_multi_label_pr": ("AUC", {"multi_label": True, "curve": "PR", "label_weights": [0.2, 1.0, 0.5]},
@@ -127,3 +128,81 @@ def test_config_round_trip_matches_keras(name, tf):
             assert config[key] == value, (name, key)
     clone = getattr(metrics, cls).from_config(config)
     assert clone.get_config() == config
+
+
+_AUC_T, _AUC_P, _AUC_W = [0, 0, 1, 1], [0, 0.5, 0.3, 0.9], [1, 2, 3, 4]  # Keras' AUCTest fixtures
+_R = ([[0, 1], [0, 0]], [[1, 1], [0, 0]])  # Keras' regression docstring fixtures
+_TOPK = ([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+
+# (class, kwargs, [update_state args...], expected) — from keras/src/metrics/*_test.py and the metrics' docstrings
+KERAS_VALUES = [
+    ("MeanSquaredError", {}, [_R], 0.25),
+    ("MeanAbsoluteError", {}, [_R], 0.25),
+    ("MeanAbsoluteError", {}, [_R + ([1, 0],)], 0.5),
+    ("MeanAbsolutePercentageError", {}, [_R], 250000000.0),
+    ("MeanAbsolutePercentageError", {}, [_R + ([1, 0],)], 500000000.0),
+    ("MeanSquaredLogarithmicError", {}, [_R], 0.12011322),
+    ("MeanSquaredLogarithmicError", {}, [_R + ([1, 0],)], 0.24022643),
+    ("RootMeanSquaredError", {}, [_R], 0.5),
+    ("RootMeanSquaredError", {}, [_R + ([1, 0],)], 0.70710677),
+    ("R2Score", {}, [([[1], [4], [3]], [[2], [4], [4]])], 0.57142854),
+    ("BinaryCrossentropy", {}, [([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])], 0.81492424),
+    ("BinaryCrossentropy", {}, [([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], [1, 0])], 0.9162905),
+    ("CategoricalCrossentropy", {}, [([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])], 1.1769392),
+    ("CategoricalCrossentropy", {}, [([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]],
+                                      np.array([0.3, 0.7]))], 1.6271976),
+    ("TopKCategoricalAccuracy", {"k": 1}, [_TOPK], 0.5),
+    ("TopKCategoricalAccuracy", {"k": 1}, [_TOPK + ([0.7, 0.3],)], 0.3),
+    ("SparseTopKCategoricalAccuracy", {"k": 1}, [([2, 1], _TOPK[1])], 0.5),
+    ("SparseTopKCategoricalAccuracy", {"k": 1}, [([2, 1], _TOPK[1], [0.7, 0.3])], 0.3),
+    ("SparseTopKCategoricalAccuracy", {"k": 1, "from_sorted_ids": True}, [([2, 1], [[1, 0, 3], [1, 2, 3]])], 0.5),
+    ("Precision", {}, [([0, 1, 1, 0], [1, 0, 1, 0])], 0.5),
+    ("Precision", {}, [([[0, 1, 1, 0], [1, 0, 0, 1]], [[1, 0, 1, 0], [1, 0, 1, 0]], [[1, 2, 3, 4], [4, 3, 2, 1]])],
+     7.0 / 10.0),
+    ("Precision", {}, [([0, 0, 0, 0], [0, 0, 0, 0])], 0.0),
+    ("Precision", {"thresholds": [0.5, 0.7]}, [([0, 1, 1, 0], [1, 0, 0.6, 0])], [0.5, 0.0]),
+    ("Precision", {"thresholds": [0.5, 1.0]}, [([[0, 1], [1, 0]], [[1, 0], [0.6, 0]], [[4, 0], [3, 1]])] * 2,
+     [6.0 / 14.0, 0.0]),
+    ("Precision", {"top_k": 3}, [([0, 1, 1, 0, 0], [0.2, 0.1, 0.5, 0, 0.2])], 1.0 / 3),
+    ("Precision", {"top_k": 3}, [([[0, 1, 1, 0, 1]], [[0.2, 0.1, 0.4, 0, 0.2]], [[1, 4, 2, 3, 5]]),
+                                 ([1, 0, 1, 1, 1], [0.2, 0.6, 0.4, 0.2, 0.2], 3)], 13.0 / 17.0),
+    ("Recall", {}, [([0, 1, 1, 0], [1, 0, 1, 0])], 0.5),
+    ("Recall", {}, [([[0, 1, 1, 0], [1, 0, 0, 1]], [[1, 0, 1, 0], [0, 1, 0, 1]], [[1, 2, 3, 4], [4, 3, 2, 1]])],
+     (3.0 + 1.0) / ((2.0 + 3.0) + (4.0 + 1.0))),
+    ("AUC", {"num_thresholds": 3}, [(_AUC_T, _AUC_P)], 0.75),
+    ("AUC", {"num_thresholds": 3, "from_logits": True}, [(_AUC_T, -np.log(1.0 / (np.array(_AUC_P) + 1e-12) - 1.0))],
+     0.75),
+    ("AUC", {"num_thresholds": 2, "thresholds": [0.5]}, [(_AUC_T, _AUC_P)], 0.75),
+    ("AUC", {"num_thresholds": 3}, [(_AUC_T, _AUC_P, _AUC_W)], 0.7855),
+    ("AUC", {"num_thresholds": 3, "summation_method": "majoring"}, [(_AUC_T, _AUC_P, _AUC_W)], 1.0),
+    ("AUC", {"num_thresholds": 3, "summation_method": "minoring"}, [(_AUC_T, _AUC_P, _AUC_W)], 0.571),
+    ("AUC", {"num_thresholds": 3, "curve": "PR", "summation_method": "majoring"}, [(_AUC_T, _AUC_P, _AUC_W)],
+     0.429 + 0.571),
+    ("AUC", {"num_thresholds": 3, "curve": "PR", "summation_method": "minoring"}, [(_AUC_T, _AUC_P, _AUC_W)],
+     0.7 * 0.429),
+    ("AUC", {"num_thresholds": 3, "curve": "PR"}, [(_AUC_T, _AUC_P, _AUC_W)], 2.416 / 7 + 4 / 7),
+    ("AUC", {"num_thresholds": 3, "curve": "PR"}, [(_AUC_T, _AUC_P, [-1, -2, -3, -4])], 0.0),
+    ("AUC", {"num_thresholds": 3, "curve": "PRGAIN", "summation_method": "majoring"}, [(_AUC_T, _AUC_P, _AUC_W)],
+     1.0),
+    ("AUC", {"num_thresholds": 3, "curve": "PRGAIN", "summation_method": "minoring"}, [(_AUC_T, _AUC_P, _AUC_W)],
+     0.0),
+    ("AUC", {"num_thresholds": 3, "curve": "PRGAIN"}, [(_AUC_T, _AUC_P, _AUC_W)], 0.5),
+    ("AUC", {"num_thresholds": 3, "curve": "PRGAIN"}, [([0, 0, 0, 1, 0, 1, 0, 1, 1, 1],
+                                                         [0.1, 0.2, 0.3, 0.3, 0.4, 0.4, 0.6, 0.6, 0.8, 0.9])],
+     0.666666 * 0.333333 + 0.333333 * 0.833333),
+    ("F1Score", {"threshold": 0.5}, [([[1, 1, 1], [1, 0, 0], [1, 1, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6],
+                                                                          [0.6, 0.8, 0.0]])], [0.5, 0.8, 0.6666667]),
+    ("MeanIoU", {"num_classes": 2}, [([0, 0, 1, 1], [0, 1, 0, 1])], 0.33333334),
+    ("MeanIoU", {"num_classes": 2, "dtype": "float32"}, [([0, 0, 1, 1], [0, 1, 0, 1], [0.3, 0.3, 0.3, 0.1])],
+     0.23809525),
+]
+
+
+@pytest.mark.parametrize("row", range(len(KERAS_VALUES)))
+def test_keras_test_values(row):
+    cls, kwargs, updates, expected = KERAS_VALUES[row]
+    metric = getattr(metrics, cls)(**kwargs)
+    for args in updates:
+        metric.update_state(*args)
+    np.testing.assert_allclose(metric.result().numpy(), np.asarray(expected, np.float32), rtol=1e-3, atol=1e-6,
+                               err_msg=f"{cls} {kwargs}")
