@@ -55,15 +55,19 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     apply_class_balancing = _check_bool("apply_class_balancing", apply_class_balancing)
     alpha, gamma = np.float32(_check_number("alpha", alpha)), np.float32(_check_gamma(gamma))
     from_logits, label_smoothing = _check_from_logits(from_logits), _check_label_smoothing(label_smoothing)
+    logits = getattr(y_pred, "_keras_logits", None)  # a sigmoid layer's output remembers its logits
     pred = _pred(y_pred)
     truth = _true_like(y_true, pred)
     one = np.float32(1.0)
     if label_smoothing:
         truth = truth * np.float32(1.0 - label_smoothing) + np.float32(0.5 * label_smoothing)
     if from_logits:
-        pred = ops.sigmoid(pred)
-    clipped = ops.clip_by_value(pred, np.float32(EPSILON), one - np.float32(EPSILON))
-    bce = -(truth * ops.log(clipped) + (one - truth) * ops.log(one - clipped))
+        logits, pred = pred, ops.sigmoid(pred)
+    if logits is not None:  # Keras' binary_crossentropy then takes TF's stable logits formula, unclipped
+        bce = ops.sigmoid_cross_entropy_with_logits(labels=truth, logits=_pred(logits))
+    else:
+        clipped = ops.clip_by_value(pred, np.float32(EPSILON), one - np.float32(EPSILON))
+        bce = -(truth * ops.log(clipped) + (one - truth) * ops.log(one - clipped))
     p_t = truth * pred + (one - truth) * (one - pred)
     focal = ops.pow(one - p_t, gamma) * bce
     if apply_class_balancing:

@@ -109,6 +109,7 @@ class _Compiled:
                     resolved.append(metrics_module.CategoricalAccuracy(name=spec))
             elif isinstance(spec, str):
                 metric = metrics_module.get(spec)
+                metric.name = spec  # Keras logs a metric given by name under that name ("mae", "AUC")
                 resolved.append(metric)
             elif isinstance(spec, metrics_module.Metric):
                 resolved.append(spec)

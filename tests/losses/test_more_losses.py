@@ -92,6 +92,8 @@ def _random(kind, shape=(6, 4)):
         return R.integers(0, 2, shape).astype(np.float32), R.standard_normal(shape).astype(np.float32)
     if kind == "binary_probs":
         return R.integers(0, 2, shape).astype(np.float32), R.uniform(0.02, 0.98, shape).astype(np.float32)
+    if kind == "binary_extreme":
+        return R.integers(0, 2, shape).astype(np.float32), (R.standard_normal(shape) * 40).astype(np.float32)
     if kind == "signs":
         return np.where(R.random(shape) < 0.5, -1.0, 1.0).astype(np.float32), \
             R.standard_normal(shape).astype(np.float32)
@@ -121,6 +123,7 @@ RANDOM_CASES = {  # name -> (class, kwargs, input kind)
     "bfce_balanced": ("BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5,
                                                   "label_smoothing": 0.1}, "binary_probs"),
     "bfce_logits": ("BinaryFocalCrossentropy", {"from_logits": True, "gamma": 3.0}, "binary"),
+    "bfce_logits_extreme": ("BinaryFocalCrossentropy", {"from_logits": True, "gamma": 2.0}, "binary_extreme"),
     "cfce": ("CategoricalFocalCrossentropy", {}, "onehot_probs"),
     "cfce_logits": ("CategoricalFocalCrossentropy", {"from_logits": True, "alpha": 0.5, "gamma": 1.0,
                                                      "label_smoothing": 0.2}, "onehot"),
