@@ -5,7 +5,9 @@ from ..tensor import Tensor, as_array
 from .reduction_metrics import MeanMetricWrapper
 
 __all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-           "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy"]
+           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "Accuracy", "BinaryAccuracy",
+           "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
+           "SparseTopKCategoricalAccuracy"]
 
 
 def _same_rank(a, b):
@@ -107,3 +109,103 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
+
+
+def _check_k(k):
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"`k` must be an int >= 1. Received: k={k!r}")
+    return int(k)
+
+
+def _in_top_k(labels, y_pred, k, from_sorted_ids=False):
+    """TF's in_top_k per flattened sample: ties at the k-th score count as inside; non-finite scores never do."""
+    flat = y_pred.reshape(-1, y_pred.shape[-1]) if y_pred.ndim > 2 else y_pred
+    shape = labels.shape
+    labels = labels.reshape(-1).astype(np.int64)
+    if flat.ndim != 2 or labels.shape[0] != flat.shape[0]:
+        raise ValueError(f"labels of shape {shape} do not match predictions of shape {y_pred.shape}")
+    if from_sorted_ids:
+        return np.any(labels[:, None] == flat[:, :k], axis=1).astype(np.float32).reshape(shape)
+    if labels.size and (labels.min() < 0 or labels.max() >= flat.shape[1]):
+        raise ValueError(f"labels must be class ids in [0, {flat.shape[1]}). Received labels in "
+                         f"[{labels.min()}, {labels.max()}]")
+    target = flat[np.arange(flat.shape[0]), labels]
+    inside = (np.sum(flat > target[:, None], axis=1) < k) & np.isfinite(target)
+    return inside.astype(np.float32).reshape(shape)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1.0 where the one-hot label's class is among the `k` highest predictions, per sample.
+
+    Args:
+        y_true: One-hot labels, shape `(batch_size, classes)`.
+        y_pred: Prediction scores, same shape.
+        k: Number of top predictions to look at. Defaults to `5`.
+
+    Returns:
+        The per-sample matches (0.0 or 1.0), shape `(batch_size,)`.
+    """
+    k = _check_k(k)
+    y_true, y_pred = as_array(y_true, "y_true"), np.asarray(as_array(y_pred, "y_pred"), np.float32)
+    if y_true.ndim == 0 or y_pred.ndim == 0 or y_true.shape[-1] != y_pred.shape[-1]:
+        raise ValueError(f"`y_true` (one-hot) and `y_pred` must have the same number of classes on the last axis, "
+                         f"received shapes {y_true.shape} and {y_pred.shape}")
+    return Tensor(_in_top_k(np.argmax(y_true, axis=-1), y_pred, k))
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """1.0 where the integer label is among the `k` highest predictions, per sample.
+
+    Args:
+        y_true: Integer class ids, shape `(batch_size,)` (or `(batch_size, 1)`).
+        y_pred: Prediction scores `(batch_size, classes)`; or, with `from_sorted_ids`, class ids sorted by
+            decreasing score (only the first `k` are looked at).
+        k: Number of top predictions to look at. Defaults to `5`.
+        from_sorted_ids: Whether `y_pred` holds sorted class ids instead of scores.
+
+    Returns:
+        The per-sample matches (0.0 or 1.0).
+    """
+    k = _check_k(k)
+    y_pred = np.asarray(as_array(y_pred, "y_pred"))
+    y_true = np.asarray(as_array(y_true, "y_true"))
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1:] == (1,):
+        y_true = y_true[..., 0]
+    return Tensor(_in_top_k(y_true, y_pred if from_sorted_ids else y_pred.astype(np.float32), k,
+                            from_sorted_ids=bool(from_sorted_ids)))
+
+
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot target is in the top `k` predictions.
+
+    Args:
+        k: Number of top elements to look at. Defaults to `5`.
+        name: Name of the metric instance.
+        dtype: Data type of the metric result.
+
+    Example:
+    >>> m = fastnn.metrics.TopKCategoricalAccuracy(k=1)
+    >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+    >>> float(m.result())
+    0.5
+    """
+
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=_check_k(k))
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer target is in the top `k` predictions.
+
+    Args:
+        k: Number of top elements to look at. Defaults to `5`.
+        name: Name of the metric instance.
+        dtype: Data type of the metric result.
+        from_sorted_ids: Whether `y_pred` holds class ids sorted by decreasing score. Defaults to `False`.
+    """
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+        if not isinstance(from_sorted_ids, (bool, np.bool_)):
+            raise TypeError(f"`from_sorted_ids` must be a bool. Received: from_sorted_ids={from_sorted_ids!r}")
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=_check_k(k),
+                         from_sorted_ids=bool(from_sorted_ids))

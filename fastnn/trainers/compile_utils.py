@@ -16,7 +16,9 @@ def _resolve(spec, y, y_pred):
             return metrics_module.SparseCategoricalAccuracy(name=spec)
         return metrics_module.CategoricalAccuracy(name=spec)
     if isinstance(spec, str):
-        return metrics_module.get(spec)
+        metric = metrics_module.get(spec)
+        metric.name = spec  # Keras logs a metric given by name under that name ("mae", "AUC")
+        return metric
     if isinstance(spec, metrics_module.Metric):
         return spec
     if callable(spec):

@@ -933,6 +933,85 @@ op("conv2d_backprop_filter-filter_sizes-huge", fastnn.kernels.conv2d_backprop_fi
    f32(2, 6, 6, 4), strides=1, padding="SAME", expect=ValueError, match=r"needs .* of scratch.*filters 20000x20000x3x4")
 
 
+# --- losses and metrics: arguments and inputs (issue 16 item 6)
+def lm_metric_after(metric, *updates):
+    for args in updates:
+        metric.update_state(*args)
+    return metric.result()
+
+
+def lm_finite(result):
+    assert np.all(np.isfinite(np.asarray(result))), result
+
+
+call("lm-huber-delta-zero", lambda: losses.Huber(delta=0), ValueError, r"`delta` must be > 0. Received: delta=0")
+call("lm-huber-delta-str", lambda: losses.Huber(delta="1"), TypeError, r"Received: delta='1'")
+call("lm-huber-delta-nan", lambda: losses.huber(f32(2, 3), f32(2, 3), delta=float("nan")), TypeError,
+     r"Received: delta=nan")
+call("lm-focal-gamma-negative", lambda: losses.BinaryFocalCrossentropy(gamma=-1.0), ValueError,
+     r"Received: gamma=-1.0")
+call("lm-focal-balancing-str", lambda: losses.BinaryFocalCrossentropy(apply_class_balancing="yes"), TypeError,
+     r"Received: apply_class_balancing='yes'")
+call("lm-focal-alpha-none", lambda: losses.CategoricalFocalCrossentropy(alpha=None), TypeError,
+     r"Received: alpha=None")
+call("lm-focal-axis", lambda: losses.CategoricalFocalCrossentropy(axis=0), ValueError, r"Received: axis=0")
+call("lm-focal-from-logits-str", lambda: losses.binary_focal_crossentropy(f32(2, 3), f32(2, 3), from_logits="no"),
+     TypeError, r"`from_logits` must be a bool, received 'no'")
+call("lm-cosine-axis-float", lambda: losses.CosineSimilarity(axis=1.0), TypeError, r"Received: axis=1.0")
+call("lm-cosine-axis-range", lambda: losses.cosine_similarity(f32(2, 3), f32(2, 3), axis=2), ValueError,
+     r"Received: axis=2")
+call("lm-hinge-reduction", lambda: losses.Hinge(reduction="avg"), ValueError, r"Received: reduction='avg'")
+op("lm-poisson-shapes", losses.poisson, f32(2, 3), f32(2, 4), expect=ValueError, match=r"\(2, 3\) and \(2, 4\)")
+op("lm-mape-rank0", losses.mean_absolute_percentage_error, np.float32(1), np.float32(2), expect=ValueError,
+   match=r"rank >= 1")
+op("lm-kld-weights-shape", losses.KLDivergence(), f32(4, 3), f32(4, 3), sample_weight=np.ones(5, np.float32),
+   expect=ValueError, match=r"`sample_weight` of shape \(5,\)")
+op("lm-log-cosh-nan", losses.log_cosh, np.array([[np.nan, 1.0]], np.float32), np.zeros((1, 2), np.float32),
+   expect=VALID, match=lambda r: np.testing.assert_array_equal(np.isnan(r.numpy()), [True]))
+call("lm-get-loss-unknown", lambda: losses.get("maee"), ValueError, r"Could not interpret loss identifier: 'maee'")
+call("lm-get-metric-unknown", lambda: metrics.get("aucc"), ValueError,
+     r"Could not interpret metric identifier: 'aucc'")
+call("lm-topk-k-zero", lambda: metrics.TopKCategoricalAccuracy(k=0), ValueError, r"Received: k=0")
+call("lm-topk-sorted-ids-str", lambda: metrics.SparseTopKCategoricalAccuracy(from_sorted_ids="no"), TypeError,
+     r"Received: from_sorted_ids='no'")
+call("lm-sparse-topk-label-range", lambda: metrics.SparseTopKCategoricalAccuracy().update_state([0, 7],
+     f32(2, 4)), ValueError, r"class ids in \[0, 4\)")
+call("lm-precision-threshold-range", lambda: metrics.Precision(thresholds=1.5), ValueError,
+     r"Received: thresholds=1.5")
+call("lm-precision-top-k-zero", lambda: metrics.Precision(top_k=0), ValueError, r"Received: top_k=0")
+call("lm-recall-class-id-1d", lambda: metrics.Recall(class_id=1).update_state([0, 1], [0.2, 0.9]), ValueError,
+     r"found shape: \(2,\)")
+call("lm-precision-shapes", lambda: metrics.Precision().update_state(np.ones((2, 3)), np.ones((2, 4))), ValueError,
+     r"\(2, 3\) and \(2, 4\)")
+call("lm-auc-curve", lambda: metrics.AUC(curve="roc"), ValueError, r"Received: curve='roc'")
+call("lm-auc-summation", lambda: metrics.AUC(summation_method="trapezoid"), ValueError,
+     r"Received: summation_method='trapezoid'")
+call("lm-auc-num-thresholds", lambda: metrics.AUC(num_thresholds=1), ValueError, r"Received: num_thresholds=1")
+call("lm-auc-num-labels-single", lambda: metrics.AUC(num_labels=3), ValueError, r"only when `multi_label` is True")
+call("lm-auc-multi-label-rank", lambda: metrics.AUC(multi_label=True).update_state([0, 1], [0.3, 0.6]), ValueError,
+     r"rank 2 when `multi_label=True`. Found rank 1")
+call("lm-auc-nan-predictions", lambda: lm_metric_after(metrics.AUC(), ([0, 1, 1], [np.nan, 0.7, 0.2])), VALID,
+     lm_finite)
+call("lm-f1-average", lambda: metrics.F1Score(average="mean"), ValueError, r"Received: average='mean'")
+call("lm-f1-threshold-int", lambda: metrics.F1Score(threshold=1), ValueError, r"Received: threshold=1 ")
+call("lm-fbeta-beta-zero", lambda: metrics.FBetaScore(beta=0.0), ValueError, r"Received: beta=0.0")
+call("lm-f1-rank1", lambda: metrics.F1Score().update_state([0, 1], [0.2, 0.7]), ValueError,
+     r"expects 2D inputs.*y_pred.shape=\(2,\)")
+call("lm-r2-aggregation", lambda: metrics.R2Score(class_aggregation="mean"), ValueError,
+     r"Received: class_aggregation='mean'")
+call("lm-r2-regressors", lambda: metrics.R2Score(num_regressors=-1), ValueError, r"Received: num_regressors=-1")
+call("lm-meaniou-num-classes", lambda: metrics.MeanIoU(num_classes=0), ValueError, r"Received: num_classes=0")
+call("lm-meaniou-weights", lambda: metrics.MeanIoU(num_classes=2).update_state([0, 1, 1], [0, 1, 0],
+     sample_weight=[1, 2]), ValueError, r"`sample_weight` of shape \(2,\)")
+call("lm-meaniou-out-of-range-ignored", lambda: lm_metric_after(metrics.MeanIoU(num_classes=2),
+     ([0, 1, 5], [0, 1, -1])), VALID, lambda r: np.testing.assert_allclose(r.numpy(), 1.0, rtol=1e-6))
+call("lm-bce-metric-smoothing", lambda: metrics.BinaryCrossentropy(label_smoothing=2), ValueError,
+     r"`label_smoothing` must be a number in \[0, 1\], received 2")
+call("lm-empty-batch-rmse", lambda: lm_metric_after(metrics.RootMeanSquaredError(),
+     (np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32))), VALID,
+     lambda r: np.testing.assert_array_equal(r.numpy(), 0.0))
+
+
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_bad_input(row, tmp_path):
@@ -954,5 +1033,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 490
+    assert len(ROWS) >= 531
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"

@@ -1,4 +1,4 @@
-"""fastnn.losses — Keras 3's losses (`keras.losses`), differentiable through `GradientTape`.
+"""Keras 3's losses (`keras.losses`), differentiable through `GradientTape`.
 
 Functions return one loss per sample (the class/feature axis reduced); each is a single recorded op whose forward
 and gradient run in fastnn's kernels (the from-logits cross-entropies in one fused pass). Probability inputs are
@@ -9,14 +9,14 @@ per-sample values (not ÷ Σ weights), "mean_with_sample_weight" = ÷ Σ weights
 """
 import numpy as np
 
-from . import kernels, ops
-from .gradient_tape import record
-from .tensor import Tensor, as_array, convert_to_tensor
+from .. import kernels, ops
+from ..gradient_tape import record
+from ..tensor import Tensor, as_array, convert_to_tensor
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "BinaryCrossentropy", "mean_squared_error", "mean_absolute_error", "categorical_crossentropy",
-    "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae", "get",
+    "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae",
 ]
 
 EPSILON = 1e-7  # keras.config.epsilon()
@@ -290,27 +290,3 @@ class BinaryCrossentropy(_FunctionLoss):
 
 def _snake_case(name):
     return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
-
-
-_BY_NAME = {
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error, "MSE": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error, "MAE": mean_absolute_error,
-    "categorical_crossentropy": categorical_crossentropy,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-    "binary_crossentropy": binary_crossentropy,
-    "MeanSquaredError": MeanSquaredError, "MeanAbsoluteError": MeanAbsoluteError,
-    "CategoricalCrossentropy": CategoricalCrossentropy,
-    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy, "BinaryCrossentropy": BinaryCrossentropy,
-}
-
-
-def get(identifier):
-    """A loss from its name (function or class name, e.g. 'mse', 'SparseCategoricalCrossentropy'), or a
-    callable / Loss instance as is. Class names give a default-configured instance."""
-    if isinstance(identifier, Loss) or (callable(identifier) and not isinstance(identifier, type)):
-        return identifier
-    found = _BY_NAME.get(identifier) if isinstance(identifier, str) else None
-    if found is None:
-        raise ValueError(f"Could not interpret loss identifier: {identifier!r}; expected one of "
-                         f"{sorted(k for k in _BY_NAME if k.islower())}, a class name, or a callable")
-    return found() if isinstance(found, type) else found
