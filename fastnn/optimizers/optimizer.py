@@ -26,7 +26,8 @@ def _optional_positive(value, name):
 
 
 class Optimizer:
-    """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)`."""
+    """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)` (and may
+    override `_slot_initial_value(self, slot)`)."""
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, **kwargs):
@@ -80,10 +81,15 @@ class Optimizer:
     def _slots_of(self, var):
         entry = self._slots.get(id(var))
         if entry is None:
-            slots = [Variable(np.zeros(var.shape, np.float32), trainable=False, name=f"{var.name}_{slot}")
+            slots = [Variable(np.full(var.shape, self._slot_initial_value(slot), np.float32), trainable=False,
+                              name=f"{var.name}_{slot}")
                      for slot in self._slot_names()]
             entry = self._slots[id(var)] = (var, slots)
         return entry[1]
+
+    def _slot_initial_value(self, slot):
+        """The value a new slot starts at (Keras: zeros, except e.g. Adagrad's accumulator)."""
+        return 0.0
 
     @property
     def variables(self):
