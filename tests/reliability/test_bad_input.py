@@ -648,7 +648,7 @@ call("Adam-beta_2-str", lambda: optimizers.Adam(beta_2="0.9"), ValueError, r"`be
 call("Adam-epsilon-negative", lambda: optimizers.Adam(epsilon=-1), ValueError, r"`epsilon` must be a non-negative number, received -1")
 call("RMSprop-momentum-negative", lambda: optimizers.RMSprop(momentum=-1), ValueError, r"`momentum` .*received -1")
 call("RMSprop-epsilon-str", lambda: optimizers.RMSprop(epsilon="1e-7"), ValueError, r"`epsilon` .*received '1e-7'")
-call("optimizer-get-unknown", lambda: optimizers.get("adamw"), ValueError, r"Could not interpret optimizer identifier: 'adamw'")
+call("optimizer-get-unknown", lambda: optimizers.get("adamz"), ValueError, r"Could not interpret optimizer identifier: 'adamz'")
 call("optimizer-get-None", lambda: optimizers.get(None), ValueError, r"optimizer identifier: None")
 call("optimizer-get-dict", lambda: optimizers.get({"class_name": "Nope"}), ValueError, r"optimizer config: \{'class_name': 'Nope'\}")
 call("optimizer-weight_decay-negative", lambda: optimizers.Adam(weight_decay=-1), ValueError, r"`weight_decay` .*received -1")
@@ -889,6 +889,27 @@ call("load_model-config-unknown-class", lambda tmp_path: fastnn.models.load_mode
          crafted_config(tmp_path, '{"class_name": "system", "config": {}}')), ValueError,
      r"'.*c.npz': cannot rebuild the model from its saved config \(ValueError: Unknown object 'system'")
 
+# --- new optimizers (issue 16)
+call("AdamW-weight_decay-None", lambda: optimizers.AdamW(weight_decay=None), ValueError,
+     r"Argument `weight_decay` must be a float. Received: weight_decay=None")
+call("AdamW-weight_decay-str", lambda: optimizers.AdamW(weight_decay="0.1"), ValueError, r"`weight_decay` .*received '0.1'")
+call("Adagrad-initial_accumulator_value-negative", lambda: optimizers.Adagrad(initial_accumulator_value=-1), ValueError,
+     r"`initial_accumulator_value` must be a number in \[0, inf\). Received: initial_accumulator_value=-1")
+call("Adagrad-epsilon-str", lambda: optimizers.Adagrad(epsilon="1e-7"), ValueError, r"Received: epsilon='1e-7'")
+call("Nadam-beta_1-one", lambda: optimizers.Nadam(beta_1=1), ValueError, r"`beta_1` must be a number in \[0, 1\). Received: beta_1=1")
+call("Nadam-beta_2-nan", lambda: optimizers.Nadam(beta_2=float("nan")), ValueError, r"Received: beta_2=nan")
+call("Adamax-beta_2-negative", lambda: optimizers.Adamax(beta_2=-0.5), ValueError, r"Received: beta_2=-0.5")
+call("Adamax-epsilon-bool", lambda: optimizers.Adamax(epsilon=True), ValueError, r"Received: epsilon=True")
+call("Lion-beta_1-zero", lambda: optimizers.Lion(beta_1=0.0), ValueError,
+     r"Argument `beta_1` must be in the \[0, 1\] range. Otherwise, the optimizer degenerates to SignSGD. Received: beta_1=0.0")
+call("Lion-beta_2-above-1", lambda: optimizers.Lion(beta_2=1.01), ValueError, r"Received: beta_2=1.01")
+call("Adadelta-rho-above-1", lambda: optimizers.Adadelta(rho=1.5), ValueError, r"`rho` must be a number in \[0, 1\]. Received: rho=1.5")
+call("Adadelta-lr-negative", lambda: optimizers.Adadelta(learning_rate=-1), ValueError, r"`learning_rate` .*received -1")
+call("Nadam-unknown-kwarg", lambda: optimizers.Nadam(decay=0.1), ValueError, r"not recognized: \{'decay': 0.1\}")
+call("Lion-grad-shape", lambda: optimizers.Lion().apply_gradients([(X6[:3], VAR())]), ValueError, r"does not match variable")
+call("Adagrad-grad-str", lambda: optimizers.Adagrad().apply_gradients([("x", VAR())]), (TypeError, ValueError), r"grad")
+call("get-adamw-is-valid", lambda: type(optimizers.get("AdamW")).__name__, VALID, same("AdamW"))
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -911,5 +932,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 478
+    assert len(ROWS) >= 494
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
