@@ -265,3 +265,69 @@ def test_nadam_u_product_is_recomputed_after_iterations_change(tf):
 def test_new_optimizers_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# --- PolynomialDecay, CosineDecay (warmup), CosineDecayRestarts (issue 16) vs keras.optimizers.schedules
+# (name, args, kwargs, max ULP): Keras' float32 graph in the same order. Powers, logs and divisions match bitwise;
+# TF's float32 cos is Eigen's polynomial (not correctly rounded: its scalar and vector results even differ), ours
+# is cos rounded from double, so values next to a cos may differ by a few ULP (measured max over steps 0..2999:
+# 3 ULP, i.e. <= 7.5e-9 absolute on a 0.1 rate; PolynomialDecay with cycle 2 ULP in 5 of 3000 steps).
+NEW_SCHEDULES = [
+    ("PolynomialDecay", (0.1, 1000), {}, 0),
+    ("PolynomialDecay", (0.05, 333), {"power": 0.5}, 0),
+    ("PolynomialDecay", (0.1, 700), {"end_learning_rate": 0.001, "power": 2.0, "cycle": True}, 4),
+    ("CosineDecay", (0.1, 1000), {}, 4),
+    ("CosineDecay", (0.1, 777), {"alpha": 0.1}, 4),
+    ("CosineDecay", (0.0, 1000), {"warmup_target": 0.1, "warmup_steps": 300}, 4),
+    ("CosineDecay", (0.001, 500), {"alpha": 0.05, "warmup_target": 0.02, "warmup_steps": 123}, 4),
+    ("CosineDecayRestarts", (0.1, 100), {}, 4),
+    ("CosineDecayRestarts", (0.1, 90), {"t_mul": 1.0, "m_mul": 0.9, "alpha": 0.01}, 4),
+    ("CosineDecayRestarts", (0.2, 37), {"t_mul": 1.5, "m_mul": 0.5}, 4),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, max_ulp", NEW_SCHEDULES, ids=lambda v: str(v))
+def test_new_schedules_match_keras(name, args, kwargs, max_ulp, tf):
+    ours = getattr(optimizers.schedules, name)(*args, **kwargs)
+    theirs = getattr(tf.keras.optimizers.schedules, name)(*args, **kwargs)
+    steps = range(0, 3000, 3)  # every 3rd step: Keras takes ~2 ms a call
+    mine = np.array([ours(s) for s in steps])
+    assert mine.dtype == np.float32
+    keras_values = np.array([np.float32(theirs(s)) for s in steps])
+    ulp = np.abs(mine.view(np.int32).astype(np.int64) - keras_values.view(np.int32))
+    assert ulp.max() <= max_ulp, (int(ulp.argmax()), mine[ulp.argmax()], keras_values[ulp.argmax()])
+    if max_ulp:
+        assert (ulp == 0).mean() > 0.9  # the order is Keras': only values next to a cos/pow ever differ
+    assert ours.get_config() == theirs.get_config()
+    clone = type(ours).from_config(ours.get_config())
+    assert clone(1234) == ours(1234)
+
+
+def test_cosine_decay_with_warmup_drives_an_optimizer_like_keras(tf):
+    def run(var, mod):
+        schedule = mod.schedules.CosineDecay(0.0, 4, warmup_target=0.1, warmup_steps=2)
+        variables = [var(v) for v in INIT]
+        opt = mod.SGD(learning_rate=schedule, momentum=0.5)
+        for grads in GRADS:
+            opt.apply_gradients(zip(grads, variables))
+        return [np.asarray(v.numpy()) for v in variables]
+
+    for a, b in zip(run(fastnn.Variable, optimizers), run(tf.Variable, tf.keras.optimizers)):
+        assert_close_scaled(a, b, tol=1e-6)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: optimizers.schedules.CosineDecay(0.1, 0), r"Argument `decay_steps` must be > 0. Received: decay_steps=0"),
+    (lambda: optimizers.schedules.CosineDecay(0.1, 10, warmup_steps=-1), r"Received: warmup_steps=-1"),
+    (lambda: optimizers.schedules.PolynomialDecay(0.1, -5), r"Received: decay_steps=-5"),
+    (lambda: optimizers.schedules.CosineDecayRestarts(0.1, 0),
+     r"Argument `first_decay_steps` must be > 0. Received: first_decay_steps=0"),
+])
+def test_new_schedules_bad_arguments(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_new_schedules_reject_non_numbers():
+    with pytest.raises(TypeError, match="`alpha` must be a real number, received '0.1'"):
+        optimizers.schedules.CosineDecay(0.1, 10, alpha="0.1")

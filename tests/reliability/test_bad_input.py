@@ -908,6 +908,14 @@ call("Adadelta-lr-negative", lambda: optimizers.Adadelta(learning_rate=-1), Valu
 call("Nadam-unknown-kwarg", lambda: optimizers.Nadam(decay=0.1), ValueError, r"not recognized: \{'decay': 0.1\}")
 call("Lion-grad-shape", lambda: optimizers.Lion().apply_gradients([(X6[:3], VAR())]), ValueError, r"does not match variable")
 call("Adagrad-grad-str", lambda: optimizers.Adagrad().apply_gradients([("x", VAR())]), (TypeError, ValueError), r"grad")
+call("CosineDecay-decay_steps-zero", lambda: optimizers.schedules.CosineDecay(0.1, 0), ValueError,
+     r"Argument `decay_steps` must be > 0. Received: decay_steps=0")
+call("CosineDecay-warmup_steps-negative", lambda: optimizers.schedules.CosineDecay(0.1, 5, warmup_steps=-2), ValueError,
+     r"Argument `warmup_steps` must be >= 0. Received: warmup_steps=-2")
+call("CosineDecayRestarts-first_decay_steps-str", lambda: optimizers.schedules.CosineDecayRestarts(0.1, "9"), ValueError,
+     r"Received: first_decay_steps='9'")
+call("PolynomialDecay-power-str", lambda: optimizers.schedules.PolynomialDecay(0.1, 9, power="2"), TypeError,
+     r"`power` must be a real number, received '2'")
 call("get-adamw-is-valid", lambda: type(optimizers.get("AdamW")).__name__, VALID, same("AdamW"))
 
 
@@ -932,5 +940,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 494
+    assert len(ROWS) >= 498
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
