@@ -46,7 +46,8 @@ def test_whole_model_round_trip_continues_training_identically(tmp_path):
 
 @pytest.mark.parametrize("optimizer", ["adamw", "adagrad", "nadam", "adamax", "lion", "adadelta",
                                        lambda: fastnn.optimizers.AdamW(fastnn.optimizers.schedules.CosineDecay(
-                                           0.0, 20, warmup_target=0.01, warmup_steps=5))])
+                                           0.0, 20, warmup_target=0.01, warmup_steps=5)),
+                                       lambda: fastnn.optimizers.Adam(use_ema=True, gradient_accumulation_steps=3)])
 def test_round_trip_keeps_the_new_optimizers_state(optimizer, tmp_path):
     # Every slot (Adagrad's non-zero initial accumulator, Nadam's step-derived u_product, ...) comes back, so
     # training continues bitwise as if never saved.

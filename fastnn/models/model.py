@@ -435,6 +435,8 @@ class Model(Layer):
                     self.stop_training = dist.any(self.stop_training)
                 if self.stop_training:
                     break
+            if epochs > 0:  # as Keras: with use_ema the weights end at their moving averages
+                self.optimizer.finalize_variable_values(self.trainable_weights)
             cbs.on_train_end(logs)
         return history
 

@@ -331,3 +331,66 @@ def test_new_schedules_bad_arguments(make, message):
 def test_new_schedules_reject_non_numbers():
     with pytest.raises(TypeError, match="`alpha` must be a real number, received '0.1'"):
         optimizers.schedules.CosineDecay(0.1, 10, alpha="0.1")
+
+
+# --- use_ema / ema_momentum / ema_overwrite_frequency and gradient_accumulation_steps (issue 16) vs Keras
+BASE_OPTIONS = {
+    "ema": ("Adam", {"use_ema": True}),
+    "ema_overwrite": ("SGD", {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.9,
+                              "ema_overwrite_frequency": 2}),
+    "accumulation": ("Adam", {"learning_rate": 0.01, "gradient_accumulation_steps": 2}),
+    "accumulation_clip_decay": ("AdamW", {"gradient_accumulation_steps": 3, "clipnorm": 1.0}),
+    "accumulation_ema": ("Lion", {"gradient_accumulation_steps": 2, "use_ema": True, "ema_momentum": 0.5}),
+    "accumulation_ema_overwrite_nadam": ("Nadam", {"learning_rate": 0.01, "gradient_accumulation_steps": 2,
+                                                   "use_ema": True, "ema_overwrite_frequency": 2}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BASE_OPTIONS))
+def test_ema_and_gradient_accumulation_match_keras(name, tf):
+    cls, kwargs = BASE_OPTIONS[name]
+    ours_opt, keras_opt = getattr(optimizers, cls)(**kwargs), getattr(tf.keras.optimizers, cls)(**kwargs)
+    ours, theirs = _run_new(fastnn.Variable, ours_opt), _run_new(tf.Variable, keras_opt)
+    tol = 1e-6 if "clip" in name else 0  # the clip norm is a float32 reduction (summation order)
+    for a, b in zip(ours, theirs):
+        assert_close_scaled(a, b, tol=tol) if tol else np.testing.assert_array_equal(a, b)
+    # fastnn's `iterations` counts calls (Keras' private `_iterations`); Keras' public one counts updates.
+    assert int(ours_opt.iterations) == int(keras_opt._iterations) == len(NEW_GRADS)
+    assert ours_opt._update_count() == int(keras_opt.iterations)
+    config, keras_config = ours_opt.get_config(), keras_opt.get_config()
+    for key in ("use_ema", "ema_momentum", "ema_overwrite_frequency", "gradient_accumulation_steps"):
+        assert config[key] == keras_config[key], key
+    if kwargs.get("use_ema"):  # finalize_variable_values gives the variables their averages, as Keras'
+        ours_vars = [fastnn.Variable(v) for v in NEW_INIT]
+        keras_vars = [tf.Variable(v) for v in NEW_INIT]
+        ours_opt, keras_opt = getattr(optimizers, cls)(**kwargs), getattr(tf.keras.optimizers, cls)(**kwargs)
+        for grads in NEW_GRADS[:3]:
+            ours_opt.apply_gradients(zip(grads, ours_vars))
+            keras_opt.apply_gradients(zip(grads, keras_vars))
+        ours_opt.finalize_variable_values(ours_vars)
+        keras_opt.finalize_variable_values(keras_vars)
+        for a, b in zip(ours_vars, keras_vars):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: optimizers.Adam(use_ema=True, ema_momentum=1.5), r"`ema_momentum` must be in the range \[0, 1\]. "
+                                                               r"Received: ema_momentum=1.5"),
+    (lambda: optimizers.SGD(use_ema=True, ema_overwrite_frequency=0.5), r"Received: ema_overwrite_frequency=0.5"),
+    (lambda: optimizers.SGD(gradient_accumulation_steps=1), r"`gradient_accumulation_steps` must be an integer "
+                                                            r">= 2. Received: gradient_accumulation_steps=1"),
+])
+def test_ema_and_accumulation_bad_arguments(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_fit_with_use_ema_ends_at_the_moving_averages():
+    x = R.standard_normal((32, 4)).astype(np.float32)
+    y = x @ np.ones((4, 1), np.float32)
+    model = fastnn.Sequential([fastnn.layers.Input((4,)), fastnn.layers.Dense(1)])
+    model.compile(optimizer=optimizers.SGD(0.05, use_ema=True, ema_momentum=0.9), loss="mse")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    opt = model.optimizer
+    for w in model.trainable_weights:  # finalize_variable_values ran at the end of fit, as in Keras
+        np.testing.assert_array_equal(w.numpy(), opt._extra_slot(w, "average").numpy())

@@ -916,6 +916,16 @@ call("CosineDecayRestarts-first_decay_steps-str", lambda: optimizers.schedules.C
      r"Received: first_decay_steps='9'")
 call("PolynomialDecay-power-str", lambda: optimizers.schedules.PolynomialDecay(0.1, 9, power="2"), TypeError,
      r"`power` must be a real number, received '2'")
+call("Adam-ema_momentum-above-1", lambda: optimizers.Adam(use_ema=True, ema_momentum=2), ValueError,
+     r"`ema_momentum` must be in the range \[0, 1\]. Received: ema_momentum=2")
+call("SGD-ema_overwrite_frequency-zero-is-None", lambda: optimizers.SGD(use_ema=True, ema_overwrite_frequency=0).use_ema,
+     VALID, same(True))  # Keras treats a falsy frequency as "never overwrite"
+call("SGD-ema_overwrite_frequency-float", lambda: optimizers.SGD(use_ema=True, ema_overwrite_frequency=2.5), ValueError,
+     r"`ema_overwrite_frequency` must be an integer >= 1 or None. Received: ema_overwrite_frequency=2.5")
+call("Adam-gradient_accumulation_steps-one", lambda: optimizers.Adam(gradient_accumulation_steps=1), ValueError,
+     r"`gradient_accumulation_steps` must be an integer >= 2. Received: gradient_accumulation_steps=1")
+call("Adam-gradient_accumulation_steps-str", lambda: optimizers.Adam(gradient_accumulation_steps="2"), ValueError,
+     r"Received: gradient_accumulation_steps='2'")
 call("get-adamw-is-valid", lambda: type(optimizers.get("AdamW")).__name__, VALID, same("AdamW"))
 
 
@@ -940,5 +950,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 498
+    assert len(ROWS) >= 503
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
