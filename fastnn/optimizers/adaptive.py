@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from .. import _core
+from ..kernels.optimizer_updates import nadam_u_product
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad", "Nadam", "Adamax", "Lion", "Adadelta"]
@@ -98,15 +99,9 @@ class Nadam(Optimizer):
         # alone, so it is recomputed (same float32 operations) when the step is not the cached one's successor,
         # e.g. after `iterations` was restored from a file.
         done, u = self._u_product_cache
-        if done == step:
-            return u
-        if done != step - 1:
-            done, u = 0, np.float32(1.0)
-        b1, half, one = np.float32(self.beta_1), np.float32(0.5), np.float32(1.0)
-        for t in range(done + 1, step + 1):
-            power = np.float32(math.pow(float(np.float32(0.96)), float(np.float32(t))))
-            u = u * b1 * (one - half * power)
-        self._u_product_cache = (step, u)
+        if done != step:
+            u = nadam_u_product(step, self.beta_1, start=(done, u) if done == step - 1 else None)
+            self._u_product_cache = (step, u)
         return u
 
     def _update(self, var, grad, slots, learning_rate, step):
