@@ -489,6 +489,65 @@ void rmsprop_update_py(farray var, const farray& grad, farray velocity, double l
   });
 }
 
+// ------------------------------------------------------------------------ optimizers (issue 16): Adagrad .. Adadelta
+void adagrad_update_py(farray var, const farray& grad, farray accumulator, double learning_rate, double epsilon) {
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
+  float* acc = optim_inplace_ptr(accumulator, "accumulator", var);
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::adagrad_update(w, g, acc, n, learning_rate, epsilon);
+}
+
+void nadam_update_py(farray var, const farray& grad, farray m, farray v, double learning_rate, double beta_1,
+                     double beta_2, double epsilon, std::int64_t step, double u_product) {
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
+  float* pm = optim_inplace_ptr(m, "m", var);
+  float* pv = optim_inplace_ptr(v, "v", var);
+  if (step < 1) fail("`step` must be >= 1 (iterations + 1), received " + std::to_string(step));
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::nadam_update(w, g, pm, pv, n, learning_rate, beta_1, beta_2, epsilon, step, static_cast<float>(u_product));
+}
+
+void adamax_update_py(farray var, const farray& grad, farray m, farray u, double learning_rate, double beta_1,
+                      double beta_2, double epsilon, std::int64_t step) {
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
+  float* pm = optim_inplace_ptr(m, "m", var);
+  float* pu = optim_inplace_ptr(u, "u", var);
+  if (step < 1) fail("`step` must be >= 1 (iterations + 1), received " + std::to_string(step));
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::adamax_update(w, g, pm, pu, n, learning_rate, beta_1, beta_2, epsilon, step);
+}
+
+void lion_update_py(farray var, const farray& grad, farray m, double learning_rate, double beta_1, double beta_2) {
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
+  float* pm = optim_inplace_ptr(m, "m", var);
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::lion_update(w, g, pm, n, learning_rate, beta_1, beta_2);
+}
+
+void adadelta_update_py(farray var, const farray& grad, farray accumulated_grad, farray accumulated_delta,
+                        double learning_rate, double rho, double epsilon) {
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
+  float* ag = optim_inplace_ptr(accumulated_grad, "accumulated_grad", var);
+  float* ad = optim_inplace_ptr(accumulated_delta, "accumulated_delta", var);
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::adadelta_update(w, g, ag, ad, n, learning_rate, rho, epsilon);
+}
+
 // ------------------------------------------------------------------------------------------------ pooling
 using pool_i32array = py::array_t<std::int32_t, py::array::c_style>;
 
@@ -709,6 +768,24 @@ PYBIND11_MODULE(_core, m) {
         py::arg("momentum") = 0.0, py::arg("momentum_buf").noconvert() = py::none(),
         py::arg("average_grad").noconvert() = py::none(),
         "Keras RMSprop step, in place on var, velocity (and momentum_buf, average_grad).");
+
+  // optimizers (issue 16): Adagrad, Nadam, Adamax, Lion, Adadelta
+  m.def("adagrad_update", &adagrad_update_py, py::arg("var").noconvert(), py::arg("grad"),
+        py::arg("accumulator").noconvert(), py::arg("learning_rate"), py::arg("epsilon"),
+        "Keras Adagrad step, in place on var and accumulator.");
+  m.def("nadam_update", &nadam_update_py, py::arg("var").noconvert(), py::arg("grad"), py::arg("m").noconvert(),
+        py::arg("v").noconvert(), py::arg("learning_rate"), py::arg("beta_1"), py::arg("beta_2"),
+        py::arg("epsilon"), py::arg("step"), py::arg("u_product"),
+        "Keras Nadam step t=step (u_product: Keras' _u_product after this step), in place on var, m, v.");
+  m.def("adamax_update", &adamax_update_py, py::arg("var").noconvert(), py::arg("grad"), py::arg("m").noconvert(),
+        py::arg("u").noconvert(), py::arg("learning_rate"), py::arg("beta_1"), py::arg("beta_2"),
+        py::arg("epsilon"), py::arg("step"), "Keras Adamax step t=step, in place on var, m, u.");
+  m.def("lion_update", &lion_update_py, py::arg("var").noconvert(), py::arg("grad"), py::arg("m").noconvert(),
+        py::arg("learning_rate"), py::arg("beta_1"), py::arg("beta_2"), "Keras Lion step, in place on var and m.");
+  m.def("adadelta_update", &adadelta_update_py, py::arg("var").noconvert(), py::arg("grad"),
+        py::arg("accumulated_grad").noconvert(), py::arg("accumulated_delta").noconvert(),
+        py::arg("learning_rate"), py::arg("rho"), py::arg("epsilon"),
+        "Keras Adadelta step, in place on var, accumulated_grad, accumulated_delta.");
 
   // pooling (NHWC); ksize/strides are (h, w) pairs here, fastnn.ops.pooling accepts TF's forms
   m.def("max_pool2d", &max_pool2d_py, py::arg("input"), py::arg("ksize"), py::arg("strides"), py::arg("padding"),

@@ -62,4 +62,56 @@ void rmsprop_update(float* var, const float* grad, float* velocity, float* momen
   });
 }
 
+// --- Adagrad, Nadam, Adamax, Lion, Adadelta (issue 16)
+
+void adagrad_update(float* var, const float* grad, float* accumulator, index_t n, double learning_rate,
+                    double epsilon) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  const AdagradCoeffs c{static_cast<float>(learning_rate), static_cast<float>(epsilon)};
+  for_blocks(n, 3, [&](index_t i, index_t len) { k.adagrad(var + i, grad + i, accumulator + i, len, c); });
+}
+
+void nadam_update(float* var, const float* grad, float* m, float* v, index_t n, double learning_rate,
+                  double beta_1, double beta_2, double epsilon, std::int64_t step, float u_product) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  // Keras casts β1, β2 and 0.96 to float32 tensors first, so 1−β1 and 1−β2 are float32 subtractions here
+  // (unlike Adam, where they are Python floats); ε stays a Python float rounded once.
+  const float t = static_cast<float>(step), t1 = static_cast<float>(step + 1);
+  const float b1 = static_cast<float>(beta_1), b2 = static_cast<float>(beta_2), decay = 0.96f;
+  const float u_t = b1 * (1.0f - 0.5f * std::pow(decay, t));
+  const float u_t1 = b1 * (1.0f - 0.5f * std::pow(decay, t1));
+  const float u_product_t1 = u_product * u_t1;
+  const NadamCoeffs c{static_cast<float>(learning_rate), u_t1, 1.0f - u_product_t1, 1.0f - u_t, 1.0f - u_product,
+                      1.0f - std::pow(b2, t), 1.0f - b1, 1.0f - b2, static_cast<float>(epsilon)};
+  for_blocks(n, 5, [&](index_t i, index_t len) { k.nadam(var + i, grad + i, m + i, v + i, len, c); });
+}
+
+void adamax_update(float* var, const float* grad, float* m, float* u, index_t n, double learning_rate,
+                   double beta_1, double beta_2, double epsilon, std::int64_t step) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  // Keras: β1^t from a float32 β1; 1−β1, β2 and ε are Python floats rounded once.
+  const float beta_1_power = std::pow(static_cast<float>(beta_1), static_cast<float>(step));
+  const AdamaxCoeffs c{static_cast<float>(learning_rate), static_cast<float>(1.0 - beta_1),
+                       static_cast<float>(beta_2), 1.0f - beta_1_power, static_cast<float>(epsilon)};
+  for_blocks(n, 4, [&](index_t i, index_t len) { k.adamax(var + i, grad + i, m + i, u + i, len, c); });
+}
+
+void lion_update(float* var, const float* grad, float* m, index_t n, double learning_rate, double beta_1,
+                 double beta_2) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  const float b1 = static_cast<float>(beta_1), b2 = static_cast<float>(beta_2);  // float32 tensors in Keras
+  const LionCoeffs c{static_cast<float>(learning_rate), b1, 1.0f - b1, b2, 1.0f - b2};
+  for_blocks(n, 3, [&](index_t i, index_t len) { k.lion(var + i, grad + i, m + i, len, c); });
+}
+
+void adadelta_update(float* var, const float* grad, float* accumulated_grad, float* accumulated_delta, index_t n,
+                     double learning_rate, double rho, double epsilon) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  const AdadeltaCoeffs c{static_cast<float>(learning_rate), static_cast<float>(rho), static_cast<float>(1.0 - rho),
+                         static_cast<float>(epsilon)};
+  for_blocks(n, 6, [&](index_t i, index_t len) {
+    k.adadelta(var + i, grad + i, accumulated_grad + i, accumulated_delta + i, len, c);
+  });
+}
+
 }  // namespace fastnn

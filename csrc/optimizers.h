@@ -25,15 +25,52 @@ void adam_update(float* var, const float* grad, float* m, float* v, float* vhat,
 void rmsprop_update(float* var, const float* grad, float* velocity, float* momentum_buf, float* average_grad,
                     index_t n, double learning_rate, double rho, double epsilon, double momentum);
 
+// --- Adagrad, Nadam, Adamax, Lion, Adadelta (issue 16), same conventions as above.
+
+// Adagrad: acc += g*g; w -= lr*g/sqrt(acc + ε). (acc starts at Keras' initial_accumulator_value.)
+void adagrad_update(float* var, const float* grad, float* accumulator, index_t n, double learning_rate,
+                    double epsilon);
+
+// Nadam, t = step >= 1, u_product = Π_{s<=t} β1·(1 − 0.5·0.96^s) (Keras' _u_product after this step's update,
+// a float32 value): u_t = β1(1 − 0.5·0.96^t), u_t1 = β1(1 − 0.5·0.96^(t+1)); m += (g−m)(1−β1);
+// v += (g²−v)(1−β2); m̂ = u_t1·m/(1 − u_product·u_t1) + (1−u_t)·g/(1 − u_product); v̂ = v/(1 − β2^t);
+// w -= m̂·lr/(sqrt(v̂) + ε).
+void nadam_update(float* var, const float* grad, float* m, float* v, index_t n, double learning_rate,
+                  double beta_1, double beta_2, double epsilon, std::int64_t step, float u_product);
+
+// Adamax, t = step >= 1: m += (g−m)(1−β1); u = max(β2·u, |g|); w -= lr·m/((1 − β1^t)(u + ε)).
+void adamax_update(float* var, const float* grad, float* m, float* u, index_t n, double learning_rate,
+                   double beta_1, double beta_2, double epsilon, std::int64_t step);
+
+// Lion: w -= lr·sign(m·β1 + g·(1−β1)); m = m·β2 + g·(1−β2).
+void lion_update(float* var, const float* grad, float* m, index_t n, double learning_rate, double beta_1,
+                 double beta_2);
+
+// Adadelta: ag = ρ·ag + (1−ρ)g²; δ = −(sqrt(ad + ε)·g/sqrt(ag + ε)); ad = ρ·ad + (1−ρ)δ²; w += lr·δ.
+void adadelta_update(float* var, const float* grad, float* accumulated_grad, float* accumulated_delta, index_t n,
+                     double learning_rate, double rho, double epsilon);
+
 // Per-ISA elementwise kernels over [0, n); coefficients already rounded to float32 by the driver.
 struct SgdCoeffs { float lr, momentum; bool nesterov; };
 struct AdamCoeffs { float alpha, one_minus_beta_1, one_minus_beta_2, epsilon; };
 struct RmspropCoeffs { float lr, rho, one_minus_rho, epsilon, momentum; };
 
+struct AdagradCoeffs { float lr, epsilon; };
+struct NadamCoeffs { float lr, u_t1, one_minus_u_prod_t1, one_minus_u_t, one_minus_u_prod_t, one_minus_beta_2_power,
+                     one_minus_beta_1, one_minus_beta_2, epsilon; };
+struct AdamaxCoeffs { float lr, one_minus_beta_1, beta_2, one_minus_beta_1_power, epsilon; };
+struct LionCoeffs { float lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2; };
+struct AdadeltaCoeffs { float lr, rho, one_minus_rho, epsilon; };
+
 struct OptimizerKernels {
   void (*sgd)(float* w, const float* g, float* m, index_t n, const SgdCoeffs& c);
   void (*adam)(float* w, const float* g, float* m, float* v, float* vhat, index_t n, const AdamCoeffs& c);
   void (*rmsprop)(float* w, const float* g, float* v, float* mom, float* avg, index_t n, const RmspropCoeffs& c);
+  void (*adagrad)(float* w, const float* g, float* acc, index_t n, const AdagradCoeffs& c);
+  void (*nadam)(float* w, const float* g, float* m, float* v, index_t n, const NadamCoeffs& c);
+  void (*adamax)(float* w, const float* g, float* m, float* u, index_t n, const AdamaxCoeffs& c);
+  void (*lion)(float* w, const float* g, float* m, index_t n, const LionCoeffs& c);
+  void (*adadelta)(float* w, const float* g, float* ag, float* ad, index_t n, const AdadeltaCoeffs& c);
 };
 
 }  // namespace fastnn

@@ -103,9 +103,80 @@ void rmsprop(float* w, const float* g, float* v, float* mom, float* avg, index_t
   else for_each_vector(n, [&](index_t i, int k) { step(i, k, false, false); });
 }
 
+void adagrad(float* w, const float* g, float* acc, index_t n, const AdagradCoeffs& c) {
+  const vf lr = vset1(c.lr), eps = vset1(c.epsilon);
+  for_each_vector(n, [&](index_t i, int k) {
+    const vf gi = ld(g + i, k);
+    const vf ai = vadd(ld(acc + i, k), vmul(gi, gi));
+    st(acc + i, ai, k);
+    st(w + i, vsub(ld(w + i, k), vdiv(vmul(lr, gi), vsqrt(vadd(ai, eps)))), k);
+  });
+}
+
+void nadam(float* w, const float* g, float* m, float* v, index_t n, const NadamCoeffs& c) {
+  const vf lr = vset1(c.lr), u_t1 = vset1(c.u_t1), d1 = vset1(c.one_minus_u_prod_t1);
+  const vf one_minus_u_t = vset1(c.one_minus_u_t), d2 = vset1(c.one_minus_u_prod_t);
+  const vf d3 = vset1(c.one_minus_beta_2_power), b1c = vset1(c.one_minus_beta_1), b2c = vset1(c.one_minus_beta_2);
+  const vf eps = vset1(c.epsilon);
+  for_each_vector(n, [&](index_t i, int k) {
+    const vf gi = ld(g + i, k);
+    vf mi = ld(m + i, k), vi = ld(v + i, k);
+    mi = vadd(mi, vmul(vsub(gi, mi), b1c));
+    vi = vadd(vi, vmul(vsub(vmul(gi, gi), vi), b2c));
+    st(m + i, mi, k);
+    st(v + i, vi, k);
+    const vf m_hat = vadd(vdiv(vmul(u_t1, mi), d1), vdiv(vmul(one_minus_u_t, gi), d2));
+    const vf v_hat = vdiv(vi, d3);
+    st(w + i, vsub(ld(w + i, k), vdiv(vmul(m_hat, lr), vadd(vsqrt(v_hat), eps))), k);
+  });
+}
+
+void adamax(float* w, const float* g, float* m, float* u, index_t n, const AdamaxCoeffs& c) {
+  const vf lr = vset1(c.lr), b1c = vset1(c.one_minus_beta_1), b2 = vset1(c.beta_2);
+  const vf bias = vset1(c.one_minus_beta_1_power), eps = vset1(c.epsilon);
+  for_each_vector(n, [&](index_t i, int k) {
+    const vf gi = ld(g + i, k);
+    vf mi = ld(m + i, k);
+    mi = vadd(mi, vmul(vsub(gi, mi), b1c));
+    // tf.maximum(β2·u, |g|): vmax returns its 2nd operand when either is NaN, so a NaN gradient propagates.
+    const vf ui = vmax(vmul(b2, ld(u + i, k)), vabs(gi));
+    st(m + i, mi, k);
+    st(u + i, ui, k);
+    st(w + i, vsub(ld(w + i, k), vdiv(vmul(lr, mi), vmul(bias, vadd(ui, eps)))), k);
+  });
+}
+
+void lion(float* w, const float* g, float* m, index_t n, const LionCoeffs& c) {
+  const vf lr = vset1(c.lr), b1 = vset1(c.beta_1), b1c = vset1(c.one_minus_beta_1);
+  const vf b2 = vset1(c.beta_2), b2c = vset1(c.one_minus_beta_2);
+  const vf one = vset1(1.0f), zero = vzero();
+  for_each_vector(n, [&](index_t i, int k) {
+    const vf gi = ld(g + i, k), mi = ld(m + i, k);
+    const vf x = vadd(vmul(mi, b1), vmul(gi, b1c));
+    // sign(x): ±1, and x itself for ±0 and NaN (as tf.sign).
+    const vf s = vselect_gt(x, zero, one, vselect_lt(x, zero, vneg(one), x));
+    st(w + i, vsub(ld(w + i, k), vmul(lr, s)), k);
+    st(m + i, vadd(vmul(mi, b2), vmul(gi, b2c)), k);
+  });
+}
+
+void adadelta(float* w, const float* g, float* ag, float* ad, index_t n, const AdadeltaCoeffs& c) {
+  const vf lr = vset1(c.lr), rho = vset1(c.rho), omr = vset1(c.one_minus_rho), eps = vset1(c.epsilon);
+  for_each_vector(n, [&](index_t i, int k) {
+    const vf gi = ld(g + i, k);
+    const vf agi = vadd(vmul(rho, ld(ag + i, k)), vmul(omr, vmul(gi, gi)));
+    st(ag + i, agi, k);
+    const vf adi = ld(ad + i, k);
+    const vf delta = vneg(vdiv(vmul(vsqrt(vadd(adi, eps)), gi), vsqrt(vadd(agi, eps))));
+    st(ad + i, vadd(vmul(rho, adi), vmul(omr, vmul(delta, delta))), k);
+    st(w + i, vadd(ld(w + i, k), vmul(lr, delta)), k);
+  });
+}
+
 }  // namespace
 
-extern const OptimizerKernels optimizer_kernels = {&sgd, &adam, &rmsprop};
+extern const OptimizerKernels optimizer_kernels = {&sgd, &adam, &rmsprop, &adagrad, &nadam, &adamax, &lion,
+                                                   &adadelta};
 
 }  // namespace FASTNN_ISA_NS
 }  // namespace fastnn

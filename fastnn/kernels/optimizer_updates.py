@@ -1,10 +1,11 @@
 """fastnn.kernels.optimizer_updates — fused in-place optimizer steps with Keras 3's exact float32 operation order
-(`keras.optimizers.SGD`, `Adam`, `RMSprop`, TensorFlow backend).
+(`keras.optimizers.SGD`, `Adam`, `RMSprop`, `Adagrad`, `Nadam`, `Adamax`, `Lion`, `Adadelta`, TensorFlow backend).
 
 `var` and every state array (velocity, m, v, ...) are updated IN PLACE, so they must be writeable, C-contiguous
 float32 numpy arrays of `var`'s shape: anything else is refused (a converted copy would silently not be
 updated). `grad` may be any real array-like of `var`'s shape; it is converted and never modified.
 """
+import math
 import numbers
 
 import numpy as np
@@ -12,7 +13,8 @@ import numpy as np
 from .. import _core
 from ._convert import as_f32
 
-__all__ = ["sgd_update", "adam_update", "rmsprop_update"]
+__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "nadam_update", "adamax_update",
+           "lion_update", "adadelta_update", "nadam_u_product"]
 
 
 def _require_inplace(arr, name, like=None):
@@ -112,3 +114,86 @@ def rmsprop_update(var, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e
     _core.rmsprop_update(var, g, velocity, _real(learning_rate, "learning_rate"), _real(rho, "rho"),
                          _real(epsilon, "epsilon"), momentum, momentum_buf if momentum > 0.0 else None,
                          average_grad)
+
+
+# --- Adagrad, Nadam, Adamax, Lion, Adadelta (issue 16)
+def _step(step):
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise TypeError(f"`step` must be an int (iterations + 1), received {step!r}")
+    if step < 1:
+        raise ValueError(f"`step` must be >= 1 (iterations + 1), received {step!r}")
+    return int(step)
+
+
+def adagrad_update(var, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+    """One `keras.optimizers.Adagrad` step in place: accumulator += grad²;
+    var -= lr*grad/sqrt(accumulator + epsilon). `accumulator` starts at Keras' initial_accumulator_value (0.1)."""
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    _require_inplace(accumulator, "accumulator", var)
+    _core.adagrad_update(var, g, accumulator, _real(learning_rate, "learning_rate"), _real(epsilon, "epsilon"))
+
+
+def nadam_u_product(step, beta_1=0.9, start=None):
+    """Keras' Nadam `_u_product` after `step` steps: the float32 product of beta_1*(1 - 0.5*0.96**t), t=1..step,
+    in Keras' order; `start=(done, u)` continues from the value `u` after `done` steps."""
+    step = _step(step) if step != 0 else 0
+    done, u = (0, np.float32(1.0)) if start is None else (int(start[0]), np.float32(start[1]))
+    b1, half, one = np.float32(_real(beta_1, "beta_1")), np.float32(0.5), np.float32(1.0)
+    for t in range(done + 1, step + 1):
+        # 0.96**t as TF's scalar float32 pow (the C library's powf, which double pow rounded reproduces)
+        power = np.float32(math.pow(float(np.float32(0.96)), float(t)))
+        u = u * b1 * (one - half * power)
+    return u
+
+
+def nadam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 u_product=None):
+    """One `keras.optimizers.Nadam` step in place, t = `step` = iterations + 1 (>= 1). `u_product` is Keras'
+    `_u_product` after this step's update (computed from `step` and `beta_1` when None):
+    m += (grad-m)*(1-beta_1); v += (grad²-v)*(1-beta_2);
+    m_hat = u_{t+1}*m/(1 - u_product*u_{t+1}) + (1-u_t)*grad/(1 - u_product); v_hat = v/(1 - beta_2^t);
+    var -= m_hat*lr/(sqrt(v_hat) + epsilon), with u_t = beta_1*(1 - 0.5*0.96^t). m, v start as zeros."""
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    _require_inplace(m, "m", var)
+    _require_inplace(v, "v", var)
+    step = _step(step)
+    beta_1 = _real(beta_1, "beta_1")
+    u = nadam_u_product(step, beta_1) if u_product is None else _real(u_product, "u_product")
+    _core.nadam_update(var, g, m, v, _real(learning_rate, "learning_rate"), beta_1, _real(beta_2, "beta_2"),
+                       _real(epsilon, "epsilon"), step, float(u))
+
+
+def adamax_update(var, grad, m, u, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """One `keras.optimizers.Adamax` step in place, t = `step` = iterations + 1 (>= 1):
+    m += (grad-m)*(1-beta_1); u = max(beta_2*u, |grad|); var -= lr*m/((1 - beta_1^t)*(u + epsilon)).
+    m, u start as zeros."""
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    _require_inplace(m, "m", var)
+    _require_inplace(u, "u", var)
+    _core.adamax_update(var, g, m, u, _real(learning_rate, "learning_rate"), _real(beta_1, "beta_1"),
+                        _real(beta_2, "beta_2"), _real(epsilon, "epsilon"), _step(step))
+
+
+def lion_update(var, grad, m, learning_rate=0.001, beta_1=0.9, beta_2=0.99):
+    """One `keras.optimizers.Lion` step in place: var -= lr*sign(m*beta_1 + grad*(1-beta_1));
+    m = m*beta_2 + grad*(1-beta_2). m starts as zeros."""
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    _require_inplace(m, "m", var)
+    _core.lion_update(var, g, m, _real(learning_rate, "learning_rate"), _real(beta_1, "beta_1"),
+                      _real(beta_2, "beta_2"))
+
+
+def adadelta_update(var, grad, accumulated_grad, accumulated_delta, learning_rate=0.001, rho=0.95, epsilon=1e-7):
+    """One `keras.optimizers.Adadelta` step in place: accumulated_grad = rho*a_g + (1-rho)*grad²;
+    delta = -(sqrt(accumulated_delta + epsilon)*grad/sqrt(accumulated_grad + epsilon));
+    accumulated_delta = rho*a_d + (1-rho)*delta²; var += lr*delta. Both accumulators start as zeros."""
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    _require_inplace(accumulated_grad, "accumulated_grad", var)
+    _require_inplace(accumulated_delta, "accumulated_delta", var)
+    _core.adadelta_update(var, g, accumulated_grad, accumulated_delta, _real(learning_rate, "learning_rate"),
+                          _real(rho, "rho"), _real(epsilon, "epsilon"))

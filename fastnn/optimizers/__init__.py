@@ -1,14 +1,18 @@
-"""fastnn.optimizers — Keras 3's optimizers (`SGD`, `Adam`, `RMSprop`) on fused in-place C++ update kernels,
+"""fastnn.optimizers — Keras 3's optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `Nadam`, `Adamax`,
+`Lion`, `Adadelta`) on fused in-place C++ update kernels,
 plus `schedules` and `get` (lookup by name, config dict or instance)."""
 from . import schedules
 from .adam import Adam
+from .adamw import AdamW
+from .adaptive import Adadelta, Adagrad, Adamax, Lion, Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "schedules", "get", "serialize", "deserialize"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax", "Lion", "Adadelta", "schedules", "get", "serialize", "deserialize"]
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad, "nadam": Nadam,
+            "adamax": Adamax, "lion": Lion, "adadelta": Adadelta}
 
 
 def serialize(optimizer):

@@ -4,6 +4,12 @@
 global_clipnorm across all, or clipvalue elementwise: at most one), applies decoupled weight decay, then runs one
 fused in-place C++ update per variable (`fastnn.kernels.*_update`, Keras' float32 operation order) and counts the
 step in `iterations`. Per-variable state ("slots": momentum, m, v, ...) is made on first use.
+
+As in Keras 3: `gradient_accumulation_steps=n` sums gradients and updates on every n-th call with their mean;
+`use_ema` keeps a moving average of every variable (`ema_momentum`), copied into the variables every
+`ema_overwrite_frequency` updates and by `finalize_variable_values` (which `fit` calls at its end). Both kinds of
+state are slots too, so `model.save` stores them. Unlike Keras' public `iterations`, fastnn's counts calls, not
+updates, when gradients are accumulated (Keras' private `_iterations`).
 """
 import numbers
 import warnings
@@ -26,9 +32,11 @@ def _optional_positive(value, name):
 
 
 class Optimizer:
-    """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)`."""
+    """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)` (and may
+    override `_slot_initial_value(self, slot)`)."""
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, gradient_accumulation_steps=None,
                  name=None, **kwargs):
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
@@ -43,6 +51,23 @@ class Optimizer:
                                          or weight_decay < 0):
             raise ValueError(f"`weight_decay` must be a non-negative number or None, received {weight_decay!r}")
         self.weight_decay = weight_decay
+        self.use_ema = bool(use_ema)
+        if self.use_ema:  # Keras checks these only when EMA is on
+            if isinstance(ema_momentum, bool) or not isinstance(ema_momentum, numbers.Real) \
+                    or not 0 <= ema_momentum <= 1:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum!r}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, numbers.Integral)
+                                            or isinstance(ema_overwrite_frequency, bool) or ema_overwrite_frequency < 1):
+                raise ValueError(f"`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency!r}")
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        if gradient_accumulation_steps is not None and (
+                isinstance(gradient_accumulation_steps, bool)
+                or not isinstance(gradient_accumulation_steps, numbers.Integral) or gradient_accumulation_steps < 2):
+            raise ValueError(f"`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps!r}")
+        self.gradient_accumulation_steps = gradient_accumulation_steps
         self.name = type(self).__name__.lower() if name is None else name
         self.learning_rate = learning_rate
         self.iterations = Variable(np.int64(0), trainable=False, name="iteration")
@@ -80,10 +105,24 @@ class Optimizer:
     def _slots_of(self, var):
         entry = self._slots.get(id(var))
         if entry is None:
-            slots = [Variable(np.zeros(var.shape, np.float32), trainable=False, name=f"{var.name}_{slot}")
-                     for slot in self._slot_names()]
+            slots = [Variable(np.full(var.shape, self._slot_initial_value(slot), np.float32), trainable=False,
+                              name=f"{var.name}_{slot}")
+                     for slot in self._all_slot_names()]
             entry = self._slots[id(var)] = (var, slots)
         return entry[1]
+
+    def _all_slot_names(self):
+        # The subclass' slots first (its `_update` indexes them), then the base class' own per-variable state,
+        # so save/load stores them all as slots.
+        return (self._slot_names() + (["gradient_accumulator"] if self.gradient_accumulation_steps else [])
+                + (["average"] if self.use_ema else []))
+
+    def _extra_slot(self, var, name):
+        return self._slots_of(var)[self._all_slot_names().index(name)]
+
+    def _slot_initial_value(self, slot):
+        """The value a new slot starts at (Keras: zeros, except e.g. Adagrad's accumulator)."""
+        return 0.0
 
     @property
     def variables(self):
@@ -135,18 +174,65 @@ class Optimizer:
             if a.shape != v.shape:
                 raise ValueError(f"gradient of shape {a.shape} does not match variable '{v.name}' of shape {v.shape}")
             arrays.append(a)
-        arrays = self._clip(arrays)
-        learning_rate = float(self.learning_rate)
-        step = int(self.iterations) + 1
-        for a, (_, v) in zip(arrays, kept):
-            if self.weight_decay:
-                wd, lr = np.float32(self.weight_decay), np.float32(learning_rate)
-                v.assign(v._value - v._value * wd * lr)
-            self._update(v._value, a, [s._value for s in self._slots_of(v)], learning_rate, step)
+        if self._accumulate(arrays, kept):
+            arrays = self._clip(arrays)
+            learning_rate = float(self.learning_rate)
+            step = self._update_count() + 1
+            for a, (_, v) in zip(arrays, kept):
+                if self.weight_decay:
+                    wd, lr = np.float32(self.weight_decay), np.float32(learning_rate)
+                    v.assign(v._value - v._value * wd * lr)
+                self._update(v._value, a, [s._value for s in self._slots_of(v)], learning_rate, step)
+        if self.use_ema:
+            self._update_ema()
+        for _, v in kept:  # Keras constrains after the update and the EMA
             if v.constraint is not None:
                 v.assign(v.constraint(v))
         self.iterations.assign_add(1)
         return self.iterations
+
+    def _update_count(self):
+        """Updates applied so far: `iterations` counts calls, so with gradient accumulation it is
+        iterations // gradient_accumulation_steps (what Keras' `iterations` property returns; the update step t,
+        the EMA and its overwrite frequency count these, the learning-rate schedule counts calls, as in Keras)."""
+        n = self.gradient_accumulation_steps
+        return int(self.iterations) // n if n else int(self.iterations)
+
+    def _accumulate(self, arrays, kept):
+        """With gradient_accumulation_steps = n: every n-th call replaces `arrays` in place by (g + sum)/n, zeroes
+        the sums and returns True (update); other calls add g to the sums and return False (Keras' order)."""
+        n = self.gradient_accumulation_steps
+        if not n:
+            return True
+        accumulators = [self._extra_slot(v, "gradient_accumulator") for _, v in kept]
+        if (int(self.iterations) + 1) % n != 0:
+            for a, acc in zip(arrays, accumulators):
+                acc.assign(acc._value + a)
+            return False
+        for i, acc in enumerate(accumulators):
+            arrays[i] = (arrays[i] + acc._value) / np.float32(n)
+            acc.assign(np.zeros_like(acc._value))
+        return True
+
+    def _update_ema(self):
+        """average = m·average + (1 − m)·var for every variable this optimizer tracks (m = 0 on the first step,
+        ema_momentum after); every ema_overwrite_frequency steps the variables take their averages."""
+        count = self._update_count()
+        momentum = np.float32(count != 0) * np.float32(self.ema_momentum)
+        overwrite = bool(self.ema_overwrite_frequency) and (count + 1) % self.ema_overwrite_frequency == 0
+        for var, _ in self._slots.values():
+            average = self._extra_slot(var, "average")
+            average.assign(momentum * average._value + (np.float32(1) - momentum) * var._value)
+            if overwrite:
+                var.assign(average._value)
+
+    def finalize_variable_values(self, var_list):
+        """With `use_ema`, give every variable of `var_list` its moving average (Keras calls this at the end of
+        `fit`); otherwise nothing."""
+        if self.use_ema:
+            for var in var_list:
+                if id(var) in self._slots:
+                    var.assign(self._extra_slot(var, "average")._value)
 
     def _clip(self, grads):
         if self.clipnorm:
@@ -186,7 +272,9 @@ class Optimizer:
         lr = self._learning_rate
         return {"name": self.name, "learning_rate": float(lr) if isinstance(lr, np.floating) else lr,
                 "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm}
+                "global_clipnorm": self.global_clipnorm, "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
     @classmethod
     def from_config(cls, config):

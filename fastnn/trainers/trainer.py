@@ -296,6 +296,8 @@ class Trainer:
                 self.stop_training = loop.any(self.stop_training)
                 if self.stop_training:
                     break
+            if epochs > 0:  # as Keras: with use_ema the weights end at their moving averages
+                self.optimizer.finalize_variable_values(self.trainable_weights)
             cbs.on_train_end(logs)
         return history
 

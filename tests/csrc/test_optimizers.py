@@ -281,3 +281,72 @@ def test_report_errors_vs_keras(tf, capsys):
                                  dict(centered=True, momentum=0.9))]:
         err = max_errors(run(w0, grads, cfg), _keras_run(tf, cls(**cfg), w0, grads))
         print(f"{name} {cfg}: max abs {err[0]:.3g}, max rel {err[1]:.3g}")
+
+
+# --- Adagrad, Nadam, Adamax, Lion, Adadelta kernels (issue 16): bitwise vs Keras on every ISA path
+def _run_new_kernel(name, w0, grads, cfg):
+    s = _State(w0, ["a", "b"])
+    if name == "Adagrad":
+        s.a[...] = cfg.get("initial_accumulator_value", 0.1)
+        kw = {k: v for k, v in cfg.items() if k != "initial_accumulator_value"}
+    else:
+        kw = cfg
+    for t, g in enumerate(grads, start=1):
+        if name == "Adagrad":
+            ops.adagrad_update(s.w, g, s.a, **kw)
+        elif name == "Nadam":
+            ops.nadam_update(s.w, g, s.a, s.b, t, **kw)
+        elif name == "Adamax":
+            ops.adamax_update(s.w, g, s.a, s.b, t, **kw)
+        elif name == "Lion":
+            ops.lion_update(s.w, g, s.a, **kw)
+        else:
+            ops.adadelta_update(s.w, g, s.a, s.b, **kw)
+    return s.w
+
+
+NEW_KERNEL_CONFIGS = [("Adagrad", {}), ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.0)),
+                      ("Nadam", {}), ("Nadam", dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-4)),
+                      ("Adamax", {}), ("Adamax", dict(learning_rate=0.01, beta_2=0.9)),
+                      ("Lion", {}), ("Lion", dict(learning_rate=0.01, beta_1=0.5)),
+                      ("Adadelta", {}), ("Adadelta", dict(learning_rate=1.0, rho=0.9, epsilon=1e-5))]
+
+
+@pytest.mark.parametrize("name, cfg", NEW_KERNEL_CONFIGS, ids=str)
+def test_new_kernels_match_keras_bitwise(isa, tf, name, cfg):
+    for i, shape in enumerate(SHAPES):
+        w0, grads = _gradients(shape, 30 + i)
+        keras_w = _keras_run(tf, getattr(tf.keras.optimizers, name)(**cfg), w0, grads)
+        np.testing.assert_array_equal(_run_new_kernel(name, w0, grads, cfg), keras_w, err_msg=f"{name}{cfg} {shape}")
+
+
+def test_new_kernels_threads_bitwise_equal():
+    """Above the parallel threshold: 1 and 2 threads give equal bits for every new kernel."""
+    rng = np.random.default_rng(6)
+    n = 407_050
+    w0 = rng.standard_normal(n).astype(np.float32)
+    g = rng.standard_normal(n).astype(np.float32)
+    results = []
+    try:
+        for threads in (1, 2):
+            fastnn.set_num_threads(threads)
+            results.append([_run_new_kernel(name, w0, [g, -g * 0.5], cfg) for name, cfg in NEW_KERNEL_CONFIGS[::2]])
+    finally:
+        fastnn.set_num_threads(0)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: ops.adagrad_update(np.ones(3, np.float32), np.ones(3), np.ones(3)), TypeError, "`accumulator` must have dtype float32"),
+    (lambda: ops.nadam_update(np.ones(3, np.float32), np.ones(3), np.zeros(3, np.float32), np.zeros(3, np.float32), 0),
+     ValueError, r"`step` must be >= 1 .*received 0"),
+    (lambda: ops.adamax_update(np.ones(3, np.float32), np.ones(3), np.zeros(3, np.float32), np.zeros(2, np.float32), 1),
+     ValueError, r"`u` must have the shape of `var` \(3,\), received shape \(2,\)"),
+    (lambda: ops.lion_update(np.ones(3, np.float32), np.ones(4), np.zeros(3, np.float32)), ValueError, "`grad` must have the shape"),
+    (lambda: ops.adadelta_update(np.ones(3, np.float32), np.ones(3), np.zeros(3, np.float32),
+                                 np.zeros(3, np.float32), rho="x"), TypeError, "`rho` must be a real number, received 'x'"),
+])
+def test_new_kernels_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

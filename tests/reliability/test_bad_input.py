@@ -657,7 +657,7 @@ call("Adam-beta_2-str", lambda: optimizers.Adam(beta_2="0.9"), ValueError, r"`be
 call("Adam-epsilon-negative", lambda: optimizers.Adam(epsilon=-1), ValueError, r"`epsilon` must be a non-negative number, received -1")
 call("RMSprop-momentum-negative", lambda: optimizers.RMSprop(momentum=-1), ValueError, r"`momentum` .*received -1")
 call("RMSprop-epsilon-str", lambda: optimizers.RMSprop(epsilon="1e-7"), ValueError, r"`epsilon` .*received '1e-7'")
-call("optimizer-get-unknown", lambda: optimizers.get("adamw"), ValueError, r"Could not interpret optimizer identifier: 'adamw'")
+call("optimizer-get-unknown", lambda: optimizers.get("adamz"), ValueError, r"Could not interpret optimizer identifier: 'adamz'")
 call("optimizer-get-None", lambda: optimizers.get(None), ValueError, r"optimizer identifier: None")
 call("optimizer-get-dict", lambda: optimizers.get({"class_name": "Nope"}), ValueError, r"optimizer config: \{'class_name': 'Nope'\}")
 call("optimizer-weight_decay-negative", lambda: optimizers.Adam(weight_decay=-1), ValueError, r"`weight_decay` .*received -1")
@@ -1011,6 +1011,45 @@ call("lm-empty-batch-rmse", lambda: lm_metric_after(metrics.RootMeanSquaredError
      (np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32))), VALID,
      lambda r: np.testing.assert_array_equal(r.numpy(), 0.0))
 
+# --- new optimizers (issue 16)
+call("AdamW-weight_decay-None", lambda: optimizers.AdamW(weight_decay=None), ValueError,
+     r"Argument `weight_decay` must be a float. Received: weight_decay=None")
+call("AdamW-weight_decay-str", lambda: optimizers.AdamW(weight_decay="0.1"), ValueError, r"`weight_decay` .*received '0.1'")
+call("Adagrad-initial_accumulator_value-negative", lambda: optimizers.Adagrad(initial_accumulator_value=-1), ValueError,
+     r"`initial_accumulator_value` must be a number in \[0, inf\). Received: initial_accumulator_value=-1")
+call("Adagrad-epsilon-str", lambda: optimizers.Adagrad(epsilon="1e-7"), ValueError, r"Received: epsilon='1e-7'")
+call("Nadam-beta_1-one", lambda: optimizers.Nadam(beta_1=1), ValueError, r"`beta_1` must be a number in \[0, 1\). Received: beta_1=1")
+call("Nadam-beta_2-nan", lambda: optimizers.Nadam(beta_2=float("nan")), ValueError, r"Received: beta_2=nan")
+call("Adamax-beta_2-negative", lambda: optimizers.Adamax(beta_2=-0.5), ValueError, r"Received: beta_2=-0.5")
+call("Adamax-epsilon-bool", lambda: optimizers.Adamax(epsilon=True), ValueError, r"Received: epsilon=True")
+call("Lion-beta_1-zero", lambda: optimizers.Lion(beta_1=0.0), ValueError,
+     r"Argument `beta_1` must be in the \[0, 1\] range. Otherwise, the optimizer degenerates to SignSGD. Received: beta_1=0.0")
+call("Lion-beta_2-above-1", lambda: optimizers.Lion(beta_2=1.01), ValueError, r"Received: beta_2=1.01")
+call("Adadelta-rho-above-1", lambda: optimizers.Adadelta(rho=1.5), ValueError, r"`rho` must be a number in \[0, 1\]. Received: rho=1.5")
+call("Adadelta-lr-negative", lambda: optimizers.Adadelta(learning_rate=-1), ValueError, r"`learning_rate` .*received -1")
+call("Nadam-unknown-kwarg", lambda: optimizers.Nadam(decay=0.1), ValueError, r"not recognized: \{'decay': 0.1\}")
+call("Lion-grad-shape", lambda: optimizers.Lion().apply_gradients([(X6[:3], VAR())]), ValueError, r"does not match variable")
+call("Adagrad-grad-str", lambda: optimizers.Adagrad().apply_gradients([("x", VAR())]), (TypeError, ValueError), r"grad")
+call("CosineDecay-decay_steps-zero", lambda: optimizers.schedules.CosineDecay(0.1, 0), ValueError,
+     r"Argument `decay_steps` must be > 0. Received: decay_steps=0")
+call("CosineDecay-warmup_steps-negative", lambda: optimizers.schedules.CosineDecay(0.1, 5, warmup_steps=-2), ValueError,
+     r"Argument `warmup_steps` must be >= 0. Received: warmup_steps=-2")
+call("CosineDecayRestarts-first_decay_steps-str", lambda: optimizers.schedules.CosineDecayRestarts(0.1, "9"), ValueError,
+     r"Received: first_decay_steps='9'")
+call("PolynomialDecay-power-str", lambda: optimizers.schedules.PolynomialDecay(0.1, 9, power="2"), TypeError,
+     r"`power` must be a real number, received '2'")
+call("Adam-ema_momentum-above-1", lambda: optimizers.Adam(use_ema=True, ema_momentum=2), ValueError,
+     r"`ema_momentum` must be in the range \[0, 1\]. Received: ema_momentum=2")
+call("SGD-ema_overwrite_frequency-zero-is-None", lambda: optimizers.SGD(use_ema=True, ema_overwrite_frequency=0).use_ema,
+     VALID, same(True))  # Keras treats a falsy frequency as "never overwrite"
+call("SGD-ema_overwrite_frequency-float", lambda: optimizers.SGD(use_ema=True, ema_overwrite_frequency=2.5), ValueError,
+     r"`ema_overwrite_frequency` must be an integer >= 1 or None. Received: ema_overwrite_frequency=2.5")
+call("Adam-gradient_accumulation_steps-one", lambda: optimizers.Adam(gradient_accumulation_steps=1), ValueError,
+     r"`gradient_accumulation_steps` must be an integer >= 2. Received: gradient_accumulation_steps=1")
+call("Adam-gradient_accumulation_steps-str", lambda: optimizers.Adam(gradient_accumulation_steps="2"), ValueError,
+     r"Received: gradient_accumulation_steps='2'")
+call("get-adamw-is-valid", lambda: type(optimizers.get("AdamW")).__name__, VALID, same("AdamW"))
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -1033,5 +1072,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 531
+    assert len(ROWS) >= 556
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
