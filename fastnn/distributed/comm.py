@@ -223,8 +223,6 @@ def fail(error, what):
     where = f" ({_position})" if _position else ""
     sys.stderr.write(f"fastnn.distributed: rank {world.rank} left {what}{where} with "
                      f"{type(error).__name__}({error}); aborting all {world.size} ranks\n")
-    sys.stderr.flush()
-    time.sleep(0.5)  # the launcher forwards output asynchronously: let the message reach it first
     code = error.code if isinstance(error, SystemExit) and isinstance(error.code, int) and error.code else 1
     abort(code)
 
@@ -287,10 +285,12 @@ def barrier(what="a barrier"):
 
 
 def abort(code=1):
-    """End every rank of the job now with exit status `code` (MPI_Abort)."""
+    """End every rank of the job with exit status `code` (MPI_Abort), after a 0.5 s pause: the launcher forwards
+    the ranks' output asynchronously, and what a rank printed just before (why it aborts) must reach it first."""
     world = _require()
     sys.stdout.flush()
     sys.stderr.flush()
+    time.sleep(0.5)
     world.comm.Abort(code)
 
 
@@ -305,8 +305,6 @@ def _install_abort_on_exception():
         previous(kind, value, traceback)
         if _world is not None:
             sys.stderr.write(f"fastnn.distributed: rank {_world.rank} failed; aborting all {_world.size} ranks\n")
-            sys.stderr.flush()
-            time.sleep(0.5)  # the launcher forwards output asynchronously: let the traceback reach it first
             abort(1)
 
     hook._fastnn_aborts = True

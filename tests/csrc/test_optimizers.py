@@ -332,7 +332,7 @@ def test_new_kernels_threads_bitwise_equal():
             fastnn.set_num_threads(threads)
             results.append([_run_new_kernel(name, w0, [g, -g * 0.5], cfg) for name, cfg in NEW_KERNEL_CONFIGS[::2]])
     finally:
-        fastnn.set_num_threads(0)
+        fastnn.set_num_threads(None)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
