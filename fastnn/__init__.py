@@ -4,7 +4,6 @@ The hot paths are fastnn's own C++ kernels (OpenMP threads + SIMD, the instructi
 `fastnn.kernels` exposes them over numpy arrays; `fastnn.ops` (also re-exported here, as TF does with `tf.*`) is
 the differentiable layer: ops on Tensors and Variables, recorded by `GradientTape`.
 """
-import numbers as _numbers
 import os as _os
 import pkgutil as _pkgutil
 import warnings as _warnings
@@ -38,56 +37,7 @@ if _requested_policy is not None and _requested_policy not in ("adaptive", "stat
     )
 
 
-def isa():
-    """The instruction-set path the kernels run on: 'avx512', 'avx2' or 'generic'."""
-    return _core.isa()
-
-
-def set_num_threads(n):
-    """Sets how many threads every fastnn kernel uses.
-
-    The count is capped at the number of CPUs this process may run on (`os.sched_getaffinity`), with a
-    RuntimeWarning: more threads than CPUs only slow the kernels down (each parallel region waits for its slowest,
-    descheduled thread), and a huge count would make the OpenMP runtime end the process when it cannot create the
-    threads. `OMP_NUM_THREADS` and threadpoolctl's OpenMP limit are capped the same way (without a warning).
-
-    While the cores are contended (another busy process, or another library's threads still spinning), kernels
-    run on one thread for a while when more threads keep losing to one; `FASTNN_THREAD_POLICY=static` turns that
-    off. Results are bitwise identical for every thread count.
-
-    Args:
-        n: a positive int, or None to return to the default: `OMP_NUM_THREADS` / threadpoolctl's OpenMP limit if
-            set, else one thread per CPU.
-
-    Raises:
-        TypeError: if `n` is not an int (bool is not accepted) or None.
-        ValueError: if `n` < 1.
-
-    Example:
-
-    >>> fastnn.set_num_threads(1)     # serial kernels
-    >>> fastnn.set_num_threads(None)  # back to the default
-    """
-    if n is None:
-        _core.set_num_threads(0)
-        return
-    if isinstance(n, bool) or not isinstance(n, _numbers.Integral):
-        raise TypeError(f"set_num_threads expects an int or None, received {n!r}")
-    n = int(n)
-    if n < 1:
-        raise ValueError(f"set_num_threads expects a positive int (or None for the default). Received: n={n}")
-    cap = _core.max_threads()
-    if n > cap:
-        _warnings.warn(f"set_num_threads({n}): using {cap} threads, the number of CPUs this process may run on",
-                       RuntimeWarning, stacklevel=2)
-        n = cap
-    _core.set_num_threads(n)
-
-
-def get_num_threads():
-    """Threads a kernel would use now (at most the number of CPUs this process may run on)."""
-    return _core.get_num_threads()
-
+from ._threads import get_num_threads, isa, set_num_threads  # noqa: E402
 
 from . import kernels  # noqa: E402  (needs _core above)
 from .tensor import Tensor, convert_to_tensor  # noqa: E402

@@ -6,9 +6,8 @@ It sits low in fastnn's import graph (it needs only `fastnn.random`): layers get
 import itertools
 from collections import defaultdict
 
-import numpy as np
-
 from . import random
+from ._validation import real
 
 __all__ = ["backend", "epsilon", "set_epsilon", "floatx", "set_floatx", "image_data_format",
            "set_image_data_format", "clear_session", "unique_name", "random_normal", "random_uniform"]
@@ -42,9 +41,7 @@ def set_epsilon(value):
         value: a non-negative float.
     """
     global _EPSILON
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value >= 0:
-        raise ValueError(f"`value` must be a non-negative float. Received: value={value!r}")
-    _EPSILON = float(value)
+    _EPSILON = real(value, "value", low=0, message="`{name}` must be a non-negative float. Received: {name}={value!r}")
 
 
 def floatx():

@@ -22,14 +22,16 @@ the same formula written with fastnn ops on Tensors (so the outer tape records i
 clear error naming the op if an outer tape would need its backward, instead of returning a wrong derivative.
 """
 import enum
-import threading
 
 import numpy as np
 
+from . import ops
+from ._tape import _local, is_recording, record, stop_gradient, stop_recording  # noqa: F401  (public here too)
 from .tensor import Tensor, TensorLike
 from .variable import Variable
 
 __all__ = ["GradientTape", "UnconnectedGradients", "record", "is_recording", "stop_recording", "stop_gradient"]
+
 
 class UnconnectedGradients(enum.Enum):
     """What `GradientTape.gradient` returns for a source the target does not depend on (`tf.UnconnectedGradients`):
@@ -37,62 +39,6 @@ class UnconnectedGradients(enum.Enum):
 
     NONE = "none"
     ZERO = "zero"
-
-
-class _ThreadTapes(threading.local):
-    """The tapes recording in the calling thread, outermost first: per thread, like TF's tape stack, so a tape
-    never records (or auto-watches the variables of) ops that other threads run meanwhile."""
-
-    def __init__(self):
-        self.tapes = []
-
-
-_local = _ThreadTapes()
-
-
-def is_recording(inputs):
-    """True if some active tape will record an op on `inputs` (watches one of them)."""
-    tapes = _local.tapes
-    if not tapes:
-        return False
-    return any(tape._watches_any(inputs) for tape in tapes)
-
-
-def record(inputs, value, backward, backward_ops=None):
-    """Wrap `value` (the op's output array) in a Tensor and record the op on every tape that watches an input.
-    `backward_ops` (optional) is the backward written with fastnn ops, used for higher-order gradients."""
-    out = Tensor(value)
-    tapes = _local.tapes
-    if tapes:
-        for tape in tapes:
-            if tape._watches_any(inputs):
-                tape._records.append((inputs, out, backward, backward_ops))
-                tape._tracked.add(id(out))
-    return out
-
-
-def stop_gradient(input, name=None):  # noqa: A002  (TF's name)
-    """`input`'s value as a new Tensor that no tape traces back through (`tf.stop_gradient`): its gradient is
-    treated as zero.
-
-    Args:
-        input: a Tensor, Variable or array.
-        name: accepted for TF compatibility.
-    """
-    value = input._value if isinstance(input, TensorLike) else np.asarray(input)
-    return Tensor(np.array(value, dtype=np.float32 if value.dtype.kind == "f" and value.dtype != np.float32
-                           else value.dtype))
-
-
-class stop_recording:
-    """`with fastnn.gradient_tape.stop_recording():` — ops inside are not recorded by any tape."""
-
-    def __enter__(self):
-        self._saved = _local.tapes[:]
-        _local.tapes.clear()
-
-    def __exit__(self, *exc):
-        _local.tapes[:] = self._saved
 
 
 class GradientTape:
@@ -245,8 +191,6 @@ class GradientTape:
             return None
         parts = [self._result(row, source, True) for row in rows]  # each (B,) + source.shape[1:]
         stacked = _stacked(parts, (inner,) + tuple(source.shape))
-        from . import ops  # noqa: PLC0415  (ops build on this module)
-
         moved = ops.transpose(stacked, [1, 0] + list(range(2, stacked.ndim)))
         return ops.reshape(moved, tuple(target.shape) + tuple(source.shape[1:]))
 
@@ -344,8 +288,6 @@ def _stacked(parts, shape):
     """Tensors of one shape stacked and reshaped to `shape` (recorded when a tape watches them)."""
     if any(p._value.ndim != parts[0]._value.ndim for p in parts):
         raise ValueError("inconsistent gradient shapes")
-    from . import ops  # noqa: PLC0415  (ops build on this module)
-
     if not parts:
         return Tensor(np.zeros(shape, np.float32))
     return ops.reshape(ops.stack(parts, axis=0), shape)

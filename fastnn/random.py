@@ -12,7 +12,8 @@ import numbers
 
 import numpy as np
 
-from .tensor import Tensor, TensorLike, _as_dtype, as_array
+from ._tape import record
+from .tensor import Tensor, TensorLike, _as_dtype, _float_input, as_array
 
 __all__ = ["set_seed", "normal", "uniform", "truncated_normal", "shuffle", "randint", "dropout", "SeedGenerator"]
 
@@ -198,7 +199,34 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """`inputs` with each entry zeroed with probability `rate` and the rest scaled by 1/(1 − rate)
-    (`keras.random.dropout`); differentiable, as `fastnn.nn.dropout`."""
-    from .ops.nn_ops import dropout as nn_dropout  # noqa: PLC0415  (ops build on this module's generators)
+    (`keras.random.dropout`, also `fastnn.nn.dropout`); always active (the Dropout layer decides when to call it).
+    `noise_shape` broadcasts one decision over axes of size 1. Differentiable: the gradient uses the same mask.
 
-    return nn_dropout(inputs, rate, noise_shape=noise_shape, seed=seed)
+    Args:
+        inputs: a Tensor, Variable or array (cast to float32).
+        rate: the drop probability, in [0, 1).
+        noise_shape: the mask's shape (the input's rank; sizes 1 broadcast), default the input's shape.
+        seed: an int, a `SeedGenerator` or None.
+    """
+    t = _float_input(inputs)
+    a = t._value
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0.0 <= rate < 1.0:
+        raise ValueError(f"`rate` must be a number in [0, 1), received {rate!r}")
+    if rate == 0.0:
+        return record([t], a, lambda g, needs: [g])
+    shape = a.shape if noise_shape is None else tuple(int(d) for d in as_array(noise_shape, "noise_shape"))
+    try:
+        np.broadcast_shapes(shape, a.shape)
+    except ValueError:
+        raise ValueError(f"`noise_shape` {shape} does not broadcast to the input's shape {a.shape}") from None
+    if len(shape) != a.ndim:
+        raise ValueError(f"`noise_shape` must have the input's rank {a.ndim}, received {shape}")
+    keep = _generator(seed).random(shape, dtype=np.float32) >= np.float32(rate)
+    return _masked(t, keep.astype(np.float32) * np.float32(1.0 / (1.0 - rate)))
+
+
+def _masked(t, scaled_mask):
+    """t * scaled_mask (the mask broadcasts to t's shape), recorded: the map is linear in t and its own adjoint, so
+    its backward is the same op on the gradient, recorded again for higher-order gradients."""
+    return record([t], t._value * scaled_mask, lambda g, needs: [g * scaled_mask],
+                  lambda g, out, needs: [_masked(g, scaled_mask)])

@@ -215,6 +215,13 @@ def convert_to_tensor(value, dtype=None, name="value"):
     return Tensor(arr)
 
 
+def _float_input(x, name="x"):
+    """x as a Tensor/Variable whose array is float32 (ints and bools are cast)."""
+    t = convert_to_tensor(x, name=name)
+    if t._value.dtype != np.float32:
+        t = Tensor(t._value.astype(np.float32))
+    return t
+
 def _as_dtype(dtype):
     try:
         return np.dtype(getattr(dtype, "as_numpy_dtype", dtype))

@@ -1,10 +1,9 @@
 """`fastnn.TensorSpec` — the shape and dtype a function expects (`tf.TensorSpec`), used by
 `fastnn.function(input_signature=...)` and `fastnn.Input`-like declarations."""
-import numbers
-
 import numpy as np
 
 from .tensor import _as_dtype
+from ._validation import shape as check_shape
 
 __all__ = ["TensorSpec"]
 
@@ -24,16 +23,7 @@ class TensorSpec:
     """
 
     def __init__(self, shape, dtype=np.float32, name=None):
-        if shape is not None:
-            try:
-                dims = tuple(shape)
-            except TypeError:
-                raise TypeError(f"`shape` must be a list of ints/None or None. Received: shape={shape!r}") from None
-            for d in dims:
-                if d is not None and (isinstance(d, bool) or not isinstance(d, (numbers.Integral, np.integer))
-                                      or d < 0):
-                    raise ValueError(f"`shape` must hold non-negative ints or None. Received: shape={shape!r}")
-            shape = tuple(None if d is None else int(d) for d in dims)
+        shape = check_shape(shape)
         if name is not None and not isinstance(name, str):
             raise TypeError(f"`name` must be a string or None. Received: name={name!r}")
         self.shape, self.dtype, self.name = shape, _as_dtype(dtype), name

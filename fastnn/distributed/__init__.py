@@ -22,10 +22,11 @@ waiting longer than `set_timeout(seconds)` (default 300, or FASTNN_DISTRIBUTED_T
 
 Importing this module does not import mpi4py; `init()` does (and says which extra to install when missing).
 """
-from .comm import (abort, allgather_object, allreduce, barrier, broadcast, broadcast_object, get_timeout, init,
-                   is_initialized, launched_world_size, local_rank, local_size, rank, set_timeout, size)
+from .comm import (abort, allgather_object, allreduce, barrier, broadcast, broadcast_object, broadcast_variables,
+                   get_timeout, init, is_initialized, launched_world_size, local_rank, local_size, rank, set_timeout,
+                   size)
 from .data import batch_indices, local_part
-from .optimizer import DistributedOptimizer, broadcast_variables
+from .optimizer import DistributedOptimizer
 from .training import DataParallel
 
 __all__ = ["init", "is_initialized", "rank", "size", "local_rank", "local_size", "allreduce", "broadcast",

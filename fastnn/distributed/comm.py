@@ -18,9 +18,11 @@ import traceback
 
 import numpy as np
 
+from .._threads import set_num_threads
+
 __all__ = ["init", "is_initialized", "rank", "size", "local_rank", "local_size", "allreduce", "broadcast",
            "broadcast_object", "allgather_object", "barrier", "abort", "launched_world_size", "set_timeout",
-           "get_timeout"]
+           "get_timeout", "broadcast_variables"]
 
 TIMEOUT_VARIABLE = "FASTNN_DISTRIBUTED_TIMEOUT"
 DEFAULT_TIMEOUT = 300.0  # seconds: above any checkpoint write or epoch-end work one rank does while others wait
@@ -84,8 +86,6 @@ def init(comm=None, timeout=None):
         _install_abort_on_exception()
         _start_watchdog()
         if not os.environ.get("OMP_NUM_THREADS"):
-            from .. import set_num_threads  # noqa: PLC0415
-
             set_num_threads(max(1, _available_cores() // _world.local_size))
     return _world.size
 
@@ -309,3 +309,24 @@ def _install_abort_on_exception():
 
     hook._fastnn_aborts = True
     sys.excepthook = hook
+
+
+def broadcast_variables(variables, root=0):
+    """Assign rank `root`'s values to `variables` (a list, the same on every rank: e.g. `model.weights +
+    optimizer.variables`) on every rank. Float32 variables travel in one message."""
+    variables = list(variables)
+    if size() == 1:
+        return
+    floats = [v for v in variables if v.dtype == np.float32]
+    if floats:
+        buffer = np.concatenate([v._value.reshape(-1) for v in floats]) if len(floats) > 1 else \
+            floats[0]._value.reshape(-1).copy()
+        buffer = broadcast(buffer, root, what="the broadcast of rank 0's weights")
+        offset = 0
+        for v in floats:
+            n = v._value.size
+            v.assign(buffer[offset:offset + n].reshape(v.shape))
+            offset += n
+    for v in variables:
+        if v.dtype != np.float32:
+            v.assign(broadcast(v._value, root, what="the broadcast of rank 0's weights"))

@@ -1,5 +1,6 @@
 """`DistributedOptimizer`: any fastnn optimizer, with each step's gradients averaged over all ranks in one fused
-allreduce before the usual fused update; `broadcast_variables`: rank 0's values everywhere, in one message."""
+allreduce before the usual fused update. (`broadcast_variables` lives in `fastnn.distributed.comm`; it is importable
+from here too.)"""
 import contextlib
 import numbers
 
@@ -8,6 +9,8 @@ import numpy as np
 from ..optimizers import Optimizer
 from ..tensor import as_array
 from . import comm
+from .comm import broadcast_variables  # noqa: F401  (its former home)
+from .training import DataParallel
 
 __all__ = ["DistributedOptimizer", "broadcast_variables"]
 
@@ -144,31 +147,8 @@ class DistributedOptimizer:
         """The hooks Model.fit / evaluate use when compiled with this optimizer (fastnn.distributed.training)."""
         hooks = self.__dict__.get("_hooks")
         if hooks is None:
-            from .training import DataParallel  # noqa: PLC0415
-
             hooks = self._hooks = DataParallel(self)
         return hooks
 
     def __repr__(self):
         return f"<fastnn.distributed.DistributedOptimizer({type(self).__name__}) learning_rate={self._learning_rate!r}>"
-
-
-def broadcast_variables(variables, root=0):
-    """Assign rank `root`'s values to `variables` (a list, the same on every rank: e.g. `model.weights +
-    optimizer.variables`) on every rank. Float32 variables travel in one message."""
-    variables = list(variables)
-    if comm.size() == 1:
-        return
-    floats = [v for v in variables if v.dtype == np.float32]
-    if floats:
-        buffer = np.concatenate([v._value.reshape(-1) for v in floats]) if len(floats) > 1 else \
-            floats[0]._value.reshape(-1).copy()
-        buffer = comm.broadcast(buffer, root, what="the broadcast of rank 0's weights")
-        offset = 0
-        for v in floats:
-            n = v._value.size
-            v.assign(buffer[offset:offset + n].reshape(v.shape))
-            offset += n
-    for v in variables:
-        if v.dtype != np.float32:
-            v.assign(comm.broadcast(v._value, root, what="the broadcast of rank 0's weights"))

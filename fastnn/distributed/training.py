@@ -28,7 +28,7 @@ import numpy as np
 
 from ..callbacks import CSVLogger, ModelCheckpoint
 from . import comm, data
-from .optimizer import broadcast_variables
+from .comm import broadcast_variables
 
 __all__ = ["DataParallel", "ROOT_ONLY_CALLBACKS"]
 

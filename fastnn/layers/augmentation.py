@@ -15,6 +15,7 @@ import numpy as np
 from .. import random as fastnn_random
 from ..tensor import Tensor, as_array
 from .layer import Layer
+from .._validation import one_of
 
 __all__ = ["RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "projective_transform"]
 
@@ -100,10 +101,9 @@ def _factor_range(factor, name, symmetric=True):
 class _Augmentation(Layer):
     def __init__(self, seed=None, fill_mode="reflect", interpolation="bilinear", fill_value=0.0, **kwargs):
         super().__init__(**kwargs)
-        if fill_mode not in _FILL_MODES:
-            raise ValueError(f"`fill_mode` must be one of {_FILL_MODES}, received {fill_mode!r}")
-        if interpolation not in _INTERPOLATIONS:
-            raise ValueError(f"`interpolation` must be one of {_INTERPOLATIONS}, received {interpolation!r}")
+        one_of(fill_mode, "fill_mode", _FILL_MODES, "`{name}` must be one of " + str(_FILL_MODES) + ", received {value!r}")
+        one_of(interpolation, "interpolation", _INTERPOLATIONS,
+               "`{name}` must be one of " + str(_INTERPOLATIONS) + ", received {value!r}")
         self.seed, self.fill_mode, self.interpolation, self.fill_value = seed, fill_mode, interpolation, fill_value
         self._calls = 0
 
@@ -143,8 +143,8 @@ class RandomFlip(_Augmentation):
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if mode not in ("horizontal", "vertical", "horizontal_and_vertical"):
-            raise ValueError(f"RandomFlip layer {self.name} received an unknown mode argument {mode}")
+        one_of(mode, "mode", ("horizontal", "vertical", "horizontal_and_vertical"),
+               f"RandomFlip layer {self.name} received an unknown mode argument {{value}}")
         self.mode = mode
 
     def _augment(self, images, generator):

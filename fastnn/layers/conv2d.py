@@ -1,6 +1,6 @@
 """`Conv2D` (channels-last): one fused convolution + bias + activation forward, one fused backward."""
 from .. import activations, ops
-from ..kernels._convert import padding_arg, spatial_pair
+from .._validation import layer_data_format, layer_padding, spatial_pair
 from ..ops.fused_ops import FUSABLE_ACTIVATIONS
 from .dense import _positive_int, _regularization_config, _ser
 from .layer import Layer
@@ -18,12 +18,8 @@ class Conv2D(Layer):
         self.kernel_size = spatial_pair(kernel_size, "kernel_size")
         self.strides = spatial_pair(strides, "strides")
         self.dilation_rate = spatial_pair(dilation_rate, "dilation_rate")
-        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-            raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding!r}")
-        self.padding = padding_arg(padding)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"fastnn layers are channels-last: `data_format` must be 'channels_last' or None, "
-                             f"received {data_format!r}")
+        self.padding = layer_padding(padding)
+        layer_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer

@@ -1,16 +1,13 @@
 """`Dense`: act(inputs · kernel + bias) over the last axis — one fused GEMM forward, one fused backward."""
 from .. import activations, ops
+from .._validation import positive_int
 from ..ops.fused_ops import FUSABLE_ACTIVATIONS
 from .layer import Layer
 
 __all__ = ["Dense"]
 
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"Received an invalid value for `{name}`, expected a positive integer. Received: "
-                         f"{name}={value!r}")
-    return value
+_positive_int = positive_int  # the name other layer modules import
 
 
 class Dense(Layer):

@@ -1,8 +1,7 @@
 """`Dropout`: inverted dropout, active only when training."""
-import numbers
-
 from .. import ops
 from .layer import Layer
+from .._validation import real
 
 __all__ = ["Dropout"]
 
@@ -13,10 +12,9 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                             f"Received: rate={rate!r}")
-        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+        rate = real(rate, "rate", 0, 1, message="Invalid value received for argument `{name}`. Expected a float "
+                                               "value between 0 and 1. Received: {name}={value!r}")
+        self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
         self._calls = 0
 
     def call(self, inputs, training=None):

@@ -1,7 +1,7 @@
 """`MaxPooling2D` / `MaxPool2D` and `AveragePooling2D` / `AvgPool2D` (channels-last); Keras' default stride is
 the pool size."""
 from .. import ops
-from ..kernels._convert import spatial_pair
+from .._validation import layer_data_format, layer_padding, spatial_pair
 from .layer import Layer
 
 __all__ = ["MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D"]
@@ -14,12 +14,8 @@ class _Pooling2D(Layer):
         super().__init__(**kwargs)
         self.pool_size = spatial_pair(pool_size, "pool_size")
         self.strides = self.pool_size if strides is None else spatial_pair(strides, "strides")
-        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-            raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding!r}")
-        self.padding = padding.lower()
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"fastnn layers are channels-last: `data_format` must be 'channels_last' or None, "
-                             f"received {data_format!r}")
+        self.padding = layer_padding(padding)
+        layer_data_format(data_format)
 
     def build(self, input_shape):
         if len(input_shape) != 4:

@@ -6,6 +6,7 @@ import numpy as np
 from .. import ops
 from .losses import (EPSILON, _check_from_logits, _check_label_smoothing, _FunctionLoss, _pred, _true_like)
 from .regression_losses import _check_number
+from .._validation import boolean
 
 __all__ = ["binary_focal_crossentropy", "categorical_focal_crossentropy", "BinaryFocalCrossentropy",
            "CategoricalFocalCrossentropy"]
@@ -25,9 +26,7 @@ def _check_axis(axis):
 
 
 def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"`{name}` must be a bool. Received: {name}={value!r}")
-    return bool(value)
+    return boolean(value, name)
 
 
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,

@@ -12,6 +12,7 @@ import numpy as np
 from .. import kernels, ops
 from ..gradient_tape import record
 from ..tensor import Tensor, as_array, convert_to_tensor
+from .._validation import one_of
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
@@ -195,9 +196,8 @@ class Loss:
     and implement `call(y_true, y_pred)` (per-sample losses, written with fastnn.ops) for a custom loss."""
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"Invalid value for argument `reduction`. Expected one of {_REDUCTIONS}. "
-                             f"Received: reduction={reduction!r}")
+        one_of(reduction, "reduction", _REDUCTIONS,
+               "Invalid value for argument `{name}`. Expected one of {choices}. Received: {name}={value!r}")
         self.name = name or _snake_case(type(self).__name__)
         self.reduction = reduction
         self.dtype = dtype or "float32"

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import ops
 from .losses import EPSILON, _FunctionLoss, _pred, _true_like
+from .._validation import axis as check_axis, finite_real
 
 __all__ = [
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "huber", "log_cosh", "kl_divergence",
@@ -23,11 +24,7 @@ def _pair(y_true, y_pred):
 
 
 def _check_number(name, value, positive=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
-        raise TypeError(f"`{name}` must be a finite number. Received: {name}={value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"`{name}` must be > 0. Received: {name}={value!r}")
-    return float(value)
+    return finite_real(value, name, positive)
 
 
 # ------------------------------------------------------------------------------------------- functions
@@ -204,11 +201,9 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     Returns:
         The per-sample losses, `axis` reduced.
     """
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"`axis` must be an int. Received: axis={axis!r}")
+    check_axis(axis)
     truth, pred = _pair(y_true, y_pred)
-    if not -pred.ndim <= axis < pred.ndim:
-        raise ValueError(f"`axis` is out of range for inputs of rank {pred.ndim}. Received: axis={axis}")
+    check_axis(axis, ndim=pred.ndim)
     truth = ops.l2_normalize(truth, axis=axis).numpy()
     return -ops.reduce_sum(truth * ops.l2_normalize(pred, axis=axis), axis=axis)
 
@@ -348,6 +343,4 @@ class CosineSimilarity(_FunctionLoss):
     _fn = staticmethod(cosine_similarity)
 
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity"):
-        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"`axis` must be an int. Received: axis={axis!r}")
-        super().__init__(name=name, reduction=reduction, axis=int(axis))
+        super().__init__(name=name, reduction=reduction, axis=int(check_axis(axis)))

@@ -3,6 +3,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_array
 from .reduction_metrics import MeanMetricWrapper
+from .._validation import boolean, integer
 
 __all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "Accuracy", "BinaryAccuracy",
@@ -112,9 +113,7 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
 
 def _check_k(k):
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"`k` must be an int >= 1. Received: k={k!r}")
-    return int(k)
+    return integer(k, "k", minimum=1)
 
 
 def _in_top_k(labels, y_pred, k, from_sorted_ids=False):
@@ -205,7 +204,6 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
-        if not isinstance(from_sorted_ids, (bool, np.bool_)):
-            raise TypeError(f"`from_sorted_ids` must be a bool. Received: from_sorted_ids={from_sorted_ids!r}")
+        from_sorted_ids = boolean(from_sorted_ids, "from_sorted_ids")
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=_check_k(k),
-                         from_sorted_ids=bool(from_sorted_ids))
+                         from_sorted_ids=from_sorted_ids)

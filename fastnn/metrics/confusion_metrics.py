@@ -6,6 +6,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_array
 from .metric import Metric
+from .._validation import boolean, integer, one_of
 
 __all__ = ["Precision", "Recall", "AUC"]
 
@@ -24,11 +25,7 @@ def _check_thresholds(thresholds, default):
 
 
 def _check_optional_int(name, value, low):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"`{name}` must be None or an int >= {low}. Received: {name}={value!r}")
-    return int(value)
+    return integer(value, name, minimum=low, allow_none=True)
 
 
 def _filter_top_k(x, k):
@@ -231,24 +228,19 @@ class AUC(Metric):
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
                  thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
-        if curve not in _CURVES:
-            raise ValueError(f"Invalid `curve` argument value. Expected one of {_CURVES}. Received: curve={curve!r}")
-        if summation_method not in _SUMMATIONS:
-            raise ValueError(f"Invalid `summation_method` argument value. Expected one of {_SUMMATIONS}. "
-                             f"Received: summation_method={summation_method!r}")
-        for flag, value in (("multi_label", multi_label), ("from_logits", from_logits)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"`{flag}` must be a bool. Received: {flag}={value!r}")
+        one_of(curve, "curve", _CURVES, "Invalid `curve` argument value. Expected one of {choices}. "
+                                        "Received: {name}={value!r}")
+        one_of(summation_method, "summation_method", _SUMMATIONS, "Invalid `summation_method` argument value. "
+               "Expected one of {choices}. Received: {name}={value!r}")
+        multi_label, from_logits = boolean(multi_label, "multi_label"), boolean(from_logits, "from_logits")
         super().__init__(name=name or "auc", dtype=dtype)
         if thresholds is not None:
             inner = sorted(_check_thresholds(thresholds, None).tolist())
             self.num_thresholds = len(inner) + 2
         else:
-            if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)) \
-                    or num_thresholds <= 1:
-                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
-                                 f"Received: num_thresholds={num_thresholds!r}")
-            self.num_thresholds = int(num_thresholds)
+            num_thresholds = integer(num_thresholds, "num_thresholds", minimum=2,
+                                     message="Argument `{name}` must be an integer > 1. Received: {name}={value!r}")
+            self.num_thresholds = num_thresholds
             inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         self._init_from_thresholds = thresholds is not None
         self._thresholds = np.asarray([0.0 - EPSILON] + inner + [1.0 + EPSILON], np.float32)

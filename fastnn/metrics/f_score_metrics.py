@@ -4,6 +4,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_array
 from .metric import Metric
+from .._validation import one_of
 
 __all__ = ["FBetaScore", "F1Score"]
 
@@ -28,9 +29,8 @@ class FBetaScore(Metric):
 
     def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        if average not in (None, "micro", "macro", "weighted"):
-            raise ValueError("Invalid `average` argument value. Expected one of: {None, 'micro', 'macro', "
-                             f"'weighted'}}. Received: average={average!r}")
+        one_of(average, "average", (None, "micro", "macro", "weighted"), "Invalid `{name}` argument value. Expected "
+               "one of: {{None, 'micro', 'macro', 'weighted'}}. Received: {name}={value!r}")
         if not isinstance(beta, float):
             raise ValueError(f"Invalid `beta` argument value. It should be a Python float. Received: beta={beta!r} "
                              f"of type '{type(beta)}'")

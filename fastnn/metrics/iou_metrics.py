@@ -3,6 +3,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_array
 from .metric import Metric
+from .._validation import boolean, integer
 
 __all__ = ["MeanIoU"]
 
@@ -33,14 +34,9 @@ class MeanIoU(Metric):
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
                  sparse_y_pred=True, axis=-1):
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-            raise ValueError(f"`num_classes` must be an int >= 1. Received: num_classes={num_classes!r}")
-        for flag, value in (("sparse_y_true", sparse_y_true), ("sparse_y_pred", sparse_y_pred)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"`{flag}` must be a bool. Received: {flag}={value!r}")
-        if ignore_class is not None and (isinstance(ignore_class, bool)
-                                         or not isinstance(ignore_class, (int, np.integer))):
-            raise TypeError(f"`ignore_class` must be None or an int. Received: ignore_class={ignore_class!r}")
+        num_classes = integer(num_classes, "num_classes", minimum=1)
+        sparse_y_true, sparse_y_pred = boolean(sparse_y_true, "sparse_y_true"), boolean(sparse_y_pred, "sparse_y_pred")
+        ignore_class = integer(ignore_class, "ignore_class", allow_none=True, error=TypeError)
         super().__init__(name=name or "mean_io_u", dtype=dtype)
         self._integer_counts = dtype is None
         self.num_classes, self.ignore_class = int(num_classes), ignore_class

@@ -9,6 +9,7 @@ from ..tensor import Tensor, as_array
 from .accuracy_metrics import _same_rank
 from .metric import Metric
 from .reduction_metrics import Mean, MeanMetricWrapper
+from .._validation import non_negative_int, one_of
 
 __all__ = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
            "RootMeanSquaredError", "R2Score"]
@@ -123,14 +124,11 @@ class R2Score(Metric):
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        if class_aggregation not in _AGGREGATIONS:
-            raise ValueError(f"Invalid value for argument `class_aggregation`. Expected one of {_AGGREGATIONS}. "
-                             f"Received: class_aggregation={class_aggregation!r}")
-        if isinstance(num_regressors, bool) or not isinstance(num_regressors, (int, np.integer)) \
-                or num_regressors < 0:
-            raise ValueError(f"Invalid value for argument `num_regressors`. Expected an int >= 0. "
-                             f"Received: num_regressors={num_regressors!r}")
-        self.class_aggregation, self.num_regressors = class_aggregation, int(num_regressors)
+        one_of(class_aggregation, "class_aggregation", _AGGREGATIONS, "Invalid value for argument `{name}`. Expected "
+               "one of {choices}. Received: {name}={value!r}")
+        num_regressors = non_negative_int(num_regressors, "num_regressors", "Invalid value for argument `{name}`. "
+                                          "Expected an int >= 0. Received: {name}={value!r}")
+        self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
         self.num_samples = self.add_variable(name="num_samples")
         self._built = False
 

@@ -8,14 +8,14 @@ import numbers
 
 import numpy as np
 
-from ..gradient_tape import record, stop_gradient
+from .._tape import record, stop_gradient
 from ..tensor import Tensor, TensorLike, _as_dtype, as_array, convert_to_tensor
 from ..variable import Variable
 
 __all__ = [
     "constant", "convert_to_tensor", "identity", "cast", "reshape", "transpose", "expand_dims", "squeeze",
     "concat", "stack", "getitem", "gather", "ones", "zeros", "ones_like", "zeros_like", "fill", "one_hot",
-    "shape", "size", "rank", "range", "clip_by_value", "where", "tile", "pad", "split", "unstack", "boolean_mask",
+    "shape", "size", "rank", "range", "clip_by_value", "tile", "pad", "split", "unstack", "boolean_mask",
     "gather_nd", "stop_gradient",
 ]
 
@@ -543,37 +543,6 @@ def clip_by_value(t, clip_value_min, clip_value_max):
     out = np.clip(a, lo, hi).astype(a.dtype, copy=False)
     return record([x], out, lambda g, needs: [np.where((a >= lo) & (a <= hi), g, np.float32(0)).astype(
         np.float32)])
-
-
-def where(condition, x=None, y=None):
-    """Elementwise choice x if condition else y (broadcasting); with only `condition`, the indices of its true
-    elements as an int64 [n, rank] tensor (as tf.where)."""
-    cond = as_array(condition, "condition").astype(bool)
-    if x is None and y is None:
-        return Tensor(np.argwhere(cond).astype(np.int64))
-    if x is None or y is None:
-        raise ValueError("`x` and `y` must both be given, or neither")
-    from .math_ops import _operands, unbroadcast  # noqa: PLC0415
-    xt, yt, a, b = _operands(x, y)
-    try:
-        np.broadcast_shapes(cond.shape, a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"`condition`, `x` and `y` must broadcast to one shape, received shapes {cond.shape}, "
-                         f"{a.shape} and {b.shape}") from None
-    out = np.where(cond, a, b)
-
-    def backward(g, needs):
-        zero = np.float32(0)
-        return [unbroadcast(np.where(cond, g, zero), a.shape) if needs[0] else None,
-                unbroadcast(np.where(cond, zero, g), b.shape) if needs[1] else None]
-
-    def backward_ops(g, out, needs):
-        from .math_ops import multiply, unbroadcast_ops  # noqa: PLC0415  (math_ops imports this module)
-
-        mask = np.broadcast_to(cond, tuple(g.shape)).astype(np.float32)
-        return [unbroadcast_ops(multiply(g, mask), a.shape) if needs[0] else None,
-                unbroadcast_ops(multiply(g, np.float32(1) - mask), b.shape) if needs[1] else None]
-    return record([xt, yt], out, backward, backward_ops)
 
 
 import builtins as _builtins  # noqa: E402

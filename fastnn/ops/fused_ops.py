@@ -12,7 +12,7 @@ Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
 import numpy as np
 
 from .. import kernels
-from ..gradient_tape import record
+from .._tape import record
 from .array_ops import reshape
 from .math_ops import _float_input, matmul, multiply, reduce_sum, square, subtract
 

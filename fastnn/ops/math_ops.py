@@ -11,17 +11,17 @@ import numbers
 import numpy as np
 
 from .. import kernels
-from ..gradient_tape import record
+from .._tape import record
 from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
-from .array_ops import reshape, where
+from ..tensor import _float_input  # noqa: F401  (the other ops modules import it from here)
+from .array_ops import reshape
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "abs", "pow", "square", "sqrt", "exp", "log",
     "maximum", "minimum", "add_n", "matmul", "sin", "cos", "tan", "erf", "rsqrt", "sign", "floor", "ceil", "round",
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_any", "reduce_all", "reduce_prod",
     "reduce_variance", "reduce_std", "reduce_logsumexp", "cumsum", "linspace",
-    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin",
-]
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "argmax", "argmin", "where"]
 
 
 # ------------------------------------------------------------------------------------------- shared helpers
@@ -66,14 +66,6 @@ def unbroadcast_ops(g, shape):
 
 def _elementwise(op_input):
     return convert_to_tensor(op_input, name="x")
-
-
-def _float_input(x, name="x"):
-    """x as a Tensor/Variable whose array is float32 (ints and bools are cast)."""
-    t = convert_to_tensor(x, name=name)
-    if t._value.dtype != np.float32:
-        t = Tensor(t._value.astype(np.float32))
-    return t
 
 
 # ------------------------------------------------------------------------------------------- arithmetic
@@ -628,3 +620,31 @@ def argmax(input, axis=None, output_type=np.int64):  # noqa: A002  (TF's name)
 def argmin(input, axis=None, output_type=np.int64):  # noqa: A002
     """Index of the smallest value along `axis` (default 0, as TF); the first one on ties."""
     return _arg_extreme(input, axis, output_type, np.argmin, "argmin")
+
+
+def where(condition, x=None, y=None):
+    """Elementwise choice x if condition else y (broadcasting); with only `condition`, the indices of its true
+    elements as an int64 [n, rank] tensor (as tf.where)."""
+    cond = as_array(condition, "condition").astype(bool)
+    if x is None and y is None:
+        return Tensor(np.argwhere(cond).astype(np.int64))
+    if x is None or y is None:
+        raise ValueError("`x` and `y` must both be given, or neither")
+    xt, yt, a, b = _operands(x, y)
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"`condition`, `x` and `y` must broadcast to one shape, received shapes {cond.shape}, "
+                         f"{a.shape} and {b.shape}") from None
+    out = np.where(cond, a, b)
+
+    def backward(g, needs):
+        zero = np.float32(0)
+        return [unbroadcast(np.where(cond, g, zero), a.shape) if needs[0] else None,
+                unbroadcast(np.where(cond, zero, g), b.shape) if needs[1] else None]
+
+    def backward_ops(g, out, needs):
+        mask = np.broadcast_to(cond, tuple(g.shape)).astype(np.float32)
+        return [unbroadcast_ops(multiply(g, mask), a.shape) if needs[0] else None,
+                unbroadcast_ops(multiply(g, np.float32(1) - mask), b.shape) if needs[1] else None]
+    return record([xt, yt], out, backward, backward_ops)

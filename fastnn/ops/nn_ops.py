@@ -9,10 +9,10 @@ import numbers
 import numpy as np
 
 from .. import kernels
-from ..gradient_tape import is_recording, record
+from .. import random as fastnn_random
+from .._tape import is_recording, record
 from ..tensor import Tensor, as_array
-from .math_ops import (_float_input, maximum, multiply, reduce_sum, rsqrt, square, subtract, unbroadcast,
-                       unbroadcast_ops)
+from .math_ops import _float_input, maximum, multiply, reduce_sum, rsqrt, square, subtract
 
 __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign", "l2_normalize",
@@ -203,24 +203,5 @@ avg_pool = avg_pool2d
 def dropout(x, rate, noise_shape=None, seed=None):
     """tf.nn.dropout: each element is zeroed with probability `rate`, the rest scaled by 1/(1 − rate); always
     active (the Dropout layer decides when to call it). `noise_shape` broadcasts one decision over axes of
-    size 1. The gradient uses the same mask."""
-    from .. import random as fastnn_random  # noqa: PLC0415  (random imports ops)
-
-    t = _float_input(x)
-    a = t._value
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0.0 <= rate < 1.0:
-        raise ValueError(f"`rate` must be a number in [0, 1), received {rate!r}")
-    if rate == 0.0:
-        return record([t], a, lambda g, needs: [g])
-    shape = a.shape if noise_shape is None else tuple(int(d) for d in as_array(noise_shape, "noise_shape"))
-    try:
-        np.broadcast_shapes(shape, a.shape)
-    except ValueError:
-        raise ValueError(f"`noise_shape` {shape} does not broadcast to the input's shape {a.shape}") from None
-    if len(shape) != a.ndim:
-        raise ValueError(f"`noise_shape` must have the input's rank {a.ndim}, received {shape}")
-    keep = fastnn_random._generator(seed).random(shape, dtype=np.float32) >= np.float32(rate)
-    scaled_mask = keep.astype(np.float32) * np.float32(1.0 / (1.0 - rate))
-    out = a * scaled_mask
-    return record([t], out, lambda g, needs: [unbroadcast(g * scaled_mask, a.shape)],
-                  lambda g, out, needs: [unbroadcast_ops(multiply(g, scaled_mask), a.shape)])
+    size 1. The gradient uses the same mask. (The op lives in `fastnn.random`, beside the generators it draws from.)"""
+    return fastnn_random.dropout(x, rate, noise_shape=noise_shape, seed=seed)

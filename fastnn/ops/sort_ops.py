@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from ..gradient_tape import record
+from .._tape import record
 from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
 
 __all__ = ["sort", "argsort", "top_k"]

@@ -9,7 +9,7 @@ import string
 
 import numpy as np
 
-from ..gradient_tape import record
+from .._tape import record
 from ..tensor import TensorLike, as_array, convert_to_tensor
 from .array_ops import reshape, transpose
 from .math_ops import _float_input, matmul

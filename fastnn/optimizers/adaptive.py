@@ -1,26 +1,20 @@
 """`Adagrad`, `Nadam`, `Adamax`, `Lion`, `Adadelta` (`keras.optimizers.*`), each one fused in-place C++ update
 per variable in Keras 3's float32 operation order (see `fastnn.kernels.optimizer_updates`)."""
 import math
-import numbers
 
 import numpy as np
 
 from .. import _core
 from ..kernels.optimizer_updates import nadam_u_product
 from .optimizer import Optimizer
+from .._validation import real
 
 __all__ = ["Adagrad", "Nadam", "Adamax", "Lion", "Adadelta"]
 
 
 def _number(value, name, low, high, low_open=False, high_open=True):
     """A real number in the interval [low, high) (ends as given); Keras-style ValueError otherwise."""
-    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and not math.isnan(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"`{name}` must be a number in {interval}. Received: {name}={value!r}")
-    return float(value)
+    return real(value, name, low, high, low_open, high_open)
 
 
 def _epsilon(value):
@@ -165,10 +159,8 @@ class Lion(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         for value, arg in ((beta_1, "beta_1"), (beta_2, "beta_2")):
-            ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and 0 < value <= 1
-            if not ok:
-                raise ValueError(f"Argument `{arg}` must be in the [0, 1] range. Otherwise, the optimizer "
-                                 f"degenerates to SignSGD. Received: {arg}={value!r}")
+            real(value, arg, 0, 1, low_open=True, message="Argument `{name}` must be in the [0, 1] range. "
+                 "Otherwise, the optimizer degenerates to SignSGD. Received: {name}={value!r}")
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
 

@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from .._validation import integer, real
+from ..gradient_tape import GradientTape
 from ..tensor import TensorLike, as_array
 from ..variable import Variable
 from .schedules import LearningRateSchedule
@@ -26,9 +28,8 @@ __all__ = ["Optimizer"]
 def _optional_positive(value, name):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive number or None, received {value!r}")
-    return float(value)
+    return real(value, name, low=0, low_open=True,
+                message="`{name}` must be a positive number or None, received {value!r}")
 
 
 class Optimizer:
@@ -47,26 +48,21 @@ class Optimizer:
         self.clipnorm = _optional_positive(clipnorm, "clipnorm")
         self.clipvalue = _optional_positive(clipvalue, "clipvalue")
         self.global_clipnorm = _optional_positive(global_clipnorm, "global_clipnorm")
-        if weight_decay is not None and (isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real)
-                                         or weight_decay < 0):
-            raise ValueError(f"`weight_decay` must be a non-negative number or None, received {weight_decay!r}")
+        if weight_decay is not None:
+            real(weight_decay, "weight_decay", low=0,
+                 message="`{name}` must be a non-negative number or None, received {value!r}")
         self.weight_decay = weight_decay
         self.use_ema = bool(use_ema)
         if self.use_ema:  # Keras checks these only when EMA is on
-            if isinstance(ema_momentum, bool) or not isinstance(ema_momentum, numbers.Real) \
-                    or not 0 <= ema_momentum <= 1:
-                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum!r}")
-            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, numbers.Integral)
-                                            or isinstance(ema_overwrite_frequency, bool) or ema_overwrite_frequency < 1):
-                raise ValueError(f"`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
-                                 f"ema_overwrite_frequency={ema_overwrite_frequency!r}")
+            real(ema_momentum, "ema_momentum", 0, 1,
+                 message="`{name}` must be in the range [0, 1]. Received: {name}={value!r}")
+            if ema_overwrite_frequency:
+                integer(ema_overwrite_frequency, "ema_overwrite_frequency", minimum=1,
+                        message="`{name}` must be an integer >= 1 or None. Received: {name}={value!r}")
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
-        if gradient_accumulation_steps is not None and (
-                isinstance(gradient_accumulation_steps, bool)
-                or not isinstance(gradient_accumulation_steps, numbers.Integral) or gradient_accumulation_steps < 2):
-            raise ValueError(f"`gradient_accumulation_steps` must be an integer >= 2. Received: "
-                             f"gradient_accumulation_steps={gradient_accumulation_steps!r}")
+        integer(gradient_accumulation_steps, "gradient_accumulation_steps", minimum=2, allow_none=True,
+                message="`{name}` must be an integer >= 2. Received: {name}={value!r}")
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.name = type(self).__name__.lower() if name is None else name
         self.learning_rate = learning_rate
@@ -257,8 +253,6 @@ class Optimizer:
     def minimize(self, loss, var_list, tape=None):
         """Compute gradients of `loss` (a zero-argument callable, run under a new tape, or a Tensor recorded by
         `tape`) with respect to `var_list` and apply them."""
-        from ..gradient_tape import GradientTape  # noqa: PLC0415
-
         if tape is None:
             if not callable(loss):
                 raise ValueError("`tape` is required when `loss` is a Tensor rather than a callable")

@@ -4,6 +4,7 @@ import math
 import numbers
 
 import numpy as np
+from .._validation import real
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
            "PolynomialDecay", "CosineDecay", "CosineDecayRestarts"]
@@ -113,14 +114,12 @@ def _pow(x, y):
 
 
 def _keras_positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value!r}")
+    real(value, name, low=0, low_open=True, message="Argument `{name}` must be > 0. Received: {name}={value!r}")
     return value
 
 
 def _non_negative(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"Argument `{name}` must be >= 0. Received: {name}={value!r}")
+    real(value, name, low=0, message="Argument `{name}` must be >= 0. Received: {name}={value!r}")
     return value
 
 

@@ -1,6 +1,7 @@
 """Image arrays to and from PIL images (`keras.utils.array_to_img` / `img_to_array`). Pillow is optional: these
 two functions need it, nothing else in fastnn does."""
 import numpy as np
+from .._validation import one_of
 
 __all__ = ["array_to_img", "img_to_array"]
 
@@ -14,9 +15,8 @@ def _pil_image():
 
 
 def _data_format(data_format):
-    if data_format not in (None, "channels_last", "channels_first"):
-        raise ValueError(f"`data_format` must be 'channels_last' or 'channels_first'. Received: "
-                         f"data_format={data_format!r}")
+    one_of(data_format, "data_format", (None, "channels_last", "channels_first"),
+           "`{name}` must be 'channels_last' or 'channels_first'. Received: {name}={value!r}")
     return data_format or "channels_last"
 
 

@@ -1,9 +1,9 @@
 """Array helpers from `keras.utils`: `normalize`."""
-import numbers
-
 import numpy as np
 
+from .. import ops
 from ..tensor import TensorLike
+from .._validation import axis as check_axis
 
 __all__ = ["normalize"]
 
@@ -23,11 +23,8 @@ def normalize(x, axis=-1, order=2):
         >>> fastnn.utils.normalize(np.array([[3.0, 4.0]]))
         array([[0.6, 0.8]])
     """
-    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)):
-        raise TypeError(f"`axis` must be an int. Received: axis={axis!r}")
+    check_axis(axis)
     if isinstance(x, TensorLike):
-        from .. import ops  # noqa: PLC0415  (utils sits below ops for the numpy path)
-
         norm = ops.norm(x, ord="euclidean" if order == 2 else order, axis=int(axis), keepdims=True)
         return ops.divide(x, ops.where(ops.equal(norm, 0.0), ops.ones_like(norm), norm))
     values = np.asarray(x)
