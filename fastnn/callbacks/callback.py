@@ -1,5 +1,5 @@
-"""`Callback` (the hooks `fit`, `evaluate` and `predict` call) and `CallbackList`."""
-__all__ = ["Callback", "CallbackList"]
+"""`Callback`: the base class of the hooks `fit`, `evaluate` and `predict` call."""
+__all__ = ["Callback"]
 
 HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
          "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
@@ -7,16 +7,33 @@ HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on
 
 
 class Callback:
-    """Override any hook; `self.model` and `self.params` are set before training starts."""
+    """Base class of the callbacks: override any hook (`on_epoch_end`, `on_train_batch_end`, ...).
+
+    `fit`, `evaluate` and `predict` call the hooks with the current epoch or batch index and a `logs` dict (loss
+    and metric values; a hook may add entries). `self.model` and `self.params` are set before the first hook runs;
+    a callback stops training by setting `self.model.stop_training = True`.
+
+    Hooks: `on_train_begin/end`, `on_epoch_begin/end(epoch, logs)`, `on_train_batch_begin/end(batch, logs)`,
+    `on_test_begin/end`, `on_test_batch_begin/end`, `on_predict_begin/end`, `on_predict_batch_begin/end`.
+
+    Example:
+
+    >>> class PrintLoss(fastnn.callbacks.Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         print(epoch, logs["loss"])
+    >>> model.fit(x, y, epochs=2, callbacks=[PrintLoss()])
+    """
 
     def __init__(self):
         self.model = None
         self.params = {}
 
     def set_model(self, model):
+        """Attach the model being trained (called by `fit` / `evaluate` / `predict`)."""
         self.model = model
 
     def set_params(self, params):
+        """Attach the run's parameters (epochs, steps, verbose, ...)."""
         self.params = params
 
 
@@ -26,24 +43,3 @@ def _noop(self, *args, **kwargs):
 
 for _hook in HOOKS:
     setattr(Callback, _hook, _noop)
-
-
-class CallbackList:
-    """Calls a hook on every callback in order."""
-
-    def __init__(self, callbacks, model, params):
-        self.callbacks = list(callbacks)
-        for cb in self.callbacks:
-            if not isinstance(cb, Callback):
-                raise TypeError(f"`callbacks` must hold fastnn.callbacks.Callback instances, received {cb!r}")
-            cb.set_model(model)
-            cb.set_params(params)
-
-    def __getattr__(self, hook):
-        if hook not in HOOKS:
-            raise AttributeError(hook)
-
-        def call(*args, **kwargs):
-            for cb in self.callbacks:
-                getattr(cb, hook)(*args, **kwargs)
-        return call

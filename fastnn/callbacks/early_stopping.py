@@ -1,60 +1,65 @@
-"""`EarlyStopping`: stop when a monitored value stops improving (Keras' rules)."""
-import warnings
-
-import numpy as np
-
-from .callback import Callback
+"""`EarlyStopping`: stop training when a monitored quantity stops improving (Keras' rules)."""
+from .monitor_callback import MonitorCallback
 
 __all__ = ["EarlyStopping"]
 
 
-def _mode_is_max(monitor, mode):
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"`mode` must be 'auto', 'min' or 'max', received {mode!r}")
-    if mode != "auto":
-        return mode == "max"
-    return any(word in monitor for word in ("acc", "accuracy", "auc", "precision", "recall"))
+class EarlyStopping(MonitorCallback):
+    """Stops training when a monitored quantity has stopped improving.
 
+    At the end of each epoch the callback compares `monitor` with the best value so far; after `patience` epochs
+    without an improvement larger than `min_delta` it sets `model.stop_training`. The quantity must be in the
+    epoch's logs (compile the metric; `val_*` needs validation data), else the callback warns and does nothing.
 
-class EarlyStopping(Callback):
+    Args:
+        monitor: the quantity to watch. Defaults to `"val_loss"`.
+        min_delta: the smallest change that counts as an improvement. Defaults to `0`.
+        patience: epochs without improvement after which training stops. Defaults to `0`.
+        verbose: 0 (silent) or 1 (print when stopping and restoring).
+        mode: `"min"`, `"max"` or `"auto"` (the direction from the name, see `MonitorCallback`).
+        baseline: a value the quantity must beat; training stops after `patience` epochs that do not.
+        restore_best_weights: set the model's weights back to those of the best epoch when training ends.
+        start_from_epoch: epochs to wait before monitoring starts (a warm-up).
+
+    Raises:
+        ValueError: if `mode` is not "auto", "min" or "max".
+
+    Example:
+
+    >>> callback = fastnn.callbacks.EarlyStopping(monitor="loss", patience=3)
+    >>> history = model.fit(x, y, epochs=10, batch_size=1, callbacks=[callback], verbose=0)
+    >>> len(history.history["loss"])  # fewer than 10 epochs if the loss stalled
+    """
+
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
                  restore_best_weights=False, start_from_epoch=0):
-        super().__init__()
-        self.monitor, self.patience, self.verbose = monitor, int(patience), verbose
-        self.baseline, self.restore_best_weights, self.start_from_epoch = baseline, restore_best_weights, \
-            start_from_epoch
-        self._max = _mode_is_max(monitor, mode)
-        self.min_delta = abs(min_delta) * (1 if self._max else -1)
+        super().__init__(monitor, mode, baseline, min_delta)
+        self.patience, self.verbose = int(patience), verbose
+        self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
         self.stopped_epoch = 0
 
     def on_train_begin(self, logs=None):
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = -np.inf if self._max else np.inf
+        self.best = self._worst()
         self.best_weights = None
         self.best_epoch = 0
 
-    def _improved(self, value, reference):
-        if reference is None:
-            return True
-        return value - self.min_delta > reference if self._max else value - self.min_delta < reference
-
     def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
+        value = self._monitor_value(logs, f"Early stopping conditioned on metric `{self.monitor}` which is not "
+                                          f"available. Available metrics are: {','.join(logs or {})}")
         if value is None:
-            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
-                          f"Available metrics are: {','.join(logs or {})}", stacklevel=2)
             return
         if epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
         self.wait += 1
-        if self._improved(value, self.best):
+        if self._is_improvement(value, self.best):
             self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            if self.baseline is None or self._improved(value, self.baseline):
+            if self.baseline is None or self._is_improvement(value, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:

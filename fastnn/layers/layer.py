@@ -19,6 +19,7 @@ from .. import backend
 from .. import constraints as constraints_module
 from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
+from ..keras_tensor import KerasTensor
 from ..ops import identity
 from ..tensor import TensorLike, as_array, convert_to_tensor
 from ..variable import Variable
@@ -156,8 +157,6 @@ class Layer:
                 return self.call(inputs, training=training, **kwargs)
             if self._call_takes_training is not None:
                 return self.call(inputs, **kwargs)
-        from .input_layer import KerasTensor  # noqa: PLC0415  (input_layer imports this module)
-
         symbolic = [t for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])
                     if isinstance(t, KerasTensor)]
         if symbolic:  # functional API: build for the symbolic shape and record the call

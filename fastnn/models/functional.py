@@ -1,7 +1,7 @@
 """The functional form `fastnn.Model(inputs, outputs)`: a graph of layer calls on KerasTensors (linear or
 branching, with merge layers), run in topological order. Shared layers (one layer called twice) share weights."""
 
-from ..layers.input_layer import KerasTensor
+from ..keras_tensor import Input, KerasTensor
 from .model import Model
 
 __all__ = ["Functional"]
@@ -120,8 +120,6 @@ class Functional(Model):
 
         built_layers = [saving.deserialize_layer(spec, custom_objects) for spec in config["layers"]]
         tensors = []
-        from ..layers import Input  # noqa: PLC0415
-
         for node in config["nodes"]:
             if "layer" not in node:
                 tensors.append(Input(batch_shape=tuple(node["input_shape"])))
