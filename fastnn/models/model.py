@@ -6,6 +6,7 @@ import numpy as np
 
 from ..layers.layer import Layer
 from ..trainers import Trainer
+from .summary import summarize
 
 __all__ = ["Model"]
 
@@ -26,7 +27,7 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs):
-            from .functional import Functional  # noqa: PLC0415  (the functional form Model(inputs, outputs))
+            from .functional import Functional  # noqa: PLC0415  (an arrow Keras has too: Model(inputs, outputs))
 
             if cls is Model:
                 return object.__new__(Functional)
@@ -106,6 +107,4 @@ class Model(Trainer, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
         """Print Keras' summary table: each layer (type), its output shape and parameter count, then the totals."""
-        from .summary import summarize  # noqa: PLC0415
-
         (print_fn or print)(summarize(self))
