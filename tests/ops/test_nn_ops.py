@@ -149,3 +149,22 @@ def test_dropout_noise_shape_shares_decisions_and_rate_zero_is_identity():
 def test_bad_arguments_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_dropout_is_one_op_with_keras_random_dropout_and_differentiates_twice():
+    """The op lives beside the generators in fastnn.random (issue 14: no ops<->random cycle); the same seed gives
+    the same mask through either name, and its backward is recorded for second-order gradients: for
+    L = sum(dropout(x)^2) = sum((m x)^2), d2L/dx2 is diag(2 m^2)."""
+    x = fastnn.Variable(np.linspace(0.5, 2.0, 12, dtype=np.float32).reshape(3, 4))
+    np.testing.assert_array_equal(fastnn.nn.dropout(x, 0.4, seed=7).numpy(),
+                                  fastnn.random.dropout(x, 0.4, seed=7).numpy())
+    with fastnn.GradientTape() as outer:
+        with fastnn.GradientTape() as inner:
+            y = fastnn.nn.dropout(x, 0.4, seed=7)
+            loss = ops.reduce_sum(ops.square(y))
+        g = inner.gradient(loss, x)
+    hessian = outer.jacobian(g, x).numpy().reshape(12, 12)
+    m = (y.numpy() / x.numpy()).reshape(-1)  # 0 or 1/(1 - rate)
+    assert set(np.round(m, 5)) <= {0.0, round(1 / 0.6, 5)}
+    np.testing.assert_allclose(hessian, np.diag(2 * m * m), rtol=1e-6)
+    np.testing.assert_allclose(g.numpy().reshape(-1), 2 * m * m * x.numpy().reshape(-1), rtol=1e-6)
