@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from ._tape import record
+from ._validation import integer
 from .tensor import Tensor, TensorLike, _as_dtype, _float_input, as_array
 
 __all__ = ["set_seed", "normal", "uniform", "truncated_normal", "shuffle", "randint", "dropout", "SeedGenerator"]
@@ -24,9 +25,8 @@ _global_generator = np.random.default_rng()
 def set_seed(seed):
     """Make every later random call reproducible (`tf.random.set_seed`); also used by dropout and initializers."""
     global _global_seed, _global_generator
-    if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, type(None))):
-        raise TypeError(f"`seed` must be an int or None, received {seed!r}")
-    _global_seed = None if seed is None else int(seed)
+    _global_seed = integer(seed, "seed", allow_none=True, error=TypeError,
+                           message="`{name}` must be an int or None, received {value!r}")
     _global_generator = np.random.default_rng(_global_seed)
 
 
@@ -75,8 +75,8 @@ class SeedGenerator:
     """
 
     def __init__(self, seed=None, name=None, **kwargs):
-        if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, type(None))):
-            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        integer(seed, "seed", allow_none=True, error=TypeError,
+                message="`{name}` must be an int or None. Received: {name}={value!r}")
         self.seed = seed
         self.name = name
         start = int(seed) if seed is not None else int(_global_generator.integers(2**62))

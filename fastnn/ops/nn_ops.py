@@ -4,13 +4,12 @@ Gradients follow TensorFlow's: relu/leaky_relu from the forward input, sigmoid/t
 the softmax cross-entropies from dlogits computed in the same fused pass as the loss (only when a tape records),
 conv2d through Conv2DBackpropInput/Filter, max pooling through the argmax of the forward pass.
 """
-import numbers
-
 import numpy as np
 
 from .. import kernels
 from .. import random as fastnn_random
 from .._tape import is_recording, record
+from .._validation import integer, real
 from ..tensor import Tensor, as_array
 from .math_ops import _float_input, maximum, multiply, reduce_sum, rsqrt, square, subtract
 
@@ -68,8 +67,7 @@ def log_softmax(logits, axis=-1):
     z = t._value
     if z.ndim == 0:
         raise ValueError("log_softmax needs an input of rank >= 1, received a scalar")
-    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)):
-        raise TypeError(f"`axis` must be an int, received {axis!r}")
+    integer(axis, "axis", error=TypeError, message="`{name}` must be an int, received {value!r}")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"`axis` {axis} is out of bounds for an input of rank {z.ndim}")
     shifted = z - np.max(z, axis=axis, keepdims=True)
@@ -98,8 +96,7 @@ def softsign(features):
 def l2_normalize(x, axis=None, epsilon=1e-12):
     """x / √max(Σx², epsilon) over `axis` (all axes when None), TF's formula and composition (so its
     gradient)."""
-    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
-        raise ValueError(f"`epsilon` must be a non-negative number, received {epsilon!r}")
+    real(epsilon, "epsilon", low=0, message="`{name}` must be a non-negative number, received {value!r}")
     t = _float_input(x)
     square_sum = reduce_sum(square(t), axis=axis, keepdims=True)
     return multiply(t, rsqrt(maximum(square_sum, np.float32(epsilon))))
