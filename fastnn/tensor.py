@@ -55,8 +55,7 @@ class TensorLike:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = _UFUNC_OPS.get(ufunc.__name__)
         if name is not None and method == "__call__" and not kwargs:
-            from . import ops  # noqa: PLC0415  (ops imports this module)
-            return getattr(ops, name)(*inputs)
+            return getattr(_ops, name)(*inputs)  # `_ops`: imported at the end of this module
         arrays = [as_array(x) if isinstance(x, TensorLike) else x for x in inputs]
         if "out" in kwargs:
             kwargs["out"] = tuple(as_array(x) if isinstance(x, TensorLike) else x for x in kwargs["out"])

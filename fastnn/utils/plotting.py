@@ -4,7 +4,7 @@ __all__ = ["plot_history"]
 
 def plot_history(history, path, title=None):
     """Draw loss and each metric per epoch (training and validation) into the image file `path`."""
-    try:
+    try:  # matplotlib is optional: loaded on the first plot, not with `import fastnn`
         import matplotlib
 
         matplotlib.use("Agg", force=False)
