@@ -2,8 +2,8 @@
 `fastnn.function(input_signature=...)` and `fastnn.Input`-like declarations."""
 import numpy as np
 
-from .tensor import _as_dtype
 from ._validation import shape as check_shape
+from .tensor import _as_dtype
 
 __all__ = ["TensorSpec"]
 

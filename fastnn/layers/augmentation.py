@@ -13,9 +13,9 @@ import numbers
 import numpy as np
 
 from .. import random as fastnn_random
+from .._validation import one_of
 from ..tensor import Tensor, as_array
 from .layer import Layer
-from .._validation import one_of
 
 __all__ = ["RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "projective_transform"]
 

@@ -1,7 +1,7 @@
 """`Dropout`: inverted dropout, active only when training."""
 from .. import ops
-from .layer import Layer
 from .._validation import real
+from .layer import Layer
 
 __all__ = ["Dropout"]
 

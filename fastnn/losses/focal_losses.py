@@ -4,9 +4,9 @@ log as Keras does."""
 import numpy as np
 
 from .. import ops
+from .._validation import boolean
 from .losses import (EPSILON, _check_from_logits, _check_label_smoothing, _FunctionLoss, _pred, _true_like)
 from .regression_losses import _check_number
-from .._validation import boolean
 
 __all__ = ["binary_focal_crossentropy", "categorical_focal_crossentropy", "BinaryFocalCrossentropy",
            "CategoricalFocalCrossentropy"]

@@ -10,9 +10,9 @@ per-sample values (not ÷ Σ weights), "mean_with_sample_weight" = ÷ Σ weights
 import numpy as np
 
 from .. import kernels, ops
+from .._validation import one_of
 from ..gradient_tape import record
 from ..tensor import Tensor, as_array, convert_to_tensor
-from .._validation import one_of
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",

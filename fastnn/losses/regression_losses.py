@@ -6,8 +6,8 @@ import math
 import numpy as np
 
 from .. import ops
-from .losses import EPSILON, _FunctionLoss, _pred, _true_like
 from .._validation import axis as check_axis, finite_real
+from .losses import EPSILON, _FunctionLoss, _pred, _true_like
 
 __all__ = [
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "huber", "log_cosh", "kl_divergence",

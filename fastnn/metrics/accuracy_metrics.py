@@ -1,9 +1,9 @@
 """Accuracy metrics (`keras.metrics`): per-sample match functions and their running means."""
 import numpy as np
 
+from .._validation import boolean, integer
 from ..tensor import Tensor, as_array
 from .reduction_metrics import MeanMetricWrapper
-from .._validation import boolean, integer
 
 __all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "Accuracy", "BinaryAccuracy",

@@ -4,9 +4,9 @@ strictly above the threshold, labels are positive when non-zero, `sample_weight`
 broadcast to y_pred, `top_k` keeps each row's k highest scores, `class_id` picks one column."""
 import numpy as np
 
+from .._validation import boolean, integer, one_of
 from ..tensor import Tensor, as_array
 from .metric import Metric
-from .._validation import boolean, integer, one_of
 
 __all__ = ["Precision", "Recall", "AUC"]
 

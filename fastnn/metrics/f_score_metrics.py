@@ -2,9 +2,9 @@
 negative counts streamed over batches, combined as Keras does (with its 1e-7 epsilons)."""
 import numpy as np
 
+from .._validation import one_of
 from ..tensor import Tensor, as_array
 from .metric import Metric
-from .._validation import one_of
 
 __all__ = ["FBetaScore", "F1Score"]
 

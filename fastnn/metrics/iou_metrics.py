@@ -1,9 +1,9 @@
 """Intersection-over-union metrics (`keras.metrics.MeanIoU`): a running class-by-class confusion matrix."""
 import numpy as np
 
+from .._validation import boolean, integer
 from ..tensor import Tensor, as_array
 from .metric import Metric
-from .._validation import boolean, integer
 
 __all__ = ["MeanIoU"]
 

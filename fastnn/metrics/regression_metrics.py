@@ -5,11 +5,11 @@ import warnings
 import numpy as np
 
 from .. import losses
+from .._validation import non_negative_int, one_of
 from ..tensor import Tensor, as_array
 from .accuracy_metrics import _same_rank
 from .metric import Metric
 from .reduction_metrics import Mean, MeanMetricWrapper
-from .._validation import non_negative_int, one_of
 
 __all__ = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
            "RootMeanSquaredError", "R2Score"]

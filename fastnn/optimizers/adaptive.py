@@ -5,9 +5,9 @@ import math
 import numpy as np
 
 from .. import _core
+from .._validation import real
 from ..kernels.optimizer_updates import nadam_u_product
 from .optimizer import Optimizer
-from .._validation import real
 
 __all__ = ["Adagrad", "Nadam", "Adamax", "Lion", "Adadelta"]
 

@@ -2,8 +2,8 @@
 import numpy as np
 
 from .. import ops
-from ..tensor import TensorLike
 from .._validation import axis as check_axis
+from ..tensor import TensorLike
 
 __all__ = ["normalize"]
 
