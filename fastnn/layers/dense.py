@@ -1,6 +1,7 @@
 """`Dense`: act(inputs · kernel + bias) over the last axis — one fused GEMM forward, one fused backward."""
 from .. import activations, ops
 from ..ops.fused_ops import FUSABLE_ACTIVATIONS
+from ..saving.serialization import serialize_object
 from .layer import Layer
 
 __all__ = ["Dense"]
@@ -70,8 +71,6 @@ class Dense(Layer):
 
 
 def _ser(value):
-    from ..saving import serialize_object  # noqa: PLC0415
-
     return serialize_object(value)
 
 

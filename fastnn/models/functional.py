@@ -1,7 +1,8 @@
 """The functional form `fastnn.Model(inputs, outputs)`: a graph of layer calls on KerasTensors (linear or
 branching, with merge layers), run in topological order. Shared layers (one layer called twice) share weights."""
 
-from ..layers.input_layer import KerasTensor
+from ..layers.input_layer import Input, KerasTensor
+from ..saving.serialization import deserialize_layer
 from .model import Model
 
 __all__ = ["Functional"]
@@ -116,12 +117,8 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from .. import saving  # noqa: PLC0415
-
-        built_layers = [saving.deserialize_layer(spec, custom_objects) for spec in config["layers"]]
+        built_layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
         tensors = []
-        from ..layers import Input  # noqa: PLC0415
-
         for node in config["nodes"]:
             if "layer" not in node:
                 tensors.append(Input(batch_shape=tuple(node["input_shape"])))
