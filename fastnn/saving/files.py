@@ -69,9 +69,14 @@ def atomic_write_bytes(path, data):
         data: bytes-like, the complete new content.
 
     Raises:
+        TypeError: `path` is not a str or os.PathLike.
         IsADirectoryError: `path` is a directory.
         ValueError: `path` is a FIFO, device or socket (nothing is written).
         FileNotFoundError: the folder does not exist.
+
+    Example:
+
+    >>> atomic_write_bytes("results.json", b'{"accuracy": 0.98}')
     """
     path = _filepath(path)
     target = os.path.realpath(path)  # through symlinks: replace the file the link points to, keep the link

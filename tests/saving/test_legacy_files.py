@@ -1,4 +1,4 @@
-"""Files written before the saving package (by fastnn/saving.py at commit d96610b, see make below) still load:
+"""Files written before the saving package (by fastnn/saving.py at commit d96610b) still load:
 a model file with its optimizer and random state, a `.npz` weights file and a Keras `.weights.h5` file.
 
 They were made by this code, run with that commit's fastnn:
