@@ -125,6 +125,25 @@ def load_keras_h5(model, filepath):
         f = h5py.File(filepath, "r")
     except OSError as e:
         raise ValueError(f"{filepath!r} is not a readable HDF5 weights file ({e})") from None
+    read_keras_h5(model, f, filepath)
+
+
+def read_keras_h5(model, f, filepath):
+    """Loads the weights of an open HDF5 file in Keras 3's layout into a built model, and closes the file.
+
+    Args:
+        model: a built fastnn model.
+        f: an open `h5py.File` (a `.weights.h5` file, or the `model.weights.h5` of a `.keras` archive).
+        filepath: str, the file's name for error messages.
+
+    Raises:
+        ValueError: the weights are missing, damaged, do not match the model, or point outside the file.
+
+    Example:
+
+    >>> read_keras_h5(model, h5py.File("m.weights.h5", "r"), "m.weights.h5")
+    """
+    h5py = _h5py()
     try:
         with f:
             stores = []

@@ -24,14 +24,17 @@ import os
 import numpy as np
 
 from .. import random as random_module
-from .files import (_NpzArchive, _filepath, _json_bytes, _marker, _npz_bytes, _weight_name,
+from .files import (_NpzArchive, _existing_file, _filepath, _json_bytes, _marker, _npz_bytes, _weight_name,
                     atomic_write_bytes)
+from .keras_archive import is_keras_archive, load_keras_archive, save_keras_archive
 from .keras_h5 import keras_h5_bytes, load_keras_h5
 from .serialization import _json_type, deserialize_layer, deserialize_object, registered_module, weight_budget
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model"]
 
 _FORMAT_VERSION = 1
+_LEGACY_H5 = (".h5", ".hdf5")
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _MAX_SAMPLE_ELEMENTS = 1 << 24  # values (64 MiB) of the one sample load_model builds with, or the weights if larger
 _OPTIMIZER_PREFIX = "optimizer_"  # the optimizer's store keys ("iterations", "slot_<w>_<s>") carry it in the file
 
@@ -129,6 +132,14 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     filepath = _filepath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False")
+    if filepath.endswith(_LEGACY_H5):
+        raise ValueError(f"Invalid filepath extension for saving: {filepath!r}. fastnn does not write Keras 2's "
+                         "legacy .h5 whole-model files; valid extensions: .keras (a Keras 3 archive that "
+                         "keras.models.load_model reads) or .npz (fastnn's model file; the default for any other "
+                         "name)")
+    if filepath.endswith(".keras"):
+        save_keras_archive(model, filepath)
+        return
     if not model.built:
         raise ValueError(f"model {model.name!r} is not built yet: call it on data or build(shape) before saving")
     config = {"format_version": _FORMAT_VERSION, "class_name": type(model).__name__,
@@ -177,6 +188,15 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Ker
     filepath = _filepath(filepath)
     saved_random_state = random_module._get_state()  # rebuilding draws initial weights from the global generator
     try:
+        _existing_file(filepath, "model")
+        with open(filepath, "rb") as f:
+            signature = f.read(len(_HDF5_SIGNATURE))
+        if signature == _HDF5_SIGNATURE:
+            raise ValueError(f"{filepath!r} is an HDF5 file: a Keras 2 legacy .h5 whole-model file (or a weights "
+                             "file), which fastnn does not read. Load it with Keras and save it again as .keras, "
+                             "or load a weights file with model.load_weights")
+        if is_keras_archive(filepath):
+            return load_keras_archive(filepath, custom_objects, compile)
         with _NpzArchive(filepath, "model") as archive:
             return _load_model(archive, filepath, custom_objects, compile)
     except BaseException:
