@@ -83,7 +83,7 @@ class Model(Trainer, Layer):
 
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Write architecture, weights, compile settings and optimizer state to one file (read it back with
-        `fastnn.models.load_model`)."""
+        `fastnn.models.load_model`): fastnn's `.npz`, or a Keras 3 archive for a name ending in `.keras`."""
         model_io.save_model(self, filepath, overwrite, include_optimizer)
 
     def _saved_input_shape(self):

@@ -79,19 +79,8 @@ def atomic_write_bytes(path, data):
     >>> atomic_write_bytes("results.json", b'{"accuracy": 0.98}')
     """
     path = _filepath(path)
-    target = os.path.realpath(path)  # through symlinks: replace the file the link points to, keep the link
-    try:
-        existing = os.stat(target)
-    except FileNotFoundError:
-        existing = None
-    if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise IsADirectoryError(f"cannot write {path!r}: it is a directory (give a file name inside it)")
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
-        raise ValueError(f"cannot write {path!r}: it is a {_file_kind(existing.st_mode)}, not a regular file; "
-                         "nothing was written (remove it or choose another name)")
+    target, existing = _checked_destination(path)
     folder, name = os.path.split(target)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")
     _remove_stale_temporaries(folder, name)
     fd, tmp = _create_temporary(folder, name, existing)
     try:
@@ -111,6 +100,25 @@ def atomic_write_bytes(path, data):
     finally:
         if tmp is not None and os.path.lexists(tmp):
             os.remove(tmp)
+
+
+def _checked_destination(path):
+    """(the file to replace, its os.stat or None) for writing `path`, refusing a directory, a special file or a
+    missing folder before anything is written."""
+    target = os.path.realpath(path)  # through symlinks: replace the file the link points to, keep the link
+    try:
+        existing = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise IsADirectoryError(f"cannot write {path!r}: it is a directory (give a file name inside it)")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise ValueError(f"cannot write {path!r}: it is a {_file_kind(existing.st_mode)}, not a regular file; "
+                         "nothing was written (remove it or choose another name)")
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")
+    return target, existing
 
 
 def _temporary_pattern(name):

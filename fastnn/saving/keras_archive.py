@@ -21,6 +21,8 @@ import io
 import json
 import zipfile
 
+import numpy as np
+
 from .. import version as version_module
 from .files import _existing_file, _filepath, _parse_json, atomic_write_bytes
 from .keras_h5 import _h5py, keras_h5_bytes, read_keras_h5
@@ -30,6 +32,7 @@ __all__ = ["save_keras_archive", "load_keras_archive", "is_keras_archive"]
 
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 _MAX_JSON_BYTES = 16 << 20
+_HDF5_OVERHEAD = 16 << 20  # groups, attributes and dataset headers of a weights member, beyond the values
 _MAX_WEIGHTS_BYTES = 1 << 34  # 16 GiB: far beyond the models fastnn trains, short of a bomb's declared size
 # Keys Keras writes around or inside configs that carry no meaning for fastnn
 _WRAPPING = ("module", "registered_name", "build_config", "compile_config", "shared_object_id")
@@ -305,7 +308,9 @@ def load_keras_archive(filepath, custom_objects=None, compile=True):  # noqa: A0
         info = next((i for i in archive.infolist() if i.filename == _WEIGHTS), None)
         declared = 0 if info is None else info.file_size
         model = _rebuild(config, filepath, custom_objects, declared // 4)  # float32 values the member could hold
-        data = _read_member(archive, _WEIGHTS, min(_MAX_WEIGHTS_BYTES, declared), filepath)
+        # what the model's weights justify: their bytes, up to 3x for an optimizer's slots, plus HDF5's own data
+        needed = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
+        data = _read_member(archive, _WEIGHTS, min(_MAX_WEIGHTS_BYTES, 4 * needed + _HDF5_OVERHEAD), filepath)
     try:
         f = h5py.File(io.BytesIO(data), "r")
     except OSError as e:

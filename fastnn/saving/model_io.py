@@ -24,8 +24,8 @@ import os
 import numpy as np
 
 from .. import random as random_module
-from .files import (_NpzArchive, _existing_file, _filepath, _json_bytes, _marker, _npz_bytes, _weight_name,
-                    atomic_write_bytes)
+from .files import (_checked_destination, _existing_file, _filepath, _json_bytes, _marker, _npz_bytes, _NpzArchive,
+                    _weight_name, atomic_write_bytes)
 from .keras_archive import is_keras_archive, load_keras_archive, save_keras_archive
 from .keras_h5 import keras_h5_bytes, load_keras_h5
 from .serialization import _json_type, deserialize_layer, deserialize_object, registered_module, weight_budget
@@ -113,6 +113,9 @@ def load_weights(model, filepath):
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Saves a model's architecture, weights, compile settings and training state to one `.npz` file, atomically.
 
+    A name ending in `.keras` gives a Keras 3 archive instead (Sequential models; see `keras_archive`); `.h5` and
+    `.hdf5` (Keras 2's legacy format) are refused.
+
     Args:
         model: a built fastnn model.
         filepath: str or os.PathLike.
@@ -120,7 +123,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         include_optimizer: whether to save the optimizer's state and the random state with a compiled model.
 
     Raises:
-        ValueError: the model is not built.
+        ValueError: the model is not built, or the name ends in `.h5`/`.hdf5`.
         FileExistsError: the file exists and `overwrite=False`.
         TypeError: a custom object in the config has no `get_config()`.
 
@@ -132,6 +135,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     filepath = _filepath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False")
+    _checked_destination(filepath)  # what is at the destination is refused first, whatever its name
     if filepath.endswith(_LEGACY_H5):
         raise ValueError(f"Invalid filepath extension for saving: {filepath!r}. fastnn does not write Keras 2's "
                          "legacy .h5 whole-model files; valid extensions: .keras (a Keras 3 archive that "
@@ -161,7 +165,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Keras' name)
-    """Loads the model saved by `model.save(filepath)`.
+    """Loads the model saved by `model.save(filepath)`: a fastnn `.npz` model file, or a Keras 3 `.keras` archive.
 
     With `compile=True` and a file saved with its optimizer (the default, and what `ModelCheckpoint` writes), the
     training state comes back too: optimizer step and slots, and the global random state at save time, so
@@ -177,7 +181,8 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Ker
         The model.
 
     Raises:
-        ValueError: the file is not a fastnn model file, or is damaged: the message names the file and the problem.
+        ValueError: the file is not a fastnn model file or Keras archive (a legacy Keras `.h5` model file is named
+            as such), or is damaged: the message names the file and the problem.
         FileNotFoundError / IsADirectoryError: `filepath` is missing or a directory.
 
     Example:

@@ -148,6 +148,14 @@ def test_damaged_or_hostile_archives_raise_clear_errors(tmp_path):
             for _ in range(64):
                 f.write(b" " * (1 << 20))
     cases.append((big, r"config.json is encrypted or declares 67108864 bytes"))
+    # a weights member of 256 MiB (zeros) for a model of 16 weight values (64 bytes): refused unread
+    bomb = tmp_path / "h.keras"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", json.dumps(sequential_config()))
+        with archive.open("model.weights.h5", "w", force_zip64=True) as f:
+            for _ in range(256):
+                f.write(bytes(1 << 20))
+    cases.append((bomb, r"model.weights.h5 is encrypted or declares 268435456 bytes, more than the 16777472"))
     for path, message in cases:
         with pytest.raises(ValueError, match=message):
             fastnn.models.load_model(path)
