@@ -52,6 +52,14 @@ from .models import Model, Sequential  # noqa: E402
 from .layers import Input  # noqa: E402  (keras.Input)
 from . import distributed  # noqa: E402  (mpi4py is imported by distributed.init() only)
 from .ops import *  # noqa: E402,F401,F403
+from .models import functional as _functional  # noqa: E402
+from .saving.serialization import register_modules as _register_modules  # noqa: E402
+
+# The packages whose exported classes saved configs may name: the saving package finds them here, never by
+# importing the packages above it.
+_register_modules(layers=layers, models=models, initializers=initializers, regularizers=regularizers,
+                  constraints=constraints, losses=losses, metrics=metrics, optimizers=optimizers,
+                  schedules=optimizers.schedules, functional=_functional)
 
 # dtype names, so `fastnn.cast(x, fastnn.float32)` and `t.dtype == fastnn.int64` read as in TF
 float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")

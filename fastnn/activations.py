@@ -5,6 +5,7 @@ fastnn.ops.fused_ops); these functions are what every other activation, and user
 """
 
 from . import ops
+from .saving import serialization
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "elu", "selu", "softplus",
            "softsign", "swish", "silu", "relu6", "hard_sigmoid", "exponential", "get", "serialize"]
@@ -94,14 +95,8 @@ _BY_NAME["silu"] = swish
 
 def get(identifier):
     """An activation function from its name (None means linear) or a callable as is."""
-    if identifier is None:
-        return linear
-    if callable(identifier):
-        return identifier
-    if isinstance(identifier, str) and identifier in _BY_NAME:
-        return _BY_NAME[identifier]
-    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}; expected one of "
-                     f"{sorted(_BY_NAME)} or a callable")
+    return serialization.get(identifier, "activation function", _BY_NAME, none=linear, callables="any",
+                             expected=f"one of {sorted(_BY_NAME)} or a callable")
 
 
 def serialize(activation):

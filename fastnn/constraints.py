@@ -1,6 +1,7 @@
 """fastnn.constraints — projections applied to a weight after each optimizer step (`keras.constraints`)."""
 import numpy as np
 
+from .saving import serialization
 from .tensor import as_array
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get"]
@@ -86,11 +87,6 @@ _BY_NAME = {"max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "non_neg": NonNeg, 
 def get(identifier):
     """A constraint from a name ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm', a class name), None, or a
     callable as is."""
-    if identifier is None or isinstance(identifier, Constraint) or callable(identifier):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier) or {c.__name__: c for c in _BY_NAME.values()}.get(identifier)
-        if cls is not None:
-            return cls()
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}; expected one of "
-                     f"{sorted(_BY_NAME)} or a callable")
+    return serialization.get(identifier, "constraint", {**{c.__name__: c for c in _BY_NAME.values()}, **_BY_NAME},
+                             none=None, instance_of=Constraint, callables="any",
+                             expected=f"one of {sorted(_BY_NAME)} or a callable")

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from . import random as fastnn_random
+from .saving import serialization
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
            "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
@@ -207,11 +208,5 @@ _BY_NAME = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal":
 def get(identifier):
     """An initializer from a name ('glorot_uniform', 'he_normal', 'zeros', a class name, ...), or an instance /
     callable(shape, dtype) as is."""
-    if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier) or {c.__name__: c for c in _BY_NAME.values()}.get(identifier)
-        if cls is not None:
-            return cls()
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}; expected one of "
-                     f"{sorted(_BY_NAME)} or an Initializer")
+    return serialization.get(identifier, "initializer", {**{c.__name__: c for c in _BY_NAME.values()}, **_BY_NAME},
+                             instance_of=Initializer, expected=f"one of {sorted(_BY_NAME)} or an Initializer")

@@ -1,5 +1,8 @@
 """fastnn.regularizers — weight penalties added to the training loss (`keras.regularizers`)."""
+import functools
+
 from . import ops
+from .saving import serialization
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get"]
 
@@ -69,14 +72,10 @@ class L1L2(Regularizer):
 
 
 l1, l2, l1_l2 = L1, L2, L1L2
+_BY_NAME = {"l1": L1, "l2": L2, "l1_l2": functools.partial(L1L2, 0.01, 0.01), "L1": L1, "L2": L2, "L1L2": L1L2}
 
 
 def get(identifier):
     """A regularizer from 'l1', 'l2', 'l1_l2' (Keras' default factors 0.01), None, or an instance/callable."""
-    if identifier is None or isinstance(identifier, Regularizer) or callable(identifier):
-        return identifier
-    by_name = {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01), "L1": L1, "L2": L2, "L1L2": L1L2}
-    if isinstance(identifier, str) and identifier in by_name:
-        return by_name[identifier]()
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}; expected 'l1', 'l2', "
-                     "'l1_l2' or a Regularizer")
+    return serialization.get(identifier, "regularizer", _BY_NAME, none=None, instance_of=Regularizer,
+                             callables="any", expected="'l1', 'l2', 'l1_l2' or a Regularizer")

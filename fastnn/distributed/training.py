@@ -196,7 +196,7 @@ def _show(value):
 def _weight_names(model):
     """'layer/variable' for each of model.weights (the layer that owns it, as Keras' variable paths)."""
     owners = {}
-    for layer in [model] + list(model._all_layers()):
+    for layer in [model] + model.flatten_layers():
         for w in layer._own_weights:
             owners.setdefault(id(w), layer.name)
     return [f"{owners.get(id(w), model.name)}/{w.name}" for w in model.weights]

@@ -159,7 +159,10 @@ class RandomFlip(_Augmentation):
         return out
 
     def get_config(self):
-        return {**super().get_config(), "mode": self.mode}
+        # as Keras' RandomFlip: no fill settings (a flip fills nothing; Keras refuses them in a config)
+        config = {key: value for key, value in super().get_config().items()
+                  if key not in ("fill_mode", "interpolation", "fill_value")}
+        return {**config, "mode": self.mode}
 
 
 class RandomRotation(_Augmentation):

@@ -2,6 +2,7 @@
 from .. import activations, ops
 from .._validation import positive_int
 from ..ops.fused_ops import FUSABLE_ACTIVATIONS
+from ..saving.serialization import serialize_object
 from .layer import Layer
 
 __all__ = ["Dense"]
@@ -67,8 +68,6 @@ class Dense(Layer):
 
 
 def _ser(value):
-    from ..saving import serialize_object  # noqa: PLC0415
-
     return serialize_object(value)
 
 

@@ -6,12 +6,10 @@ the layer from its input's shape. Layers and Variables assigned as attributes ar
 `trainable_weights`, `get_weights`/`set_weights` and `count_params` cover sublayers too (own weights first,
 then the sublayers' in assignment order, as Keras).
 """
-import contextvars
 import functools
 import inspect
 import itertools
 import math
-import re
 
 import numpy as np
 
@@ -21,6 +19,7 @@ from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
 from ..keras_tensor import KerasTensor
 from ..ops import identity
+from ..saving.serialization import to_snake_case, weight_budget
 from ..tensor import TensorLike, as_array, convert_to_tensor
 from ..variable import Variable
 
@@ -28,15 +27,6 @@ __all__ = ["Layer"]
 
 _unique_name = backend.unique_name  # numbered per base; fastnn.backend.clear_session() restarts the numbering
 
-# While load_model rebuilds a model from a file's (untrusted) config, the number of weight values the file holds:
-# add_weight refuses to create more, so a config cannot make it allocate far beyond the file's own weights.
-_weight_budget = contextvars.ContextVar("fastnn_weight_budget", default=None)
-
-
-def _snake_case(name):
-    """Keras' to_snake_case: Dense -> dense, Conv2D -> conv2d, MaxPooling2D -> max_pooling2d."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def shape_of(x):
@@ -106,7 +96,7 @@ class Layer:
             raise TypeError(f"`name` must be a string, received {name!r}")
         object.__setattr__(self, "_tracked_layers", [])
         object.__setattr__(self, "_own_weights", [])
-        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self.name = name or _unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype = _layer_dtype(dtype, type(self))
         self.built = False
@@ -194,7 +184,7 @@ class Layer:
             raise ValueError(f"`shape` of weight {name!r} must be non-negative, received {shape}")
         if math.prod(shape) > 2**60:  # beyond what numpy can address (2^63 bytes): say so before the initializer tries
             raise ValueError(f"`shape` of weight {name!r} is too large: {shape} holds {math.prod(shape)} values")
-        budget = _weight_budget.get()
+        budget = weight_budget.get()  # set while load_model rebuilds a model from an untrusted file
         if budget is not None:
             budget.take(math.prod(shape), name)
         dtype = np.dtype(dtype or self.dtype)
@@ -209,10 +199,79 @@ class Layer:
             self._regularized.append((variable, regularizer))
         return variable
 
-    def _all_layers(self):
+    def flatten_layers(self, recursive=True):
+        """Returns this layer's sublayers (layers set as its attributes, in the order they were set).
+
+        Args:
+            recursive: whether to include the sublayers' own sublayers (depth first), or only the direct ones.
+
+        Returns:
+            list of Layers (not including this one).
+
+        Example:
+
+        >>> [layer.name for layer in model.flatten_layers()]
+        ['dense', 'dropout', 'dense_1']
+        """
+        out = []
         for layer in self._tracked_layers:
-            yield layer
-            yield from layer._all_layers()
+            out.append(layer)
+            if recursive:
+                out.extend(layer.flatten_layers())
+        return out
+
+    @property
+    def seed_calls(self):
+        """How many times this layer has drawn from its seeded random stream, or None for a layer without one.
+
+        Seeded `Dropout` and augmentation layers vary their masks with this count; model files save it with the
+        training state so that a resumed run draws what the uninterrupted run would have. Setting it on a layer
+        without a seeded stream is an AttributeError.
+        """
+        return self.__dict__.get("_calls")
+
+    @seed_calls.setter
+    def seed_calls(self, count):
+        if "_calls" not in self.__dict__:
+            raise AttributeError(f"layer {self.name!r} has no seeded random stream")
+        self._calls = count
+
+    def save_own_variables(self, store):
+        """Saves this layer's weights into `store` (Keras 3's contract): `store["0"]`, `store["1"]`, ... in
+        `weights` order (a nested layer's weights included, as fastnn's weights files store them).
+
+        Args:
+            store: a dict-like object to write arrays into.
+
+        Example:
+
+        >>> store = {}
+        >>> layer.save_own_variables(store)
+        >>> sorted(store)
+        ['0', '1']
+        """
+        for i, w in enumerate(self.weights):
+            store[str(i)] = w.numpy()
+
+    def load_own_variables(self, store):
+        """Sets this layer's weights from a `store` written by `save_own_variables` (Keras 3's contract).
+
+        Args:
+            store: a dict-like object with the keys "0", "1", ... (one array per weight, in `weights` order).
+
+        Raises:
+            ValueError: `store` holds another number of weights, or one of another shape (nothing is changed).
+
+        Example:
+
+        >>> layer.load_own_variables({"0": kernel, "1": bias})
+        """
+        mine = self.weights
+        keys = list(store.keys())
+        if sorted(keys) != sorted(str(i) for i in range(len(mine))):
+            raise ValueError(f"Layer {self.name!r} expected {len(mine)} variables, but received {len(keys)} "
+                             f"variables during loading. Expected: {[w.name for w in mine]}")
+        self.set_weights([store[str(i)] for i in range(len(mine))])
 
     @property
     def weights(self):

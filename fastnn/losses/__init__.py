@@ -5,6 +5,7 @@ Functions return one loss per sample (the class/feature axis reduced); classes a
 Modules: `losses` (base class, reductions, MSE/MAE and the cross-entropies on fused kernels),
 `regression_losses` (MAPE, MSLE, Huber, LogCosh, KL, Poisson, hinges, cosine), `focal_losses`.
 """
+from ..saving import serialization
 from . import focal_losses, losses, regression_losses
 from .focal_losses import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
@@ -53,10 +54,6 @@ def get(identifier):
     Raises:
         ValueError: if the identifier names no loss.
     """
-    if isinstance(identifier, Loss) or (callable(identifier) and not isinstance(identifier, type)):  # noqa: F405
-        return identifier
-    found = _BY_NAME.get(identifier) if isinstance(identifier, str) else None
-    if found is None:
-        raise ValueError(f"Could not interpret loss identifier: {identifier!r}; expected one of "
-                         f"{sorted(k for k in _BY_NAME if k.islower())}, a class name, or a callable")
-    return found() if isinstance(found, type) else found
+    return serialization.get(identifier, "loss", _BY_NAME, instance_of=Loss,  # noqa: F405
+                             expected=f"one of {sorted(k for k in _BY_NAME if k.islower())}, a class name, or a "
+                                      "callable")

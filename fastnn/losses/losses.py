@@ -12,6 +12,7 @@ import numpy as np
 from .. import kernels, ops
 from .._validation import one_of
 from ..gradient_tape import record
+from ..saving.serialization import to_snake_case
 from ..tensor import Tensor, as_array, convert_to_tensor
 
 __all__ = [
@@ -198,7 +199,7 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         one_of(reduction, "reduction", _REDUCTIONS,
                "Invalid value for argument `{name}`. Expected one of {choices}. Received: {name}={value!r}")
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = reduction
         self.dtype = dtype or "float32"
 
@@ -286,7 +287,3 @@ class BinaryCrossentropy(_FunctionLoss):
         _check_axis(axis)
         super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits),
                          label_smoothing=_check_label_smoothing(label_smoothing), axis=axis)
-
-
-def _snake_case(name):
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))

@@ -1,6 +1,7 @@
 """fastnn.metrics — Keras 3's metrics: stateful `Mean`, `Sum`, accuracy, regression, probabilistic, confusion
 (Precision, Recall, AUC), F-score and IoU metrics (`update_state`, `result`, `reset_state`), their per-sample
 functions, and `get` (lookup by name)."""
+from ..saving import serialization
 from .accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                                SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
                                categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
@@ -49,11 +50,5 @@ def get(identifier):
     Raises:
         ValueError: if the identifier names no metric.
     """
-    if isinstance(identifier, Metric) or (callable(identifier) and not isinstance(identifier, type)):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
-        if cls is not None:
-            return cls()
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}; expected one of "
-                     f"{sorted(k for k in _BY_NAME if k.islower())} or a class name")
+    return serialization.get(identifier, "metric", _BY_NAME, instance_of=Metric,
+                             expected=f"one of {sorted(k for k in _BY_NAME if k.islower())} or a class name")

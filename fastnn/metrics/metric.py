@@ -2,6 +2,7 @@
 round the same way."""
 import numpy as np
 
+from ..saving.serialization import to_snake_case
 from ..variable import Variable
 
 __all__ = ["Metric"]
@@ -11,7 +12,7 @@ class Metric:
     """Subclasses implement `update_state(...)`, `result()` and list their state in `self._state`."""
 
     def __init__(self, name=None, dtype=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         try:
             self.dtype = np.dtype(dtype or "float32")
         except TypeError:
@@ -51,7 +52,3 @@ class Metric:
 
     def __repr__(self):
         return f"<fastnn.metrics.{type(self).__name__} name={self.name!r}>"
-
-
-def _snake_case(name):
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))

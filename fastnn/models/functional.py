@@ -2,6 +2,7 @@
 branching, with merge layers), run in topological order. Shared layers (one layer called twice) share weights."""
 
 from ..keras_tensor import Input, KerasTensor
+from ..saving.serialization import deserialize_layer
 from .model import Model
 
 __all__ = ["Functional"]
@@ -116,9 +117,7 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from .. import saving  # noqa: PLC0415
-
-        built_layers = [saving.deserialize_layer(spec, custom_objects) for spec in config["layers"]]
+        built_layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
         tensors = []
         for node in config["nodes"]:
             if "layer" not in node:

@@ -5,6 +5,7 @@ train_step, ...) comes from `fastnn.trainers.Trainer`; this module adds building
 import numpy as np
 
 from ..layers.layer import Layer
+from ..saving import model_io
 from ..trainers import Trainer
 from .summary import summarize
 
@@ -75,22 +76,16 @@ class Model(Trainer, Layer):
     # --- saving
     def save_weights(self, filepath, overwrite=True):
         """Write every weight to `filepath` (.npz, atomically)."""
-        from ..saving import save_weights  # noqa: PLC0415
-
-        save_weights(self, filepath, overwrite)
+        model_io.save_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath):
         """Read weights saved by `save_weights` (the model must be built with the same architecture)."""
-        from ..saving import load_weights  # noqa: PLC0415
-
-        load_weights(self, filepath)
+        model_io.load_weights(self, filepath)
 
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Write architecture, weights, compile settings and optimizer state to one file (read it back with
-        `fastnn.models.load_model`)."""
-        from ..saving import save_model  # noqa: PLC0415
-
-        save_model(self, filepath, overwrite, include_optimizer)
+        `fastnn.models.load_model`): fastnn's `.npz`, or a Keras 3 archive for a name ending in `.keras`."""
+        model_io.save_model(self, filepath, overwrite, include_optimizer)
 
     def _saved_input_shape(self):
         shape = self._build_shape
@@ -98,6 +93,29 @@ class Model(Trainer, Layer):
 
     def _build_for_loading(self, input_shape):
         self.build(input_shape)
+
+    def get_build_config(self):
+        """Returns what `build_from_config` needs to build an equal model: `{"input_shape": [None, d1, ...]}`
+        (the batch axis as None; the shape is None for a model built without one).
+
+        Example:
+
+        >>> fastnn.Sequential([fastnn.layers.Input((4,)), fastnn.layers.Dense(2)]).get_build_config()
+        {'input_shape': [None, 4]}
+        """
+        return {"input_shape": self._saved_input_shape()}
+
+    def build_from_config(self, config):
+        """Builds the model from the dict `get_build_config` returned (as a loaded model file is built).
+
+        Args:
+            config: dict with "input_shape", a shape with the batch axis.
+
+        Example:
+
+        >>> model.build_from_config({"input_shape": (None, 4)})
+        """
+        self._build_for_loading(tuple(config["input_shape"]))
 
     def _summary_rows(self):
         """(layer, output shape or None) for each direct sublayer (a subclassed model's shapes are unknown)."""

@@ -1,6 +1,7 @@
 """fastnn.optimizers — Keras 3's optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `Nadam`, `Adamax`,
 `Lion`, `Adadelta`) on fused in-place C++ update kernels,
 plus `schedules` and `get` (lookup by name, config dict or instance)."""
+from ..saving import serialization
 from . import schedules
 from .adam import Adam
 from .adamw import AdamW
@@ -29,11 +30,6 @@ def deserialize(config):
 
 def get(identifier):
     """An optimizer from a name ('adam', 'SGD', 'rmsprop', any case), a serialized dict, or an instance."""
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
-        return _BY_NAME[identifier.lower()]()
-    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}; expected one of "
-                     f"{sorted(_BY_NAME)}, a config dict or an Optimizer instance")
+    return serialization.get(identifier, "optimizer", _BY_NAME, instance_of=Optimizer, callables=None,
+                             ignore_case=True, from_config=deserialize,
+                             expected=f"one of {sorted(_BY_NAME)}, a config dict or an Optimizer instance")

@@ -125,6 +125,95 @@ class Optimizer:
         """`iterations` followed by every slot variable."""
         return [self.iterations] + [s for _, slots in self._slots.values() for s in slots]
 
+    def slot_variables(self, variable):
+        """Returns the optimizer's per-variable state (its slots) for one model variable.
+
+        Args:
+            variable: a Variable this optimizer updates.
+
+        Returns:
+            list of Variables, in the order the update uses them; empty if the optimizer was not built for it.
+
+        Example:
+
+        >>> opt = fastnn.optimizers.Adam()
+        >>> opt.build([v])
+        >>> [s.name for s in opt.slot_variables(v)]
+        ['v_m', 'v_v']
+        """
+        entry = self._slots.get(id(variable))
+        return list(entry[1]) if entry else []
+
+    def _tracked_variables(self, variables):
+        return [var for var, _ in self._slots.values()] if variables is None else list(variables)
+
+    def save_own_variables(self, store, variables=None):
+        """Saves the optimizer's state into `store` (Keras 3's contract, keyed for fastnn's model files).
+
+        `store["iterations"]` is the step count; `store["slot_<i>_<j>"]` the j-th slot of the i-th variable (i with
+        at least 3 digits), for each variable the optimizer was built for.
+
+        Args:
+            store: a dict-like object to write arrays into.
+            variables: the variables whose positions number the slots (a model's `trainable_weights`); by default
+                the variables this optimizer was built for, in build order.
+
+        Example:
+
+        >>> store = {}
+        >>> model.optimizer.save_own_variables(store, model.trainable_weights)
+        """
+        store["iterations"] = np.asarray(int(self.iterations), np.int64)
+        for i, var in enumerate(self._tracked_variables(variables)):
+            for j, slot in enumerate(self.slot_variables(var)):
+                store[f"slot_{i:03d}_{j}"] = slot.numpy()
+
+    def load_own_variables(self, store, variables=None):
+        """Restores the state `save_own_variables` wrote, building the optimizer for `variables` first.
+
+        Every value is checked (shape, and a dtype of the same kind) and read before anything changes; a slot
+        missing from `store` (never updated before saving) keeps its initial value.
+
+        Args:
+            store: a dict-like object of arrays (or array-likes with `shape` and `dtype` read on conversion).
+            variables: as for `save_own_variables`.
+
+        Raises:
+            ValueError: `store` holds slots this optimizer does not have, or a value of the wrong shape or kind.
+
+        Example:
+
+        >>> model.optimizer.load_own_variables(store, model.trainable_weights)
+        """
+        variables = self._tracked_variables(variables)
+        iterations = store["iterations"]
+        if np.shape(iterations) != ():
+            raise ValueError(f"the step count must be a scalar, found shape {np.shape(iterations)}")
+        iterations = int(np.asarray(iterations, np.int64))
+        if iterations < 0:
+            raise ValueError(f"the step count is negative ({iterations})")
+        self.build(variables)
+        slots = {f"slot_{i:03d}_{j}": slot for i, var in enumerate(variables)
+                 for j, slot in enumerate(self.slot_variables(var))}
+        unexpected = sorted(set(store.keys()) - set(slots) - {"iterations"})
+        if unexpected:
+            raise ValueError(f"it holds slots this optimizer does not have: {unexpected[:5]}")
+        values = {}
+        for key, slot in slots.items():
+            if key not in store:  # a slot never updated before saving is absent
+                continue
+            value = store[key]
+            if tuple(np.shape(value)) != tuple(slot.shape):
+                raise ValueError(f"slot {key!r} has shape {tuple(np.shape(value))}, but {slot.name!r} has shape "
+                                 f"{tuple(slot.shape)}")
+            dtype = np.dtype(value.dtype) if hasattr(value, "dtype") else np.asarray(value).dtype
+            if not np.can_cast(dtype, slot.dtype, "same_kind"):
+                raise ValueError(f"slot {key!r} has dtype {dtype}, which does not convert to {slot.dtype}")
+            values[key] = np.asarray(value, slot.dtype)
+        self.iterations.assign(iterations)
+        for key, value in values.items():
+            slots[key].assign(value)
+
     # --- updates
     def apply_gradients(self, grads_and_vars):
         """Apply one step from (gradient, variable) pairs; gradients may be Tensors, arrays or None (skipped)."""

@@ -21,6 +21,7 @@ from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList, History
 from ..gradient_tape import GradientTape
 from ..ops import add_n
+from ..saving.serialization import deserialize_object, serialize_object
 from ..tensor import TensorLike, as_array
 from ..utils.progbar import Progbar
 from . import data_adapter
@@ -79,6 +80,53 @@ class Trainer:
     def _require_compiled(self, what):
         if self._compiled is None:
             raise RuntimeError(f"You must call `compile()` before {what}.")
+
+    # --- compile settings as a config (what model files store)
+    def get_compile_config(self):
+        """Returns the arguments `compile` was given, serialized: what model files store.
+
+        Returns:
+            None before `compile`, else a JSON-compatible dict with the keys "optimizer", "loss", "metrics" and
+            "weighted_metrics" (names as given, other objects as `{"class_name", "config"}`).
+
+        Example:
+
+        >>> model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        >>> model.get_compile_config()["loss"]
+        'mse'
+        """
+        if self._compiled is None:
+            return None
+        compiled = self._compiled
+
+        def specs(items):
+            return [m if isinstance(m, str) else serialize_object(m) for m in items]
+
+        return {"optimizer": serialize_object(self.optimizer),
+                "loss": serialize_object(getattr(compiled, "loss_identifier", compiled.loss)),
+                "metrics": specs(compiled.metric_specs),
+                "weighted_metrics": specs(getattr(compiled, "weighted_metric_specs", []))}
+
+    def compile_from_config(self, config, custom_objects=None):
+        """Compiles the model with the settings `get_compile_config` returned.
+
+        Args:
+            config: dict with "optimizer", "loss", "metrics" and optionally "weighted_metrics".
+            custom_objects: dict mapping class names in the config to your own classes.
+
+        Raises:
+            ValueError / TypeError / KeyError: the config names unknown objects or is malformed.
+
+        Example:
+
+        >>> other.compile_from_config(model.get_compile_config())
+        """
+        optimizer = deserialize_object(config["optimizer"], [optimizers_module, optimizers_module.schedules],
+                                       custom_objects, base=optimizers_module.Optimizer)
+        loss = deserialize_object(config["loss"], [losses_module], custom_objects)
+        metrics = [deserialize_object(m, [metrics_module], custom_objects) for m in config["metrics"]]
+        weighted = [deserialize_object(m, [metrics_module], custom_objects) for m in config.get("weighted_metrics", [])]
+        self.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted or None)
 
     # --- the overridable steps (Keras 3's contract)
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

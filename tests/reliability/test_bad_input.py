@@ -793,7 +793,7 @@ call("load_weights-npz-named-h5", lambda tmp_path: (model().save_weights(tmp_pat
      ValueError, r"'.*w.weights.h5' is not a readable HDF5 weights file")
 call("load_model-keras-zip", lambda tmp_path: (__import__("zipfile").ZipFile(tmp_path / "k.keras", "w").writestr("config.json", "{}"),
                                                fastnn.models.load_model(tmp_path / "k.keras"))[1],
-     ValueError, r"'.*k.keras' is not a fastnn model file \(no fastnn marker\)")
+     ValueError, r"'.*k.keras' has a damaged config.json: expected a Keras model config")
 call("save-to-directory", lambda tmp_path: model().save(tmp_path), IsADirectoryError, r"cannot write '.*': it is a directory")
 call("save_weights-to-directory", lambda tmp_path: model().save_weights(tmp_path), IsADirectoryError, r"it is a directory")
 call("save-missing-folder", lambda tmp_path: model().save(tmp_path / "nodir" / "m.npz"), FileNotFoundError,

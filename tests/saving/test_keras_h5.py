@@ -59,3 +59,33 @@ def test_h5_errors(tmp_path):
     functional(fastnn).save_weights(tmp_path / "other.weights.h5")
     with pytest.raises(ValueError, match="no weights for layer"):
         model.load_weights(tmp_path / "other.weights.h5")
+
+
+def unsorted_subclassed(M):
+    """Attributes whose sorted order (Keras' h5 layout) differs from their creation order (the weights' order)."""
+    class Net(M.Model):
+        def __init__(self):
+            super().__init__()
+            self.zeta = M.layers.Dense(6, activation="relu")
+            self.alpha = M.layers.Dense(2)
+
+        def call(self, inputs):
+            return self.alpha(self.zeta(inputs))
+
+    model = Net()
+    model(X[:1, :, 0, 0])
+    return model
+
+
+def test_subclassed_weights_go_to_their_own_layers(tf, tmp_path):
+    # Each layer loads its own group (Layer.load_own_variables), whatever the order of model.weights.
+    keras_model, ours = unsorted_subclassed(tf.keras), unsorted_subclassed(fastnn)
+    keras_model.save_weights(str(tmp_path / "keras.weights.h5"))
+    ours.load_weights(tmp_path / "keras.weights.h5")
+    assert_close_scaled(ours.predict(X[:, :, 0, 0], verbose=0), keras_model.predict(X[:, :, 0, 0], verbose=0),
+                        tol=2e-6)
+    fresh = unsorted_subclassed(fastnn)
+    fresh.save_weights(tmp_path / "fastnn.weights.h5")
+    ours.load_weights(tmp_path / "fastnn.weights.h5")
+    for a, b in zip(ours.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)

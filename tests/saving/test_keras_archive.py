@@ -1,0 +1,161 @@
+"""Keras 3 `.keras` archives (issue 15 item 4): `model.save("m.keras")` writes an archive `keras.models.load_model`
+loads, `fastnn.models.load_model` reads archives Keras wrote, both with equal predictions; Keras' extension rules
+(legacy .h5 refused with a message that says what the file is); weights files under the names tutorials use."""
+import json
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+
+import fastnn
+from tolerances import assert_close_scaled
+
+pytest.importorskip("h5py")
+X = np.random.default_rng(2).random((4, 8, 8, 1)).astype(np.float32)
+
+
+def cnn(M):
+    L = M.layers
+    return M.Sequential([L.Input((8, 8, 1)), L.Conv2D(3, 3, activation="relu", padding="same"), L.MaxPooling2D(),
+                         L.Conv2D(2, 3, strides=1, kernel_regularizer="l2"), L.AveragePooling2D(2), L.Flatten(),
+                         L.Dropout(0.3), L.Dense(5, activation="tanh", kernel_initializer="he_normal"),
+                         L.Dense(2, activation="softmax")])
+
+
+def mlp(M):
+    L = M.layers
+    return M.Sequential([L.Input((8, 8, 1)), L.Flatten(), L.Dense(16), L.LeakyReLU(negative_slope=0.1),
+                         L.Dense(8, use_bias=False), L.ReLU(), L.Reshape((2, 4)), L.Flatten(), L.Activation("sigmoid"),
+                         L.Dense(3), L.Softmax()])
+
+
+def augmenting(M):
+    L = M.layers
+    return M.Sequential([L.Input((8, 8, 1)), L.RandomFlip("horizontal"), L.RandomRotation(0.1), L.Flatten(),
+                         L.Dense(4)])
+
+
+@pytest.mark.parametrize("build", [cnn, mlp, augmenting])
+def test_keras_archives_move_both_ways(build, tf, tmp_path):
+    keras_model = build(tf.keras)
+    keras_model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"])
+    keras_model.save(str(tmp_path / "keras.keras"))
+    ours = fastnn.models.load_model(tmp_path / "keras.keras")
+    assert type(ours) is fastnn.Sequential
+    assert_close_scaled(ours.predict(X, verbose=0), keras_model.predict(X, verbose=0), tol=2e-6)
+    assert type(ours.optimizer) is fastnn.optimizers.Adam and np.isclose(ours.optimizer.learning_rate, 0.01)
+    assert ours.get_compile_config()["loss"] == "sparse_categorical_crossentropy"
+    assert fastnn.models.load_model(tmp_path / "keras.keras", compile=False).get_compile_config() is None
+
+    fresh = build(fastnn)
+    fresh.save(tmp_path / "fastnn.keras")
+    with zipfile.ZipFile(tmp_path / "fastnn.keras") as archive:
+        assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+    twin = tf.keras.models.load_model(str(tmp_path / "fastnn.keras"))
+    assert [type(layer).__name__ for layer in twin.layers] == [type(layer).__name__ for layer in fresh.layers]
+    assert_close_scaled(twin.predict(X, verbose=0), fresh.predict(X, verbose=0), tol=2e-6)
+    again = fastnn.models.load_model(tmp_path / "fastnn.keras")  # and fastnn reads its own archives
+    for a, b in zip(again.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_what_fastnn_cannot_build_is_refused_clearly(tf, tmp_path):
+    L = tf.keras.layers
+    gru = tf.keras.Sequential([L.Input((3, 2)), L.GRU(4)])
+    gru.save(str(tmp_path / "gru.keras"))
+    with pytest.raises(ValueError, match=r"gru.keras.*Unknown layer 'GRU'.*fastnn has no such layer"):
+        fastnn.models.load_model(tmp_path / "gru.keras")
+    grouped = tf.keras.Sequential([L.Input((4, 4, 2)), L.Conv2D(2, 3, groups=2)])
+    grouped.save(str(tmp_path / "grouped.keras"))
+    with pytest.raises(ValueError, match=r"sets groups=2, which fastnn's Conv2D does not support"):
+        fastnn.models.load_model(tmp_path / "grouped.keras")
+    inputs = L.Input((3,))
+    functional = tf.keras.Model(inputs, L.Dense(2)(inputs))
+    functional.save(str(tmp_path / "functional.keras"))
+    with pytest.raises(ValueError, match=r"holds a Keras 'Functional' model: fastnn reads .keras archives of "
+                                         r"Sequential models"):
+        fastnn.models.load_model(tmp_path / "functional.keras")
+    inputs = fastnn.Input((3,))
+    ours = fastnn.Model(inputs, fastnn.layers.Dense(2)(inputs))  # a functional model
+    with pytest.raises(ValueError, match=r"fastnn writes .keras archives of Sequential models.*\.npz"):
+        ours.save(tmp_path / "ours.keras")
+    assert not (tmp_path / "ours.keras").exists()
+
+
+def test_legacy_h5_model_files_are_refused_with_what_they_are(tf, tmp_path):
+    keras_model = tf.keras.Sequential([tf.keras.layers.Input((3,)), tf.keras.layers.Dense(2)])
+    with warnings.catch_warnings():  # Keras warns that the format is legacy (and h5py about numpy 2)
+        warnings.simplefilter("ignore")
+        keras_model.save(str(tmp_path / "legacy.h5"))
+    with pytest.raises(ValueError, match=r"legacy.h5' is an HDF5 file: a Keras 2 legacy .h5 whole-model file"):
+        fastnn.models.load_model(tmp_path / "legacy.h5")
+    ours = fastnn.Sequential([fastnn.layers.Input((3,)), fastnn.layers.Dense(2)])
+    for name in ("m.h5", "m.hdf5"):
+        with pytest.raises(ValueError, match=r"Invalid filepath extension for saving.*valid extensions: \.keras .* "
+                                             r"or \.npz"):
+            ours.save(tmp_path / name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["legacy.h5"]
+
+
+def test_weights_files_under_the_names_tutorials_use(tmp_path):
+    model = fastnn.Sequential([fastnn.layers.Input((3,)), fastnn.layers.Dense(2)])
+    for name in ("my_checkpoint", "my_model.weights.h5", "ckpt/cp-0005.weights.h5"):
+        (tmp_path / "ckpt").mkdir(exist_ok=True)
+        model.save_weights(tmp_path / name)
+        other = fastnn.Sequential([fastnn.layers.Input((3,)), fastnn.layers.Dense(2)])
+        other.load_weights(tmp_path / name)
+        for a, b in zip(model.get_weights(), other.get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+def archive_with(path, config=None, weights=b"", extra=None):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", config if isinstance(config, (str, bytes)) else json.dumps(config))
+        archive.writestr("model.weights.h5", weights)
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return path
+
+
+def sequential_config(units=4, layers=None):
+    return {"class_name": "Sequential", "config": {"name": "s", "layers": layers or [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 3]}},
+        {"class_name": "Dense", "config": {"name": "d", "units": units}}]}}
+
+
+def test_damaged_or_hostile_archives_raise_clear_errors(tmp_path):
+    fastnn.Sequential([fastnn.layers.Input((3,)), fastnn.layers.Dense(4, name="d")]).save_weights(
+        tmp_path / "w.weights.h5")
+    weights = (tmp_path / "w.weights.h5").read_bytes()
+    ok = archive_with(tmp_path / "ok.keras", sequential_config(), weights)
+    assert fastnn.models.load_model(ok).count_params() == 16
+    cases = [
+        (archive_with(tmp_path / "a.keras", "{not json", weights), r"a.keras' has a damaged config.json"),
+        (archive_with(tmp_path / "b.keras", "[" * 5000 + "]" * 5000, weights), r"nested"),
+        (archive_with(tmp_path / "c.keras", sequential_config(units=10 ** 9), weights),
+         r"its layers create more weight values than"),
+        (archive_with(tmp_path / "d.keras", sequential_config(units=5), weights), r"has shape \(3, 4\)"),
+        (archive_with(tmp_path / "e.keras", sequential_config(), b"x" * len(weights)),
+         r"is not a readable HDF5 file"),
+        (archive_with(tmp_path / "f.keras", sequential_config(layers=[{"class_name": "os", "config": {}}]),
+                      weights), r"Unknown layer 'os'"),
+    ]
+    big = tmp_path / "g.keras"  # a config member that decompresses to 64 MiB: refused from its declared size
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("config.json", "w", force_zip64=True) as f:
+            for _ in range(64):
+                f.write(b" " * (1 << 20))
+    cases.append((big, r"config.json is encrypted or declares 67108864 bytes"))
+    # a weights member of 256 MiB (zeros) for a model of 16 weight values (64 bytes): refused unread
+    bomb = tmp_path / "h.keras"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", json.dumps(sequential_config()))
+        with archive.open("model.weights.h5", "w", force_zip64=True) as f:
+            for _ in range(256):
+                f.write(bytes(1 << 20))
+    cases.append((bomb, r"model.weights.h5 is encrypted or declares 268435456 bytes, more than the 16777472"))
+    for path, message in cases:
+        with pytest.raises(ValueError, match=message):
+            fastnn.models.load_model(path)
