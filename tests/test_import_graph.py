@@ -31,15 +31,17 @@ LAYERS = [
     ["fastnn.ops"],
     # GradientTape (its jacobians use ops) and fastnn.function
     ["fastnn.gradient_tape", "fastnn.polymorphic_function"],
-    # what layers and models are configured with, and data utilities
+    # what layers and models are configured with, data utilities, and files (the saving package finds classes
+    # through the serialization registry, so it sits below the layers and models that save through it)
     ["fastnn.backend", "fastnn.activations", "fastnn.initializers", "fastnn.regularizers", "fastnn.constraints",
-     "fastnn.losses", "fastnn.metrics", "fastnn.optimizers", "fastnn.utils", "fastnn.data", "fastnn.datasets"],
+     "fastnn.losses", "fastnn.metrics", "fastnn.optimizers", "fastnn.utils", "fastnn.data", "fastnn.datasets",
+     "fastnn.saving"],
     # layers, and the callbacks the trainers call
     ["fastnn.layers", "fastnn.callbacks"],
     # models and their training loops
     ["fastnn.models", "fastnn.trainers"],
-    # what works on whole models from outside: files, data-parallel training
-    ["fastnn.saving", "fastnn.distributed"],
+    # what works on whole models from outside: data-parallel training
+    ["fastnn.distributed"],
     # the package itself, which imports everything, and the command line, which uses all of it
     ["fastnn", "fastnn.__main__"],
 ]
@@ -49,12 +51,6 @@ LAYERS = [
 ALLOWED = import_graph.KERAS_ARROWS
 assert ALLOWED == {("fastnn.tensor", "fastnn.ops"), ("fastnn.models.model", "fastnn.models.functional")}
 
-# Arrows between the model classes and the single-module `fastnn.saving`, which the saving/ package split (another
-# branch of issue 14) replaces: layers and models will reach only the leaf `saving.serialization` registry and
-# save/load through their own methods. Drop this set (and PENDING_MODULES) when that split is merged.
-PENDING_SAVING_SPLIT = {("fastnn.layers.dense", "fastnn.saving"), ("fastnn.models.functional", "fastnn.saving"),
-                        ("fastnn.models.model", "fastnn.saving"), ("fastnn.models", "fastnn.saving")}
-PENDING_MODULES = {"fastnn.saving"}  # its function-level imports go with the split
 
 # Imports that may stay inside functions: optional dependencies loaded on first use (not fastnn modules).
 OPTIONAL = {"matplotlib", "h5py", "mpi4py", "urllib", "PIL"}
@@ -77,7 +73,7 @@ def graph():
 
 
 def checked_edges(edges):
-    return [e for e in edges if (e.src, e.dst) not in ALLOWED | PENDING_SAVING_SPLIT]
+    return [e for e in edges if (e.src, e.dst) not in ALLOWED]
 
 
 def test_graph_sees_every_module(graph):
@@ -113,11 +109,11 @@ def test_no_arrow_to_a_higher_layer(graph):
 
 def test_function_level_imports_are_allowed_arrows_or_optional_dependencies():
     """A function-level import hides an arrow from import time; the ones left are the two allowed arrows, the
-    saving/ split's pending ones, and optional third-party packages, each with a comment saying why."""
+    and optional third-party packages, each with a comment saying why."""
     files = import_graph._modules(PACKAGE)
     found = []
     for module, path in files.items():
-        if module in PENDING_MODULES or path == "<extension>":
+        if path == "<extension>":
             continue
         source = import_graph._read(path)
         lines = source.splitlines()
@@ -136,8 +132,6 @@ def test_function_level_imports_are_allowed_arrows_or_optional_dependencies():
                     if base.split(".")[0] in OPTIONAL:
                         continue
                     dst = f"{base}.{name}" if f"{base}.{name}" in files else base
-                    if (module, dst) in PENDING_SAVING_SPLIT:
-                        continue
                     if (module, dst) in ALLOWED:
                         assert "#" in lines[inner.lineno - 1], f"{path}:{inner.lineno}: say why in a comment"
                         continue

@@ -12,6 +12,7 @@ Reading (`_NpzArchive`) never runs code (`allow_pickle` is never used), checks e
 and shape against what the caller expects before reading a byte of it, never decompresses more than those shapes
 announce, and reports any problem as a ValueError naming the file.
 """
+import inspect
 import io
 import json
 import math
@@ -28,6 +29,10 @@ __all__ = ["atomic_write_bytes"]
 _MAX_JSON_BYTES = 16 << 20   # a saved config or random state; real ones are a few KB to a few MB
 _MAX_JSON_DEPTH = 100        # real configs nest ~10 deep (model > layers > layer > initializer > config)
 _MAX_NPY_HEADER = 1 << 16    # numpy writes headers of ~128 bytes
+# numpy >= 1.24 refuses headers above 10000 bytes unless told the limit; older numpy has no such argument (and the
+# header length was checked against _MAX_NPY_HEADER before numpy sees it)
+_HEADER_LIMIT = ({"max_header_size": _MAX_NPY_HEADER}
+                 if "max_header_size" in inspect.signature(np.lib.format.read_array_header_1_0).parameters else {})
 
 
 def _filepath(filepath):
@@ -300,7 +305,7 @@ class _NpzArchive:
         np.lib.format.read_magic(buffer)
         read = np.lib.format.read_array_header_1_0 if magic[6] == 1 else np.lib.format.read_array_header_2_0
         try:
-            shape, fortran, dtype = read(buffer, max_header_size=_MAX_NPY_HEADER)
+            shape, fortran, dtype = read(buffer, **_HEADER_LIMIT)
         except (ValueError, TypeError, SyntaxError) as e:
             raise self._error(f"is not a readable fastnn {self.kind} file (member {key!r}: bad array header: "
                               f"{e})") from None
