@@ -102,6 +102,9 @@ from .models import Model, Sequential  # noqa: E402
 from .layers import Input  # noqa: E402  (keras.Input)
 from . import distributed  # noqa: E402  (mpi4py is imported by distributed.init() only)
 from .ops import *  # noqa: E402,F401,F403
+from . import config  # noqa: E402  (tf.config: devices, threading)
+from .config import device  # noqa: E402  (tf.device)
+from . import keras  # noqa: E402  (tf.keras spelled fastnn.keras; last: it aliases the subpackages above)
 
 # dtype names, so `fastnn.cast(x, fastnn.float32)` and `t.dtype == fastnn.int64` read as in TF
 float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")
@@ -118,4 +121,4 @@ __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tenso
            "UnconnectedGradients", "TensorSpec", "function", "convert_to_tensor", "backend", "datasets", "losses",
            "metrics", "optimizers", "random", "version", "activations", "callbacks", "constraints", "data",
            "distributed", "initializers", "layers", "models", "regularizers", "utils", "Model", "Sequential", "Input",
-           "newaxis", "__version__"]
+           "newaxis", "__version__", "keras", "config", "device"]
