@@ -34,7 +34,22 @@ PROGRAMS = {
         result="test_acc",
         cuts=(("epochs=10", "epochs=2"),),
         n_train=10000, n_test=2000, tolerance=0.03),
+    "keras_io_sequential_model": Program(
+        source=KERAS_IO + "0a57de48c864d63b80083820e8988368ee5c3149:guides/sequential_model.py",
+        # no training: the parameter count of the last model and the spatial size of the extracted features, exactly
+        result="model.count_params() + 1e6 * features.shape[1]",
+        tolerance=0.0),
+    "keras_io_custom_training_loop_tf": Program(
+        source=KERAS_IO + "1806537c4333fbff1f9fd038b78179beeda480fb:guides/writing_a_custom_training_loop_in_tensorflow.py",
+        result="float(val_acc)",
+        cuts=(("epochs = 3", "epochs = 1"), ("epochs = 2", "epochs = 1")),
+        n_train=30000, n_test=1000, tolerance=0.03),
 }
 
 KERAS_RESULTS = {
+    'keras_io_mnist_convnet': 0.9285,
+    'tf_images_cnn': 0.9695,
+    'tf_keras_classification': 0.9366,
+    'tf_quickstart_advanced': 0.92,
+    'tf_quickstart_beginner': 0.933,
 }
