@@ -60,6 +60,9 @@ from .saving.serialization import register_modules as _register_modules  # noqa:
 _register_modules(layers=layers, models=models, initializers=initializers, regularizers=regularizers,
                   constraints=constraints, losses=losses, metrics=metrics, optimizers=optimizers,
                   schedules=optimizers.schedules, functional=_functional)
+from . import config  # noqa: E402  (tf.config: devices, threading)
+from .config import device  # noqa: E402  (tf.device)
+from . import keras  # noqa: E402  (tf.keras spelled fastnn.keras; last: it aliases the subpackages above)
 
 # dtype names, so `fastnn.cast(x, fastnn.float32)` and `t.dtype == fastnn.int64` read as in TF
 float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")
@@ -76,4 +79,4 @@ __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tenso
            "UnconnectedGradients", "TensorSpec", "function", "convert_to_tensor", "backend", "datasets", "losses",
            "metrics", "optimizers", "random", "version", "activations", "callbacks", "constraints", "data",
            "distributed", "initializers", "layers", "models", "regularizers", "utils", "Model", "Sequential", "Input",
-           "newaxis", "__version__"]
+           "newaxis", "__version__", "keras", "config", "device"]

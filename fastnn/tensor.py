@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = ["Tensor", "TensorLike", "convert_to_tensor", "as_array"]
 
+CPU_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"  # TensorFlow's name for the one CPU device
+
 # numpy ufuncs whose call on a Tensor should go through the differentiable op (so `ndarray * tensor` records)
 _UFUNC_OPS = {"add": "add", "subtract": "subtract", "multiply": "multiply", "true_divide": "divide",
               "divide": "divide", "power": "pow", "matmul": "matmul", "negative": "negative"}
@@ -39,6 +41,11 @@ class TensorLike:
 
     def get_shape(self):
         return self._value.shape
+
+    @property
+    def device(self):
+        """Where the value lives, named as TensorFlow names its CPU: fastnn computes on the CPU only."""
+        return CPU_DEVICE
 
     def __len__(self):
         if self._value.ndim == 0:

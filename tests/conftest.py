@@ -1,11 +1,12 @@
 """Shared fixtures: every kernel test runs once per instruction-set path (`isa` fixture), TensorFlow is the
-oracle (imported, never skipped), hypothesis runs derandomized in CI."""
+oracle (imported, never skipped where the test extra installs it), hypothesis runs derandomized in CI."""
 import os
 
 import numpy as np
 import pytest
 
 from fastnn import _core
+from tf_oracle import reason_to_run_without_tensorflow, require_tensorflow, tensorflow_missing
 
 try:
     from hypothesis import HealthCheck, settings
@@ -37,13 +38,24 @@ def isa(request):
     _core.set_isa(before)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Tests that import TensorFlow or Keras themselves skip, with the reason, where TF is not installed by design;
+    anywhere else a missing TensorFlow stays an error."""
+    try:
+        return (yield)
+    except ModuleNotFoundError as error:
+        reason = reason_to_run_without_tensorflow() if tensorflow_missing(error) else None
+        if reason is None:
+            raise
+        pytest.skip(f"needs TensorFlow: {reason}")
+
+
 @pytest.fixture(scope="session")
 def tf():
-    """TensorFlow, the numerical oracle. A test dependency: missing TF is an error, not a skip."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf_module
-
-    return tf_module
+    """TensorFlow, the numerical oracle. A test dependency: missing TF is an error, not a skip, except where the test
+    extra does not install it (see `reason_to_run_without_tensorflow`)."""
+    return require_tensorflow()
 
 
 @pytest.fixture

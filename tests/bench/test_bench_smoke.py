@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+from tf_oracle import require_tensorflow
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -28,6 +30,7 @@ def test_unknown_suite_is_an_error():
 
 
 def test_autodiff_bench_checks_tf_against_fastnn():
+    require_tensorflow()
     out = subprocess.run([sys.executable, "-m", "bench", "autodiff", "--reps", "2", "--frameworks", "tf"],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -37,6 +40,7 @@ def test_autodiff_bench_checks_tf_against_fastnn():
 
 
 def test_quick_train_and_startup_suites_produce_checked_results(mnist_dir):
+    require_tensorflow()
     env = dict(os.environ, FASTNN_MNIST_DIR=mnist_dir)
     out = subprocess.run([sys.executable, "-m", "bench", "train", "startup", "--quick", "--reps", "1",
                           "--frameworks", "tf"], cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)

@@ -1,0 +1,55 @@
+"""The ported programs: where each was published, what the harness cuts, and Keras' recorded result.
+
+`KERAS_RESULTS` is written by scripts/record_compat_results.py (the original program run on TensorFlow/Keras with
+the same cuts and data, on this project's machine); the test compares fastnn's run with it.
+"""
+from compat.harness import Program
+
+TF_DOCS = "tensorflow/docs@7c3650212740204359d4ceae481abc79345541be:"
+KERAS_IO = "keras-team/keras-io@"
+
+PROGRAMS = {
+    "tf_quickstart_beginner": Program(
+        source=TF_DOCS + "site/en/tutorials/quickstart/beginner.ipynb",
+        result="model.evaluate(x_test, y_test, verbose=0)[1]",
+        cuts=(("model.fit(x_train, y_train, epochs=5)", "model.fit(x_train, y_train, epochs=2)"),),
+        n_train=20000, n_test=5000),
+    "tf_quickstart_advanced": Program(
+        source=TF_DOCS + "site/en/tutorials/quickstart/advanced.ipynb",
+        result="test_accuracy.result()",
+        cuts=(("EPOCHS = 5", "EPOCHS = 1"),),
+        n_train=6000, n_test=2000, tolerance=0.03),
+    "keras_io_mnist_convnet": Program(
+        source=KERAS_IO + "02cfe8063b505adc073986c91729f22039f77ad0:examples/vision/mnist_convnet.py",
+        result="score[1]",
+        cuts=(("epochs = 15", "epochs = 2"),),
+        n_train=10000, n_test=2000),
+    "tf_keras_classification": Program(
+        source=TF_DOCS + "site/en/tutorials/keras/classification.ipynb",
+        result="test_acc",
+        cuts=(("model.fit(train_images, train_labels, epochs=10)", "model.fit(train_images, train_labels, epochs=2)"),),
+        n_train=20000, n_test=5000),
+    "tf_images_cnn": Program(
+        source=TF_DOCS + "site/en/tutorials/images/cnn.ipynb",
+        result="test_acc",
+        cuts=(("epochs=10", "epochs=2"),),
+        n_train=10000, n_test=2000, tolerance=0.03),
+    "keras_io_sequential_model": Program(
+        source=KERAS_IO + "0a57de48c864d63b80083820e8988368ee5c3149:guides/sequential_model.py",
+        # no training: the parameter count of the last model and the spatial size of the extracted features, exactly
+        result="model.count_params() + 1e6 * features.shape[1]",
+        tolerance=0.0),
+    "keras_io_custom_training_loop_tf": Program(
+        source=KERAS_IO + "1806537c4333fbff1f9fd038b78179beeda480fb:guides/writing_a_custom_training_loop_in_tensorflow.py",
+        result="float(val_acc)",
+        cuts=(("epochs = 3", "epochs = 1"), ("epochs = 2", "epochs = 1")),
+        n_train=30000, n_test=1000, tolerance=0.03),
+}
+
+KERAS_RESULTS = {
+    'keras_io_mnist_convnet': 0.9285,
+    'tf_images_cnn': 0.9695,
+    'tf_keras_classification': 0.9366,
+    'tf_quickstart_advanced': 0.92,
+    'tf_quickstart_beginner': 0.933,
+}
