@@ -1,6 +1,7 @@
 """fastnn.callbacks — hooks into `fit` / `evaluate` / `predict` (`keras.callbacks`), one callback per module.
 `MonitorCallback` (the base of EarlyStopping, ReduceLROnPlateau and ModelCheckpoint) is in
 `fastnn.callbacks.monitor_callback`, as Keras keeps it out of `keras.callbacks`."""
+from .backup_and_restore import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList
 from .csv_logger import CSVLogger
@@ -13,4 +14,5 @@ from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "LearningRateScheduler", "LambdaCallback",
-           "TerminateOnNaN", "CSVLogger", "ModelCheckpoint", "ReduceLROnPlateau"]
+           "TerminateOnNaN", "CSVLogger", "ModelCheckpoint", "ReduceLROnPlateau",
+           "BackupAndRestore"]

@@ -307,8 +307,11 @@ class Trainer:
         self.stop_training = False
         self.history = history
         with loop.guard("fit()"):
+            self._initial_epoch = None
             cbs.on_train_begin()
             logs = {}
+            # a callback may move the start (BackupAndRestore resuming), through Keras' hook `_initial_epoch`
+            initial_epoch = self._initial_epoch or initial_epoch
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
