@@ -18,6 +18,7 @@ import numpy as np
 
 from ..tensor import TensorLike, as_array
 from ..variable import Variable
+from .legacy_args import accept_legacy_arguments
 from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer"]
@@ -34,6 +35,12 @@ def _optional_positive(value, name):
 class Optimizer:
     """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)` (and may
     override `_slot_initial_value(self, slot)`)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_fastnn_legacy_arguments", False):
+            cls.__init__ = accept_legacy_arguments(init)
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, gradient_accumulation_steps=None,

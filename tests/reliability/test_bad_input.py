@@ -663,7 +663,7 @@ call("optimizer-get-dict", lambda: optimizers.get({"class_name": "Nope"}), Value
 call("optimizer-weight_decay-negative", lambda: optimizers.Adam(weight_decay=-1), ValueError, r"`weight_decay` .*received -1")
 call("optimizer-clipvalue-negative", lambda: optimizers.SGD(clipvalue=-1), ValueError, r"`clipvalue` must be a positive number or None, received -1")
 call("optimizer-global_clipnorm-str", lambda: optimizers.SGD(global_clipnorm="1"), ValueError, r"`global_clipnorm` .*received '1'")
-call("optimizer-unknown-kwarg", lambda: optimizers.SGD(lr=0.1), ValueError, r"not recognized: \{'lr': 0.1\}")
+call("optimizer-unknown-kwarg", lambda: optimizers.SGD(momentun=0.1), ValueError, r"not recognized: \{'momentun': 0.1\}")
 call("apply-mismatched-lists", lambda: optimizers.SGD().apply([np.ones((2, 2))], [VAR(), VAR()]), ValueError,
      r"got 1 gradients for 2 variables")
 call("apply_gradients-grad-shape", lambda: optimizers.SGD().apply_gradients([(X6[:3], VAR())]), ValueError,
@@ -1027,7 +1027,7 @@ call("Lion-beta_1-zero", lambda: optimizers.Lion(beta_1=0.0), ValueError,
 call("Lion-beta_2-above-1", lambda: optimizers.Lion(beta_2=1.01), ValueError, r"Received: beta_2=1.01")
 call("Adadelta-rho-above-1", lambda: optimizers.Adadelta(rho=1.5), ValueError, r"`rho` must be a number in \[0, 1\]. Received: rho=1.5")
 call("Adadelta-lr-negative", lambda: optimizers.Adadelta(learning_rate=-1), ValueError, r"`learning_rate` .*received -1")
-call("Nadam-unknown-kwarg", lambda: optimizers.Nadam(decay=0.1), ValueError, r"not recognized: \{'decay': 0.1\}")
+call("Nadam-unknown-kwarg", lambda: optimizers.Nadam(rho=0.1), ValueError, r"not recognized: \{'rho': 0.1\}")
 call("Lion-grad-shape", lambda: optimizers.Lion().apply_gradients([(X6[:3], VAR())]), ValueError, r"does not match variable")
 call("Adagrad-grad-str", lambda: optimizers.Adagrad().apply_gradients([("x", VAR())]), (TypeError, ValueError), r"grad")
 call("CosineDecay-decay_steps-zero", lambda: optimizers.schedules.CosineDecay(0.1, 0), ValueError,
