@@ -77,7 +77,7 @@ class Optimizer:
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.name = type(self).__name__.lower() if name is None else name
         self.learning_rate = learning_rate
-        self.iterations = Variable(np.int64(0), trainable=False, name="iteration")
+        self.iterations = Variable._named(np.int64(0), "iteration", trainable=False)
         self._slots = {}  # id(variable) -> (variable, [slot Variables])
 
     # --- learning rate
@@ -112,8 +112,8 @@ class Optimizer:
     def _slots_of(self, var):
         entry = self._slots.get(id(var))
         if entry is None:
-            slots = [Variable(np.full(var.shape, self._slot_initial_value(slot), np.float32), trainable=False,
-                              name=f"{var.name}_{slot}")
+            slots = [Variable._named(np.full(var.shape, self._slot_initial_value(slot), np.float32),
+                                     f"{var.name}_{slot}", trainable=False)
                      for slot in self._all_slot_names()]
             entry = self._slots[id(var)] = (var, slots)
         return entry[1]
