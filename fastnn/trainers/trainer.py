@@ -289,7 +289,7 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 if verbose == 1:
                     print(f"Epoch {epoch + 1}/{epochs}")
-                bar = Progbar(steps, verbose=verbose)
+                bar = Progbar(steps, verbose=verbose, stateless_metrics=())
                 done = 0
                 for step, (xb, yb, swb) in enumerate(epoch_batches()):
                     cbs.on_train_batch_begin(step)
@@ -337,7 +337,7 @@ class Trainer:
         tracker = metrics_module.Mean(name="loss")
         metrics = None
         started = False
-        bar = Progbar(steps, verbose=verbose)
+        bar = Progbar(steps, verbose=verbose, stateless_metrics=())
         if callbacks is not None:
             callbacks.on_test_begin()
         if custom_step:
@@ -404,7 +404,7 @@ class Trainer:
         custom_step = self._overrides("predict_step")
         cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
         cbs.on_predict_begin()
-        bar = Progbar(total, verbose=verbose)
+        bar = Progbar(total, verbose=verbose, stateless_metrics=())
         outputs = []
         for step, xb in enumerate(inputs):
             cbs.on_predict_batch_begin(step)
