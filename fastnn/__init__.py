@@ -106,7 +106,7 @@ from .ops import *  # noqa: E402,F401,F403
 # read as in TF (each also works wherever numpy takes a dtype)
 from . import dtypes  # noqa: E402
 from .dtypes import DType, as_dtype  # noqa: E402
-from .dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64  # noqa: E402,E501
+from .dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64  # noqa: E402,E501,F401
 from .module import Module, name_scope  # noqa: E402
 newaxis = None  # x[:, fastnn.newaxis] as with tf.newaxis / np.newaxis
 

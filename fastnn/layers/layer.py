@@ -125,7 +125,7 @@ class Layer:
                 self._tracked_layers.append(value)
         elif isinstance(value, Module) and not name.startswith("_"):
             self._track_module(value)
-        elif isinstance(value, (list, tuple, dict)) and value and not name.startswith("_"):
+        elif isinstance(value, (list, tuple, dict)) and value and not name.startswith("_tracked"):
             items = list(value.values()) if isinstance(value, dict) else value
             if all(isinstance(v, (Layer, Module)) for v in items):
                 for v in items:

@@ -139,7 +139,7 @@ def test_bad_arguments(make, message):
 def test_bad_updates():
     opt = optimizers.Adam()
     v = fastnn.Variable(np.ones((2, 2)), name="kernel")
-    with pytest.raises(ValueError, match=r"\(3,\).*'kernel'.*\(2, 2\)"):
+    with pytest.raises(ValueError, match=r"\(3,\).*'kernel:0'.*\(2, 2\)"):
         opt.apply_gradients([(np.ones(3), v)])
     with pytest.raises(TypeError, match="fastnn.Variable"):
         opt.apply_gradients([(np.ones(3), np.ones(3))])
