@@ -8,7 +8,6 @@ import os as _os
 import pkgutil as _pkgutil
 import warnings as _warnings
 
-import numpy as _np
 
 # Run from a source checkout (`pip install . && python -m fastnn train` puts the checkout first on sys.path), this
 # package has no compiled `_core`: let submodule imports also search the installed copy of the package, where
@@ -64,10 +63,12 @@ from . import config  # noqa: E402  (tf.config: devices, threading)
 from .config import device  # noqa: E402  (tf.device)
 from . import keras  # noqa: E402  (tf.keras spelled fastnn.keras; last: it aliases the subpackages above)
 
-# dtype names, so `fastnn.cast(x, fastnn.float32)` and `t.dtype == fastnn.int64` read as in TF
-float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")
-int32, int64, uint8 = _np.dtype("int32"), _np.dtype("int64"), _np.dtype("uint8")
-bool_ = _np.dtype("bool")
+# TF's enum-like dtypes, so `fastnn.cast(x, fastnn.float32)`, `t.dtype == fastnn.int64` and `fastnn.float32.name`
+# read as in TF (each also works wherever numpy takes a dtype)
+from . import dtypes  # noqa: E402
+from .dtypes import DType, as_dtype  # noqa: E402
+from .dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64  # noqa: E402,E501,F401
+from .module import Module, name_scope  # noqa: E402
 newaxis = None  # x[:, fastnn.newaxis] as with tf.newaxis / np.newaxis
 
 # `tf.nn.relu`, `tf.math.log`, `tf.linalg.matmul` port as `fastnn.nn.relu`, ... (one namespace underneath)
@@ -79,4 +80,5 @@ __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tenso
            "UnconnectedGradients", "TensorSpec", "function", "convert_to_tensor", "backend", "datasets", "losses",
            "metrics", "optimizers", "random", "version", "activations", "callbacks", "constraints", "data",
            "distributed", "initializers", "layers", "models", "regularizers", "utils", "Model", "Sequential", "Input",
-           "newaxis", "__version__", "keras", "config", "device"]
+           "newaxis", "__version__", "keras", "config", "device", "dtypes", "DType", "as_dtype", "Module",
+           "name_scope"]

@@ -5,6 +5,7 @@ it in place (the fused optimizer kernels write straight into it). Floating value
 and bool values keep their dtype (such variables are never trainable). Inside a `GradientTape`, any op that reads a
 trainable Variable makes the tape watch it (unless the tape was made with `watch_accessed_variables=False`).
 """
+import contextvars
 import itertools
 
 import numpy as np
@@ -16,10 +17,16 @@ __all__ = ["Variable"]
 
 _unique_ids = itertools.count()
 
+# The active `fastnn.name_scope` ("outer/inner", "" outside any): a Variable created under it is named
+# "outer/inner/<name>:0", as in TF. (Here, at the bottom of the import graph; `fastnn.module` sets it.)
+NAME_SCOPE = contextvars.ContextVar("fastnn_name_scope", default="")
+
 
 class Variable(TensorLike):
     """`Variable(initial_value, trainable=True, name=None, dtype=None, constraint=None)`; `initial_value` may be
-    an array-like, a Tensor, another Variable, or a zero-argument callable returning one (as in TF)."""
+    an array-like, a Tensor, another Variable, or a zero-argument callable returning one (as in TF). Its `name` is
+    TF's: the given name (default "Variable") under the active `fastnn.name_scope`, with ":0" ("Variable:0",
+    "block/w:0"); the weights layers create keep Keras 3's plain names ("kernel")."""
     __slots__ = ("_value", "trainable", "name", "constraint", "_unique_id", "__weakref__")
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, constraint=None):
@@ -39,7 +46,8 @@ class Variable(TensorLike):
             raise TypeError(f"`name` must be a string or None, received {name!r}")
         self._value = value
         self.trainable = bool(trainable) and value.dtype == np.float32
-        self.name = "Variable" if name is None else name
+        scope = NAME_SCOPE.get()
+        self.name = (f"{scope}/" if scope else "") + ("Variable" if name is None else name) + ":0"
         if constraint is not None and not callable(constraint):
             raise TypeError(f"`constraint` must be callable, received {constraint!r}")
         self.constraint = constraint  # applied by optimizers after each update, as in Keras
@@ -83,6 +91,13 @@ class Variable(TensorLike):
         """value -= delta, in place. Returns the variable."""
         np.subtract(self._value, self._coerce(delta, "assign_sub"), out=self._value, casting="unsafe")
         return self
+
+    @classmethod
+    def _named(cls, initial_value, name, **kwargs):
+        """A Variable named exactly `name` (Keras 3's weight names: no scope, no ":0")."""
+        variable = cls(initial_value, **kwargs)
+        variable.name = "Variable" if name is None else name
+        return variable
 
     def __repr__(self):
         return (f"<fastnn.Variable '{self.name}' shape={self._value.shape} dtype={self._value.dtype}, "

@@ -14,11 +14,12 @@ announces the expected shape, and never beyond the expected size, so a crafted f
 import hashlib
 import math
 import os
-import sys
 import tempfile
 import zlib
 
 import numpy as np
+
+from . import _download as _download_helper
 
 FILES = {  # name -> SHA-256 of the uncompressed IDX content (MD5s as published: see the test)
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -54,8 +55,7 @@ def load_data(path=None):
 
 def cache_dir():
     """Where downloads are kept: $FASTNN_HOME/datasets/mnist (default ~/.fastnn/datasets/mnist)."""
-    home = os.environ.get("FASTNN_HOME") or os.path.join(os.path.expanduser("~"), ".fastnn")
-    return os.path.join(home, "datasets", "mnist")
+    return _download_helper.cache_dir("mnist")
 
 
 def read_idx(data, what="IDX data"):
@@ -170,7 +170,8 @@ def _download(name, sha, folder, mirrors=None):
             with urllib.request.urlopen(url, timeout=60) as response:
                 fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
                 with os.fdopen(fd, "wb") as out:
-                    _copy_with_progress(response, out, name, limit=_idx_size(name) + (1 << 16))
+                    _download_helper.copy_with_progress(response, out, name + ".gz",
+                                                        limit=_idx_size(name) + (1 << 16))
                     out.flush()
                     os.fsync(out.fileno())
             with open(tmp, "rb") as f:
@@ -191,26 +192,3 @@ def _download(name, sha, folder, mirrors=None):
                 os.remove(tmp)
     raise OSError(f"could not download MNIST file {name}.gz:\n  " + "\n  ".join(failures)
                   + "\n(or point FASTNN_MNIST_DIR / load_data(path=...) at a folder holding the IDX files)")
-
-
-def _copy_with_progress(response, out, name, limit, chunk=1 << 16):
-    total = int(response.headers.get("Content-Length") or 0)
-    if total > limit:
-        raise OSError(f"the server announces {total} bytes, more than {name}.gz can be ({limit})")
-    show = total > (1 << 20) and sys.stderr.isatty()
-    done = 0
-    while True:
-        block = response.read(chunk)
-        if not block:
-            break
-        out.write(block)
-        done += len(block)
-        if done > limit:
-            raise OSError(f"the server sent more than {limit} bytes, more than {name}.gz can be")
-        if show:
-            print(f"\rDownloading {name}.gz: {done * 100 // total:3d}% of {total / 1e6:.1f} MB", end="",
-                  file=sys.stderr, flush=True)
-    if show:
-        print(file=sys.stderr)
-    if total and done != total:
-        raise OSError(f"connection closed after {done} of {total} bytes")

@@ -27,6 +27,7 @@ import contextlib
 import numpy as np
 
 from ..callbacks import CSVLogger, ModelCheckpoint
+from ..trainers.data_adapter import num_samples
 from . import comm, data
 from .comm import broadcast_variables
 
@@ -121,7 +122,7 @@ class DataParallel:
         """One data-parallel step on this rank's part `x` of the global batch; returns the global logs."""
         if not self._synced:
             self._sync(model, x)
-        n = len(x)
+        n = num_samples(x)
         if n:
             with self.optimizer.samples(n):
                 loss, y_pred = model._train_step(x, y, sample_weight)

@@ -16,5 +16,15 @@ class InputLayer(Layer):
         self._input_shape_arg = self.spec.shape[1:]
         self.built = True
 
+    @classmethod
+    def _for_tensor(cls, tensor):
+        """The InputLayer a functional model lists for its input `tensor` (made without a new Input)."""
+        layer = cls.__new__(cls)
+        Layer.__init__(layer, name=tensor.name or "input_layer")
+        layer.spec = tensor
+        layer._input_shape_arg = tensor.shape[1:]
+        layer.built = True
+        return layer
+
     def get_config(self):
         return {**super().get_config(), "shape": self.spec.shape[1:]}

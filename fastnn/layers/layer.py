@@ -17,6 +17,7 @@ from .. import backend
 from .. import constraints as constraints_module
 from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
+from ..module import Module
 from ..keras_tensor import KerasTensor
 from ..ops import identity
 from ..saving.serialization import to_snake_case, weight_budget
@@ -113,14 +114,26 @@ class Layer:
         if isinstance(value, Layer) and not name.startswith("_tracked"):
             if value is not self and value not in self._tracked_layers:
                 self._tracked_layers.append(value)
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
-            for v in value:
-                if v not in self._tracked_layers:
-                    self._tracked_layers.append(v)
+        elif isinstance(value, Module) and not name.startswith("_"):
+            self._track_module(value)
+        elif isinstance(value, (list, tuple, dict)) and value and not name.startswith("_tracked"):
+            items = list(value.values()) if isinstance(value, dict) else value
+            if all(isinstance(v, (Layer, Module)) for v in items):
+                for v in items:
+                    if isinstance(v, Module):
+                        self._track_module(v)
+                    elif v not in self._tracked_layers:
+                        self._tracked_layers.append(v)
         elif isinstance(value, Variable) and not name.startswith("_"):
             if all(value is not w for w in self._own_weights):
                 self._own_weights.append(value)
         object.__setattr__(self, name, value)
+
+    def _track_module(self, module):
+        """A `fastnn.Module` attribute: its variables become this layer's weights (after its own)."""
+        modules = self.__dict__.setdefault("_tracked_modules", [])
+        if all(module is not m for m in modules):
+            modules.append(module)
 
     # --- building and calling
     def build(self, input_shape):
@@ -191,8 +204,8 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         value = initializers_module.get(initializer)(shape, dtype=dtype)
-        variable = Variable(np.asarray(value, dtype), trainable=bool(trainable) and self._trainable, name=name,
-                            constraint=constraints_module.get(constraint))
+        variable = Variable._named(np.asarray(value, dtype), name, trainable=bool(trainable) and self._trainable,
+                                      constraint=constraints_module.get(constraint))
         self._own_weights.append(variable)
         regularizer = regularizers_module.get(regularizer)
         if regularizer is not None:
@@ -275,10 +288,12 @@ class Layer:
 
     @property
     def weights(self):
-        if not self._tracked_layers:  # a leaf layer (the common case, asked every training step)
+        modules = self.__dict__.get("_tracked_modules")
+        if not self._tracked_layers and not modules:  # a leaf layer (the common case, asked every training step)
             return list(self._own_weights)
         seen, out = set(), []
-        for w in itertools.chain(self._own_weights, *(layer.weights for layer in self._tracked_layers)):
+        for w in itertools.chain(self._own_weights, *(m.variables for m in modules or ()),
+                                 *(layer.weights for layer in self._tracked_layers)):
             if id(w) not in seen:
                 seen.add(id(w))
                 out.append(w)

@@ -23,7 +23,7 @@ class Metric:
 
     def add_variable(self, shape=(), name=None):
         """A zero-initialised state variable, reset by `reset_state`."""
-        v = Variable(np.zeros(shape, self.dtype), trainable=False, name=name)
+        v = Variable._named(np.zeros(shape, self.dtype), name, trainable=False)
         self._state.append(v)
         return v
 

@@ -28,13 +28,21 @@ def _topological(outputs):
     return order
 
 
+def _flatten_io(io, what):
+    """(list of KerasTensors, keys or None): `io` as given to Model(inputs, outputs) — one tensor, a list/tuple,
+    or a dict (Keras keeps the dict's keys as the input/output names)."""
+    if isinstance(io, dict):
+        return list(io.values()), [str(k) for k in io]
+    return _as_list(io), None
+
+
 class Functional(Model):
     def __init__(self, inputs, outputs, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
-        self._graph_inputs = _as_list(inputs)
-        self._graph_outputs = _as_list(outputs)
-        self._single_output = not isinstance(outputs, (list, tuple))
-        self._single_input = not isinstance(inputs, (list, tuple))
+        self._graph_inputs, self._input_keys = _flatten_io(inputs, "inputs")
+        self._graph_outputs, self._output_keys = _flatten_io(outputs, "outputs")
+        self._single_output = not isinstance(outputs, (list, tuple, dict))
+        self._single_input = not isinstance(inputs, (list, tuple, dict))
         for t in self._graph_inputs + self._graph_outputs:
             if not isinstance(t, KerasTensor):
                 raise TypeError(f"Model(inputs, outputs) expects KerasTensors (from fastnn.layers.Input and layer "
@@ -50,11 +58,18 @@ class Functional(Model):
             if t.layer is not None and t.layer not in self._tracked_layers:
                 self._tracked_layers.append(t.layer)
         self._build_shape = self._graph_inputs[0].shape
+        self._input_layers = None
         self.built = True
 
     @property
     def layers(self):
-        return list(self._tracked_layers)
+        """The InputLayers, then every layer in call order (as Keras 3 lists a functional model's layers)."""
+        if self._input_layers is None:
+            from ..layers.input_layer import InputLayer  # noqa: PLC0415
+
+            # (not tracked as sublayers: they hold no weights and are not part of get_config's layers)
+            object.__setattr__(self, "_input_layers", [InputLayer._for_tensor(t) for t in self._graph_inputs])
+        return self._input_layers + list(self._tracked_layers)
 
     @property
     def inputs(self):
@@ -64,11 +79,48 @@ class Functional(Model):
     def outputs(self):
         return list(self._graph_outputs)
 
-    def call(self, inputs, training=None):
+    @property
+    def input_names(self):
+        """The inputs' names: the dict keys when the inputs were given as a dict, else the Input names."""
+        return list(self._input_keys) if self._input_keys is not None else [t.name for t in self._graph_inputs]
+
+    @property
+    def output_names(self):
+        """The outputs' names (what multi-output logs and dict `y` are keyed by): the dict keys when the outputs
+        were given as a dict, else the names of the layers that produce them (as Keras 3)."""
+        if self._output_keys is not None:
+            return list(self._output_keys)
+        names = []
+        for i, t in enumerate(self._graph_outputs):
+            name = t.layer.name if t.layer is not None else t.name or f"output_{i}"
+            names.append(name if name not in names else f"{name}_{i}")
+        return names
+
+    @property
+    def _multi_input(self):
+        return not self._single_input
+
+    @property
+    def _multi_output(self):
+        return not self._single_output
+
+    def _flat_inputs(self, inputs):
+        """`inputs` (one value, a list/tuple, or a dict keyed by input names) as a list in input order."""
+        if isinstance(inputs, dict):
+            names = self.input_names
+            unknown = [k for k in inputs if k not in names]
+            if unknown or len(inputs) != len(names):
+                raise ValueError(f"model {self.name!r} expects inputs keyed by {names}, received keys "
+                                 f"{list(inputs)}")
+            return [inputs[k] for k in names]
         given = _as_list(inputs)
         if len(given) != len(self._graph_inputs):
-            raise ValueError(f"model {self.name!r} expects {len(self._graph_inputs)} input(s), received "
-                             f"{len(given)}")
+            raise ValueError(f"model {self.name!r} has {len(self._graph_inputs)} inputs {self.input_names}: pass "
+                             f"a list (or a dict keyed by these names), received {len(given)} value(s)")
+        return given
+
+    def call(self, inputs, training=None):
+        given = self._flat_inputs(inputs)
         values = {id(t): x for t, x in zip(self._graph_inputs, given)}
         for t in self._nodes:
             if t.layer is None:
@@ -76,17 +128,23 @@ class Functional(Model):
             args = [values[id(p)] for p in t.inputs] if isinstance(t.inputs, (list, tuple)) else values[id(t.inputs)]
             values[id(t)] = t.layer(args, training=training)
         outs = [values[id(t)] for t in self._graph_outputs]
+        if self._output_keys is not None:
+            return dict(zip(self._output_keys, outs))
         return outs[0] if self._single_output else outs
 
     def __call__(self, inputs, training=None, **kwargs):
-        if not self._single_input and not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"model {self.name!r} has {len(self._graph_inputs)} inputs: pass a list")
-        if self._single_input and not isinstance(inputs, (list, tuple)):
+        if self._single_input and not isinstance(inputs, (list, tuple, dict)):
+            if isinstance(inputs, KerasTensor) and self._single_output:
+                return super().__call__(inputs, training=training, **kwargs)  # nested: this model is one layer
             return self.call(inputs, training=training)
-        return self.call(list(inputs), training=training)
+        flat = self._flat_inputs(inputs)
+        if self._single_output and flat and all(isinstance(t, KerasTensor) for t in flat):
+            return super().__call__(flat, training=training, **kwargs)
+        return self.call(flat, training=training)
 
     def compute_output_shape(self, input_shape):
-        return self._graph_outputs[0].shape
+        return (tuple(input_shape[0] if isinstance(input_shape, list) else input_shape)[:1]
+                + tuple(self._graph_outputs[0].shape[1:]))
 
     def _summary_rows(self):
         rows = [(_InputRow(t), t.shape) for t in self._graph_inputs]
@@ -106,13 +164,14 @@ class Functional(Model):
             "name": self.name,
             "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
                        for layer in self._tracked_layers],
-            "nodes": [{"input_shape": list(t.shape)} if t.layer is None else
+            "nodes": [{"input_shape": list(t.shape), "name": t.name} if t.layer is None else
                       {"layer": layer_ids[id(t.layer)],
                        "inputs": [index[id(p)] for p in _as_list(t.inputs)],
                        "list_input": isinstance(t.inputs, (list, tuple))} for t in self._nodes],
             "inputs": [index[id(t)] for t in self._graph_inputs],
             "outputs": [index[id(t)] for t in self._graph_outputs],
             "single_input": self._single_input, "single_output": self._single_output,
+            "input_keys": self._input_keys, "output_keys": self._output_keys,
         }
 
     @classmethod
@@ -121,14 +180,21 @@ class Functional(Model):
         tensors = []
         for node in config["nodes"]:
             if "layer" not in node:
-                tensors.append(Input(batch_shape=tuple(node["input_shape"])))
+                tensors.append(Input(batch_shape=tuple(node["input_shape"]), name=node.get("name")))
             else:
                 parents = [tensors[i] for i in node["inputs"]]
                 tensors.append(built_layers[node["layer"]](parents if node["list_input"] else parents[0]))
         inputs = [tensors[i] for i in config["inputs"]]
         outputs = [tensors[i] for i in config["outputs"]]
-        return cls(inputs[0] if config["single_input"] else inputs,
-                   outputs[0] if config["single_output"] else outputs, name=config.get("name"))
+        if config.get("input_keys"):
+            inputs = dict(zip(config["input_keys"], inputs))
+        elif config["single_input"]:
+            inputs = inputs[0]
+        if config.get("output_keys"):
+            outputs = dict(zip(config["output_keys"], outputs))
+        elif config["single_output"]:
+            outputs = outputs[0]
+        return cls(inputs, outputs, name=config.get("name"))
 
 
 class _InputRow:

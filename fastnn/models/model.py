@@ -45,6 +45,20 @@ class Model(Trainer, Layer):
         self.history = None
         self._compiled = None
 
+    @property
+    def layers(self):
+        """The model's direct sublayers, in the order they were assigned (Keras' `model.layers`)."""
+        own = self.__dict__.get("_layers_attribute")
+        return own if own is not None else list(self._tracked_layers)
+
+    @layers.setter
+    def layers(self, value):  # a subclass may keep its own list in `self.layers`: its layers are tracked
+        self.__dict__["_layers_attribute"] = value
+        if isinstance(value, (list, tuple)):
+            for layer in value:
+                if isinstance(layer, Layer) and layer not in self._tracked_layers:
+                    self._tracked_layers.append(layer)
+
     # --- building
     def build(self, input_shape=None):
         """Create every weight for inputs of `input_shape` (batch axis included; None dimensions count as 1) by

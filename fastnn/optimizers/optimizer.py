@@ -20,6 +20,7 @@ from .._validation import integer, real
 from ..gradient_tape import GradientTape
 from ..tensor import TensorLike, as_array
 from ..variable import Variable
+from .legacy_args import accept_legacy_arguments
 from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer"]
@@ -35,6 +36,12 @@ def _optional_positive(value, name):
 class Optimizer:
     """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)` (and may
     override `_slot_initial_value(self, slot)`)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_fastnn_legacy_arguments", False):
+            cls.__init__ = accept_legacy_arguments(init)
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, gradient_accumulation_steps=None,
@@ -66,7 +73,7 @@ class Optimizer:
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.name = type(self).__name__.lower() if name is None else name
         self.learning_rate = learning_rate
-        self.iterations = Variable(np.int64(0), trainable=False, name="iteration")
+        self.iterations = Variable._named(np.int64(0), "iteration", trainable=False)
         self._slots = {}  # id(variable) -> (variable, [slot Variables])
 
     # --- learning rate
@@ -101,8 +108,8 @@ class Optimizer:
     def _slots_of(self, var):
         entry = self._slots.get(id(var))
         if entry is None:
-            slots = [Variable(np.full(var.shape, self._slot_initial_value(slot), np.float32), trainable=False,
-                              name=f"{var.name}_{slot}")
+            slots = [Variable._named(np.full(var.shape, self._slot_initial_value(slot), np.float32),
+                                     f"{var.name}_{slot}", trainable=False)
                      for slot in self._all_slot_names()]
             entry = self._slots[id(var)] = (var, slots)
         return entry[1]

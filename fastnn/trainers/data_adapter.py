@@ -1,6 +1,8 @@
 """Turning what users pass to `fit` / `evaluate` / `predict` into batches: numpy-like arrays (checked, cast to
 float32, batched in order or shuffled), `fastnn.data.Dataset`s and generators yielding x, (x, y) or (x, y,
-sample_weight) batches."""
+sample_weight) batches. For multi-input / multi-output models x and y may be structures: a dict of arrays (keyed
+by input / output names) always, a list or tuple of arrays when the model has several inputs (`multi_x`) or
+outputs (`multi_y`) — for a single-input model a list stays what it was, an array-like."""
 import inspect
 import math
 import numbers
@@ -12,7 +14,7 @@ from ..data import Dataset
 from ..tensor import TensorLike, as_array
 from ..utils.dataset_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
-__all__ = ["as_batchable", "is_data_stream", "unpack_x_y_sample_weight", "pack_x_y_sample_weight", "prepare_arrays",
+__all__ = ["as_batchable", "as_batchable_structure", "num_samples", "take", "is_data_stream", "unpack_x_y_sample_weight", "pack_x_y_sample_weight", "prepare_arrays",
            "batch_indices", "array_source", "stream_source", "positive_int", "verbose_level"]
 
 
@@ -36,6 +38,42 @@ def as_batchable(x, name):
     return arr
 
 
+def as_batchable_structure(x, name, multi=False):
+    """`x` as `as_batchable` makes it, or a dict / list (when `multi`) of such arrays."""
+    if isinstance(x, dict):
+        return {k: as_batchable(v, f"{name}[{k!r}]") for k, v in x.items()}
+    if multi and isinstance(x, (list, tuple)):
+        return [as_batchable(v, f"{name}[{i}]") for i, v in enumerate(x)]
+    return as_batchable(x, name)
+
+
+def _leaves(x):
+    if isinstance(x, dict):
+        return [v for v in x.values() if v is not None]
+    if isinstance(x, list):
+        return [v for v in x if v is not None]
+    return [x]
+
+
+def num_samples(x, name="x"):
+    """The batch size of an array or a structure of arrays (which must agree)."""
+    sizes = [len(v) for v in _leaves(x)]
+    if not sizes:
+        raise ValueError(f"`{name}` holds no arrays")
+    if any(n != sizes[0] for n in sizes):
+        raise ValueError(f"All arrays in `{name}` must have the same number of samples, received {sizes}")
+    return sizes[0]
+
+
+def take(x, index):
+    """`x[index]` for an array or every array of a structure."""
+    if isinstance(x, dict):
+        return {k: None if v is None else v[index] for k, v in x.items()}
+    if isinstance(x, list):
+        return [None if v is None else v[index] for v in x]
+    return x[index]
+
+
 def positive_int(value, name, allow_none=False):
     if value is None and allow_none:
         return None
@@ -57,19 +95,21 @@ def is_data_stream(x):
     return isinstance(x, Dataset) or inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
 
 
-def prepare_arrays(x, y, sample_weight, class_weight=None):
+def prepare_arrays(x, y, sample_weight, class_weight=None, multi_x=False, multi_y=False):
     """Checked arrays: x (required), y and sample_weight with one entry per sample; class_weight folded into the
-    sample weights."""
-    x = as_batchable(x, "x")
+    sample weights. x and y may be structures (see the module docstring)."""
+    x = as_batchable_structure(x, "x", multi_x)
     if x is None:
         raise ValueError("`x` is required")
-    y = as_batchable(y, "y")
-    if y is not None and len(y) != len(x):
-        raise ValueError(f"`x` and `y` must have the same number of samples, received {len(x)} and {len(y)}")
+    n = num_samples(x, "x")
+    y = as_batchable_structure(y, "y", multi_y)
+    if y is not None and num_samples(y, "y") != n:
+        raise ValueError(f"`x` and `y` must have the same number of samples, received {n} and "
+                         f"{num_samples(y, 'y')}")
     if sample_weight is not None:
         sample_weight = np.asarray(as_array(sample_weight, "sample_weight"), np.float32)
-        if sample_weight.ndim == 0 or len(sample_weight) != len(x):
-            raise ValueError(f"`sample_weight` must have one entry per sample ({len(x)}), received shape "
+        if sample_weight.ndim == 0 or len(sample_weight) != n:
+            raise ValueError(f"`sample_weight` must have one entry per sample ({n}), received shape "
                              f"{sample_weight.shape}")
     if class_weight is not None:
         if not isinstance(class_weight, dict):
@@ -77,6 +117,9 @@ def prepare_arrays(x, y, sample_weight, class_weight=None):
                             f"{class_weight!r}")
         if y is None:
             raise ValueError("`class_weight` needs `y`")
+        if isinstance(y, (list, dict)):
+            raise ValueError("`class_weight` is only supported for models with a single output (use "
+                             f"`sample_weight`). Received: class_weight={class_weight!r}")
         classes = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
         lookup = np.vectorize(lambda c: float(class_weight.get(int(c), 1.0)), otypes=[np.float32])
         weights = lookup(classes)
@@ -94,20 +137,22 @@ def batch_indices(n, batch_size, order=None):
 def array_source(x, y, sample_weight, batch_size, shuffle, loop, steps_limit=None, what="fit()"):
     """(epoch_batches(), steps): epoch_batches() yields (x, y, sample_weight) batches of the arrays, as `loop`
     splits them (the local loop: all of each batch; the data-parallel one: this rank's part of a global batch)."""
-    steps = loop.steps(len(x), batch_size, what)
+    n = num_samples(x)
+    steps = loop.steps(n, batch_size, what)
     if steps_limit is not None:
         steps = min(steps, steps_limit)
 
     def epoch_batches():
-        order = fastnn_random._generator().permutation(len(x)) if shuffle else None
-        for step, idx in enumerate(loop.batches(len(x), batch_size, order)):
+        order = fastnn_random._generator().permutation(n) if shuffle else None
+        for step, idx in enumerate(loop.batches(n, batch_size, order)):
             if step >= steps:
                 return
-            yield x[idx], None if y is None else y[idx], None if sample_weight is None else sample_weight[idx]
+            yield take(x, idx), None if y is None else take(y, idx), \
+                None if sample_weight is None else sample_weight[idx]
     return epoch_batches, steps
 
 
-def stream_source(data, steps_limit=None):
+def stream_source(data, steps_limit=None, multi_x=False, multi_y=False):
     """(epoch_batches(), steps or None) for a Dataset (re-iterated every epoch) or a generator/iterator (consumed
     across epochs; `steps_per_epoch` says how much makes an epoch)."""
     reiterable = isinstance(data, Dataset)
@@ -120,22 +165,23 @@ def stream_source(data, steps_limit=None):
         source = iter(data) if reiterable else shared
         for step, element in enumerate(source):
             xb, yb, swb = unpack_x_y_sample_weight(element)
-            yield (as_batchable(xb, "x"), as_batchable(yb, "y"),
+            yield (as_batchable_structure(xb, "x", multi_x), as_batchable_structure(yb, "y", multi_y),
                    None if swb is None else np.asarray(as_array(swb, "sample_weight"), np.float32))
             if steps is not None and step + 1 >= steps:
                 return
     return epoch_batches, steps
 
 
-def source(x, y, sample_weight, batch_size, shuffle, steps_limit, what, loop, class_weight=None, needs_y=True):
+def source(x, y, sample_weight, batch_size, shuffle, steps_limit, what, loop, class_weight=None, needs_y=True,
+           multi_x=False, multi_y=False):
     """Batches for fit/evaluate from arrays or a data stream (`y` must then be None: the stream yields it)."""
     if is_data_stream(x):
         if y is not None:
             raise ValueError(f"`y` must not be given to {what} when `x` is a Dataset or generator (it yields (x, y) "
                              "batches)")
-        return stream_source(x, steps_limit)
-    x, y, sample_weight = prepare_arrays(x, y, sample_weight, class_weight)
-    if (y is None and needs_y) or len(x) == 0:
+        return stream_source(x, steps_limit, multi_x, multi_y)
+    x, y, sample_weight = prepare_arrays(x, y, sample_weight, class_weight, multi_x, multi_y)
+    if (y is None and needs_y) or num_samples(x) == 0:
         raise ValueError(f"{what} needs non-empty `x` and `y`" if y is None else
                          f"{what} received empty data (0 samples)")
     return array_source(x, y, sample_weight, batch_size, shuffle, loop, steps_limit, what)

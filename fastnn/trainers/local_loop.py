@@ -2,7 +2,7 @@
 methods for data-parallel training, so the trainer's loops have one shape and no branches on which it is."""
 import contextlib
 
-from .data_adapter import batch_indices, ceil_steps
+from .data_adapter import batch_indices, ceil_steps, num_samples
 
 __all__ = ["LocalLoop"]
 
@@ -44,7 +44,7 @@ class LocalLoop:
     def train_step(model, x, y, sample_weight):
         """One step of the built-in train_step; returns the logs."""
         loss, y_pred = model._train_step(x, y, sample_weight)
-        model._update_metrics(loss, y, y_pred, sample_weight, len(x))
+        model._update_metrics(loss, y, y_pred, sample_weight, num_samples(x))
         return model._compiled.logs()
 
     @staticmethod

@@ -15,7 +15,6 @@ import warnings
 
 import numpy as np
 
-from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList, History
@@ -26,7 +25,8 @@ from ..tensor import TensorLike, as_array
 from ..utils.progbar import Progbar
 from . import data_adapter
 from .compile_utils import Compiled
-from .data_adapter import is_data_stream, pack_x_y_sample_weight, positive_int, unpack_x_y_sample_weight
+from .data_adapter import (is_data_stream, num_samples, pack_x_y_sample_weight, positive_int, take,
+                           unpack_x_y_sample_weight)
 from .local_loop import LOCAL
 
 __all__ = ["Trainer"]
@@ -47,6 +47,15 @@ def _pythonify_logs(logs):
     return out
 
 
+def _to_numpy(out):
+    """A model's output (a tensor, or a list / dict of them) as numpy arrays of the same structure."""
+    if isinstance(out, dict):
+        return {k: as_array(v) for k, v in out.items()}
+    if isinstance(out, (list, tuple)):
+        return [as_array(v) for v in out]
+    return as_array(out)
+
+
 class Trainer:
     """The training half of `fastnn.Model` (see the module docstring)."""
 
@@ -59,23 +68,30 @@ class Trainer:
             optimizer: name or `fastnn.optimizers.Optimizer`.
             loss: name, `fastnn.losses.Loss` or function; None for models that train through `add_loss` or their
                 own `train_step`.
-            metrics: list of names, `fastnn.metrics.Metric`s or functions, evaluated without sample weights.
+            metrics: list of names, `fastnn.metrics.Metric`s or functions, evaluated without sample weights. For a
+                multi-output model: a list with one entry (a spec or a list of them) per output, or a dict keyed
+                by output names; they log as `<output>_<metric>`.
             weighted_metrics: the same, weighted by `sample_weight` / `class_weight` (as in Keras).
-            loss_weights: for multi-output models (not supported yet: a ValueError).
+            loss_weights: a number, or for a multi-output model a list / dict of numbers: the total loss is
+                Σ weight · output loss (`loss` may then also be a list or a dict keyed by output names).
             run_eagerly, jit_compile, steps_per_execution: accepted for Keras compatibility; fastnn always runs
                 eagerly on its fused kernels.
         """
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to compile: {kwargs}")
-        if loss_weights is not None:
-            raise ValueError("`loss_weights` applies to multi-output models, which fastnn does not support yet")
+        output_names = self.output_names if self._multi_output else None
         self.optimizer = optimizers_module.get(optimizer)
-        loss_obj = None if loss is None else losses_module.get(loss)
         for name, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
-            if value is not None and not isinstance(value, (list, tuple)):
-                raise TypeError(f"`{name}` must be a list, received {value!r}")
-        self._compiled = Compiled(loss_obj, loss, metrics, weighted_metrics)
+            if value is not None and not isinstance(value, (list, tuple)) and not (
+                    output_names is not None and isinstance(value, dict)):
+                raise TypeError(f"`{name}` must be a list{' or a dict' if output_names else ''}, received "
+                                f"{value!r}")
+        self._compiled = Compiled(loss, metrics, weighted_metrics, loss_weights, output_names)
         self.compiled = True
+
+    # a model with several inputs / outputs (the functional form) takes x / y as lists or dicts
+    _multi_input = False
+    _multi_output = False
 
     def _require_compiled(self, what):
         if self._compiled is None:
@@ -167,6 +183,7 @@ class Trainer:
         out = []
         if self._compiled is not None:
             out += [self._compiled.loss_tracker, self._compiled.compile_metrics]
+            out += self._compiled.output_loss_trackers
         for value in vars(self).values():
             if isinstance(value, metrics_module.Metric) and all(value is not m for m in out):
                 out.append(value)
@@ -182,15 +199,17 @@ class Trainer:
         it to customise `fit` (Keras 3's contract)."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         loss, y_pred = self._train_step(x, y, sample_weight)
-        self._update_metrics(loss, y, y_pred, sample_weight, len(x))
-        return self._compiled.logs() if len(x) else self.get_metrics_result()
+        n = num_samples(x)
+        self._update_metrics(loss, y, y_pred, sample_weight, n)
+        return self._compiled.logs() if n else self.get_metrics_result()
 
     def test_step(self, data):
         """One evaluation step on a batch; returns the logs. Override it to customise `evaluate`."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-        self._compiled.loss_tracker.update_state(loss, sample_weight=len(x))
+        self._compiled.loss_tracker.update_state(loss, sample_weight=num_samples(x))
+        self._compiled.update_output_losses(num_samples(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -206,7 +225,7 @@ class Trainer:
         return self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
 
     def _train_step(self, x, y, sample_weight):
-        if len(x) == 0:
+        if num_samples(x) == 0:
             return self._empty_train_step(x)
         weights = self.trainable_weights
         with GradientTape() as tape:
@@ -233,6 +252,7 @@ class Trainer:
             return
         compiled = self._compiled
         compiled.loss_tracker.update_state(loss, sample_weight=batch_size)
+        compiled.update_output_losses(batch_size)
         compiled.compile_metrics.update_state(y, y_pred, sample_weight=sample_weight)
 
     def _loop(self):
@@ -260,16 +280,18 @@ class Trainer:
                 not 0.0 <= validation_split < 1.0:
             raise ValueError(f"`validation_split` must be in [0, 1), received {validation_split!r}")
         if validation_split and not is_data_stream(x):
-            x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight)
+            x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight, self._multi_input,
+                                                              self._multi_output)
             class_weight = None
-            split = int(len(x) * (1.0 - validation_split))  # the last samples, before shuffling (Keras)
-            if split == 0 or split == len(x):
+            n = num_samples(x)
+            split = int(n * (1.0 - validation_split))  # the last samples, before shuffling (Keras)
+            if split == 0 or split == n:
                 raise ValueError(f"`validation_split`={validation_split} leaves no training or no validation "
-                                 f"samples out of {len(x)}")
+                                 f"samples out of {n}")
             if validation_data is None:
-                validation_data = (x[split:], None if y is None else y[split:]) + (
-                    () if sample_weight is None else (sample_weight[split:],))
-            x, y = x[:split], None if y is None else y[:split]
+                validation_data = (take(x, slice(split, None)), None if y is None else take(y, slice(split, None))) \
+                    + (() if sample_weight is None else (sample_weight[split:],))
+            x, y = take(x, slice(None, split)), None if y is None else take(y, slice(None, split))
             sample_weight = None if sample_weight is None else sample_weight[:split]
         elif validation_split:
             raise ValueError("`validation_split` is not supported when `x` is a Dataset or generator")
@@ -280,7 +302,8 @@ class Trainer:
                                       "fastnn.distributed yet: use the built-in train_step")
         needs_y = not custom_step and self._compiled.loss is not None  # add_loss-only models train on x alone
         epoch_batches, steps = data_adapter.source(x, y, sample_weight, batch_size, shuffle, steps_limit, "fit()",
-                                                   loop, class_weight, needs_y=needs_y)
+                                                   loop, class_weight, needs_y=needs_y, multi_x=self._multi_input,
+                                                   multi_y=self._multi_output)
         val = None
         if validation_data is not None:
             if is_data_stream(validation_data):
@@ -317,7 +340,7 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 if verbose == 1:
                     print(f"Epoch {epoch + 1}/{epochs}")
-                bar = Progbar(steps, verbose=verbose)
+                bar = Progbar(steps, verbose=verbose, stateless_metrics=())
                 done = 0
                 for step, (xb, yb, swb) in enumerate(epoch_batches()):
                     cbs.on_train_batch_begin(step)
@@ -358,12 +381,14 @@ class Trainer:
         custom_step = self._overrides("test_step")
         needs_y = not custom_step and self._compiled.loss is not None
         epoch_batches, steps = data_adapter.source(x, y, sample_weight, batch_size, False, steps_limit,
-                                                   "evaluate()", loop, needs_y=needs_y)
+                                                   "evaluate()", loop, needs_y=needs_y, multi_x=self._multi_input,
+                                                   multi_y=self._multi_output)
         verbose = loop.verbose(verbose)
         compiled = self._compiled
         tracker = metrics_module.Mean(name="loss")
         metrics = None
-        bar = Progbar(steps, verbose=verbose)
+        started = False
+        bar = Progbar(steps, verbose=verbose, stateless_metrics=())
         if callbacks is not None:
             callbacks.on_test_begin()
         if custom_step:
@@ -372,23 +397,24 @@ class Trainer:
             loop.at("evaluate() (or fit()'s validation)")
             logs = {}
             for step, (xb, yb, swb) in enumerate(epoch_batches()):
-                if len(xb) == 0:  # this rank's empty part of a last batch (distributed)
+                n = num_samples(xb)
+                if n == 0:  # this rank's empty part of a last batch (distributed)
                     continue
                 if custom_step:
                     logs = _pythonify_logs(self.test_step(pack_x_y_sample_weight(xb, yb, swb)))
                 else:
                     y_pred = self(xb, training=False)
-                    if metrics is None:
-                        if compiled.metrics is None:
-                            compiled.build_metrics(yb, y_pred)
-                        metrics = compiled.metrics  # fit has already logged the epoch's training values
-                        for m in metrics:
-                            m.reset_state()
+                    if not started:  # fit has already logged the epoch's training values
+                        compiled.compile_metrics.reset_state()
+                        for t in compiled.output_loss_trackers:
+                            t.reset_state()
+                        started = True
                     loss = self._loss(yb, y_pred, swb)
-                    tracker.update_state(loss, sample_weight=len(xb))
-                    first_weighted = len(metrics) - compiled.compile_metrics._weighted
-                    for i, m in enumerate(metrics):  # `metrics` unweighted, `weighted_metrics` weighted (Keras)
-                        m.update_state(yb, y_pred, sample_weight=swb if i >= first_weighted else None)
+                    tracker.update_state(loss, sample_weight=n)
+                    compiled.update_output_losses(n)
+                    # `metrics` unweighted, `weighted_metrics` weighted (Keras)
+                    compiled.compile_metrics.update_state(yb, y_pred, sample_weight=swb)
+                    metrics = compiled.metrics
                     logs = LOCAL.reduce_logs(tracker, metrics)  # this process's view, for the progress bar
                 bar.update(step + 1, logs, finalize=False if steps is None else None)
             if loop is not LOCAL:
@@ -419,32 +445,39 @@ class Trainer:
         batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_adapter.verbose_level(verbose)
         if is_data_stream(x):
-            batches, total = data_adapter.stream_source(x, positive_int(steps, "steps", True))
+            batches, total = data_adapter.stream_source(x, positive_int(steps, "steps", True), self._multi_input)
             inputs = (xb for xb, _, _ in batches())
         else:
-            x = data_adapter.as_batchable(x, "x")
-            total = math.ceil(len(x) / batch_size)
-            inputs = (x[idx] for idx in data_adapter.batch_indices(len(x), batch_size))
+            x = data_adapter.as_batchable_structure(x, "x", self._multi_input)
+            n = num_samples(x)
+            total = math.ceil(n / batch_size)
+            inputs = (take(x, idx) for idx in data_adapter.batch_indices(n, batch_size))
         custom_step = self._overrides("predict_step")
         cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
         cbs.on_predict_begin()
-        bar = Progbar(total, verbose=verbose)
+        bar = Progbar(total, verbose=verbose, stateless_metrics=())
         outputs = []
         for step, xb in enumerate(inputs):
             cbs.on_predict_batch_begin(step)
             out = self.predict_step((xb,)) if custom_step else self(xb, training=False)
-            outputs.append(as_array(out))
+            outputs.append(_to_numpy(out))
             cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
             bar.update(step + 1, finalize=False if total is None else None)
         cbs.on_predict_end()
         if not outputs:
             raise ValueError("predict() received empty data (0 samples)")
+        first = outputs[0]
+        if isinstance(first, dict):
+            return {k: np.concatenate([o[k] for o in outputs]) for k in first}
+        if isinstance(first, list):
+            return [np.concatenate([o[i] for o in outputs]) for i in range(len(first))]
         return np.concatenate(outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on one batch; returns the batch's loss (and metrics)."""
         self._require_compiled("training the model")
-        x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight)
+        x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight, self._multi_input,
+                                                          self._multi_output)
         self.reset_metrics()
         logs = _pythonify_logs(self.train_step(pack_x_y_sample_weight(x, y, sample_weight)))
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
@@ -452,16 +485,41 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch, without training."""
         self._require_compiled("evaluating the model")
-        x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight)
-        logs = self._evaluate_source(x, y, sample_weight, batch_size=len(x))
+        x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, multi_x=self._multi_input,
+                                                          multi_y=self._multi_output)
+        logs = self._evaluate_source(x, y, sample_weight, batch_size=num_samples(x))
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
 
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as a numpy array."""
-        return as_array(self(data_adapter.as_batchable(x, "x"), training=False))
+        return _to_numpy(self(data_adapter.as_batchable_structure(x, "x", self._multi_input), training=False))
 
     @property
     def metrics_names(self):
         if self._compiled is None:
             return []
         return ["loss"] + [m.name for m in self._compiled.metrics or []]
+
+    # --- layers
+    def get_layer(self, name=None, index=None):
+        """The layer called `name`, or at position `index` of `model.layers` (Keras' `Model.get_layer`).
+
+        Raises:
+            ValueError: neither or both given, no layer of that name, or an index out of range.
+        """
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        layers = self.layers
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+                raise TypeError(f"`index` must be an integer. Received: index={index!r}")
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(layers)} "
+                                 "layers.")
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")

@@ -1,10 +1,14 @@
 """A Keras-style progress bar: `469/469 ━━━━━━━━━━━━━━━━━━━━ 2s 4ms/step - accuracy: 0.9120 - loss: 0.3012`.
 
 On a terminal the line is redrawn in place (at most every 50 ms); otherwise (logs, CI) only the final line of
-each epoch is printed, so logs stay readable.
+each epoch is printed, so logs stay readable. `fit` / `evaluate` pass their running logs, which are already epoch
+averages, so their bars average nothing (`stateless_metrics=()`).
 """
+import numbers
 import sys
 import time
+
+import numpy as np
 
 __all__ = ["Progbar"]
 
@@ -23,27 +27,82 @@ def format_logs(logs):
 
 
 class Progbar:
-    """`Progbar(target)`; `update(current, values=dict)`; verbose 1 = bar, 2 = one line at the end."""
+    """A progress bar with Keras' API (`keras.utils.Progbar`).
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step", stream=None):
+    Args:
+        target: total number of steps expected, or None if unknown (the line then shows `current/Unknown`).
+        width: the bar's width in characters.
+        verbose: 0 (silent), 1 (a bar) or 2 (one line when finished).
+        interval: minimum seconds between redraws.
+        stateful_metrics: names of metrics shown as given (not averaged over steps); the others are averaged,
+            weighted by the steps each value covers, as Keras does. Give this or `stateless_metrics`.
+        stateless_metrics: alternatively, the names that *are* averaged (every other one is shown as given).
+        unit_name: the unit of the per-step time ("step", "sample").
+        stream: where to write (default sys.stdout).
+
+    Example:
+
+    >>> bar = fastnn.utils.Progbar(100, stateful_metrics=["lr"])
+    >>> for step in range(1, 101):
+    ...     bar.update(step, [("loss", 0.1), ("lr", 0.001)])
+    """
+
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, stateless_metrics=None,
+                 unit_name="step", stream=None):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ValueError("Only one of `stateful_metrics` or `stateless_metrics` can be provided. Received: "
+                             f"stateful_metrics={stateful_metrics!r}, stateless_metrics={stateless_metrics!r}")
+        if target is not None and (isinstance(target, bool) or not isinstance(target, numbers.Integral)
+                                   or target < 0):
+            raise ValueError(f"`target` must be a non-negative integer or None. Received: target={target!r}")
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"`verbose` must be 0, 1 or 2. Received: verbose={verbose!r}")
         self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
+        self.stateful_metrics = None if stateless_metrics is not None else set(stateful_metrics or ())
+        self.stateless_metrics = None if stateless_metrics is None else set(stateless_metrics)
         self.unit_name = unit_name
         self.stream = stream or sys.stdout
         self.dynamic = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._start = time.perf_counter()
         self._last_draw = 0.0
+        self._seen_so_far = 0
+        self._values = {}  # name -> [weighted sum, weight]
+
+    def _averaged(self, name):
+        if self.stateful_metrics is not None:
+            return name not in self.stateful_metrics
+        return name in self.stateless_metrics
 
     def update(self, current, values=None, finalize=None):
+        """Move the bar to step `current`.
+
+        Args:
+            current: the index of the current step.
+            values: `(name, value)` pairs (or a dict) for the last step; averaged over the steps so far unless
+                stateful (the final update shows the values it is given, as Keras does).
+            finalize: whether this is the last update (default: `current >= target`).
+        """
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        items = values.items() if isinstance(values, dict) else (values or [])
+        for name, value in items:
+            if self._averaged(name) and not finalize:  # the final update shows the values given (as Keras)
+                base = max(current - self._seen_so_far, 1)
+                total = self._values.setdefault(name, [0.0, 0])
+                total[0] += float(np.mean(value)) * base
+                total[1] += base
+            else:
+                self._values[name] = [value, 1]
+        self._seen_so_far = current
         if self.verbose == 0:
             return
-        finalize = (self.target is not None and current >= self.target) if finalize is None else finalize
         now = time.perf_counter()
         if not finalize and (not self.dynamic or self.verbose != 1 or now - self._last_draw < self.interval):
             return
         self._last_draw = now
         elapsed = now - self._start
         per_step = elapsed / max(current, 1)
-        logs = format_logs(values or {})
+        logs = format_logs({k: total / max(count, 1) for k, (total, count) in self._values.items()})
         if self.verbose == 1:
             if self.target:
                 filled = int(self.width * min(current, self.target) / self.target)
@@ -51,7 +110,7 @@ class Progbar:
                                       " " * (self.width - filled))
                 head = f"{current:{len(str(self.target))}d}/{self.target} {bar} "
             else:
-                head = f"{current} "
+                head = f"{current:7d}/Unknown "
             rate = _per_step(per_step, self.unit_name)
             timing = (f"{elapsed:.0f}s {rate}" if finalize else
                       f"{per_step * (self.target - current):.0f}s {rate}" if self.target else f"{elapsed:.0f}s")
@@ -62,3 +121,7 @@ class Progbar:
             self.stream.write(f"{current}/{self.target} - {elapsed:.0f}s - {_per_step(per_step, self.unit_name)}"
                               + (f" - {logs}" if logs else "") + "\n")
         self.stream.flush()
+
+    def add(self, n, values=None):
+        """Advance the bar by `n` steps (`update(seen + n, values)`)."""
+        self.update(self._seen_so_far + n, values)

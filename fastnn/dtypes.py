@@ -1,0 +1,96 @@
+"""TF's enum-like dtypes: `fastnn.float32`, `fastnn.int32`, ... are `DType`s with TF's `name`,
+`as_numpy_dtype`, `is_floating` / `is_integer` / `is_bool`, `size`, `min` / `max`. Each is accepted wherever numpy
+takes a dtype (it carries the numpy dtype in `.dtype`) and compares equal to that dtype and to its name, so
+`t.dtype == fastnn.float32`, `np.zeros(3, fastnn.int64)` and `cast(x, "float32")` all read as in TF."""
+import numpy as np
+
+__all__ = ["DType", "as_dtype"]
+
+
+class DType:
+    """A dtype as TF names it; see the module docstring."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, name):
+        self.dtype = np.dtype(name)  # numpy reads an object's `.dtype` when it is given one as a dtype
+
+    @property
+    def name(self):
+        return "bool" if self.dtype == np.bool_ else self.dtype.name
+
+    @property
+    def as_numpy_dtype(self):
+        return self.dtype.type
+
+    @property
+    def is_floating(self):
+        return self.dtype.kind == "f"
+
+    @property
+    def is_integer(self):
+        return self.dtype.kind in "iu"
+
+    @property
+    def is_unsigned(self):
+        return self.dtype.kind == "u"
+
+    @property
+    def is_bool(self):
+        return self.dtype.kind == "b"
+
+    @property
+    def size(self):
+        return self.dtype.itemsize
+
+    @property
+    def min(self):
+        return (np.finfo if self.is_floating else np.iinfo)(self.dtype).min if not self.is_bool else False
+
+    @property
+    def max(self):
+        return (np.finfo if self.is_floating else np.iinfo)(self.dtype).max if not self.is_bool else True
+
+    def __getattr__(self, attr):  # kind, itemsize, char, ...: what code written for numpy dtypes reads
+        return getattr(object.__getattribute__(self, "dtype"), attr)
+
+    def __eq__(self, other):
+        try:
+            return self.dtype == as_dtype(other).dtype
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return f"fastnn.{self.name}"
+
+    def __reduce__(self):
+        return (as_dtype, (self.name,))
+
+
+_BY_NAME = {}
+
+
+def as_dtype(value):
+    """`value` (a DType, a numpy dtype or scalar type, a name such as "float32", or an object with TF's
+    `as_numpy_dtype`, e.g. `tf.float32`) as a fastnn `DType`.
+
+    Raises:
+        TypeError: for anything that names no dtype.
+    """
+    if isinstance(value, DType):
+        return value
+    try:
+        dtype = np.dtype(getattr(value, "as_numpy_dtype", value))
+    except TypeError:
+        raise TypeError(f"Cannot convert {value!r} to a dtype. Received: dtype={value!r}") from None
+    if dtype.name not in _BY_NAME:
+        _BY_NAME[dtype.name] = DType(dtype)
+    return _BY_NAME[dtype.name]
+
+
+(float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+ bool_) = (as_dtype(n) for n in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                                 "uint16", "uint32", "uint64", "bool"))
