@@ -53,18 +53,30 @@ def _camel_to_snake(name):
 
 _NAME = re.compile(r"^[A-Za-z_][\w.\-/]*$")
 
+# The Layer base class registers itself here when it is defined: a Module holding layers treats them as submodules,
+# and this module stays below the layers package (which imports it) in the import graph.
+_LAYER_TYPES = []
+
+
+def register_layer_type(cls):
+    """Marks `cls` (fastnn's Layer base) as a submodule kind whose variables are its `weights`."""
+    _LAYER_TYPES.append(cls)
+    return cls
+
+
+def _is_layer(value):
+    return isinstance(value, tuple(_LAYER_TYPES))
+
 
 def _walk(value, seen, found_variable, found_module, depth=0):
     """Visit what an attribute holds: Variables, Modules / Layers (not entered: the caller recurses), and the
     items of lists, tuples and dicts (dict keys in sorted order, as TF)."""
     if id(value) in seen or depth > 100:
         return
-    from .layers.layer import Layer  # noqa: PLC0415  (layers import this package)
-
     if isinstance(value, Variable):
         seen.add(id(value))
         found_variable(value)
-    elif isinstance(value, (Module, Layer)):
+    elif isinstance(value, Module) or _is_layer(value):
         seen.add(id(value))
         found_module(value)
     elif isinstance(value, dict):
@@ -125,14 +137,12 @@ class Module:
     def _flatten(self, want_variables):
         """Variables (or submodules) as TF orders them: this module's own, in sorted attribute order, then each
         submodule's the same way (a Layer counts as a submodule holding its `weights`); each once."""
-        from .layers.layer import Layer  # noqa: PLC0415
-
         seen = {id(self)}
         out = []
 
         def flatten(obj):
             variables, children = [], []
-            if isinstance(obj, Layer):  # a layer's weights in its own order (kernel, bias)
+            if _is_layer(obj):  # a layer's weights in its own order (kernel, bias)
                 for w in obj.weights:
                     if id(w) not in seen:
                         seen.add(id(w))

@@ -26,7 +26,8 @@ LAYERS = [
     ["fastnn._core", "fastnn._validation", "fastnn._threads", "fastnn.version", "fastnn.keras_tensor",
      "fastnn.kernels", "fastnn.saving.serialization"],
     # tensors, variables, the recording core of autodiff, random numbers
-    ["fastnn.tensor", "fastnn.tensor_spec", "fastnn.variable", "fastnn._tape", "fastnn.random"],
+    ["fastnn.dtypes", "fastnn.tensor", "fastnn.tensor_spec", "fastnn.variable", "fastnn._tape", "fastnn.random",
+     "fastnn.module"],
     # the differentiable ops (the tensor's operators call them: an allowed arrow)
     ["fastnn.ops"],
     # GradientTape (its jacobians use ops) and fastnn.function

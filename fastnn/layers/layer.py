@@ -17,7 +17,7 @@ from .. import backend
 from .. import constraints as constraints_module
 from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
-from ..module import Module
+from ..module import Module, register_layer_type
 from ..keras_tensor import KerasTensor
 from ..ops import identity
 from ..saving.serialization import to_snake_case, weight_budget
@@ -83,6 +83,7 @@ def _wrap_build(build):
     return wrapper
 
 
+@register_layer_type
 class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -2,6 +2,7 @@
 branching, with merge layers), run in topological order. Shared layers (one layer called twice) share weights."""
 
 from ..keras_tensor import Input, KerasTensor
+from ..layers.input_layer import InputLayer
 from ..saving.serialization import deserialize_layer
 from .model import Model
 
@@ -65,8 +66,6 @@ class Functional(Model):
     def layers(self):
         """The InputLayers, then every layer in call order (as Keras 3 lists a functional model's layers)."""
         if self._input_layers is None:
-            from ..layers.input_layer import InputLayer  # noqa: PLC0415
-
             # (not tracked as sublayers: they hold no weights and are not part of get_config's layers)
             object.__setattr__(self, "_input_layers", [InputLayer._for_tensor(t) for t in self._graph_inputs])
         return self._input_layers + list(self._tracked_layers)

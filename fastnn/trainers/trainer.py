@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList, History
