@@ -45,6 +45,8 @@ def _docstring(obj):
 
 
 def _signature_params(obj):
+    """The arguments to document: a function's, or its class's `__init__`'s (a layer that inherits `Layer.__init__`,
+    as the merge layers do, documents `**kwargs` only, as Keras does: the base arguments are documented on Layer)."""
     target = obj.__init__ if inspect.isclass(obj) else obj
     if inspect.isclass(obj) and target is object.__init__:
         return []
@@ -52,7 +54,10 @@ def _signature_params(obj):
         params = inspect.signature(target).parameters.values()
     except (TypeError, ValueError):
         return []
-    return [p for p in params if p.name not in ("self", "cls")]
+    params = [p for p in params if p.name not in ("self", "cls")]
+    if inspect.isclass(obj) and obj.__init__ is fastnn.layers.Layer.__init__ and obj is not fastnn.layers.Layer:
+        return [p for p in params if p.kind is p.VAR_KEYWORD]
+    return params
 
 
 def _documented_args(doc):
@@ -112,6 +117,20 @@ def _cases():
 @pytest.mark.parametrize("obj", _cases())
 def test_public_name_has_a_keras_style_docstring(obj):
     assert problems(obj) == []
+
+
+def _examples():
+    cases = []
+    for obj, paths in public_objects().values():
+        for i, block in enumerate(re.findall(r"```python\n(.*?)```", _docstring(obj), re.S)):
+            cases.append(pytest.param(block, id=f"{paths[0]}-{i}"))
+    return cases
+
+
+@pytest.mark.parametrize("code", _examples())
+def test_docstring_example_runs(code, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # examples that save files write here
+    exec(compile(code, "<docstring example>", "exec"), {"__name__": "__docstring_example__"})
 
 
 def test_pending_list_names_only_the_modules_other_branches_rewrite():

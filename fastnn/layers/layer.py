@@ -92,6 +92,42 @@ def _wrap_build(build):
 
 
 class Layer:
+    """The base class of every layer: weights, `build`, `call`, and Keras' bookkeeping.
+
+    Subclass it to write your own layer: create the weights in `build(input_shape)` with `add_weight`, compute in
+    `call(inputs)` (with fastnn ops, so `GradientTape` and `fit` differentiate it), and return the layer's settings
+    from `get_config` if it should be saved with the model. Calling a layer builds it on the first call, records
+    the ops on an active tape, and works on KerasTensors too (the functional API).
+
+    Args:
+        trainable: Whether the layer's weights are updated by training.
+        name: The layer's name; unique by default (`dense`, `dense_1`, ...).
+        dtype: The dtype of the weights and computation: `"float32"` (the default; fastnn computes in float32).
+        input_shape: The shape of one sample (without the batch axis), for a Sequential model's first layer.
+        input_dim: Shorthand for `input_shape=(input_dim,)`.
+        **kwargs: No other keyword is accepted (a TypeError names it).
+
+    Example:
+
+    ```python
+    import fastnn
+
+    class Linear(fastnn.layers.Layer):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform")
+            self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+
+        def call(self, inputs):
+            return fastnn.matmul(inputs, self.w) + self.b
+
+    y = Linear(2)(fastnn.ones((3, 5)))
+    print(y.shape)  # (3, 2)
+    ```
+    """
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         build = cls.__dict__.get("build")
