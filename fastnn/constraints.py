@@ -9,7 +9,11 @@ _EPSILON = np.float32(1e-7)
 
 
 class Constraint:
-    """`constraint(weight)` -> the projected value (a numpy array of the weight's shape)."""
+    """Base class of the weight constraints: `constraint(weight)` returns the projected value.
+
+    The optimizer applies a variable's constraint after each update (`Dense(kernel_constraint=...)`). Any callable
+    `array -> array` of the same shape is accepted where a constraint is.
+    """
 
     def __call__(self, w):
         return as_array(w)
@@ -27,7 +31,23 @@ def _norms(w, axis):
 
 
 class MaxNorm(Constraint):
-    """Rescale so the L2 norm along `axis` is at most `max_value`."""
+    """Constrains the L2 norm of the weights along an axis to be at most `max_value` (`"max_norm"`).
+
+    Args:
+        max_value: The maximum norm.
+        axis: The axis (or axes) the norm is computed over; 0 for a Dense kernel `(input_dim, units)` constrains
+            each unit's incoming weights.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import constraints
+
+    w = np.array([[3.0], [4.0]], "float32")  # a column of L2 norm 5
+    print(constraints.MaxNorm(2.0)(w).ravel())  # [1.2 1.6]
+    ```
+    """
 
     def __init__(self, max_value=2, axis=0):
         self.max_value, self.axis = max_value, axis
@@ -43,7 +63,26 @@ class MaxNorm(Constraint):
 
 
 class MinMaxNorm(Constraint):
-    """Rescale so the L2 norm along `axis` lies in [min_value, max_value] (moved `rate` of the way there)."""
+    """Constrains the L2 norm of the weights along an axis to lie in `[min_value, max_value]` (`"min_max_norm"`).
+
+    The norm is moved `rate` of the way to the clipped value: `rate=1` enforces the bounds at once.
+
+    Args:
+        min_value: The minimum norm.
+        max_value: The maximum norm.
+        rate: The fraction of the way to the bounds moved per application, in [0, 1].
+        axis: The axis (or axes) the norm is computed over.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import constraints
+
+    w = np.array([[3.0], [4.0]], "float32")  # a column of L2 norm 5
+    print(constraints.MinMaxNorm(0.0, 1.0)(w).ravel())  # [0.6 0.8]
+    ```
+    """
 
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
@@ -59,7 +98,18 @@ class MinMaxNorm(Constraint):
 
 
 class NonNeg(Constraint):
-    """Zero the negative entries."""
+    """Constrains the weights to be non-negative: negative entries become zero (`"non_neg"`).
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import constraints
+
+    w = np.array([[3.0], [4.0]], "float32")  # a column of L2 norm 5
+    print(constraints.NonNeg()(w).ravel())  # [3. 4.]
+    ```
+    """
 
     def __call__(self, w):
         w = as_array(w)
@@ -67,7 +117,21 @@ class NonNeg(Constraint):
 
 
 class UnitNorm(Constraint):
-    """Rescale to unit L2 norm along `axis`."""
+    """Constrains the weights to have unit L2 norm along an axis (`"unit_norm"`).
+
+    Args:
+        axis: The axis (or axes) the norm is computed over.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import constraints
+
+    w = np.array([[3.0], [4.0]], "float32")  # a column of L2 norm 5
+    print(constraints.UnitNorm()(w).ravel())  # [0.6 0.8]
+    ```
+    """
 
     def __init__(self, axis=0):
         self.axis = axis
@@ -84,8 +148,18 @@ _BY_NAME = {"max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "non_neg": NonNeg, 
 
 
 def get(identifier):
-    """A constraint from a name ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm', a class name), None, or a
-    callable as is."""
+    """Retrieves a constraint from its name, or returns a constraint / callable / None as is.
+
+    Args:
+        identifier: `"max_norm"`, `"non_neg"`, `"unit_norm"`, `"min_max_norm"` or a class name (gives a
+            default-configured instance), a `Constraint`, a callable, or None.
+
+    Returns:
+        The constraint, or None.
+
+    Raises:
+        ValueError: if the identifier names no constraint.
+    """
     if identifier is None or isinstance(identifier, Constraint) or callable(identifier):
         return identifier
     if isinstance(identifier, str):

@@ -22,7 +22,53 @@ def _functional_subclass(cls, functional):
 
 
 class Model(Trainer, Layer):
-    """Subclass with `__init__` (create layers) and `call(inputs, training=None)`; or use `Sequential`."""
+    """A model: layers grouped into an object with training and inference features (`keras.Model`).
+
+    There are three ways to make one:
+
+    - the functional form, `Model(inputs, outputs)`: `inputs` from `fastnn.Input`, `outputs` from calling layers
+      on them (branching and merging graphs included);
+    - subclassing: create the layers in `__init__` and write the forward pass in `call(inputs, training=None)`;
+      override `train_step` / `test_step` / `predict_step` (Keras 3's contract) to customise `fit` and `evaluate`;
+    - `fastnn.Sequential` for a plain stack.
+
+    A model trains with `compile` + `fit` (or a custom loop with `GradientTape`), predicts with `predict`, and is
+    saved with `save` / `save_weights` (see `fastnn.models.load_model`).
+
+    Args:
+        *args: `(inputs, outputs)` for the functional form.
+        **kwargs: `inputs` and `outputs` (the functional form, by keyword), and the base layer arguments `name`,
+            `trainable`, `dtype`.
+
+    Raises:
+        TypeError: for positional arguments other than `(inputs, outputs)`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+    from fastnn import layers
+
+    inputs = fastnn.Input((4,))
+    x = layers.Dense(8, activation="relu")(inputs)
+    model = fastnn.Model(inputs, layers.Dense(1)(x))
+
+    class TwoLayer(fastnn.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(8, activation="relu")
+            self.out = layers.Dense(1)
+
+        def call(self, inputs, training=None):
+            return self.out(self.hidden(inputs))
+
+    for m in (model, TwoLayer()):
+        m.compile(optimizer="adam", loss="mse")
+        m.fit(np.ones((16, 4), "float32"), np.zeros((16, 1), "float32"), epochs=1, verbose=0)
+        print(m.predict(np.ones((2, 4), "float32"), verbose=0).shape)  # (2, 1)
+    ```
+    """
 
     def __new__(cls, *args, **kwargs):
         if len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs):
