@@ -43,7 +43,25 @@ def _shape_arg(shape, name="shape"):
 # ------------------------------------------------------------------------------------------- creation
 def constant(value, dtype=None, shape=None):
     """A Tensor holding a copy of `value` (floats become float32 unless `dtype` says otherwise); with `shape`, a
-    scalar is broadcast to it and any other value reshaped to it (as tf.constant)."""
+    scalar is broadcast to it and any other value reshaped to it (as tf.constant).
+
+    Args:
+        value: A number, a (nested) list or an array.
+        dtype: The dtype, or None (floats become float32, Python ints int32).
+        shape: None, or the result's shape: a scalar is broadcast to it, any other value reshaped.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.constant([[1, 2], [3, 4]], dtype=fastnn.float32).shape)  # (2, 2)
+    print(fastnn.constant(0.5, shape=(2,)).numpy())                          # [0.5 0.5]
+    ```
+    """
     arr = np.array(as_array(value, "value"))
     if dtype is not None:
         arr = arr.astype(_as_dtype(dtype))
@@ -75,17 +93,41 @@ def _nonneg_shape(shape, name="shape"):
 
 
 def ones(shape, dtype=np.float32):
-    """A tensor of ones (float32 by default)."""
+    """A tensor of ones (float32 by default).
+
+    Args:
+        shape: The result's shape: a tuple or list of ints.
+        dtype: The dtype (default float32).
+
+    Returns:
+        A Tensor.
+    """
     return Tensor(np.ones(_nonneg_shape(shape), _creation_dtype(dtype)))
 
 
 def zeros(shape, dtype=np.float32):
-    """A tensor of zeros (float32 by default)."""
+    """A tensor of zeros (float32 by default).
+
+    Args:
+        shape: The result's shape: a tuple or list of ints.
+        dtype: The dtype (default float32).
+
+    Returns:
+        A Tensor.
+    """
     return Tensor(np.zeros(_nonneg_shape(shape), _creation_dtype(dtype)))
 
 
 def fill(dims, value):
-    """A tensor of shape `dims` filled with `value`."""
+    """A tensor of shape `dims` filled with `value`.
+
+    Args:
+        dims: The shape: a tuple or list of ints.
+        value: The scalar to fill with.
+
+    Returns:
+        A Tensor.
+    """
     v = as_array(value, "value")
     if v.size != 1:
         raise ValueError(f"`value` must be a scalar, received shape {v.shape}")
@@ -93,19 +135,45 @@ def fill(dims, value):
 
 
 def ones_like(input, dtype=None):  # noqa: A002  (TF's name)
-    """Ones of input's shape (and dtype unless given)."""
+    """Ones of input's shape (and dtype unless given).
+
+    Args:
+        input: A tensor-like.
+        dtype: The dtype, or None for `input`'s.
+
+    Returns:
+        A Tensor.
+    """
     a = as_array(input, "input")
     return Tensor(np.ones(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
 def zeros_like(input, dtype=None):  # noqa: A002
-    """Zeros of input's shape (and dtype unless given)."""
+    """Zeros of input's shape (and dtype unless given).
+
+    Args:
+        input: A tensor-like.
+        dtype: The dtype, or None for `input`'s.
+
+    Returns:
+        A Tensor.
+    """
     a = as_array(input, "input")
     return Tensor(np.zeros(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
 def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
-    """Evenly spaced values in [start, limit) (like tf.range / np.arange)."""
+    """Evenly spaced values in [start, limit) (like tf.range / np.arange).
+
+    Args:
+        start: The first value, or the limit when `limit` is None (then start is 0).
+        limit: The end (excluded).
+        delta: The step.
+        dtype: The dtype, or None (from the arguments, as tf.range).
+
+    Returns:
+        A Tensor.
+    """
     for value, name in ((start, "start"), (limit, "limit"), (delta, "delta")):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number))):
             raise TypeError(f"`{name}` must be a real number, received {value!r}")
@@ -127,7 +195,27 @@ def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=np.float32):
     """indices (ints) -> one-hot vectors of length `depth` along `axis`; out-of-range indices give all
-    `off_value` (as TF)."""
+    `off_value` (as TF).
+
+    Args:
+        indices: Integer class indices.
+        depth: The number of classes (the length of each one-hot vector).
+        on_value: The value at the index (default 1).
+        off_value: The value elsewhere (default 0).
+        axis: Where the new one-hot axis goes (default: last).
+        dtype: The result's dtype (default float32).
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.one_hot([0, 2], depth=3).numpy())  # [[1. 0. 0.] [0. 0. 1.]]
+    ```
+    """
     idx = as_array(indices, "indices")
     if idx.dtype.kind not in "iu":
         raise TypeError(f"`indices` must be integers, received dtype {idx.dtype}")
@@ -146,30 +234,68 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=np.flo
 
 
 def shape(input, out_type=np.int32):  # noqa: A002
-    """The shape as an int32 tensor (`tf.shape`)."""
+    """The shape as an int32 tensor (`tf.shape`).
+
+    Args:
+        input: A tensor-like.
+        out_type: The dtype of the result (int32 or int64).
+
+    Returns:
+        A 1-D integer Tensor.
+    """
     return Tensor(np.asarray(as_array(input, "input").shape, _as_dtype(out_type)))
 
 
 def size(input, out_type=np.int32):  # noqa: A002
-    """The number of elements (`tf.size`)."""
+    """The number of elements (`tf.size`).
+
+    Args:
+        input: A tensor-like.
+        out_type: The dtype of the result (int32 or int64).
+
+    Returns:
+        A scalar integer Tensor.
+    """
     return Tensor(np.asarray(as_array(input, "input").size, _as_dtype(out_type)))
 
 
 def rank(input):  # noqa: A002
-    """The number of dimensions (`tf.rank`)."""
+    """The number of dimensions (`tf.rank`).
+
+    Args:
+        input: A tensor-like.
+
+    Returns:
+        A scalar int32 Tensor.
+    """
     return Tensor(np.asarray(as_array(input, "input").ndim, np.int32))
 
 
 # ------------------------------------------------------------------------------------------- differentiable
 def identity(input):  # noqa: A002
-    """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through."""
+    """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through.
+
+    Args:
+        input: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(input, name="input")
     return record([t], _owned(t, t._value), lambda g, needs: [g], lambda g, out, needs: [g])
 
 
 def cast(x, dtype):
     """x converted to `dtype`. Float to float is differentiable (the gradient is cast back); casts to or from
-    integers and bools are not."""
+    integers and bools are not.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        dtype: The target dtype.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(x, name="x")
     dtype = _as_dtype(dtype)
     if dtype.kind not in "biuf":
@@ -184,7 +310,23 @@ def cast(x, dtype):
 
 
 def reshape(tensor, shape):
-    """The values of `tensor` in a new shape (one dimension may be -1)."""
+    """The values of `tensor` in a new shape (one dimension may be -1).
+
+    Args:
+        tensor: A tensor-like.
+        shape: The new shape; one entry may be -1 (inferred).
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.reshape(fastnn.range(6), (2, -1)).numpy())  # [[0 1 2] [3 4 5]]
+    ```
+    """
     t = convert_to_tensor(tensor, name="tensor")
     dims = _shape_arg(shape)
     a = t._value
@@ -197,7 +339,15 @@ def reshape(tensor, shape):
 
 
 def transpose(a, perm=None):
-    """Permute the axes (reverse them when `perm` is None)."""
+    """Permute the axes (reverse them when `perm` is None).
+
+    Args:
+        a: A tensor-like.
+        perm: The permutation of the axes, or None to reverse them.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(a, name="a")
     x = t._value
     perm = tuple(reversed(builtins_range(x.ndim))) if perm is None else _shape_arg(perm, "perm")
@@ -210,7 +360,15 @@ def transpose(a, perm=None):
 
 
 def expand_dims(input, axis):  # noqa: A002
-    """Insert a length-1 axis at `axis` (negative counts from the end of the result)."""
+    """Insert a length-1 axis at `axis` (negative counts from the end of the result).
+
+    Args:
+        input: A tensor-like.
+        axis: Where the new axis goes.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(input, name="input")
     a = t._value
     if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)) or \
@@ -222,7 +380,15 @@ def expand_dims(input, axis):  # noqa: A002
 
 
 def squeeze(input, axis=None):  # noqa: A002
-    """Remove length-1 axes (all of them, or those in `axis`)."""
+    """Remove length-1 axes (all of them, or those in `axis`).
+
+    Args:
+        input: A tensor-like.
+        axis: None (every length-1 axis), an int or a list of ints.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(input, name="input")
     a = t._value
     if axis is None:
@@ -254,7 +420,15 @@ def _joined(values, name):
 
 
 def concat(values, axis):
-    """Join tensors along an existing `axis`."""
+    """Join tensors along an existing `axis`.
+
+    Args:
+        values: A list of tensor-likes whose shapes agree except along `axis`.
+        axis: The axis to join along.
+
+    Returns:
+        A Tensor.
+    """
     tensors, arrays = _joined(values, "concat")
     ndim = arrays[0].ndim
     if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)) or not -ndim <= axis < ndim:
@@ -270,7 +444,15 @@ def concat(values, axis):
 
 
 def stack(values, axis=0):
-    """Join same-shape tensors along a new `axis`."""
+    """Join same-shape tensors along a new `axis`.
+
+    Args:
+        values: A list of same-shape tensor-likes.
+        axis: Where the new axis goes.
+
+    Returns:
+        A Tensor.
+    """
     tensors, arrays = _joined(values, "stack")
     if len({a.shape for a in arrays}) != 1:
         raise ValueError(f"stack needs tensors of one shape, received shapes {[a.shape for a in arrays]}")
@@ -298,7 +480,15 @@ def _index_arg(index):
 
 def getitem(tensor, index):
     """tensor[index] with numpy's indexing (ints, slices, None, Ellipsis, int/bool arrays); repeated indices
-    accumulate their gradients."""
+    accumulate their gradients.
+
+    Args:
+        tensor: A tensor-like.
+        index: An index in numpy's syntax.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(tensor, name="tensor")
     a = t._value
     index, basic = _index_arg(index)
@@ -331,7 +521,16 @@ def _scatter_into(g, shape, index, basic):
 
 
 def gather(params, indices, axis=0):
-    """Slices of `params` along `axis` picked by integer `indices` (`tf.gather`)."""
+    """Slices of `params` along `axis` picked by integer `indices` (`tf.gather`).
+
+    Args:
+        params: The tensor-like to pick from.
+        indices: Integer indices into `params` along `axis`.
+        axis: The axis to gather along.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(params, name="params")
     idx = as_array(indices, "indices")
     if idx.dtype.kind not in "iu":
@@ -374,7 +573,15 @@ def _scatter_back(shape, positions, g):
 
 
 def tile(input, multiples):  # noqa: A002  (TF's name)
-    """`input` repeated `multiples[i]` times along each axis i; the gradient sums the copies."""
+    """`input` repeated `multiples[i]` times along each axis i; the gradient sums the copies.
+
+    Args:
+        input: A tensor-like.
+        multiples: One repeat count per axis of `input`.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(input, name="input")
     a = t._value
     reps = _int_list(multiples, "multiples")
@@ -391,7 +598,17 @@ def tile(input, multiples):  # noqa: A002  (TF's name)
 
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0):
     """`tensor` padded by `paddings[i] = [before, after]` along each axis i: with `constant_values` ("CONSTANT"),
-    or mirrored without ("REFLECT") or with ("SYMMETRIC") the edge. The gradient sums every copy of an element."""
+    or mirrored without ("REFLECT") or with ("SYMMETRIC") the edge. The gradient sums every copy of an element.
+
+    Args:
+        tensor: A tensor-like.
+        paddings: One `[before, after]` pair per axis.
+        mode: `"CONSTANT"`, `"REFLECT"` or `"SYMMETRIC"`.
+        constant_values: The fill value for `"CONSTANT"`.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(tensor, name="tensor")
     a = t._value
     widths = _int_list(paddings, "paddings")
@@ -442,7 +659,17 @@ def _slice_along(t, axis, start, stop, squeeze=False):
 
 def split(value, num_or_size_splits, axis=0, num=None):
     """Pieces of `value` along `axis`: `num_or_size_splits` equal ones (an int that divides the axis), or pieces of
-    the given sizes (one size may be -1: the rest). Returns a list of Tensors."""
+    the given sizes (one size may be -1: the rest). Returns a list of Tensors.
+
+    Args:
+        value: A tensor-like.
+        num_or_size_splits: An int (that many equal pieces) or a list of sizes (one may be -1).
+        axis: The axis to split.
+        num: Accepted for TF compatibility (the number of pieces).
+
+    Returns:
+        A list of Tensors.
+    """
     t = convert_to_tensor(value, name="value")
     a = t._value
     ax = _axis_arg(axis, a.ndim)
@@ -467,7 +694,16 @@ def split(value, num_or_size_splits, axis=0, num=None):
 
 
 def unstack(value, num=None, axis=0):
-    """The tensors of rank r−1 along `axis` of `value` (a list)."""
+    """The tensors of rank r−1 along `axis` of `value` (a list).
+
+    Args:
+        value: A tensor-like.
+        num: Accepted for TF compatibility (the length of `axis`).
+        axis: The axis to unstack.
+
+    Returns:
+        A list of Tensors.
+    """
     t = convert_to_tensor(value, name="value")
     a = t._value
     if a.ndim == 0:
@@ -480,7 +716,16 @@ def unstack(value, num=None, axis=0):
 
 def boolean_mask(tensor, mask, axis=None):
     """The entries of `tensor` where the boolean `mask` (matching `tensor`'s axes from `axis`, default 0) is true,
-    flattened over the masked axes; the gradient scatters back."""
+    flattened over the masked axes; the gradient scatters back.
+
+    Args:
+        tensor: A tensor-like.
+        mask: A bool tensor-like matching `tensor`'s axes from `axis`.
+        axis: The first masked axis (default 0).
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(tensor, name="tensor")
     a = t._value
     m = as_array(mask, "mask")
@@ -501,7 +746,16 @@ def boolean_mask(tensor, mask, axis=None):
 
 def gather_nd(params, indices, batch_dims=0):
     """Slices of `params` picked by the index vectors in the last axis of `indices` (`tf.gather_nd`); the first
-    `batch_dims` axes of both are batch axes. Repeated indices accumulate their gradients."""
+    `batch_dims` axes of both are batch axes. Repeated indices accumulate their gradients.
+
+    Args:
+        params: The tensor-like to pick from.
+        indices: Integer index vectors in its last axis.
+        batch_dims: The number of leading batch axes shared by `params` and `indices`.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(params, name="params")
     a = t._value
     idx = as_array(indices, "indices")
@@ -535,7 +789,16 @@ def gather_nd(params, indices, batch_dims=0):
 
 
 def clip_by_value(t, clip_value_min, clip_value_max):
-    """Values clipped to [min, max]; the gradient passes where no clip was active (TF's rule)."""
+    """Values clipped to [min, max]; the gradient passes where no clip was active (TF's rule).
+
+    Args:
+        t: A tensor-like.
+        clip_value_min: The lower bound (a number or a broadcastable tensor-like).
+        clip_value_max: The upper bound.
+
+    Returns:
+        A Tensor.
+    """
     x = convert_to_tensor(t, name="t")
     a = x._value
     lo = as_array(clip_value_min, "clip_value_min")
@@ -547,7 +810,16 @@ def clip_by_value(t, clip_value_min, clip_value_max):
 
 def where(condition, x=None, y=None):
     """Elementwise choice x if condition else y (broadcasting); with only `condition`, the indices of its true
-    elements as an int64 [n, rank] tensor (as tf.where)."""
+    elements as an int64 [n, rank] tensor (as tf.where).
+
+    Args:
+        condition: A bool tensor-like.
+        x: Values where `condition` is true (or None with `y` None).
+        y: Values where `condition` is false.
+
+    Returns:
+        A Tensor.
+    """
     cond = as_array(condition, "condition").astype(bool)
     if x is None and y is None:
         return Tensor(np.argwhere(cond).astype(np.int64))

@@ -30,7 +30,19 @@ def _activation_arg(activation):
 
 
 def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
-    """act(inputs @ kernel + bias) over the last axis of `inputs`, fused forward and backward."""
+    """act(inputs @ kernel + bias) over the last axis of `inputs`, fused forward and backward.
+
+    Args:
+        inputs: A tensor-like `[..., K]`.
+        kernel: The kernel `[K, N]`.
+        bias: None, or a 1-D bias of the output's last dimension.
+        activation: None, `"linear"`, `"relu"`, `"leaky_relu"`, `"tanh"`, `"sigmoid"` or `"softmax"`; the first five run
+            inside the kernel's epilogue.
+        alpha: The slope for negative inputs of a `leaky_relu` activation.
+
+    Returns:
+        A Tensor.
+    """
     act = _activation_arg(activation)
     x, w = _float_input(inputs, "inputs"), _float_input(kernel, "kernel")
     b = None if bias is None else _float_input(bias, "bias")
@@ -71,7 +83,23 @@ def _activation_derivative_ops(y, act, alpha):
 
 def conv2d_bias_activation(input, filters, bias=None, strides=1, padding="VALID", dilations=None,  # noqa: A002
                            activation=None, alpha=0.2):
-    """act(conv2d(input, filters) + bias), NHWC, fused forward and backward."""
+    """act(conv2d(input, filters) + bias), NHWC, fused forward and backward.
+
+    Args:
+        input: The input `[N, H, W, Cin]`.
+        filters: The filter `[KH, KW, Cin, Cout]`.
+        bias: None, or a 1-D bias of the output's last dimension.
+        strides: An int or a pair of ints, the step of the window along height and width (a list of 4 in TF's NHWC form
+            is accepted too).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+        activation: None, `"linear"`, `"relu"`, `"leaky_relu"`, `"tanh"`, `"sigmoid"` or `"softmax"`; the first five run
+            inside the kernel's epilogue.
+        alpha: The slope for negative inputs of a `leaky_relu` activation.
+
+    Returns:
+        A Tensor.
+    """
     act = _activation_arg(activation)
     x, w = _float_input(input, "input"), _float_input(filters, "filters")
     b = None if bias is None else _float_input(bias, "bias")

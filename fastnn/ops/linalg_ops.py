@@ -14,7 +14,17 @@ __all__ = ["norm"]
 def norm(tensor, ord="euclidean", axis=None, keepdims=None):  # noqa: A002  (TF's names)
     """The vector norm of `tensor` over `axis` (an int, or None for all entries as one vector), or the matrix norm
     over a pair of axes. Vector `ord`: 'euclidean' (= 2), 1, np.inf, or any p > 0; matrix `ord`: 'fro' /
-    'euclidean', 1 (max column sum) or np.inf (max row sum)."""
+    'euclidean', 1 (max column sum) or np.inf (max row sum).
+
+    Args:
+        tensor: A tensor-like.
+        ord: The order of the norm (see above).
+        axis: None, an int, or a pair of ints (a matrix norm).
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(tensor, "tensor")
     ndim = t._value.ndim
     if isinstance(axis, TensorLike):

@@ -24,7 +24,22 @@ __all__ = [
 
 # ------------------------------------------------------------------------------------------- activations
 def relu(features):
-    """max(features, 0); gradient dy·(x > 0)."""
+    """max(features, 0); gradient dy·(x > 0).
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.nn.relu([-1.0, 2.0]).numpy())  # [0. 2.]
+    ```
+    """
     x = _float_input(features, "features")
     a = x._value
     return record([x], kernels.relu(a), lambda g, needs: [kernels.relu_grad(g, a)],
@@ -32,7 +47,15 @@ def relu(features):
 
 
 def leaky_relu(features, alpha=0.2):
-    """features if > 0 else alpha·features (tf.nn.leaky_relu's default alpha 0.2)."""
+    """features if > 0 else alpha·features (tf.nn.leaky_relu's default alpha 0.2).
+
+    Args:
+        features: A tensor-like.
+        alpha: The slope for negative inputs.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(features, "features")
     a = x._value
     return record([x], kernels.leaky_relu(a, alpha), lambda g, needs: [kernels.leaky_relu_grad(g, a, alpha)],
@@ -40,7 +63,14 @@ def leaky_relu(features, alpha=0.2):
 
 
 def sigmoid(x):
-    """1 / (1 + e^−x); gradient dy·y·(1 − y)."""
+    """1 / (1 + e^−x); gradient dy·y·(1 − y).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(x)
     y = kernels.sigmoid(t._value)
     return record([t], y, lambda g, needs: [kernels.sigmoid_grad(g, y)],
@@ -48,7 +78,14 @@ def sigmoid(x):
 
 
 def tanh(x):
-    """tanh(x); gradient dy·(1 − y²)."""
+    """tanh(x); gradient dy·(1 − y²).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(x)
     y = kernels.tanh(t._value)
     return record([t], y, lambda g, needs: [kernels.tanh_grad(g, y)],
@@ -56,14 +93,30 @@ def tanh(x):
 
 
 def softmax(logits, axis=-1):
-    """e^z / Σ e^z along `axis`; gradient y·(dy − Σ dy·y)."""
+    """e^z / Σ e^z along `axis`; gradient y·(dy − Σ dy·y).
+
+    Args:
+        logits: A float tensor-like of unnormalised log-probabilities.
+        axis: The axis to normalise over.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(logits, "logits")
     y = kernels.softmax(t._value, axis=axis)
     return record([t], y, lambda g, needs: [kernels.softmax_grad(g, y, axis=axis)])
 
 
 def log_softmax(logits, axis=-1):
-    """z − log Σ e^z along `axis`; gradient dy − softmax·Σ dy."""
+    """z − log Σ e^z along `axis`; gradient dy − softmax·Σ dy.
+
+    Args:
+        logits: A float tensor-like of unnormalised log-probabilities.
+        axis: The axis to normalise over.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(logits, "logits")
     z = t._value
     if z.ndim == 0:
@@ -79,7 +132,14 @@ def log_softmax(logits, axis=-1):
 
 
 def softplus(features):
-    """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); gradient dy·sigmoid(x)."""
+    """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); gradient dy·sigmoid(x).
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(features, "features")
     a = x._value
     with np.errstate(over="ignore"):
@@ -88,7 +148,14 @@ def softplus(features):
 
 
 def softsign(features):
-    """x / (1 + |x|); gradient dy / (1 + |x|)²."""
+    """x / (1 + |x|); gradient dy / (1 + |x|)².
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(features, "features")
     a = x._value
     denominator = np.float32(1) + np.abs(a)
@@ -97,7 +164,16 @@ def softsign(features):
 
 def l2_normalize(x, axis=None, epsilon=1e-12):
     """x / √max(Σx², epsilon) over `axis` (all axes when None), TF's formula and composition (so its
-    gradient)."""
+    gradient).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        axis: None (all axes), an int or a list of ints.
+        epsilon: The lower bound of the sum of squares (avoids a division by zero).
+
+    Returns:
+        A Tensor.
+    """
     if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
         raise ValueError(f"`epsilon` must be a non-negative number, received {epsilon!r}")
     t = _float_input(x)
@@ -106,7 +182,15 @@ def l2_normalize(x, axis=None, epsilon=1e-12):
 
 
 def bias_add(value, bias):
-    """value + bias along the last (channel) axis; the bias gradient sums every other axis."""
+    """value + bias along the last (channel) axis; the bias gradient sums every other axis.
+
+    Args:
+        value: A tensor-like `[..., C]`.
+        bias: A 1-D tensor-like `[C]`.
+
+    Returns:
+        A Tensor.
+    """
     v, b = _float_input(value, "value"), _float_input(bias, "bias")
     x, c = v._value, b._value
     if c.ndim != 1 or x.ndim < 2 or x.shape[-1] != c.shape[0]:
@@ -119,7 +203,16 @@ def bias_add(value, bias):
 # ------------------------------------------------------------------------------------------- cross-entropies
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
     """Per-sample −Σ labels·log softmax(logits) along `axis`. When a tape records, dlogits comes from the same
-    fused C++ pass as the loss. The labels' gradient (−log softmax) is given too, as TF does."""
+    fused C++ pass as the loss. The labels' gradient (−log softmax) is given too, as TF does.
+
+    Args:
+        labels: Probabilities (e.g. one-hot rows), the shape of `logits`.
+        logits: A float tensor-like of unnormalised log-probabilities.
+        axis: The class axis.
+
+    Returns:
+        A Tensor of per-sample losses (the class axis removed).
+    """
     lab, lg = _float_input(labels, "labels"), _float_input(logits, "logits")
     if not is_recording([lab, lg]):
         return Tensor(kernels.softmax_cross_entropy_with_logits(lab._value, lg._value, axis=axis))
@@ -137,7 +230,27 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits):
     """Per-sample −log softmax(logits)[label]; labels are integer class ids (not differentiable), each in
-    [0, classes) (ValueError otherwise). dlogits comes from the loss's own fused pass."""
+    [0, classes) (ValueError otherwise). dlogits comes from the loss's own fused pass.
+
+    Args:
+        labels: Integer class ids `[batch]`, each in `[0, classes)`.
+        logits: Logits `[batch, classes]`.
+
+    Returns:
+        A Tensor of per-sample losses `[batch]`.
+
+    Raises:
+        ValueError: if a label is outside `[0, classes)`.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    logits = fastnn.constant([[2.0, 0.0], [0.0, 2.0]])
+    print(fastnn.nn.sparse_softmax_cross_entropy_with_logits([0, 1], logits).numpy())  # [0.12692805 0.12692805]
+    ```
+    """
     lg = _float_input(logits, "logits")
     lab = as_array(labels, "labels")
     if not is_recording([lg]):
@@ -147,7 +260,15 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
 
 
 def sigmoid_cross_entropy_with_logits(labels, logits):
-    """Elementwise max(x, 0) − x·z + log(1 + e^−|x|) (TF's stable form), x = logits, z = labels."""
+    """Elementwise max(x, 0) − x·z + log(1 + e^−|x|) (TF's stable form), x = logits, z = labels.
+
+    Args:
+        labels: Targets in [0, 1], the shape of `logits`.
+        logits: A float tensor-like of unnormalised log-probabilities.
+
+    Returns:
+        A Tensor.
+    """
     z, x = _float_input(labels, "labels"), _float_input(logits, "logits")
     a, b = z._value, x._value
     if a.shape != b.shape:
@@ -162,7 +283,30 @@ def sigmoid_cross_entropy_with_logits(labels, logits):
 # ------------------------------------------------------------------------------------------- conv and pooling
 def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilations=None):  # noqa: A002
     """tf.nn.conv2d: input [N, H, W, Cin] * filters [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; 'VALID'/'SAME'
-    with TF's output sizes. The input gradient is skipped when the tape does not need it (a first layer)."""
+    with TF's output sizes. The input gradient is skipped when the tape does not need it (a first layer).
+
+    Args:
+        input: The input `[N, H, W, Cin]`.
+        filters: The filter `[KH, KW, Cin, Cout]`.
+        strides: An int or a pair of ints, the step of the window along height and width (a list of 4 in TF's NHWC form
+            is accepted too).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (fastnn is channels-last).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    x, w = np.ones((1, 5, 5, 1), "float32"), np.ones((3, 3, 1, 2), "float32")
+    print(fastnn.nn.conv2d(x, w, strides=1, padding="SAME").shape)  # (1, 5, 5, 2)
+    ```
+    """
     x, w = _float_input(input, "input"), _float_input(filters, "filters")
     xa, wa = x._value, w._value
     y = kernels.conv2d(xa, wa, strides, padding, data_format, dilations)
@@ -177,7 +321,19 @@ def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilat
 
 
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A002
-    """Max over each window (NHWC); the gradient goes to each window's first maximum (TF's CPU rule)."""
+    """Max over each window (NHWC); the gradient goes to each window's first maximum (TF's CPU rule).
+
+    Args:
+        input: The input `[N, H, W, C]`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the step of the window along height and width (a list of 4 in TF's NHWC form
+            is accepted too).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (fastnn is channels-last).
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(input, "input")
     xa = x._value
     if not is_recording([x]):
@@ -188,7 +344,19 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A00
 
 
 def avg_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A002
-    """Mean over the valid cells of each window (NHWC)."""
+    """Mean over the valid cells of each window (NHWC).
+
+    Args:
+        input: The input `[N, H, W, C]`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the step of the window along height and width (a list of 4 in TF's NHWC form
+            is accepted too).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (fastnn is channels-last).
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(input, "input")
     shape = x._value.shape
     y = kernels.avg_pool2d(x._value, ksize, strides, padding, data_format)
@@ -203,7 +371,17 @@ avg_pool = avg_pool2d
 def dropout(x, rate, noise_shape=None, seed=None):
     """tf.nn.dropout: each element is zeroed with probability `rate`, the rest scaled by 1/(1 − rate); always
     active (the Dropout layer decides when to call it). `noise_shape` broadcasts one decision over axes of
-    size 1. The gradient uses the same mask."""
+    size 1. The gradient uses the same mask.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        rate: The probability of zeroing each element, in [0, 1).
+        noise_shape: None, or a shape that broadcasts to `x`'s: one decision per entry of it.
+        seed: An int making the draw reproducible, or None.
+
+    Returns:
+        A Tensor.
+    """
     from .. import random as fastnn_random  # noqa: PLC0415  (random imports ops)
 
     t = _float_input(x)

@@ -50,14 +50,33 @@ def _gathered(t, order, axis):
 
 
 def sort(values, axis=-1, direction="ASCENDING"):
-    """`values` sorted along `axis`."""
+    """`values` sorted along `axis`.
+
+    Args:
+        values: A tensor-like.
+        axis: The axis to sort along.
+        direction: `"ASCENDING"` or `"DESCENDING"`.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(values, name="values")
     order = _order(t._value, axis, _direction(direction))
     return _gathered(t, order, axis)
 
 
 def argsort(values, axis=-1, direction="ASCENDING", stable=False):
-    """The int32 indices that sort `values` along `axis` (always stable here, so `stable` changes nothing)."""
+    """The int32 indices that sort `values` along `axis` (always stable here, so `stable` changes nothing).
+
+    Args:
+        values: A tensor-like.
+        axis: The axis to sort along.
+        direction: `"ASCENDING"` or `"DESCENDING"`.
+        stable: Accepted for TF compatibility (the sort is always stable).
+
+    Returns:
+        An int32 Tensor of `values`' shape.
+    """
     if not isinstance(stable, (bool, np.bool_)):
         raise TypeError(f"`stable` must be a bool, received {stable!r}")
     a = as_array(values, "values")
@@ -66,7 +85,25 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False):
 
 def top_k(input, k=1, sorted=True):  # noqa: A002  (TF's names)
     """The `k` largest entries along the last axis and their int32 indices, as `(values, indices)`; equal values
-    keep their index order. The gradient flows back to the picked entries."""
+    keep their index order. The gradient flows back to the picked entries.
+
+    Args:
+        input: A tensor-like.
+        k: How many entries to pick.
+        sorted: Accepted for TF compatibility (results are always sorted, largest first).
+
+    Returns:
+        A tuple `(values, indices)` of Tensors.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    values, indices = fastnn.math.top_k([1.0, 3.0, 2.0], k=2)
+    print(values.numpy(), indices.numpy())  # [3. 2.] [1 2]
+    ```
+    """
     t = convert_to_tensor(input, name="input")
     a = t._value
     if isinstance(k, TensorLike):

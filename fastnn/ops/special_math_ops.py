@@ -42,7 +42,16 @@ def _axes_lists(axes, a_ndim, b_ndim):
 
 def tensordot(a, b, axes):
     """Σ over the paired `axes` of a·b: `axes` is an int n (the last n axes of a with the first n of b) or a pair
-    of axis lists. The result's axes are a's free axes, then b's."""
+    of axis lists. The result's axes are a's free axes, then b's.
+
+    Args:
+        a: A tensor-like.
+        b: A tensor-like.
+        axes: An int n, or a pair of lists of axes to contract.
+
+    Returns:
+        A Tensor.
+    """
     x, y = _float_input(a, "a"), _float_input(b, "b")
     a_axes, b_axes = _axes_lists(axes, x.ndim, y.ndim)
     for i, j in zip(a_axes, b_axes):
@@ -99,7 +108,25 @@ def _parse(equation, shapes):
 def einsum(equation, *inputs):
     """Einstein summation over `inputs` as numpy/TF read `equation` ('ij,jk->ik', 'bij,bjk->bik', '...ij->...ji',
     'ii->i', implicit outputs). Differentiable for every operand, except through an index repeated inside one
-    operand (a diagonal), which raises when its gradient is asked for."""
+    operand (a diagonal), which raises when its gradient is asked for.
+
+    Args:
+        equation: The subscripts, e.g. `"ij,jk->ik"`.
+        *inputs: The operands (tensor-likes).
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    a, b = np.ones((2, 3), "float32"), np.ones((3, 4), "float32")
+    print(fastnn.einsum("ij,jk->ik", a, b).shape)  # (2, 4)
+    ```
+    """
     if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
         inputs = tuple(inputs[0])
     if not inputs:
