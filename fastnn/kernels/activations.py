@@ -48,22 +48,51 @@ def _unary_grad(dy, dy_name, v, v_name, op, alpha=0.2):
 
 
 def relu(features):
-    """max(features, 0), elementwise."""
+    """max(features, 0), elementwise.
+
+    Args:
+        features: A real numeric array-like (converted to float32).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(features, "features", "relu")
 
 
 def leaky_relu(features, alpha=0.2):
-    """features if features > 0 else alpha·features (`tf.nn.leaky_relu`; note keras.layers.LeakyReLU uses 0.3)."""
+    """features if features > 0 else alpha·features (`tf.nn.leaky_relu`; note keras.layers.LeakyReLU uses 0.3).
+
+    Args:
+        features: A real numeric array-like (converted to float32).
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(features, "features", "leaky_relu", _as_alpha(alpha))
 
 
 def sigmoid(x):
-    """1 / (1 + exp(−x)), elementwise."""
+    """1 / (1 + exp(−x)), elementwise.
+
+    Args:
+        x: A real numeric array-like (converted to float32).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(x, "x", "sigmoid")
 
 
 def tanh(x):
-    """tanh(x), elementwise."""
+    """tanh(x), elementwise.
+
+    Args:
+        x: A real numeric array-like (converted to float32).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(x, "x", "tanh")
 
 
@@ -78,34 +107,84 @@ def _along_last_axis(fn, arrays, axis):
 
 
 def softmax(logits, axis=-1):
-    """exp(logits) / Σ exp(logits) along `axis` (computed as exp(z − max) · 1/Σ, as TF does)."""
+    """exp(logits) / Σ exp(logits) along `axis` (computed as exp(z − max) · 1/Σ, as TF does).
+
+    Args:
+        logits: Logits, a real numeric array-like.
+        axis: The axis to normalise over.
+
+    Returns:
+        A float32 numpy array.
+    """
     if np.ndim(logits) == 0:  # checked before as_f32, which turns a scalar into shape (1,)
         raise ValueError("softmax needs an input of rank >= 1, received a scalar")
     return _along_last_axis(_core.softmax, [as_f32(logits, "logits")], axis)
 
 
 def relu_grad(dy, x):
-    """dy · (x > 0); `x` may be relu's input or its output."""
+    """dy · (x > 0); `x` may be relu's input or its output.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        x: relu's input or output.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", x, "x", "relu")
 
 
 def leaky_relu_grad(dy, x, alpha=0.2):
-    """dy if x > 0 else alpha·dy; `x` may be the input or (for alpha > 0) the output."""
+    """dy if x > 0 else alpha·dy; `x` may be the input or (for alpha > 0) the output.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        x: leaky_relu's input (or, for alpha > 0, its output).
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", x, "x", "leaky_relu", _as_alpha(alpha))
 
 
 def sigmoid_grad(dy, y):
-    """dy · y · (1 − y) from the sigmoid output y."""
+    """dy · y · (1 − y) from the sigmoid output y.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The sigmoid output.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", y, "y", "sigmoid")
 
 
 def tanh_grad(dy, y):
-    """dy · (1 − y²) from the tanh output y."""
+    """dy · (1 − y²) from the tanh output y.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The tanh output.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", y, "y", "tanh")
 
 
 def softmax_grad(dy, y, axis=-1):
-    """y · (dy − Σ dy·y) along `axis`, from the softmax output y."""
+    """y · (dy − Σ dy·y) along `axis`, from the softmax output y.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The softmax output.
+        axis: The axis to normalise over.
+
+    Returns:
+        A float32 numpy array.
+    """
     if np.ndim(y) == 0:
         raise ValueError("softmax_grad needs inputs of rank >= 1, received a scalar `y`")
     dy = as_f32(dy, "dy")
@@ -116,13 +195,30 @@ def softmax_grad(dy, y, axis=-1):
 
 
 def bias_add_grad(dy):
-    """Σ dy over every axis but the last (the bias gradient of `tf.nn.bias_add`, channels last)."""
+    """Σ dy over every axis but the last (the bias gradient of `tf.nn.bias_add`, channels last).
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _core.bias_add_grad(as_f32(dy, "dy"))
 
 
 def dense_activation_grad(dy, y=None, activation="linear", alpha=0.2):
     """Backward prologue of Dense(activation): (dz, db) with dz = dy ⊙ act'(y) [B, N] and db = Σ_rows dz [N],
-    in one pass. `y` is the activation output (unused for linear). The column sums are deterministic."""
+    in one pass. `y` is the activation output (unused for linear). The column sums are deterministic.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The activation output `[B, N]` (unused for linear).
+        activation: The Dense layer's activation name.
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A tuple `(dz, db)` of float32 arrays.
+    """
     if activation is None:
         activation = "linear"
     if activation not in _FUSABLE_ACTIVATIONS:

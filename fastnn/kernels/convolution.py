@@ -29,7 +29,22 @@ def _sizes(value, name):
 def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilations=None, bias=None,
            activation=None, alpha=0.2):
     """activation(conv2d(input, filters) + bias) like `tf.nn.conv2d`: input [N, H, W, Cin], filters
-    [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; TF's 'same'/'valid' output sizes and padding placement."""
+    [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; TF's 'same'/'valid' output sizes and padding placement.
+
+    Args:
+        input: The input `[N, H, W, Cin]`.
+        filters: The filter `[KH, KW, Cin, Cout]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+        bias: None, or the bias `[Cout]`.
+        activation: None/`"linear"`, `"relu"`, `"leaky_relu"`, `"sigmoid"` or `"tanh"`, fused in the epilogue.
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A float32 numpy array.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     w = require_ndim(as_f32(filters, "filters"), 4, "filters")
@@ -43,7 +58,20 @@ def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilat
 def conv2d_backprop_input(input_sizes, filters, out_backprop, strides, padding, data_format="NHWC",
                           dilations=None):
     """Gradient of `conv2d` with respect to its input (`tf.raw_ops.Conv2DBackpropInput`): filters [KH, KW, Cin,
-    Cout], out_backprop [N, OH, OW, Cout] -> [N, H, W, Cin] = input_sizes."""
+    Cout], out_backprop [N, OH, OW, Cout] -> [N, H, W, Cin] = input_sizes.
+
+    Args:
+        input_sizes: The input's shape `[N, H, W, Cin]`.
+        filters: The filter `[KH, KW, Cin, Cout]`.
+        out_backprop: The gradient of the output `[N, OH, OW, Cout]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A float32 numpy array.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     sizes = _sizes(input_sizes, "input_sizes")
     w = require_ndim(as_f32(filters, "filters"), 4, "filters")
@@ -54,7 +82,20 @@ def conv2d_backprop_input(input_sizes, filters, out_backprop, strides, padding, 
 def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, data_format="NHWC",
                            dilations=None):
     """Gradient of `conv2d` with respect to its filters (`tf.raw_ops.Conv2DBackpropFilter`): input [N, H, W, Cin],
-    out_backprop [N, OH, OW, Cout] -> [KH, KW, Cin, Cout] = filter_sizes. Deterministic batch reduction."""
+    out_backprop [N, OH, OW, Cout] -> [KH, KW, Cin, Cout] = filter_sizes. Deterministic batch reduction.
+
+    Args:
+        input: The forward input `[N, H, W, Cin]`.
+        filter_sizes: The filter's shape `[KH, KW, Cin, Cout]`.
+        out_backprop: The gradient of the output `[N, OH, OW, Cout]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A float32 numpy array.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     sizes = _sizes(filter_sizes, "filter_sizes")
@@ -65,7 +106,20 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, 
 def conv2d_backprop_filter_and_bias(input, filter_sizes, out_backprop, strides, padding, data_format="NHWC",
                                     dilations=None):
     """(filter gradient, bias gradient) from one pass over out_backprop: the bias gradient is
-    out_backprop summed over N, OH, OW -> [Cout]."""
+    out_backprop summed over N, OH, OW -> [Cout].
+
+    Args:
+        input: The forward input `[N, H, W, Cin]`.
+        filter_sizes: The filter's shape `[KH, KW, Cin, Cout]`.
+        out_backprop: The gradient of the output `[N, OH, OW, Cout]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A tuple `(filter gradient, bias gradient)`.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     sizes = _sizes(filter_sizes, "filter_sizes")

@@ -50,7 +50,18 @@ def _grad_arg(grad):
 
 
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):
-    """Max over each kh×kw window: input (N, H, W, C) -> (N, OH, OW, C)."""
+    """Max over each kh×kw window: input (N, H, W, C) -> (N, OH, OW, C).
+
+    Args:
+        input: The forward input `(N, H, W, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+
+    Returns:
+        A float32 numpy array.
+    """
     x, k, s, p = _args(input, ksize, strides, padding, data_format)
     return _core.max_pool2d(x, k, s, p)
 
@@ -58,21 +69,54 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):
 def max_pool2d_with_argmax(input, ksize, strides, padding):
     """(output, argmax): max_pool2d plus an int32 workspace of output's shape holding, per output element, the
     row-major index i*kw + j of the chosen cell inside its window (for `max_pool2d_grad_with_argmax`).
-    Note: unlike `tf.nn.max_pool_with_argmax`, the index is window-local, not a flat input offset."""
+    Note: unlike `tf.nn.max_pool_with_argmax`, the index is window-local, not a flat input offset.
+
+    Args:
+        input: The forward input `(N, H, W, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+
+    Returns:
+        A tuple `(output, argmax)`.
+    """
     x, k, s, p = _args(input, ksize, strides, padding)
     return _core.max_pool2d(x, k, s, p, return_argmax=True)
 
 
 def max_pool2d_grad(input, grad, ksize, strides, padding):
     """Gradient of max_pool2d w.r.t. its input (N, H, W, C): each grad (N, OH, OW, C) element goes to its
-    window's first maximum; overlapping windows add up. Recomputes the argmax from `input`."""
+    window's first maximum; overlapping windows add up. Recomputes the argmax from `input`.
+
+    Args:
+        input: The forward input `(N, H, W, C)`.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+
+    Returns:
+        A float32 numpy array.
+    """
     x, k, s, p = _args(input, ksize, strides, padding)
     return _core.max_pool2d_grad(x, _grad_arg(grad), k, s, p)
 
 
 def max_pool2d_grad_with_argmax(input_shape, grad, argmax, ksize, strides, padding):
     """max_pool2d_grad from the workspace of `max_pool2d_with_argmax` (no second pass over the input).
-    `input_shape` = (N, H, W, C) of the forward input."""
+    `input_shape` = (N, H, W, C) of the forward input.
+
+    Args:
+        input_shape: The forward input's shape `(N, H, W, C)`.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        argmax: The window-local int32 workspace from `max_pool2d_with_argmax`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+
+    Returns:
+        A float32 numpy array.
+    """
     shape = _input_shape_arg(input_shape)
     a = np.asarray(argmax)
     if a.dtype.kind not in "iu":
@@ -83,14 +127,36 @@ def max_pool2d_grad_with_argmax(input_shape, grad, argmax, ksize, strides, paddi
 
 
 def avg_pool2d(input, ksize, strides, padding, data_format="NHWC"):
-    """Mean over the valid (non-padded) cells of each window: input (N, H, W, C) -> (N, OH, OW, C)."""
+    """Mean over the valid (non-padded) cells of each window: input (N, H, W, C) -> (N, OH, OW, C).
+
+    Args:
+        input: The forward input `(N, H, W, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+
+    Returns:
+        A float32 numpy array.
+    """
     x, k, s, p = _args(input, ksize, strides, padding, data_format)
     return _core.avg_pool2d(x, k, s, p)
 
 
 def avg_pool2d_grad(input_shape, grad, ksize, strides, padding):
     """Gradient of avg_pool2d w.r.t. its input of shape `input_shape` (N, H, W, C): each grad element, divided
-    by its window's valid-cell count, is added to those cells."""
+    by its window's valid-cell count, is added to those cells.
+
+    Args:
+        input_shape: The forward input's shape `(N, H, W, C)`.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+
+    Returns:
+        A float32 numpy array.
+    """
     shape = _input_shape_arg(input_shape)
     k, s, p = _window(ksize), spatial_pair(strides, "strides"), padding_arg(padding)
     return _core.avg_pool2d_grad(shape, _grad_arg(grad), k, s, p)
