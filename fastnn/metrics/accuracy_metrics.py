@@ -22,7 +22,15 @@ def _same_rank(a, b):
 
 
 def accuracy(y_true, y_pred):
-    """1.0 where y_true == y_pred exactly, else 0.0."""
+    """1.0 where y_true == y_pred exactly, else 0.0.
+
+    Args:
+        y_true: Labels, a tensor-like.
+        y_pred: Predictions, a tensor-like.
+
+    Returns:
+        A float32 Tensor of 0.0/1.0 values.
+    """
     y_pred = as_array(y_pred, "y_pred")
     y_true, y_pred = _same_rank(as_array(y_true, "y_true").astype(y_pred.dtype), y_pred)
     _check_broadcast(y_true, y_pred)
@@ -44,7 +52,16 @@ def _check_threshold(threshold):
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """1.0 where (y_pred > threshold) equals y_true, per element."""
+    """1.0 where (y_pred > threshold) equals y_true, per element.
+
+    Args:
+        y_true: Labels, a tensor-like.
+        y_pred: Predictions, a tensor-like.
+        threshold: Predictions above it count as 1.
+
+    Returns:
+        A float32 Tensor of 0.0/1.0 values.
+    """
     _check_threshold(threshold)
     y_true = as_array(y_true, "y_true")
     y_true, y_pred = _same_rank(y_true, as_array(y_pred, "y_pred"))
@@ -53,7 +70,15 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 
 
 def categorical_accuracy(y_true, y_pred):
-    """1.0 where argmax(y_pred) == argmax(y_true) (one-hot labels), per sample."""
+    """1.0 where argmax(y_pred) == argmax(y_true) (one-hot labels), per sample.
+
+    Args:
+        y_true: One-hot labels.
+        y_pred: Scores, one column per class.
+
+    Returns:
+        A float32 Tensor of 0.0/1.0 values.
+    """
     y_true, y_pred = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
     if y_true.ndim == 0 or y_pred.ndim == 0 or y_true.shape[-1] != y_pred.shape[-1]:
         raise ValueError(f"`y_true` (one-hot) and `y_pred` must have the same number of classes on the last axis, "
@@ -62,7 +87,15 @@ def categorical_accuracy(y_true, y_pred):
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """1.0 where argmax(y_pred) equals the integer label, per sample (labels may carry a trailing axis of 1)."""
+    """1.0 where argmax(y_pred) equals the integer label, per sample (labels may carry a trailing axis of 1).
+
+    Args:
+        y_true: Integer labels (a trailing axis of 1 is allowed).
+        y_pred: Scores, one column per class.
+
+    Returns:
+        A float32 Tensor of 0.0/1.0 values.
+    """
     y_pred = as_array(y_pred, "y_pred")
     return _match_ids(as_array(y_true, "y_true").astype(y_pred.dtype), y_pred)
 
@@ -84,28 +117,59 @@ def _match_ids(y_true, y_pred):
 
 
 class Accuracy(MeanMetricWrapper):
-    """How often predictions equal labels exactly."""
+    """How often predictions equal labels exactly.
+
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+    """
 
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
-    """How often (y_pred > threshold) matches binary labels."""
+    """How often (y_pred > threshold) matches binary labels.
+
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+        threshold: Predictions above it count as 1.
+    """
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=_check_threshold(threshold))
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
-    """How often argmax(y_pred) matches one-hot labels."""
+    """How often argmax(y_pred) matches one-hot labels.
+
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+    """
 
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
-    """How often argmax(y_pred) matches integer labels."""
+    """How often argmax(y_pred) matches integer labels.
+
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+
+    Example:
+
+    ```python
+    import fastnn
+
+    m = fastnn.metrics.SparseCategoricalAccuracy()
+    m.update_state([0, 1], [[0.9, 0.1], [0.8, 0.2]])
+    print(float(m.result()))  # 0.5
+    ```
+    """
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)

@@ -41,7 +41,12 @@ def _samplewise(values, sample_weight, dtype, reduce_fn=np.mean):
 
 
 class Sum(Metric):
-    """The (weighted) sum of every value seen."""
+    """The (weighted) sum of every value seen.
+
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+    """
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -56,7 +61,23 @@ class Sum(Metric):
 
 
 class Mean(Metric):
-    """The (weighted) mean of every value seen: total / count."""
+    """The (weighted) mean of every value seen: total / count.
+
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+
+    Example:
+
+    ```python
+    import fastnn
+
+    m = fastnn.metrics.Mean()
+    m.update_state([1.0, 2.0, 3.0])
+    m.update_state(5.0, sample_weight=3.0)
+    print(float(m.result()))  # 3.5
+    ```
+    """
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -78,7 +99,14 @@ class Mean(Metric):
 
 
 class MeanMetricWrapper(Mean):
-    """Mean of `fn(y_true, y_pred, **kwargs)` over every sample seen."""
+    """Mean of `fn(y_true, y_pred, **kwargs)` over every sample seen.
+
+    Args:
+        fn: A per-sample function `(y_true, y_pred, **kwargs) -> values`.
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+        **kwargs: Keyword arguments passed on to `fn`.
+    """
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"), dtype=dtype)
