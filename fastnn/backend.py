@@ -79,7 +79,14 @@ def set_image_data_format(data_format):
 
 def unique_name(base):
     """`base`, then `base_1`, `base_2`, ...: the default layer names, numbered per base since the last
-    `clear_session()`."""
+    `clear_session()`.
+
+    Args:
+        base: The name's prefix.
+
+    Returns:
+        A str.
+    """
     n = next(_name_counters[base])
     return base if n == 0 else f"{base}_{n}"
 
@@ -95,10 +102,34 @@ def clear_session(free_memory=True):
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Keras 2's `K.random_normal`: normal samples of `shape` (float32), as `fastnn.random.normal`."""
+    """Keras 2's `K.random_normal`: normal samples of `shape` (float32), as `fastnn.random.normal`.
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        mean: The mean of the distribution.
+        stddev: The standard deviation.
+        dtype: Accepted for Keras 2 compatibility (samples are float32).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A float32 numpy array.
+    """
     return random.normal(shape, mean=mean, stddev=stddev, dtype=dtype, seed=seed)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Keras 2's `K.random_uniform`: uniform samples in [minval, maxval) of `shape` (float32)."""
+    """Keras 2's `K.random_uniform`: uniform samples in [minval, maxval) of `shape` (float32).
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        minval: The lower bound (included).
+        maxval: The upper bound (excluded).
+        dtype: Accepted for Keras 2 compatibility (samples are float32).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A float32 numpy array.
+    """
     return random.uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)

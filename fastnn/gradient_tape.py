@@ -101,6 +101,23 @@ class GradientTape:
     persistent: allow several `gradient` calls (the recording is kept until the tape is deleted or reset).
     watch_accessed_variables: watch every trainable Variable that an op reads while recording; otherwise only
     what `watch()` names.
+
+    Args:
+        persistent: Whether `gradient` may be called several times (the recording is kept until the tape is deleted or
+            reset).
+        watch_accessed_variables: Whether every trainable Variable an op reads while recording is watched; otherwise
+            only what `watch()` names.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    x = fastnn.Variable(3.0)
+    with fastnn.GradientTape() as tape:
+        y = x * x
+    print(float(tape.gradient(y, x)))  # 6.0
+    ```
     """
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
@@ -194,7 +211,8 @@ class GradientTape:
             target: a Tensor recorded by this tape.
             sources: a Tensor/Variable or a nested list/tuple/dict of them.
             unconnected_gradients: 'none' (None for an unconnected source) or 'zero'.
-            parallel_iterations, experimental_use_pfor: accepted for TF compatibility.
+            parallel_iterations: accepted for TF compatibility.
+            experimental_use_pfor: accepted for TF compatibility.
         """
         self._check_usable()
         zero_unconnected = _zero_unconnected(unconnected_gradients)
@@ -225,7 +243,8 @@ class GradientTape:
             target: a Tensor of rank >= 1 recorded by this tape.
             source: a Tensor or Variable with the same first dimension.
             unconnected_gradients: 'none' or 'zero'.
-            parallel_iterations, experimental_use_pfor: accepted for TF compatibility.
+            parallel_iterations: accepted for TF compatibility.
+            experimental_use_pfor: accepted for TF compatibility.
         """
         self._check_usable()
         zero_unconnected = _zero_unconnected(unconnected_gradients)

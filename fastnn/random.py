@@ -21,7 +21,14 @@ _global_generator = np.random.default_rng()
 
 
 def set_seed(seed):
-    """Make every later random call reproducible (`tf.random.set_seed`); also used by dropout and initializers."""
+    """Make every later random call reproducible (`tf.random.set_seed`); also used by dropout and initializers.
+
+    Args:
+        seed: An int, or None to go back to an unseeded generator.
+
+    Returns:
+        None.
+    """
     global _global_seed, _global_generator
     if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, type(None))):
         raise TypeError(f"`seed` must be an int or None, received {seed!r}")
@@ -65,12 +72,23 @@ class SeedGenerator:
     that draws from it gets new numbers, and the same initial `seed` gives the same sequence of calls.
 
     Args:
-        seed: an int (or None: seeded from the global generator, so `set_seed` makes it reproducible).
+        seed: An int (or None: seeded from the global generator, so `set_seed` makes it reproducible).
+        name: An optional name.
+        **kwargs: Accepted for Keras compatibility (e.g. `backend`); ignored.
+
+    Raises:
+        TypeError: if `seed` is not an int or None.
 
     Example:
-        >>> gen = fastnn.random.SeedGenerator(42)
-        >>> a = fastnn.random.normal((2,), seed=gen)
-        >>> b = fastnn.random.normal((2,), seed=gen)   # different numbers from a; the same pair for seed 42
+
+    ```python
+    import fastnn
+
+    gen = fastnn.random.SeedGenerator(42)
+    a = fastnn.random.normal((2,), seed=gen)
+    b = fastnn.random.normal((2,), seed=gen)  # different numbers from a; the same pair for seed 42
+    print(bool(fastnn.reduce_any(a != b)))  # True
+    ```
     """
 
     def __init__(self, seed=None, name=None, **kwargs):
@@ -130,7 +148,29 @@ def _float_dtype(dtype):
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
-    """Normal(mean, stddev) samples of `shape`."""
+    """Normal(mean, stddev) samples of `shape`.
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        mean: The mean of the distribution.
+        stddev: The standard deviation.
+        dtype: The output dtype (float32 by default).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    a = fastnn.random.normal((2, 3), stddev=0.1, seed=1)
+    b = fastnn.random.normal((2, 3), stddev=0.1, seed=1)
+    print(a.shape, bool(fastnn.reduce_all(a == b)))  # (2, 3) True
+    ```
+    """
     _float_dtype(dtype)
     if stddev < 0:
         raise ValueError(f"`stddev` must be >= 0, received {stddev!r}")
@@ -139,7 +179,19 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
 
 
 def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None):
-    """Uniform samples in [minval, maxval) (maxval defaults to 1 for floats; integer dtypes need it, as TF)."""
+    """Uniform samples in [minval, maxval) (maxval defaults to 1 for floats; integer dtypes need it, as TF).
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        minval: The lower bound (included).
+        maxval: The upper bound (excluded); None means 1 for floats, and is required for integer dtypes.
+        dtype: The output dtype (float32 by default).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A Tensor.
+    """
     dtype = _as_dtype(np.float32 if dtype is None else dtype)
     shape = _shape(shape)
     if dtype.kind in "iu":
@@ -157,7 +209,19 @@ def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None):
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
-    """Normal samples redrawn until within two standard deviations of the mean (as TF)."""
+    """Normal samples redrawn until within two standard deviations of the mean (as TF).
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        mean: The mean of the distribution.
+        stddev: The standard deviation.
+        dtype: The output dtype (float32 by default).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A Tensor.
+    """
     _float_dtype(dtype)
     if stddev < 0:
         raise ValueError(f"`stddev` must be >= 0, received {stddev!r}")
@@ -171,7 +235,17 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
 
 
 def shuffle(value, seed=None, axis=0):
-    """`value` randomly permuted along `axis` (the first one by default; Keras 3 adds `axis`)."""
+    """`value` randomly permuted along `axis` (the first one by default; Keras 3 adds `axis`).
+
+    Args:
+        value: A tensor-like.
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+        axis: The axis to permute along.
+
+    Returns:
+        A Tensor.
+    """
     arr = as_array(value, "value")
     if arr.ndim == 0:
         raise ValueError("shuffle needs a value of rank >= 1, received a scalar")
@@ -185,10 +259,25 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     """Integers drawn uniformly from [minval, maxval) (`keras.random.randint`).
 
     Args:
-        shape: the output shape.
-        minval, maxval: the bounds, minval < maxval.
-        dtype: an integer dtype (default int32).
-        seed: an int, a `SeedGenerator` or None.
+        shape: The output shape.
+        minval: The lower bound (included).
+        maxval: The upper bound (excluded), greater than `minval`.
+        dtype: An integer dtype (default int32).
+        seed: An int, a `SeedGenerator` or None.
+
+    Returns:
+        An integer Tensor of `shape`.
+
+    Raises:
+        TypeError: if `dtype` is not an integer dtype.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.random.randint((5,), 0, 3, seed=1).dtype)  # int32
+    ```
     """
     dtype = _as_dtype(dtype)
     if dtype.kind not in "iu":
@@ -198,7 +287,18 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """`inputs` with each entry zeroed with probability `rate` and the rest scaled by 1/(1 − rate)
-    (`keras.random.dropout`); differentiable, as `fastnn.nn.dropout`."""
+    (`keras.random.dropout`); differentiable, as `fastnn.nn.dropout`.
+
+    Args:
+        inputs: A tensor-like.
+        rate: The probability of zeroing each entry, in [0, 1).
+        noise_shape: None, or a shape that broadcasts to `inputs`' shape: one decision per entry of it.
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A Tensor.
+    """
     from .ops.nn_ops import dropout as nn_dropout  # noqa: PLC0415  (ops build on this module's generators)
 
     return nn_dropout(inputs, rate, noise_shape=noise_shape, seed=seed)

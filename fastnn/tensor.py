@@ -167,7 +167,11 @@ class TensorLike:
 
 
 class Tensor(TensorLike):
-    """The result of an op. Create one with `fastnn.constant(value)` or `fastnn.convert_to_tensor(value)`."""
+    """The result of an op. Create one with `fastnn.constant(value)` or `fastnn.convert_to_tensor(value)`.
+
+    Args:
+        value: The value: a numpy array (kept without a copy) or anything numpy converts.
+    """
     __slots__ = ("_value", "_keras_logits")  # _keras_logits: set on softmax/sigmoid layer outputs (see losses)
 
     def __init__(self, value):
@@ -206,7 +210,16 @@ def as_array(x, name="x"):
 
 def convert_to_tensor(value, dtype=None, name="value"):
     """`value` as an op input: a Tensor or Variable is returned as is (so the tape can see it); anything else is
-    converted with `as_array` (floats become float32) and wrapped. `dtype` casts non-tensor values."""
+    converted with `as_array` (floats become float32) and wrapped. `dtype` casts non-tensor values.
+
+    Args:
+        value: A number, array-like, Tensor or Variable.
+        dtype: The dtype for a non-tensor value (floats become float32 by default).
+        name: Accepted for TensorFlow compatibility; ignored.
+
+    Returns:
+        A Tensor (or the Tensor/Variable given).
+    """
     if isinstance(value, TensorLike):
         return value
     arr = as_array(value, name)

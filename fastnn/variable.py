@@ -18,7 +18,25 @@ _unique_ids = itertools.count()
 
 class Variable(TensorLike):
     """`Variable(initial_value, trainable=True, name=None, dtype=None, constraint=None)`; `initial_value` may be
-    an array-like, a Tensor, another Variable, or a zero-argument callable returning one (as in TF)."""
+    an array-like, a Tensor, another Variable, or a zero-argument callable returning one (as in TF).
+
+    Args:
+        initial_value: An array-like, a Tensor, another Variable, or a zero-argument callable returning one.
+        trainable: Whether `GradientTape` watches it automatically and optimizers update it.
+        name: The variable's name.
+        dtype: The dtype, or None (floats become float32).
+        constraint: None, or a callable applied to the value after each optimizer update.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    v = fastnn.Variable([1.0, 2.0], name="v")
+    v.assign_add([1.0, 1.0])
+    print(v.numpy())  # [2. 3.]
+    ```
+    """
     __slots__ = ("_value", "trainable", "name", "constraint", "_unique_id", "__weakref__")
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, constraint=None):

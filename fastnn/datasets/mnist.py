@@ -43,7 +43,28 @@ _IDX_TYPES = {0x08: np.uint8}
 
 def load_data(path=None):
     """Returns `(x_train, y_train), (x_test, y_test)`: uint8 images (60000, 28, 28) / (10000, 28, 28) and uint8
-    labels 0–9, in the original order."""
+    labels 0–9, in the original order.
+
+    Args:
+        path: None, or a folder holding the four standard IDX `.gz` files (then nothing is downloaded).
+
+    Returns:
+        `(x_train, y_train), (x_test, y_test)`.
+
+    Raises:
+        ValueError: if a file is missing, damaged or fails its SHA-256 check.
+
+    Example:
+
+    ```python
+    import os
+    import fastnn
+
+    if os.environ.get("FASTNN_MNIST_DIR"):  # offline: a folder with the four IDX files
+        (x_train, y_train), (x_test, y_test) = fastnn.datasets.mnist.load_data()
+        print(x_train.shape, x_test.shape)  # (60000, 28, 28) (10000, 28, 28)
+    ```
+    """
     folder = _source_folder(path)
     arrays = [_read_checked(folder, name, sha) for name, sha in FILES.items()]
     x_train, y_train, x_test, y_test = arrays
@@ -60,7 +81,15 @@ def cache_dir():
 
 def read_idx(data, what="IDX data"):
     """Parse IDX bytes (magic 0, 0, type, rank; big-endian int32 dims; the values) into a numpy array.
-    Anything malformed (wrong magic or type, truncated or oversized payload) raises ValueError."""
+    Anything malformed (wrong magic or type, truncated or oversized payload) raises ValueError.
+
+    Args:
+        data: The bytes of an IDX file (uncompressed).
+        what: What the data is, named in error messages.
+
+    Returns:
+        A numpy array of the file's dtype and shape.
+    """
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{what} is not an IDX file (bad magic number)")
     dtype = _IDX_TYPES.get(data[2])

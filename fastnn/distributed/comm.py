@@ -91,6 +91,11 @@ def init(comm=None, timeout=None):
 
 
 def is_initialized():
+    """Whether `init()` has run in this process.
+
+    Returns:
+        A bool.
+    """
     return _world is not None
 
 
@@ -141,6 +146,9 @@ def set_timeout(seconds):
 
     Raises:
         ValueError: if `seconds` is not a non-negative number or None.
+
+    Args:
+        seconds: A non-negative number, or None / 0 to wait forever.
     """
     global _timeout
     _timeout = _timeout_value(seconds, "seconds")
@@ -230,7 +238,16 @@ def fail(error, what):
 # --- collectives
 def allreduce(array, op="average", what="an allreduce"):
     """The elementwise sum ('sum') or mean ('average') of `array` over all ranks, as a new array (same shape and
-    dtype on every rank; the mean of integers is computed in float64)."""
+    dtype on every rank; the mean of integers is computed in float64).
+
+    Args:
+        array: A numpy array (the same shape and dtype on every rank).
+        op: `"average"` (the default) or `"sum"`.
+        what: What the collective is for, named in the stall watchdog's message.
+
+    Returns:
+        A new array of `array`'s shape and dtype.
+    """
     world = _require()
     if op not in ("sum", "average"):
         raise ValueError(f"`op` must be 'sum' or 'average', received {op!r}")
@@ -253,7 +270,16 @@ def allreduce_(buffer, what="an allreduce"):
 
 
 def broadcast(array, root=0, what="a broadcast"):
-    """Rank `root`'s `array` on every rank (a new array; shape and dtype must agree across ranks)."""
+    """Rank `root`'s `array` on every rank (a new array; shape and dtype must agree across ranks).
+
+    Args:
+        array: A numpy array (the same shape and dtype on every rank).
+        root: The rank whose value is sent.
+        what: What the collective is for, named in the stall watchdog's message.
+
+    Returns:
+        A new array: rank `root`'s value.
+    """
     world = _require()
     out = _contiguous_copy(array, "array")
     if world.size > 1:
@@ -262,7 +288,16 @@ def broadcast(array, root=0, what="a broadcast"):
 
 
 def broadcast_object(obj, root=0, what="a broadcast"):
-    """Rank `root`'s picklable `obj` on every rank."""
+    """Rank `root`'s picklable `obj` on every rank.
+
+    Args:
+        obj: A picklable object.
+        root: The rank whose value is sent.
+        what: What the collective is for, named in the stall watchdog's message.
+
+    Returns:
+        Rank `root`'s object.
+    """
     world = _require()
     if world.size == 1:
         return obj
@@ -270,7 +305,15 @@ def broadcast_object(obj, root=0, what="a broadcast"):
 
 
 def allgather_object(obj, what="an allgather"):
-    """[rank 0's obj, rank 1's obj, ...] on every rank (picklable objects)."""
+    """[rank 0's obj, rank 1's obj, ...] on every rank (picklable objects).
+
+    Args:
+        obj: A picklable object.
+        what: What the collective is for, named in the stall watchdog's message.
+
+    Returns:
+        A list with one object per rank, in rank order.
+    """
     world = _require()
     if world.size == 1:
         return [obj]
@@ -278,7 +321,11 @@ def allgather_object(obj, what="an allgather"):
 
 
 def barrier(what="a barrier"):
-    """Wait until every rank calls `barrier()` (under the stall watchdog's timeout)."""
+    """Wait until every rank calls `barrier()` (under the stall watchdog's timeout).
+
+    Args:
+        what: What the collective is for, named in the stall watchdog's message.
+    """
     world = _require()
     if world.size > 1:
         _collective(what, world.comm.Barrier)
@@ -286,7 +333,11 @@ def barrier(what="a barrier"):
 
 def abort(code=1):
     """End every rank of the job with exit status `code` (MPI_Abort), after a 0.5 s pause: the launcher forwards
-    the ranks' output asynchronously, and what a rank printed just before (why it aborts) must reach it first."""
+    the ranks' output asynchronously, and what a rank printed just before (why it aborts) must reach it first.
+
+    Args:
+        code: The exit status.
+    """
     world = _require()
     sys.stdout.flush()
     sys.stderr.flush()

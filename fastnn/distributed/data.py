@@ -20,7 +20,14 @@ def global_steps(n, batch_size):
 
 
 def local_part(indices):
-    """This rank's consecutive part of one global batch's `indices` (sizes differ by at most one)."""
+    """This rank's consecutive part of one global batch's `indices` (sizes differ by at most one).
+
+    Args:
+        indices: One global batch's sample indices.
+
+    Returns:
+        This rank's part of `indices`.
+    """
     world, me = comm.size(), comm.rank()
     base, extra = divmod(len(indices), world)
     start = me * base + min(me, extra)
@@ -49,6 +56,12 @@ def _local_batches(n, batch_size, order):
 def batch_indices(n, batch_size, shuffle=True):
     """For a custom training loop: yields this rank's sample indices for each step of one epoch over `n` samples,
     `batch_size` per rank per step (the last step's part may be smaller or empty: pass `num_samples=len(idx)` to
-    `DistributedOptimizer.apply_gradients`). All ranks must call it together (the order comes from rank 0)."""
+    `DistributedOptimizer.apply_gradients`). All ranks must call it together (the order comes from rank 0).
+
+    Args:
+        n: The number of samples.
+        batch_size: Samples per rank per step.
+        shuffle: Whether each epoch's order is shuffled (rank 0's order is used on every rank).
+    """
     global_steps(n, batch_size)
     yield from _local_batches(n, batch_size, epoch_order(n, shuffle))

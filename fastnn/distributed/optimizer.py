@@ -45,7 +45,29 @@ class DistributedOptimizer:
     the same weights, so weights stay bitwise identical. With one rank the step is exactly the wrapped one.
 
     Compiling a model with it makes `fit`/`evaluate` data-parallel (see `fastnn.distributed`). Calls
-    `fastnn.distributed.init()` if needed."""
+    `fastnn.distributed.init()` if needed.
+
+    Args:
+        *args: `(optimizer,)`: the fastnn optimizer instance to wrap (a DistributedOptimizer is returned as is).
+        **kwargs: Only when a wrapped class is rebuilt from its config (`from_config`): the optimizer's
+            constructor arguments.
+
+    Raises:
+        TypeError: if the argument is not one fastnn optimizer instance.
+
+    Example:
+
+    ```python
+    # launched as: mpiexec -n 2 python train.py
+    import numpy as np
+    import fastnn
+    from fastnn import distributed as dist
+
+    model = fastnn.Sequential([fastnn.layers.Input((4,)), fastnn.layers.Dense(1)])
+    model.compile(optimizer=dist.DistributedOptimizer(fastnn.optimizers.Adam(1e-3)), loss="mse")
+    model.fit(np.ones((64, 4), "float32"), np.zeros((64, 1), "float32"), batch_size=8, epochs=1)
+    ```
+    """
 
     def __new__(cls, optimizer=None, *args, **kwargs):
         if cls is not DistributedOptimizer:  # a wrapped class rebuilt from its config
@@ -154,8 +176,15 @@ class DistributedOptimizer:
 
 
 def broadcast_variables(variables, root=0):
-    """Assign rank `root`'s values to `variables` (a list, the same on every rank: e.g. `model.weights +
-    optimizer.variables`) on every rank. Float32 variables travel in one message."""
+    """Assigns rank `root`'s values to `variables` on every rank.
+
+    Float32 variables travel in one message. `fit` does this at its start for a model compiled with a
+    `DistributedOptimizer`; a custom loop calls it once before training.
+
+    Args:
+        variables: A list of Variables, the same on every rank (e.g. `model.weights + optimizer.variables`).
+        root: The rank whose values are sent.
+    """
     variables = list(variables)
     if comm.size() == 1:
         return

@@ -16,11 +16,26 @@ _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagr
 
 
 def serialize(optimizer):
-    """{"class_name": ..., "config": ...} for `deserialize` / `get`."""
+    """Returns the dict `deserialize` / `get` rebuild the optimizer from.
+
+    Args:
+        optimizer: An optimizer instance.
+
+    Returns:
+        A dict `{"class_name": ..., "config": ...}`.
+    """
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
 def deserialize(config):
+    """Rebuilds an optimizer from the dict `serialize` made.
+
+    Args:
+        config: A dict `{"class_name": ..., "config": ...}` from `serialize`.
+
+    Returns:
+        A new optimizer instance.
+    """
     cls = _BY_NAME.get(str(config.get("class_name", "")).lower())
     if cls is None:
         raise ValueError(f"Could not interpret optimizer config: {config!r}")
@@ -28,7 +43,14 @@ def deserialize(config):
 
 
 def get(identifier):
-    """An optimizer from a name ('adam', 'SGD', 'rmsprop', any case), a serialized dict, or an instance."""
+    """An optimizer from a name ('adam', 'SGD', 'rmsprop', any case), a serialized dict, or an instance.
+
+    Args:
+        identifier: A name (`"adam"`, `"SGD"`, `"rmsprop"`, any case), a dict from `serialize`, or an `Optimizer`.
+
+    Returns:
+        An `Optimizer` instance.
+    """
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, dict):

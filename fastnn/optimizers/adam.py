@@ -14,7 +14,30 @@ def _unit_interval(value, name):
 
 
 class Adam(Optimizer):
-    """alpha = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m += (g − m)(1 − β₁); v += (g² − v)(1 − β₂); var −= alpha·m/(√v + ε)."""
+    """alpha = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m += (g − m)(1 − β₁); v += (g² − v)(1 − β₂); var −= alpha·m/(√v + ε).
+
+    Args:
+        learning_rate: A float, or a `fastnn.optimizers.schedules` schedule (called with the step count).
+        beta_1: The decay rate of the first-moment estimates.
+        beta_2: The decay rate of the second-moment estimates.
+        epsilon: A small constant for numerical stability.
+        amsgrad: Whether to apply the AMSGrad variant (the running maximum of the second moments).
+        name: The optimizer's name.
+        **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    w = fastnn.Variable([1.0, 2.0])
+    optimizer = fastnn.optimizers.Adam(learning_rate=0.1)
+    with fastnn.GradientTape() as tape:
+        loss = fastnn.reduce_sum(w * w)
+    optimizer.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+    print(w.numpy())  # about [0.9 1.9]
+    ```
+    """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
                  **kwargs):

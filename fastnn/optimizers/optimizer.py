@@ -33,7 +33,23 @@ def _optional_positive(value, name):
 
 class Optimizer:
     """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)` (and may
-    override `_slot_initial_value(self, slot)`)."""
+    override `_slot_initial_value(self, slot)`).
+
+    Args:
+        learning_rate: A float, or a `fastnn.optimizers.schedules` schedule (called with the step count).
+        weight_decay: None, or a float: decoupled weight decay applied to each variable before its update.
+        clipnorm: None, or a float: each gradient is rescaled to at most this L2 norm.
+        clipvalue: None, or a float: each gradient is clipped to `[-clipvalue, clipvalue]`.
+        global_clipnorm: None, or a float: all gradients are rescaled so their global L2 norm is at most this.
+        use_ema: Whether to keep an exponential moving average of the weights (written back every
+            `ema_overwrite_frequency` steps, or by `finalize_variable_values`).
+        ema_momentum: The EMA's momentum.
+        ema_overwrite_frequency: None, or the number of steps between copies of the EMA into the weights.
+        gradient_accumulation_steps: None, or an int >= 2: gradients are averaged over that many steps before one
+            update.
+        name: The optimizer's name.
+        **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
+    """
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, gradient_accumulation_steps=None,

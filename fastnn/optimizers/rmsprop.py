@@ -9,7 +9,17 @@ __all__ = ["RMSprop"]
 
 class RMSprop(Optimizer):
     """velocity = ρ·velocity + (1 − ρ)·g²; var −= lr·g/√(velocity + ε) (centered: velocity − mean(g)² + ε);
-    with momentum, the step goes through a momentum buffer."""
+    with momentum, the step goes through a momentum buffer.
+
+    Args:
+        learning_rate: A float, or a `fastnn.optimizers.schedules` schedule (called with the step count).
+        rho: The decay rate of the running average of squared gradients.
+        momentum: A float >= 0, the momentum factor (0: plain gradient descent).
+        epsilon: A small constant for numerical stability.
+        centered: Whether to normalise by the centred second moment (the variance estimate).
+        name: The optimizer's name.
+        **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
+    """
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
                  **kwargs):

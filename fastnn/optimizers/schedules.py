@@ -55,14 +55,40 @@ class _DecaySchedule(LearningRateSchedule):
 
 
 class ExponentialDecay(_DecaySchedule):
-    """initial_learning_rate · decay_rate ^ (step / decay_steps), the exponent floored when `staircase`."""
+    """initial_learning_rate · decay_rate ^ (step / decay_steps), the exponent floored when `staircase`.
+
+    Args:
+        initial_learning_rate: The learning rate at step 0.
+        decay_steps: A positive number of steps, the decay's time scale.
+        decay_rate: The decay rate.
+        staircase: Whether the decay happens at discrete intervals (the exponent/ratio floored).
+        name: The optimizer's name.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    schedule = fastnn.optimizers.schedules.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+    print(round(float(schedule(100)), 6))  # 0.05
+    optimizer = fastnn.optimizers.SGD(learning_rate=schedule)
+    ```
+    """
 
     def __call__(self, step):
         return np.float32(self.initial_learning_rate) * np.power(np.float32(self.decay_rate), self._progress(step))
 
 
 class InverseTimeDecay(_DecaySchedule):
-    """initial_learning_rate / (1 + decay_rate · step / decay_steps), the ratio floored when `staircase`."""
+    """initial_learning_rate / (1 + decay_rate · step / decay_steps), the ratio floored when `staircase`.
+
+    Args:
+        initial_learning_rate: The learning rate at step 0.
+        decay_steps: A positive number of steps, the decay's time scale.
+        decay_rate: The decay rate.
+        staircase: Whether the decay happens at discrete intervals (the exponent/ratio floored).
+        name: The optimizer's name.
+    """
 
     def __call__(self, step):
         return np.float32(self.initial_learning_rate) / (np.float32(1) + np.float32(self.decay_rate)
@@ -70,7 +96,13 @@ class InverseTimeDecay(_DecaySchedule):
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """values[i] while step <= boundaries[i] (and values[-1] after the last boundary)."""
+    """values[i] while step <= boundaries[i] (and values[-1] after the last boundary).
+
+    Args:
+        boundaries: Increasing step counts where the value changes.
+        values: The learning rates: one more than `boundaries`.
+        name: The optimizer's name.
+    """
 
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
         if len(values) != len(boundaries) + 1:

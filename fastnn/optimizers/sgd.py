@@ -9,7 +9,25 @@ __all__ = ["SGD"]
 
 class SGD(Optimizer):
     """momentum == 0: var −= lr·g. Otherwise velocity = momentum·velocity − lr·g and var += velocity
-    (nesterov: var += momentum·velocity − lr·g)."""
+    (nesterov: var += momentum·velocity − lr·g).
+
+    Args:
+        learning_rate: A float, or a `fastnn.optimizers.schedules` schedule (called with the step count).
+        momentum: A float >= 0, the momentum factor (0: plain gradient descent).
+        nesterov: Whether to apply Nesterov momentum.
+        name: The optimizer's name.
+        **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    w = fastnn.Variable([1.0])
+    fastnn.optimizers.SGD(learning_rate=0.1).apply_gradients([(fastnn.constant([2.0]), w)])
+    print(w.numpy())  # [0.8]
+    ```
+    """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)

@@ -31,7 +31,27 @@ def set_random_seed(seed):
 
 
 def to_categorical(x, num_classes=None, dtype="float32"):
-    """Integer class labels -> one-hot rows (`keras.utils.to_categorical`); a trailing axis of 1 is dropped."""
+    """Integer class labels -> one-hot rows (`keras.utils.to_categorical`); a trailing axis of 1 is dropped.
+
+    Args:
+        x: Integer class labels (floats holding whole numbers are accepted).
+        num_classes: The number of classes, or None for `max(x) + 1`.
+        dtype: The dtype of the result.
+
+    Returns:
+        A numpy array `(..., num_classes)` of one-hot rows.
+
+    Raises:
+        ValueError: for non-integer or negative labels, or a label >= `num_classes`.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.utils.to_categorical([0, 2], num_classes=3))  # [[1. 0. 0.] [0. 0. 1.]]
+    ```
+    """
     labels = np.asarray(as_array(x, "x"))
     if labels.dtype.kind not in "iu":
         if labels.dtype.kind == "f" and np.all(labels == np.floor(labels)):

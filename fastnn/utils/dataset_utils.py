@@ -88,7 +88,14 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
 
 def unpack_x_y_sample_weight(data):
     """A batch as (x, y, sample_weight): `data` is x, or a tuple (x,), (x, y) or (x, y, sample_weight)
-    (`keras.utils.unpack_x_y_sample_weight`)."""
+    (`keras.utils.unpack_x_y_sample_weight`).
+
+    Args:
+        data: A batch: `x`, or a tuple `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+
+    Returns:
+        A tuple `(x, y, sample_weight)`; missing parts are None.
+    """
     if isinstance(data, list):
         data = tuple(data)
     if isinstance(data, tuple):
@@ -104,7 +111,16 @@ def unpack_x_y_sample_weight(data):
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
-    """The batch `train_step(data)` receives: (x,), (x, y) or (x, y, sample_weight), as Keras packs it."""
+    """The batch `train_step(data)` receives: (x,), (x, y) or (x, y, sample_weight), as Keras packs it.
+
+    Args:
+        x: Integer class labels (floats holding whole numbers are accepted).
+        y: Targets, or None.
+        sample_weight: Per-sample weights, or None.
+
+    Returns:
+        A tuple `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+    """
     if y is None:
         return (x,)
     if sample_weight is None:

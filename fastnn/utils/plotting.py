@@ -3,7 +3,16 @@ __all__ = ["plot_history"]
 
 
 def plot_history(history, path, title=None):
-    """Draw loss and each metric per epoch (training and validation) into the image file `path`."""
+    """Draw loss and each metric per epoch (training and validation) into the image file `path`.
+
+    Args:
+        history: A `History` (as `fit` returns) or its `history` dict.
+        path: The image file to write (`.png`, `.svg`, `.pdf`, ...); its folder must exist.
+        title: An optional figure title.
+
+    Returns:
+        None.
+    """
     try:
         import matplotlib
 

@@ -23,7 +23,16 @@ def format_logs(logs):
 
 
 class Progbar:
-    """`Progbar(target)`; `update(current, values=dict)`; verbose 1 = bar, 2 = one line at the end."""
+    """`Progbar(target)`; `update(current, values=dict)`; verbose 1 = bar, 2 = one line at the end.
+
+    Args:
+        target: The total number of steps, or None if unknown.
+        width: The bar's width in characters.
+        verbose: 1: a bar redrawn in place (on a terminal), 2: one line at the end, 0: silent.
+        interval: The minimum time in seconds between redraws.
+        unit_name: The unit shown (`step`, `sample`, ...).
+        stream: The stream written to (default `sys.stdout`).
+    """
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step", stream=None):
         self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
