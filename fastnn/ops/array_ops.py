@@ -3,10 +3,14 @@
 Shape-changing ops are differentiable (their gradient is the inverse reshuffle); creation helpers, `cast` to an
 integer type and `one_hot` are not. Results never alias a Variable's storage (an optimizer step would change them).
 """
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..gradient_tape import record, stop_gradient
 from ..tensor import Tensor, TensorLike, _as_dtype, as_array, convert_to_tensor
@@ -41,7 +45,7 @@ def _shape_arg(shape, name="shape"):
 
 
 # ------------------------------------------------------------------------------------------- creation
-def constant(value, dtype=None, shape=None):
+def constant(value: ArrayLike, dtype=None, shape: Sequence[int] = None) -> Tensor:
     """A Tensor holding a copy of `value` (floats become float32 unless `dtype` says otherwise); with `shape`, a
     scalar is broadcast to it and any other value reshaped to it (as tf.constant).
 
@@ -92,7 +96,7 @@ def _nonneg_shape(shape, name="shape"):
     return dims
 
 
-def ones(shape, dtype=np.float32):
+def ones(shape: Sequence[int], dtype=np.float32) -> Tensor:
     """A tensor of ones (float32 by default).
 
     Args:
@@ -105,7 +109,7 @@ def ones(shape, dtype=np.float32):
     return Tensor(np.ones(_nonneg_shape(shape), _creation_dtype(dtype)))
 
 
-def zeros(shape, dtype=np.float32):
+def zeros(shape: Sequence[int], dtype=np.float32) -> Tensor:
     """A tensor of zeros (float32 by default).
 
     Args:
@@ -118,7 +122,7 @@ def zeros(shape, dtype=np.float32):
     return Tensor(np.zeros(_nonneg_shape(shape), _creation_dtype(dtype)))
 
 
-def fill(dims, value):
+def fill(dims: Sequence[int], value: ArrayLike) -> Tensor:
     """A tensor of shape `dims` filled with `value`.
 
     Args:
@@ -134,7 +138,7 @@ def fill(dims, value):
     return Tensor(np.full(_nonneg_shape(dims, "dims"), v.reshape(()), dtype=v.dtype))
 
 
-def ones_like(input, dtype=None):  # noqa: A002  (TF's name)
+def ones_like(input: ArrayLike, dtype=None) -> Tensor:  # noqa: A002  (TF's name)
     """Ones of input's shape (and dtype unless given).
 
     Args:
@@ -148,7 +152,7 @@ def ones_like(input, dtype=None):  # noqa: A002  (TF's name)
     return Tensor(np.ones(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
-def zeros_like(input, dtype=None):  # noqa: A002
+def zeros_like(input: ArrayLike, dtype=None) -> Tensor:  # noqa: A002
     """Zeros of input's shape (and dtype unless given).
 
     Args:
@@ -162,7 +166,7 @@ def zeros_like(input, dtype=None):  # noqa: A002
     return Tensor(np.zeros(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
-def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
+def range(start: float, limit: float | None = None, delta: float = 1, dtype=None) -> Tensor:  # noqa: A001  (tf.range)
     """Evenly spaced values in [start, limit) (like tf.range / np.arange).
 
     Args:
@@ -193,7 +197,7 @@ def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
     return Tensor(values)
 
 
-def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=np.float32):
+def one_hot(indices: ArrayLike, depth: int, on_value=None, off_value=None, axis: int = -1, dtype=np.float32) -> Tensor:
     """indices (ints) -> one-hot vectors of length `depth` along `axis`; out-of-range indices give all
     `off_value` (as TF).
 
@@ -233,7 +237,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=np.flo
     return Tensor(out)
 
 
-def shape(input, out_type=np.int32):  # noqa: A002
+def shape(input: ArrayLike, out_type=np.int32) -> Tensor:  # noqa: A002
     """The shape as an int32 tensor (`tf.shape`).
 
     Args:
@@ -246,7 +250,7 @@ def shape(input, out_type=np.int32):  # noqa: A002
     return Tensor(np.asarray(as_array(input, "input").shape, _as_dtype(out_type)))
 
 
-def size(input, out_type=np.int32):  # noqa: A002
+def size(input: ArrayLike, out_type=np.int32) -> Tensor:  # noqa: A002
     """The number of elements (`tf.size`).
 
     Args:
@@ -259,7 +263,7 @@ def size(input, out_type=np.int32):  # noqa: A002
     return Tensor(np.asarray(as_array(input, "input").size, _as_dtype(out_type)))
 
 
-def rank(input):  # noqa: A002
+def rank(input: ArrayLike) -> Tensor:  # noqa: A002
     """The number of dimensions (`tf.rank`).
 
     Args:
@@ -272,7 +276,7 @@ def rank(input):  # noqa: A002
 
 
 # ------------------------------------------------------------------------------------------- differentiable
-def identity(input):  # noqa: A002
+def identity(input: ArrayLike) -> Tensor:  # noqa: A002
     """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through.
 
     Args:
@@ -285,7 +289,7 @@ def identity(input):  # noqa: A002
     return record([t], _owned(t, t._value), lambda g, needs: [g], lambda g, out, needs: [g])
 
 
-def cast(x, dtype):
+def cast(x: ArrayLike, dtype) -> Tensor:
     """x converted to `dtype`. Float to float is differentiable (the gradient is cast back); casts to or from
     integers and bools are not.
 
@@ -309,7 +313,7 @@ def cast(x, dtype):
     return Tensor(out)
 
 
-def reshape(tensor, shape):
+def reshape(tensor: ArrayLike, shape: Sequence[int]) -> Tensor:
     """The values of `tensor` in a new shape (one dimension may be -1).
 
     Args:
@@ -338,7 +342,7 @@ def reshape(tensor, shape):
                   lambda g, out, needs: [reshape(g, a.shape)])
 
 
-def transpose(a, perm=None):
+def transpose(a: ArrayLike, perm: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (reverse them when `perm` is None).
 
     Args:
@@ -359,7 +363,7 @@ def transpose(a, perm=None):
                   lambda g, out, needs: [transpose(g, inverse.tolist())])
 
 
-def expand_dims(input, axis):  # noqa: A002
+def expand_dims(input: ArrayLike, axis: int) -> Tensor:  # noqa: A002
     """Insert a length-1 axis at `axis` (negative counts from the end of the result).
 
     Args:
@@ -379,7 +383,7 @@ def expand_dims(input, axis):  # noqa: A002
                   lambda g, out, needs: [reshape(g, a.shape)])
 
 
-def squeeze(input, axis=None):  # noqa: A002
+def squeeze(input: ArrayLike, axis: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
     """Remove length-1 axes (all of them, or those in `axis`).
 
     Args:
@@ -419,7 +423,7 @@ def _joined(values, name):
     return tensors, arrays
 
 
-def concat(values, axis):
+def concat(values: Sequence[ArrayLike], axis: int) -> Tensor:
     """Join tensors along an existing `axis`.
 
     Args:
@@ -443,7 +447,7 @@ def concat(values, axis):
                   lambda g, out, needs: split(g, [a.shape[axis] for a in arrays], axis=int(axis)))
 
 
-def stack(values, axis=0):
+def stack(values: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     """Join same-shape tensors along a new `axis`.
 
     Args:
@@ -478,7 +482,7 @@ def _index_arg(index):
     return (tuple(converted) if isinstance(index, tuple) else converted[0]), basic
 
 
-def getitem(tensor, index):
+def getitem(tensor: ArrayLike, index: object) -> Tensor:
     """tensor[index] with numpy's indexing (ints, slices, None, Ellipsis, int/bool arrays); repeated indices
     accumulate their gradients.
 
@@ -520,7 +524,7 @@ def _scatter_into(g, shape, index, basic):
                   lambda gg, out, needs: [getitem(gg, index)])
 
 
-def gather(params, indices, axis=0):
+def gather(params: ArrayLike, indices: ArrayLike, axis: int = 0) -> Tensor:
     """Slices of `params` along `axis` picked by integer `indices` (`tf.gather`).
 
     Args:
@@ -572,7 +576,7 @@ def _scatter_back(shape, positions, g):
     return flat.reshape(shape)
 
 
-def tile(input, multiples):  # noqa: A002  (TF's name)
+def tile(input: ArrayLike, multiples: Sequence[int]) -> Tensor:  # noqa: A002  (TF's name)
     """`input` repeated `multiples[i]` times along each axis i; the gradient sums the copies.
 
     Args:
@@ -596,7 +600,7 @@ def tile(input, multiples):  # noqa: A002  (TF's name)
     return record([t], out, backward)
 
 
-def pad(tensor, paddings, mode="CONSTANT", constant_values=0):
+def pad(tensor: ArrayLike, paddings, mode: str = "CONSTANT", constant_values=0) -> Tensor:
     """`tensor` padded by `paddings[i] = [before, after]` along each axis i: with `constant_values` ("CONSTANT"),
     or mirrored without ("REFLECT") or with ("SYMMETRIC") the edge. The gradient sums every copy of an element.
 
@@ -657,7 +661,8 @@ def _slice_along(t, axis, start, stop, squeeze=False):
     return record([t], out, backward, lambda g, out, needs: [_scatter_into(g, a.shape, index, True)])
 
 
-def split(value, num_or_size_splits, axis=0, num=None):
+def split(value: ArrayLike, num_or_size_splits: int | Sequence[int], axis: int = 0,
+          num: int | None = None) -> list[Tensor]:
     """Pieces of `value` along `axis`: `num_or_size_splits` equal ones (an int that divides the axis), or pieces of
     the given sizes (one size may be -1: the rest). Returns a list of Tensors.
 
@@ -693,7 +698,7 @@ def split(value, num_or_size_splits, axis=0, num=None):
     return [_slice_along(t, ax, b, e) for b, e in zip(bounds[:-1], bounds[1:])]
 
 
-def unstack(value, num=None, axis=0):
+def unstack(value: ArrayLike, num: int | None = None, axis: int = 0) -> list[Tensor]:
     """The tensors of rank r−1 along `axis` of `value` (a list).
 
     Args:
@@ -714,7 +719,7 @@ def unstack(value, num=None, axis=0):
     return [_slice_along(t, ax, i, i + 1, squeeze=True) for i in builtins_range(a.shape[ax])]
 
 
-def boolean_mask(tensor, mask, axis=None):
+def boolean_mask(tensor: ArrayLike, mask: ArrayLike, axis: int | None = None) -> Tensor:
     """The entries of `tensor` where the boolean `mask` (matching `tensor`'s axes from `axis`, default 0) is true,
     flattened over the masked axes; the gradient scatters back.
 
@@ -744,7 +749,7 @@ def boolean_mask(tensor, mask, axis=None):
     return record([t], out, backward)
 
 
-def gather_nd(params, indices, batch_dims=0):
+def gather_nd(params: ArrayLike, indices: ArrayLike, batch_dims: int = 0) -> Tensor:
     """Slices of `params` picked by the index vectors in the last axis of `indices` (`tf.gather_nd`); the first
     `batch_dims` axes of both are batch axes. Repeated indices accumulate their gradients.
 
@@ -788,7 +793,7 @@ def gather_nd(params, indices, batch_dims=0):
     return record([t], out, backward)
 
 
-def clip_by_value(t, clip_value_min, clip_value_max):
+def clip_by_value(t: ArrayLike, clip_value_min: ArrayLike, clip_value_max: ArrayLike) -> Tensor:
     """Values clipped to [min, max]; the gradient passes where no clip was active (TF's rule).
 
     Args:
@@ -808,7 +813,7 @@ def clip_by_value(t, clip_value_min, clip_value_max):
         np.float32)])
 
 
-def where(condition, x=None, y=None):
+def where(condition: ArrayLike, x: ArrayLike = None, y: ArrayLike = None) -> Tensor:
     """Elementwise choice x if condition else y (broadcasting); with only `condition`, the indices of its true
     elements as an int64 [n, rank] tensor (as tf.where).
 

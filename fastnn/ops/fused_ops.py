@@ -9,7 +9,12 @@ Fusable activations: linear (None), relu, leaky_relu(alpha), sigmoid, tanh.
 Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
         conv x [N, H, W, Cin] * filters [KH, KW, Cin, Cout] + bias [Cout] -> [N, OH, OW, Cout].
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import kernels
 from ..gradient_tape import record
@@ -29,7 +34,8 @@ def _activation_arg(activation):
     return act
 
 
-def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
+def dense(inputs: ArrayLike, kernel: ArrayLike, bias: ArrayLike | None = None, activation: str | None = None,
+          alpha: float = 0.2) -> Tensor:
     """act(inputs @ kernel + bias) over the last axis of `inputs`, fused forward and backward.
 
     Args:
@@ -81,8 +87,10 @@ def _activation_derivative_ops(y, act, alpha):
     return subtract(np.float32(1), square(y))  # tanh
 
 
-def conv2d_bias_activation(input, filters, bias=None, strides=1, padding="VALID", dilations=None,  # noqa: A002
-                           activation=None, alpha=0.2):
+def conv2d_bias_activation(input: ArrayLike, filters: ArrayLike, bias: ArrayLike | None = None,
+                           strides: int | Sequence[int] = 1, padding: str = "VALID",
+                           dilations: int | Sequence[int] | None = None, activation: str | None = None,
+                           alpha: float = 0.2) -> Tensor:
     """act(conv2d(input, filters) + bias), NHWC, fused forward and backward.
 
     Args:

@@ -1,8 +1,12 @@
 """fastnn.ops.linalg_ops — `tf.norm` (`tf.linalg.norm`), composed of differentiable ops as TF composes it, so
 values and gradients follow TF's (the gradient of the Euclidean norm at 0 is NaN in both)."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..tensor import TensorLike, as_array
 from .array_ops import squeeze
@@ -11,7 +15,8 @@ from .math_ops import _axes, _float_input, abs, multiply, pow, reduce_max, reduc
 __all__ = ["norm"]
 
 
-def norm(tensor, ord="euclidean", axis=None, keepdims=None):  # noqa: A002  (TF's names)
+def norm(tensor: ArrayLike, ord="euclidean", axis: int | Sequence[int] | None = None,
+         keepdims: bool | None = None) -> Tensor:  # noqa: A002  (TF's names)
     """The vector norm of `tensor` over `axis` (an int, or None for all entries as one vector), or the matrix norm
     over a pair of axes. Vector `ord`: 'euclidean' (= 2), 1, np.inf, or any p > 0; matrix `ord`: 'fro' /
     'euclidean', 1 (max column sum) or np.inf (max row sum).

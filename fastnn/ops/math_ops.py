@@ -5,10 +5,14 @@ inputs compute in float32; an int/bool operand meeting a float one is cast to fl
 ints stay ints (not differentiable). Gradient formulas follow TensorFlow's registered gradients, operation order
 included, so results agree to float32 rounding.
 """
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import kernels
 from ..gradient_tape import record
@@ -77,7 +81,7 @@ def _float_input(x, name="x"):
 
 
 # ------------------------------------------------------------------------------------------- arithmetic
-def add(x, y):
+def add(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x + y (broadcasting).
 
     Args:
@@ -103,7 +107,7 @@ def add(x, y):
                                          unbroadcast_ops(g, ys) if needs[1] else None])
 
 
-def subtract(x, y):
+def subtract(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x − y (broadcasting).
 
     Args:
@@ -121,7 +125,7 @@ def subtract(x, y):
                                          unbroadcast_ops(negative(g), ys) if needs[1] else None])
 
 
-def multiply(x, y):
+def multiply(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x · y elementwise (broadcasting).
 
     Args:
@@ -143,7 +147,7 @@ def multiply(x, y):
     return record([x, y], np.multiply(a, b), backward, backward_ops)
 
 
-def divide(x, y):
+def divide(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x / y elementwise (true division; ints divide to float32).
 
     Args:
@@ -170,7 +174,7 @@ def divide(x, y):
         return record([x, y], np.divide(a, b), backward, backward_ops)
 
 
-def negative(x):
+def negative(x: ArrayLike) -> Tensor:
     """−x.
 
     Args:
@@ -183,7 +187,7 @@ def negative(x):
     return record([x], np.negative(x._value), lambda g, needs: [-g], lambda g, out, needs: [negative(g)])
 
 
-def abs(x):  # noqa: A001  (TF's name)
+def abs(x: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
     """|x|; the gradient is sign(x)·dy (0 at 0).
 
     Args:
@@ -198,7 +202,7 @@ def abs(x):  # noqa: A001  (TF's name)
                   lambda g, out, needs: [multiply(g, np.sign(a).astype(np.float32))])
 
 
-def pow(x, y):  # noqa: A001  (TF's name)
+def pow(x: ArrayLike, y: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
     """x ** y elementwise; d/dx = y·x^(y−1), d/dy = x^y·log(x) where x > 0 (else 0), as TF.
 
     Args:
@@ -235,7 +239,7 @@ def pow(x, y):  # noqa: A001  (TF's name)
     return record([x, y], z, backward, backward_ops)
 
 
-def square(x):
+def square(x: ArrayLike) -> Tensor:
     """x²; gradient dy·(2x).
 
     Args:
@@ -250,7 +254,7 @@ def square(x):
                   lambda g, out, needs: [multiply(g, multiply(np.float32(2), x))])
 
 
-def sqrt(x):
+def sqrt(x: ArrayLike) -> Tensor:
     """√x; gradient dy·0.5/√x (TF's SqrtGrad).
 
     Args:
@@ -266,7 +270,7 @@ def sqrt(x):
                   lambda g, out, needs: [divide(multiply(g, np.float32(0.5)), out)])
 
 
-def exp(x):
+def exp(x: ArrayLike) -> Tensor:
     """e^x (C++ kernel, as `kernels.exp`); gradient dy·e^x.
 
     Args:
@@ -280,7 +284,7 @@ def exp(x):
     return record([x], y, lambda g, needs: [kernels.exp_grad(g, y)], lambda g, out, needs: [multiply(g, out)])
 
 
-def log(x):
+def log(x: ArrayLike) -> Tensor:
     """Natural logarithm (C++ kernel); gradient dy/x.
 
     Args:
@@ -312,7 +316,7 @@ def _unary_float(x, forward, backward, backward_ops=None):
     return record([x], y, grad, None if backward_ops is None else lambda g, out, needs: [backward_ops(g, x, out)])
 
 
-def sin(x):
+def sin(x: ArrayLike) -> Tensor:
     """sin(x); gradient dy·cos(x).
 
     Args:
@@ -324,7 +328,7 @@ def sin(x):
     return _unary_float(x, np.sin, lambda g, a, y: g * np.cos(a), lambda g, t, y: multiply(g, cos(t)))
 
 
-def cos(x):
+def cos(x: ArrayLike) -> Tensor:
     """cos(x); gradient −dy·sin(x).
 
     Args:
@@ -336,7 +340,7 @@ def cos(x):
     return _unary_float(x, np.cos, lambda g, a, y: -(g * np.sin(a)), lambda g, t, y: negative(multiply(g, sin(t))))
 
 
-def tan(x):
+def tan(x: ArrayLike) -> Tensor:
     """tan(x); gradient dy·sec²(x) (TF's TanGrad: dy · (1/cos x)²).
 
     Args:
@@ -351,7 +355,7 @@ def tan(x):
 _erf64 = np.frompyfunc(math.erf, 1, 1)
 
 
-def erf(x):
+def erf(x: ArrayLike) -> Tensor:
     """The Gauss error function (computed in float64 by the C library, rounded once); gradient
     dy·2/√π·exp(−x²).
 
@@ -366,7 +370,7 @@ def erf(x):
                         lambda g, a, y: g * (two_over_sqrt_pi * np.exp(-np.square(a))))
 
 
-def rsqrt(x):
+def rsqrt(x: ArrayLike) -> Tensor:
     """1/√x; gradient −dy·y³/2 (TF's RsqrtGrad).
 
     Args:
@@ -389,7 +393,7 @@ def _rounding(x, fn):
     return Tensor(fn(a).astype(a.dtype, copy=False))
 
 
-def sign(x):
+def sign(x: ArrayLike) -> Tensor:
     """−1, 0 or 1 by the sign of x (0 for 0; NaN stays NaN); the gradient is zero (TF's SignGrad).
 
     Args:
@@ -406,7 +410,7 @@ def sign(x):
     return record([t], out, lambda g, needs: [np.zeros(a.shape, np.float32)])
 
 
-def floor(x):
+def floor(x: ArrayLike) -> Tensor:
     """Largest integer ≤ x, elementwise (same dtype); not differentiable.
 
     Args:
@@ -418,7 +422,7 @@ def floor(x):
     return _rounding(x, np.floor)
 
 
-def ceil(x):
+def ceil(x: ArrayLike) -> Tensor:
     """Smallest integer ≥ x, elementwise (same dtype); not differentiable.
 
     Args:
@@ -430,7 +434,7 @@ def ceil(x):
     return _rounding(x, np.ceil)
 
 
-def round(x):  # noqa: A001  (TF's name)
+def round(x: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
     """x rounded to the nearest integer, halves to even (as TF and numpy); not differentiable.
 
     Args:
@@ -442,7 +446,7 @@ def round(x):  # noqa: A001  (TF's name)
     return _rounding(x, np.round)
 
 
-def maximum(x, y):
+def maximum(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise max; the gradient goes to x where x >= y, else to y (TF's rule).
 
     Args:
@@ -461,7 +465,7 @@ def maximum(x, y):
     return record([x, y], np.maximum(a, b), backward, _pick_backward_ops(a >= b, a.shape, b.shape))
 
 
-def minimum(x, y):
+def minimum(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise min; the gradient goes to x where x <= y, else to y (TF's rule).
 
     Args:
@@ -489,7 +493,7 @@ def _pick_backward_ops(take_x, x_shape, y_shape):
     return backward_ops
 
 
-def add_n(inputs):
+def add_n(inputs: Sequence[ArrayLike]) -> Tensor:
     """Sum of a list of same-shape tensors.
 
     Args:
@@ -511,7 +515,7 @@ def add_n(inputs):
 
 
 # ------------------------------------------------------------------------------------------- matmul
-def matmul(a, b, transpose_a=False, transpose_b=False):
+def matmul(a: ArrayLike, b: ArrayLike, transpose_a: bool = False, transpose_b: bool = False) -> Tensor:
     """op(a) @ op(b) for rank >= 2 operands (batched over broadcast leading axes), on fastnn's GEMM.
     Both gradients are GEMMs too; an operand the tape does not need gets none computed.
 
@@ -613,7 +617,7 @@ def _reduce_input(input_tensor):
     return t, t._value
 
 
-def reduce_sum(input_tensor, axis=None, keepdims=False):
+def reduce_sum(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Σ over `axis` (all axes when None).
 
     Args:
@@ -642,7 +646,7 @@ def reduce_sum(input_tensor, axis=None, keepdims=False):
                   lambda g, out, needs: [multiply(reshape(g, kept), np.ones(a.shape, np.float32))])
 
 
-def reduce_mean(input_tensor, axis=None, keepdims=False):
+def reduce_mean(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis` (all axes when None): float32 sum / count.
 
     Args:
@@ -692,7 +696,7 @@ def _reduce_extreme(input_tensor, axis, keepdims, fn):
                   backward)
 
 
-def reduce_max(input_tensor, axis=None, keepdims=False):
+def reduce_max(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Max over `axis`; ties share the gradient equally (as TF).
 
     Args:
@@ -706,7 +710,7 @@ def reduce_max(input_tensor, axis=None, keepdims=False):
     return _reduce_extreme(input_tensor, axis, keepdims, np.max)
 
 
-def reduce_min(input_tensor, axis=None, keepdims=False):
+def reduce_min(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Min over `axis`; ties share the gradient equally (as TF).
 
     Args:
@@ -720,7 +724,7 @@ def reduce_min(input_tensor, axis=None, keepdims=False):
     return _reduce_extreme(input_tensor, axis, keepdims, np.min)
 
 
-def reduce_any(input_tensor, axis=None, keepdims=False):
+def reduce_any(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Logical or over `axis` (not differentiable).
 
     Args:
@@ -735,7 +739,7 @@ def reduce_any(input_tensor, axis=None, keepdims=False):
     return Tensor(np.any(a, axis=_axes(axis, a.ndim), keepdims=bool(keepdims)))
 
 
-def reduce_all(input_tensor, axis=None, keepdims=False):
+def reduce_all(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Logical and over `axis` (not differentiable).
 
     Args:
@@ -755,7 +759,7 @@ def _reduced(a, axes, keepdims, out):
     return out if keepdims else out.reshape(tuple(d for i, d in enumerate(a.shape) if i not in axes))
 
 
-def reduce_prod(input_tensor, axis=None, keepdims=False):
+def reduce_prod(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Product over `axis`; the gradient of each element is the product of the others (exclusive products from
     both sides, so zeros are exact, as TF's ProdGrad).
 
@@ -784,7 +788,7 @@ def reduce_prod(input_tensor, axis=None, keepdims=False):
     return record([t], _reduced(a, axes, keepdims, out), backward)
 
 
-def reduce_variance(input_tensor, axis=None, keepdims=False):
+def reduce_variance(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Population variance over `axis`: mean((x − mean(x))²), in TF's order of operations.
 
     Args:
@@ -800,7 +804,7 @@ def reduce_variance(input_tensor, axis=None, keepdims=False):
     return reduce_mean(square(centred), axis=axis, keepdims=keepdims)
 
 
-def reduce_std(input_tensor, axis=None, keepdims=False):
+def reduce_std(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Population standard deviation over `axis`: √reduce_variance (TF's composition, so its gradient).
 
     Args:
@@ -814,7 +818,8 @@ def reduce_std(input_tensor, axis=None, keepdims=False):
     return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
-def reduce_logsumexp(input_tensor, axis=None, keepdims=False):
+def reduce_logsumexp(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None,
+                     keepdims: bool = False) -> Tensor:
     """log Σ exp(x) over `axis`, stable: the max is subtracted first (and treated as a constant, as TF); the
     gradient is softmax(x)·dy.
 
@@ -843,7 +848,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False):
     return record([t], _reduced(a, axes, keepdims, out), backward)
 
 
-def cumsum(x, axis=0, exclusive=False, reverse=False):
+def cumsum(x: ArrayLike, axis: int = 0, exclusive: bool = False, reverse: bool = False) -> Tensor:
     """Running sum along `axis` (TF's `exclusive` leaves out the current element, `reverse` runs from the end);
     the gradient is the cumsum of dy the other way round.
 
@@ -875,7 +880,7 @@ def cumsum(x, axis=0, exclusive=False, reverse=False):
     return record([t], out, lambda g, needs: [scan(g, bool(exclusive), not reverse)])
 
 
-def linspace(start, stop, num, axis=0):
+def linspace(start: ArrayLike, stop: ArrayLike, num: int, axis: int = 0) -> Tensor:
     """`num` evenly spaced values from `start` to `stop` inclusive (float32; `start`/`stop` may be arrays, the
     values then run along `axis`); not differentiable.
 
@@ -903,7 +908,7 @@ def _compare(x, y, fn):
     return Tensor(fn(a, b))
 
 
-def equal(x, y):
+def equal(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x == y elementwise (bool, broadcasting).
 
     Args:
@@ -916,7 +921,7 @@ def equal(x, y):
     return _compare(x, y, np.equal)
 
 
-def not_equal(x, y):
+def not_equal(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x != y elementwise.
 
     Args:
@@ -929,7 +934,7 @@ def not_equal(x, y):
     return _compare(x, y, np.not_equal)
 
 
-def less(x, y):
+def less(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x < y elementwise.
 
     Args:
@@ -942,7 +947,7 @@ def less(x, y):
     return _compare(x, y, np.less)
 
 
-def less_equal(x, y):
+def less_equal(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x <= y elementwise.
 
     Args:
@@ -955,7 +960,7 @@ def less_equal(x, y):
     return _compare(x, y, np.less_equal)
 
 
-def greater(x, y):
+def greater(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x > y elementwise.
 
     Args:
@@ -968,7 +973,7 @@ def greater(x, y):
     return _compare(x, y, np.greater)
 
 
-def greater_equal(x, y):
+def greater_equal(x: ArrayLike, y: ArrayLike) -> Tensor:
     """x >= y elementwise.
 
     Args:
@@ -995,7 +1000,7 @@ def _arg_extreme(input, axis, output_type, fn, name):
     return Tensor(fn(a, axis=axis).astype(dtype))
 
 
-def argmax(input, axis=None, output_type=np.int64):  # noqa: A002  (TF's name)
+def argmax(input: ArrayLike, axis: int | None = None, output_type=np.int64) -> Tensor:  # noqa: A002  (TF's name)
     """Index of the largest value along `axis` (default 0, as TF); the first one on ties.
 
     Args:
@@ -1009,7 +1014,7 @@ def argmax(input, axis=None, output_type=np.int64):  # noqa: A002  (TF's name)
     return _arg_extreme(input, axis, output_type, np.argmax, "argmax")
 
 
-def argmin(input, axis=None, output_type=np.int64):  # noqa: A002
+def argmin(input: ArrayLike, axis: int | None = None, output_type=np.int64) -> Tensor:  # noqa: A002
     """Index of the smallest value along `axis` (default 0, as TF); the first one on ties.
 
     Args:

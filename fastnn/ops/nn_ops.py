@@ -4,9 +4,13 @@ Gradients follow TensorFlow's: relu/leaky_relu from the forward input, sigmoid/t
 the softmax cross-entropies from dlogits computed in the same fused pass as the loss (only when a tape records),
 conv2d through Conv2DBackpropInput/Filter, max pooling through the argmax of the forward pass.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import kernels
 from ..gradient_tape import is_recording, record
@@ -23,7 +27,7 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------------------- activations
-def relu(features):
+def relu(features: ArrayLike) -> Tensor:
     """max(features, 0); gradient dy·(x > 0).
 
     Args:
@@ -46,7 +50,7 @@ def relu(features):
                   lambda g, out, needs: [multiply(g, (a > 0).astype(np.float32))])
 
 
-def leaky_relu(features, alpha=0.2):
+def leaky_relu(features: ArrayLike, alpha: float = 0.2) -> Tensor:
     """features if > 0 else alpha·features (tf.nn.leaky_relu's default alpha 0.2).
 
     Args:
@@ -62,7 +66,7 @@ def leaky_relu(features, alpha=0.2):
                   lambda g, out, needs: [multiply(g, np.where(a > 0, 1, alpha).astype(np.float32))])
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> Tensor:
     """1 / (1 + e^−x); gradient dy·y·(1 − y).
 
     Args:
@@ -77,7 +81,7 @@ def sigmoid(x):
                   lambda g, out, needs: [multiply(g, multiply(out, subtract(np.float32(1), out)))])
 
 
-def tanh(x):
+def tanh(x: ArrayLike) -> Tensor:
     """tanh(x); gradient dy·(1 − y²).
 
     Args:
@@ -92,7 +96,7 @@ def tanh(x):
                   lambda g, out, needs: [multiply(g, subtract(np.float32(1), square(out)))])
 
 
-def softmax(logits, axis=-1):
+def softmax(logits: ArrayLike, axis: int = -1) -> Tensor:
     """e^z / Σ e^z along `axis`; gradient y·(dy − Σ dy·y).
 
     Args:
@@ -107,7 +111,7 @@ def softmax(logits, axis=-1):
     return record([t], y, lambda g, needs: [kernels.softmax_grad(g, y, axis=axis)])
 
 
-def log_softmax(logits, axis=-1):
+def log_softmax(logits: ArrayLike, axis: int = -1) -> Tensor:
     """z − log Σ e^z along `axis`; gradient dy − softmax·Σ dy.
 
     Args:
@@ -131,7 +135,7 @@ def log_softmax(logits, axis=-1):
                   lambda g, needs: [g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)])
 
 
-def softplus(features):
+def softplus(features: ArrayLike) -> Tensor:
     """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); gradient dy·sigmoid(x).
 
     Args:
@@ -147,7 +151,7 @@ def softplus(features):
     return record([x], y, lambda g, needs: [g * kernels.sigmoid(a)], lambda g, out, needs: [multiply(g, sigmoid(x))])
 
 
-def softsign(features):
+def softsign(features: ArrayLike) -> Tensor:
     """x / (1 + |x|); gradient dy / (1 + |x|)².
 
     Args:
@@ -162,7 +166,7 @@ def softsign(features):
     return record([x], a / denominator, lambda g, needs: [g / np.square(denominator)])
 
 
-def l2_normalize(x, axis=None, epsilon=1e-12):
+def l2_normalize(x: ArrayLike, axis: int | Sequence[int] | None = None, epsilon: float = 1e-12) -> Tensor:
     """x / √max(Σx², epsilon) over `axis` (all axes when None), TF's formula and composition (so its
     gradient).
 
@@ -181,7 +185,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12):
     return multiply(t, rsqrt(maximum(square_sum, np.float32(epsilon))))
 
 
-def bias_add(value, bias):
+def bias_add(value: ArrayLike, bias: ArrayLike | None) -> Tensor:
     """value + bias along the last (channel) axis; the bias gradient sums every other axis.
 
     Args:
@@ -201,7 +205,7 @@ def bias_add(value, bias):
 
 
 # ------------------------------------------------------------------------------------------- cross-entropies
-def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
+def softmax_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike, axis: int = -1) -> Tensor:
     """Per-sample −Σ labels·log softmax(logits) along `axis`. When a tape records, dlogits comes from the same
     fused C++ pass as the loss. The labels' gradient (−log softmax) is given too, as TF does.
 
@@ -228,7 +232,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
     return record([lab, lg], loss, backward)
 
 
-def sparse_softmax_cross_entropy_with_logits(labels, logits):
+def sparse_softmax_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike) -> Tensor:
     """Per-sample −log softmax(logits)[label]; labels are integer class ids (not differentiable), each in
     [0, classes) (ValueError otherwise). dlogits comes from the loss's own fused pass.
 
@@ -259,7 +263,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
     return record([lg], loss, lambda g, needs: [dlogits * g[..., None]])
 
 
-def sigmoid_cross_entropy_with_logits(labels, logits):
+def sigmoid_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike) -> Tensor:
     """Elementwise max(x, 0) − x·z + log(1 + e^−|x|) (TF's stable form), x = logits, z = labels.
 
     Args:
@@ -281,7 +285,8 @@ def sigmoid_cross_entropy_with_logits(labels, logits):
 
 
 # ------------------------------------------------------------------------------------------- conv and pooling
-def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilations=None):  # noqa: A002
+def conv2d(input: ArrayLike, filters: ArrayLike, strides: int | Sequence[int] = 1, padding: str = "VALID",
+           data_format: str = "NHWC", dilations: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
     """tf.nn.conv2d: input [N, H, W, Cin] * filters [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; 'VALID'/'SAME'
     with TF's output sizes. The input gradient is skipped when the tape does not need it (a first layer).
 
@@ -320,7 +325,8 @@ def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilat
     return record([x, w], y, backward)
 
 
-def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A002
+def max_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
+               data_format: str = "NHWC") -> Tensor:  # noqa: A002
     """Max over each window (NHWC); the gradient goes to each window's first maximum (TF's CPU rule).
 
     Args:
@@ -343,7 +349,8 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A00
         kernels.max_pool2d_grad_with_argmax(xa.shape, g, argmax, ksize, strides, padding)])
 
 
-def avg_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A002
+def avg_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
+               data_format: str = "NHWC") -> Tensor:  # noqa: A002
     """Mean over the valid cells of each window (NHWC).
 
     Args:
@@ -368,7 +375,7 @@ avg_pool = avg_pool2d
 
 
 # ------------------------------------------------------------------------------------------- dropout
-def dropout(x, rate, noise_shape=None, seed=None):
+def dropout(x: ArrayLike, rate: float, noise_shape: Sequence[int] | None = None, seed: int | None = None) -> Tensor:
     """tf.nn.dropout: each element is zeroed with probability `rate`, the rest scaled by 1/(1 − rate); always
     active (the Dropout layer decides when to call it). `noise_shape` broadcasts one decision over axes of
     size 1. The gradient uses the same mask.

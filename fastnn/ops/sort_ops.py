@@ -3,10 +3,13 @@
 Ties keep their original order (the lower index first), as TF's stable sort and top_k do. Sorting is
 differentiable: the gradient of each output goes back to the element it came from.
 """
+from __future__ import annotations
+
 import collections
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..gradient_tape import record
 from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
@@ -49,7 +52,7 @@ def _gathered(t, order, axis):
     return record([t], out, backward)
 
 
-def sort(values, axis=-1, direction="ASCENDING"):
+def sort(values: ArrayLike, axis: int = -1, direction: str = "ASCENDING") -> Tensor:
     """`values` sorted along `axis`.
 
     Args:
@@ -65,7 +68,7 @@ def sort(values, axis=-1, direction="ASCENDING"):
     return _gathered(t, order, axis)
 
 
-def argsort(values, axis=-1, direction="ASCENDING", stable=False):
+def argsort(values: ArrayLike, axis: int = -1, direction: str = "ASCENDING", stable: bool = False) -> Tensor:
     """The int32 indices that sort `values` along `axis` (always stable here, so `stable` changes nothing).
 
     Args:
@@ -83,7 +86,7 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False):
     return Tensor(_order(a, axis, _direction(direction)).astype(np.int32))
 
 
-def top_k(input, k=1, sorted=True):  # noqa: A002  (TF's names)
+def top_k(input: ArrayLike, k: int = 1, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002  (TF's names)
     """The `k` largest entries along the last axis and their int32 indices, as `(values, indices)`; equal values
     keep their index order. The gradient flows back to the picked entries.
 

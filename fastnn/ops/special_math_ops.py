@@ -4,10 +4,14 @@
 `einsum` runs numpy's einsum forward; the gradient of each operand is another einsum of the output gradient with
 the other operands (an index summed away inside one operand alone is broadcast back).
 """
+from __future__ import annotations
+
 import numbers
 import string
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..gradient_tape import record
 from ..tensor import TensorLike, as_array, convert_to_tensor
@@ -40,7 +44,7 @@ def _axes_lists(axes, a_ndim, b_ndim):
     return [int(v) % a_ndim for v in a_axes], [int(v) % b_ndim for v in b_axes]
 
 
-def tensordot(a, b, axes):
+def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Sequence[int]]) -> Tensor:
     """Σ over the paired `axes` of a·b: `axes` is an int n (the last n axes of a with the first n of b) or a pair
     of axis lists. The result's axes are a's free axes, then b's.
 
@@ -105,7 +109,7 @@ def _parse(equation, shapes):
     return explicit, output
 
 
-def einsum(equation, *inputs):
+def einsum(equation: str, *inputs: ArrayLike) -> Tensor:
     """Einstein summation over `inputs` as numpy/TF read `equation` ('ij,jk->ik', 'bij,bjk->bik', '...ij->...ji',
     'ii->i', implicit outputs). Differentiable for every operand, except through an index repeated inside one
     operand (a diagonal), which raises when its gradient is asked for.
