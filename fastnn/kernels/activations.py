@@ -3,9 +3,12 @@
 Elementwise ops take any shape and return the same shape. Derivatives follow TensorFlow's gradient ops: relu and
 leaky_relu from the forward input (or output: the sign is the same), sigmoid and tanh from the forward output.
 """
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -47,7 +50,7 @@ def _unary_grad(dy, dy_name, v, v_name, op, alpha=0.2):
     return _core.unary_grad(g, a, op, alpha).reshape(np.shape(dy))
 
 
-def relu(features):
+def relu(features: ArrayLike) -> np.ndarray:
     """max(features, 0), elementwise.
 
     Args:
@@ -59,7 +62,7 @@ def relu(features):
     return _unary(features, "features", "relu")
 
 
-def leaky_relu(features, alpha=0.2):
+def leaky_relu(features: ArrayLike, alpha: float = 0.2) -> np.ndarray:
     """features if features > 0 else alpha·features (`tf.nn.leaky_relu`; note keras.layers.LeakyReLU uses 0.3).
 
     Args:
@@ -72,7 +75,7 @@ def leaky_relu(features, alpha=0.2):
     return _unary(features, "features", "leaky_relu", _as_alpha(alpha))
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> np.ndarray:
     """1 / (1 + exp(−x)), elementwise.
 
     Args:
@@ -84,7 +87,7 @@ def sigmoid(x):
     return _unary(x, "x", "sigmoid")
 
 
-def tanh(x):
+def tanh(x: ArrayLike) -> np.ndarray:
     """tanh(x), elementwise.
 
     Args:
@@ -106,7 +109,7 @@ def _along_last_axis(fn, arrays, axis):
     return np.moveaxis(fn(*moved), -1, axis)
 
 
-def softmax(logits, axis=-1):
+def softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
     """exp(logits) / Σ exp(logits) along `axis` (computed as exp(z − max) · 1/Σ, as TF does).
 
     Args:
@@ -121,7 +124,7 @@ def softmax(logits, axis=-1):
     return _along_last_axis(_core.softmax, [as_f32(logits, "logits")], axis)
 
 
-def relu_grad(dy, x):
+def relu_grad(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
     """dy · (x > 0); `x` may be relu's input or its output.
 
     Args:
@@ -134,7 +137,7 @@ def relu_grad(dy, x):
     return _unary_grad(dy, "dy", x, "x", "relu")
 
 
-def leaky_relu_grad(dy, x, alpha=0.2):
+def leaky_relu_grad(dy: ArrayLike, x: ArrayLike, alpha: float = 0.2) -> np.ndarray:
     """dy if x > 0 else alpha·dy; `x` may be the input or (for alpha > 0) the output.
 
     Args:
@@ -148,7 +151,7 @@ def leaky_relu_grad(dy, x, alpha=0.2):
     return _unary_grad(dy, "dy", x, "x", "leaky_relu", _as_alpha(alpha))
 
 
-def sigmoid_grad(dy, y):
+def sigmoid_grad(dy: ArrayLike, y: ArrayLike) -> np.ndarray:
     """dy · y · (1 − y) from the sigmoid output y.
 
     Args:
@@ -161,7 +164,7 @@ def sigmoid_grad(dy, y):
     return _unary_grad(dy, "dy", y, "y", "sigmoid")
 
 
-def tanh_grad(dy, y):
+def tanh_grad(dy: ArrayLike, y: ArrayLike) -> np.ndarray:
     """dy · (1 − y²) from the tanh output y.
 
     Args:
@@ -174,7 +177,7 @@ def tanh_grad(dy, y):
     return _unary_grad(dy, "dy", y, "y", "tanh")
 
 
-def softmax_grad(dy, y, axis=-1):
+def softmax_grad(dy: ArrayLike, y: ArrayLike, axis: int = -1) -> np.ndarray:
     """y · (dy − Σ dy·y) along `axis`, from the softmax output y.
 
     Args:
@@ -194,7 +197,7 @@ def softmax_grad(dy, y, axis=-1):
     return _along_last_axis(_core.softmax_grad, [dy, y], axis)
 
 
-def bias_add_grad(dy):
+def bias_add_grad(dy: ArrayLike) -> np.ndarray:
     """Σ dy over every axis but the last (the bias gradient of `tf.nn.bias_add`, channels last).
 
     Args:
@@ -206,7 +209,8 @@ def bias_add_grad(dy):
     return _core.bias_add_grad(as_f32(dy, "dy"))
 
 
-def dense_activation_grad(dy, y=None, activation="linear", alpha=0.2):
+def dense_activation_grad(dy: ArrayLike, y: ArrayLike | None = None, activation: str = "linear",
+                          alpha: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """Backward prologue of Dense(activation): (dz, db) with dz = dy ⊙ act'(y) [B, N] and db = Σ_rows dz [N],
     in one pass. `y` is the activation output (unused for linear). The column sums are deterministic.
 

@@ -8,10 +8,13 @@
 Every `*_grad(..., grad_scale=1.0)` returns the gradient of grad_scale · Σ_samples loss w.r.t. the prediction
 (grad_scale = 1/B for Keras' default batch mean). Classes are on the last axis; leading axes are samples.
 """
+from __future__ import annotations
+
 import math
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -108,7 +111,7 @@ def _restore(out, shape, with_grad):
     return out.reshape(shape[:-1])
 
 
-def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
+def softmax_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike, axis: int = -1) -> np.ndarray:
     """Per-sample −Σ labels · log softmax(logits) over `axis` (`tf.nn.softmax_cross_entropy_with_logits`).
     labels: same shape as logits (soft labels allowed). Returns logits' shape without `axis`.
 
@@ -123,7 +126,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
     return _dense_xent(labels, logits, 1.0, False, axis)
 
 
-def sparse_softmax_cross_entropy_with_logits(labels, logits):
+def sparse_softmax_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike) -> np.ndarray:
     """Per-sample −log softmax(logits)[label] (`tf.nn.sparse_softmax_cross_entropy_with_logits`).
     labels: integer class ids of shape logits.shape[:-1], each in [0, N) (ValueError otherwise).
 
@@ -137,7 +140,8 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
     return _sparse_xent(labels, logits, 1.0, False)
 
 
-def softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=1.0, axis=-1):
+def softmax_cross_entropy_with_logits_and_grad(labels: ArrayLike, logits: ArrayLike, grad_scale: float = 1.0,
+                                               axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """(loss, dlogits): the per-sample loss and grad_scale · (softmax(logits) − labels), in one pass.
 
     Args:
@@ -152,7 +156,8 @@ def softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=1.0, a
     return _dense_xent(labels, logits, _as_scale(grad_scale), True, axis)
 
 
-def sparse_softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=1.0):
+def sparse_softmax_cross_entropy_with_logits_and_grad(labels: ArrayLike, logits: ArrayLike,
+                                                      grad_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """(loss, dlogits): the per-sample sparse loss and grad_scale · (softmax(logits) − one_hot(labels)).
 
     Args:
@@ -193,7 +198,8 @@ def _clip_bounds():
     return eps, np.float32(1.0) - eps  # both computed in float32, as Keras does
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
+def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                             label_smoothing: float = 0.0) -> np.ndarray:
     """Per-sample Keras categorical crossentropy. Probabilities: p /= Σp, clip to [ε, 1−ε], −Σ y·log p.
     from_logits=True: `softmax_cross_entropy_with_logits`.
 
@@ -216,7 +222,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return (-np.sum(y_true.astype(np.float64) * np.log(c.astype(np.float64)), axis=-1)).astype(np.float32)
 
 
-def categorical_crossentropy_grad(y_true, y_pred, from_logits=False, label_smoothing=0.0, grad_scale=1.0):
+def categorical_crossentropy_grad(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                                  label_smoothing: float = 0.0, grad_scale: float = 1.0) -> np.ndarray:
     """d(grad_scale · Σ loss)/d y_pred for `categorical_crossentropy` (0 where the clip was active).
 
     Args:
@@ -254,7 +261,7 @@ def _sparse_pred(y_true, y_pred):
     return labels, y_pred
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
+def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False) -> np.ndarray:
     """Per-sample Keras sparse categorical crossentropy. Probabilities: clip to [ε, 1−ε], log, then the sparse
     softmax cross-entropy of those logs (renormalising through logsumexp, as Keras does).
 
@@ -273,7 +280,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     return sparse_softmax_cross_entropy_with_logits(labels, _core.unary(np.clip(y_pred, lo, hi), "log"))
 
 
-def sparse_categorical_crossentropy_grad(y_true, y_pred, from_logits=False, grad_scale=1.0):
+def sparse_categorical_crossentropy_grad(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                                         grad_scale: float = 1.0) -> np.ndarray:
     """d(grad_scale · Σ loss)/d y_pred for `sparse_categorical_crossentropy` (0 where the clip was active).
 
     Args:
@@ -296,7 +304,7 @@ def sparse_categorical_crossentropy_grad(y_true, y_pred, from_logits=False, grad
     return np.where(inside, dlog * (np.float32(1.0) / c), np.float32(0.0)).astype(np.float32)
 
 
-def mean_squared_error(y_true, y_pred):
+def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
     """Per-sample mean((y_true − y_pred)²) over the last axis (`keras.losses.mean_squared_error`).
 
     Args:
@@ -311,7 +319,7 @@ def mean_squared_error(y_true, y_pred):
     return np.mean(d * d, axis=-1).astype(np.float32)
 
 
-def mean_squared_error_grad(y_true, y_pred, grad_scale=1.0):
+def mean_squared_error_grad(y_true: ArrayLike, y_pred: ArrayLike, grad_scale: float = 1.0) -> np.ndarray:
     """grad_scale · 2·(y_pred − y_true)/N, N = size of the last axis.
 
     Args:

@@ -1,5 +1,9 @@
 """fastnn.kernels.math — matrix products and elementwise math (`tf.linalg.matmul`, `tf.math.exp`, `tf.math.log`)."""
+from __future__ import annotations
+
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -7,7 +11,7 @@ from ._convert import as_f32
 __all__ = ["matmul", "dense", "exp", "log", "exp_grad", "log_grad"]
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False):
+def matmul(a: ArrayLike, b: ArrayLike, transpose_a: bool = False, transpose_b: bool = False) -> np.ndarray:
     """op(a) @ op(b) for 2-D operands, or batched over leading dimensions (like `tf.linalg.matmul`).
 
     Args:
@@ -50,7 +54,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
 from .activations import _unary, _unary_grad  # noqa: E402  (shared 0-d-safe wrappers)
 
 
-def exp(x):
+def exp(x: ArrayLike) -> np.ndarray:
     """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72).
 
     Args:
@@ -62,7 +66,7 @@ def exp(x):
     return _unary(x, "x", "exp")
 
 
-def log(x):
+def log(x: ArrayLike) -> np.ndarray:
     """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0.
 
     Args:
@@ -74,7 +78,7 @@ def log(x):
     return _unary(x, "x", "log")
 
 
-def exp_grad(dy, y):
+def exp_grad(dy: ArrayLike, y: ArrayLike) -> np.ndarray:
     """dy · y, from the output y = exp(x).
 
     Args:
@@ -87,7 +91,7 @@ def exp_grad(dy, y):
     return _unary_grad(dy, "dy", y, "y", "exp")
 
 
-def log_grad(dy, x):
+def log_grad(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
     """dy · (1/x), from the input x.
 
     Args:
@@ -100,7 +104,8 @@ def log_grad(dy, x):
     return _unary_grad(dy, "dy", x, "x", "log")
 
 
-def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
+def dense(inputs: ArrayLike, kernel: ArrayLike, bias: ArrayLike | None = None, activation: str | None = None,
+          alpha: float = 0.2) -> np.ndarray:
     """Fused Dense forward: act(inputs @ kernel + bias) in one GEMM whose epilogue adds the bias and applies the
     activation (linear, relu, leaky_relu(alpha), sigmoid, tanh). inputs [B, in], kernel [in, out], bias [out].
 

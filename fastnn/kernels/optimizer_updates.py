@@ -5,10 +5,13 @@
 float32 numpy arrays of `var`'s shape: anything else is refused (a converted copy would silently not be
 updated). `grad` may be any real array-like of `var`'s shape; it is converted and never modified.
 """
+from __future__ import annotations
+
 import math
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -46,7 +49,8 @@ def _real(value, name):
     return float(value)
 
 
-def sgd_update(var, grad, learning_rate=0.01, momentum=0.0, nesterov=False, velocity=None):
+def sgd_update(var: np.ndarray, grad: ArrayLike, learning_rate: float = 0.01, momentum: float = 0.0,
+               nesterov: bool = False, velocity: np.ndarray | None = None) -> None:
     """One `keras.optimizers.SGD` step in place. momentum == 0: var -= lr*grad. Otherwise
     velocity = velocity*momentum - lr*grad, then var += velocity (nesterov: var += momentum*velocity - lr*grad);
     `velocity` (zeros initially, shape of var) is then required.
@@ -76,8 +80,9 @@ def sgd_update(var, grad, learning_rate=0.01, momentum=0.0, nesterov=False, velo
     _core.sgd_update(var, g, lr, momentum, bool(nesterov), velocity)
 
 
-def adam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                amsgrad=False, vhat=None):
+def adam_update(var: np.ndarray, grad: ArrayLike, m: np.ndarray, v: np.ndarray, step: int, learning_rate: float = 0.001,
+                beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
+                vhat: np.ndarray | None = None) -> None:
     """One `keras.optimizers.Adam` step in place, t = `step` = optimizer.iterations + 1 (>= 1):
     alpha = lr*sqrt(1-beta_2^t)/(1-beta_1^t); m += (grad-m)*(1-beta_1); v += (grad²-v)*(1-beta_2);
     amsgrad: vhat = max(vhat, v) and vhat replaces v; var -= m*alpha/(sqrt(v)+epsilon).
@@ -129,8 +134,10 @@ def adam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=0
                       _real(beta_2, "beta_2"), _real(epsilon, "epsilon"), int(step), vhat)
 
 
-def rmsprop_update(var, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=0.0,
-                   momentum_buf=None, centered=False, average_grad=None):
+def rmsprop_update(var: np.ndarray, grad: ArrayLike, velocity: np.ndarray, learning_rate: float = 0.001,
+                   rho: float = 0.9, epsilon: float = 1e-7, momentum: float = 0.0,
+                   momentum_buf: np.ndarray | None = None, centered: bool = False,
+                   average_grad: np.ndarray | None = None) -> None:
     """One `keras.optimizers.RMSprop` step in place: velocity = rho*velocity + (1-rho)*grad²;
     centered: average_grad = rho*average_grad + (1-rho)*grad, denominator = velocity - average_grad² + epsilon,
     else velocity + epsilon (epsilon inside the sqrt, as Keras); increment = lr*grad/sqrt(denominator);
@@ -182,7 +189,8 @@ def _step(step):
     return int(step)
 
 
-def adagrad_update(var, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+def adagrad_update(var: np.ndarray, grad: ArrayLike, accumulator: np.ndarray, learning_rate: float = 0.001,
+                   epsilon: float = 1e-7) -> None:
     """One `keras.optimizers.Adagrad` step in place: accumulator += grad²;
     var -= lr*grad/sqrt(accumulator + epsilon). `accumulator` starts at Keras' initial_accumulator_value (0.1).
 
@@ -202,7 +210,7 @@ def adagrad_update(var, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
     _core.adagrad_update(var, g, accumulator, _real(learning_rate, "learning_rate"), _real(epsilon, "epsilon"))
 
 
-def nadam_u_product(step, beta_1=0.9, start=None):
+def nadam_u_product(step: int, beta_1: float = 0.9, start: tuple[int, float] | None = None) -> float:
     """Keras' Nadam `_u_product` after `step` steps: the float32 product of beta_1*(1 - 0.5*0.96**t), t=1..step,
     in Keras' order; `start=(done, u)` continues from the value `u` after `done` steps.
 
@@ -224,8 +232,9 @@ def nadam_u_product(step, beta_1=0.9, start=None):
     return u
 
 
-def nadam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 u_product=None):
+def nadam_update(var: np.ndarray, grad: ArrayLike, m: np.ndarray, v: np.ndarray, step: int,
+                 learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 u_product: float | None = None) -> None:
     """One `keras.optimizers.Nadam` step in place, t = `step` = iterations + 1 (>= 1). `u_product` is Keras'
     `_u_product` after this step's update (computed from `step` and `beta_1` when None):
     m += (grad-m)*(1-beta_1); v += (grad²-v)*(1-beta_2);
@@ -258,7 +267,9 @@ def nadam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=
                        _real(epsilon, "epsilon"), step, float(u))
 
 
-def adamax_update(var, grad, m, u, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+def adamax_update(var: np.ndarray, grad: ArrayLike, m: np.ndarray, u: np.ndarray, step: int,
+                  learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                  epsilon: float = 1e-7) -> None:
     """One `keras.optimizers.Adamax` step in place, t = `step` = iterations + 1 (>= 1):
     m += (grad-m)*(1-beta_1); u = max(beta_2*u, |grad|); var -= lr*m/((1 - beta_1^t)*(u + epsilon)).
     m, u start as zeros.
@@ -285,7 +296,8 @@ def adamax_update(var, grad, m, u, step, learning_rate=0.001, beta_1=0.9, beta_2
                         _real(beta_2, "beta_2"), _real(epsilon, "epsilon"), _step(step))
 
 
-def lion_update(var, grad, m, learning_rate=0.001, beta_1=0.9, beta_2=0.99):
+def lion_update(var: np.ndarray, grad: ArrayLike, m: np.ndarray, learning_rate: float = 0.001, beta_1: float = 0.9,
+                beta_2: float = 0.99) -> None:
     """One `keras.optimizers.Lion` step in place: var -= lr*sign(m*beta_1 + grad*(1-beta_1));
     m = m*beta_2 + grad*(1-beta_2). m starts as zeros.
 
@@ -307,7 +319,8 @@ def lion_update(var, grad, m, learning_rate=0.001, beta_1=0.9, beta_2=0.99):
                       _real(beta_2, "beta_2"))
 
 
-def adadelta_update(var, grad, accumulated_grad, accumulated_delta, learning_rate=0.001, rho=0.95, epsilon=1e-7):
+def adadelta_update(var: np.ndarray, grad: ArrayLike, accumulated_grad: np.ndarray, accumulated_delta: np.ndarray,
+                    learning_rate: float = 0.001, rho: float = 0.95, epsilon: float = 1e-7) -> None:
     """One `keras.optimizers.Adadelta` step in place: accumulated_grad = rho*a_g + (1-rho)*grad²;
     delta = -(sqrt(accumulated_delta + epsilon)*grad/sqrt(accumulated_grad + epsilon));
     accumulated_delta = rho*a_d + (1-rho)*delta²; var += lr*delta. Both accumulators start as zeros.
