@@ -196,8 +196,52 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
-        """Train for `epochs` epochs over (x, y) arrays, or over a `fastnn.data.Dataset` / generator yielding
-        (x, y[, sample_weight]) batches; returns a `History`."""
+        """Trains the model for a fixed number of epochs (`keras.Model.fit`).
+
+        Args:
+            x: Input data: a numpy array (or array-like), a `fastnn.data.Dataset` or a generator yielding
+                `(x, y)` / `(x, y, sample_weight)` batches (then `y` must be None).
+            y: Targets, an array-like with the samples of `x`; None with a Dataset or generator.
+            batch_size: Samples per gradient update (default 32); not used with a Dataset or generator.
+            epochs: The index of the last epoch to train (with `initial_epoch`, `epochs - initial_epoch` are run).
+            verbose: `"auto"` (1), 0 (silent), 1 (progress bar, redrawn in place on a terminal) or 2 (one line per epoch).
+            callbacks: A list of `fastnn.callbacks.Callback` instances.
+            validation_split: A float in [0, 1): the fraction of the training arrays (the last samples, before
+                shuffling, as Keras) held out and evaluated at the end of each epoch.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight)`, or a Dataset, evaluated at the end of
+                each epoch; it overrides `validation_split`.
+            shuffle: Whether the training arrays are shuffled before each epoch (`fastnn.utils.set_random_seed` makes
+                the order reproducible).
+            class_weight: A dict `{class index: weight}` scaling each sample's loss by its class's weight.
+            sample_weight: Per-sample weights for the training arrays.
+            initial_epoch: The epoch to start at (to resume an earlier run).
+            steps_per_epoch: The number of batches per epoch, or None for one pass over the data.
+            validation_steps: The number of validation batches, or None for all of them.
+            validation_batch_size: The validation batch size (default `batch_size`).
+            validation_freq: Validate every this many epochs.
+
+        Returns:
+            A `History` whose `history` attribute maps `loss`, each metric and their `val_` forms to per-epoch values.
+
+        Raises:
+            RuntimeError: if the model was not compiled.
+            ValueError: for invalid arguments (e.g. a negative `epochs`, a `validation_split` outside [0, 1)) or data
+                whose sample counts differ.
+
+        Example:
+
+        ```python
+        import numpy as np
+        import fastnn
+        from fastnn import layers
+
+        model = fastnn.Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        x, y = np.random.rand(100, 4).astype("float32"), np.random.randint(0, 3, 100)
+        history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.2, verbose=0)
+        print(sorted(history.history))  # ['accuracy', 'loss', 'val_accuracy', 'val_loss']
+        ```
+        """
         self._require_compiled("training the model")
         batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
@@ -350,8 +394,24 @@ class Trainer:
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """Loss and metrics over (x, y) or a Dataset: a scalar without metrics, else [loss, *metrics] (or a
-        dict)."""
+        """Returns the loss and metrics of the model on the given data (`keras.Model.evaluate`).
+
+        Args:
+            x: Input data: an array-like, a `fastnn.data.Dataset` or a generator of `(x, y[, sample_weight])` batches.
+            y: Targets, or None with a Dataset or generator.
+            batch_size: Samples per batch (default 32).
+            verbose: `"auto"`, 0, 1 or 2, as in `fit`.
+            sample_weight: Per-sample weights.
+            steps: The number of batches to evaluate, or None for all of them.
+            callbacks: A list of callbacks.
+            return_dict: Whether to return a dict `{name: value}` instead of a list.
+
+        Returns:
+            The loss as a float when there are no metrics, else `[loss, *metrics]` (or a dict with `return_dict`).
+
+        Raises:
+            RuntimeError: if the model was not compiled.
+        """
         self._require_compiled("evaluating the model")
         batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
         cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
@@ -363,8 +423,18 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs for `x` (an array, or a Dataset/generator of x or (x, ...) batches), training=False,
-        as one numpy array."""
+        """Generates output predictions for the input samples, in batches, with `training=False`.
+
+        Args:
+            x: Input data: an array-like, or a Dataset / generator yielding `x` or `(x, ...)` batches.
+            batch_size: Samples per batch (default 32).
+            verbose: `"auto"`, 0, 1 or 2, as in `fit`.
+            steps: The number of batches to predict, or None for all of them.
+            callbacks: A list of callbacks.
+
+        Returns:
+            The outputs of every batch, concatenated into one numpy array.
+        """
         batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_adapter.verbose_level(verbose)
         if is_data_stream(x):
@@ -391,7 +461,18 @@ class Trainer:
         return np.concatenate(outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One gradient step on one batch; returns the batch's loss (and metrics)."""
+        """Runs one gradient update on one batch of data.
+
+        Args:
+            x: A batch of inputs.
+            y: Its targets.
+            sample_weight: Per-sample weights, or None.
+            class_weight: A dict `{class index: weight}`, or None.
+            return_dict: Whether to return a dict `{name: value}`.
+
+        Returns:
+            The loss (a float) when there are no metrics, else `[loss, *metrics]` (or a dict with `return_dict`).
+        """
         self._require_compiled("training the model")
         x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight)
         self.reset_metrics()
@@ -399,14 +480,31 @@ class Trainer:
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Loss (and metrics) of one batch, without training."""
+        """Returns the loss and metrics of one batch, without training.
+
+        Args:
+            x: A batch of inputs.
+            y: Its targets.
+            sample_weight: Per-sample weights, or None.
+            return_dict: Whether to return a dict `{name: value}`.
+
+        Returns:
+            The loss when there are no metrics, else `[loss, *metrics]` (or a dict with `return_dict`).
+        """
         self._require_compiled("evaluating the model")
         x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight)
         logs = self._evaluate_source(x, y, sample_weight, batch_size=len(x))
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
 
     def predict_on_batch(self, x):
-        """The model's outputs for one batch, as a numpy array."""
+        """Returns the model's outputs for one batch, as a numpy array.
+
+        Args:
+            x: A batch of inputs.
+
+        Returns:
+            A numpy array.
+        """
         return as_array(self(data_adapter.as_batchable(x, "x"), training=False))
 
     @property
