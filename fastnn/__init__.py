@@ -4,6 +4,8 @@ The hot paths are fastnn's own C++ kernels (OpenMP threads + SIMD, the instructi
 `fastnn.kernels` exposes them over numpy arrays; `fastnn.ops` (also re-exported here, as TF does with `tf.*`) is
 the differentiable layer: ops on Tensors and Variables, recorded by `GradientTape`.
 """
+from __future__ import annotations
+
 import numbers as _numbers
 import os as _os
 import pkgutil as _pkgutil
@@ -38,12 +40,12 @@ if _requested_policy is not None and _requested_policy not in ("adaptive", "stat
     )
 
 
-def isa():
+def isa() -> str:
     """The instruction-set path the kernels run on: 'avx512', 'avx2' or 'generic'."""
     return _core.isa()
 
 
-def set_num_threads(n):
+def set_num_threads(n: int | None) -> None:
     """Sets how many threads every fastnn kernel uses.
 
     The count is capped at the number of CPUs this process may run on (`os.sched_getaffinity`), with a
@@ -84,7 +86,7 @@ def set_num_threads(n):
     _core.set_num_threads(n)
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Threads a kernel would use now (at most the number of CPUs this process may run on)."""
     return _core.get_num_threads()
 

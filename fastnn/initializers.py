@@ -265,7 +265,9 @@ class VarianceScaling(_Seeded):
 
 
 class GlorotUniform(VarianceScaling):
-    """The Glorot (Xavier) uniform initializer (`"glorot_uniform"`): uniform in `±sqrt(6 / (fan_in + fan_out))`, Keras' default for `Dense` and `Conv2D` kernels.
+    """The Glorot (Xavier) uniform initializer (`"glorot_uniform"`).
+
+    It draws uniformly from `±sqrt(6 / (fan_in + fan_out))`, Keras' default for `Dense` and `Conv2D` kernels.
 
     Args:
         seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
@@ -289,7 +291,9 @@ class GlorotUniform(VarianceScaling):
 
 
 class GlorotNormal(VarianceScaling):
-    """The Glorot (Xavier) normal initializer (`"glorot_normal"`): truncated normal with stddev `sqrt(2 / (fan_in + fan_out))`.
+    """The Glorot (Xavier) normal initializer (`"glorot_normal"`).
+
+    It draws from a truncated normal with stddev `sqrt(2 / (fan_in + fan_out))`.
 
     Args:
         seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
@@ -312,7 +316,9 @@ class GlorotNormal(VarianceScaling):
 
 
 class HeNormal(VarianceScaling):
-    """The He normal initializer (`"he_normal"`): truncated normal with stddev `sqrt(2 / fan_in)`, for relu layers.
+    """The He normal initializer (`"he_normal"`).
+
+    It draws from a truncated normal with stddev `sqrt(2 / fan_in)`, for relu layers.
 
     Args:
         seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
@@ -335,7 +341,9 @@ class HeNormal(VarianceScaling):
 
 
 class HeUniform(VarianceScaling):
-    """The He uniform initializer (`"he_uniform"`): uniform in `±sqrt(6 / fan_in)`.
+    """The He uniform initializer (`"he_uniform"`).
+
+    It draws uniformly from `±sqrt(6 / fan_in)`.
 
     Args:
         seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
@@ -358,7 +366,9 @@ class HeUniform(VarianceScaling):
 
 
 class LecunNormal(VarianceScaling):
-    """The LeCun normal initializer (`"lecun_normal"`): truncated normal with stddev `sqrt(1 / fan_in)`.
+    """The LeCun normal initializer (`"lecun_normal"`).
+
+    It draws from a truncated normal with stddev `sqrt(1 / fan_in)`.
 
     Args:
         seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
@@ -381,7 +391,9 @@ class LecunNormal(VarianceScaling):
 
 
 class LecunUniform(VarianceScaling):
-    """The LeCun uniform initializer (`"lecun_uniform"`): uniform in `±sqrt(3 / fan_in)`.
+    """The LeCun uniform initializer (`"lecun_uniform"`).
+
+    It draws uniformly from `±sqrt(3 / fan_in)`.
 
     Args:
         seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same

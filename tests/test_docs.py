@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from public_api import public_objects
 from test_docstrings import PENDING_OTHER_BRANCHES  # undocumented until those branches merge: not rendered
 
@@ -21,8 +20,9 @@ def site(tmp_path_factory):
         pytest.skip(f"no source checkout with mkdocs.yml above {ROOT} (the sdist does not ship the docs)")
     pytest.importorskip("mkdocstrings_handlers.python", reason="mkdocs + mkdocstrings[python] are in the test extra")
     out = tmp_path_factory.mktemp("site")
-    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
-                          "--site-dir", str(out)], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
+               "--site-dir", str(out)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
     return out
 

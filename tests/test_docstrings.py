@@ -9,9 +9,9 @@ import inspect
 import re
 
 import pytest
+from public_api import public_objects
 
 import fastnn
-from public_api import public_objects
 
 # Names whose modules other branches are rewriting at the same time (issue 14): `fastnn/saving.py` (becoming the
 # `saving/` package), `fastnn/callbacks/*` (split one callback per file) and `fastnn/kernels/_convert.py`. Their

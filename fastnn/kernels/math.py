@@ -1,7 +1,6 @@
 """fastnn.kernels.math — matrix products and elementwise math (`tf.linalg.matmul`, `tf.math.exp`, `tf.math.log`)."""
 from __future__ import annotations
 
-
 import numpy as np
 from numpy.typing import ArrayLike
 

@@ -1,4 +1,8 @@
 """Activation layers: `Activation`, `ReLU`, `LeakyReLU` (Keras' layer default negative_slope 0.3), `Softmax`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from .. import activations, ops
 from .layer import Layer
 
@@ -28,7 +32,7 @@ class Activation(Layer):
     ```
     """
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: str | Callable, **kwargs) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
@@ -77,7 +81,8 @@ class ReLU(Layer):
     ```
     """
 
-    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0:
             raise ValueError(f"max_value of a ReLU layer cannot be a negative value. Received: {max_value}")
@@ -128,7 +133,7 @@ class LeakyReLU(Layer):
     ```
     """
 
-    def __init__(self, negative_slope=0.3, **kwargs):
+    def __init__(self, negative_slope: float = 0.3, **kwargs) -> None:
         if "alpha" in kwargs:  # the Keras 2 name
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
@@ -170,7 +175,7 @@ class Softmax(Layer):
     ```
     """
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs) -> None:
         super().__init__(**kwargs)
         self.axis = axis
 

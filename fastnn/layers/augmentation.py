@@ -7,8 +7,11 @@ coordinates are mapped by `fill_mode` (reflect: dcba|abcd|dcba, wrap, nearest, c
 sampled bilinearly or by the nearest pixel. Augmentation outputs are not differentiated (they feed the model's
 first layer).
 """
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -171,7 +174,7 @@ class RandomFlip(_Augmentation):
     ```
     """
 
-    def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
+    def __init__(self, mode: str = "horizontal_and_vertical", seed: int | None = None, **kwargs) -> None:
         super().__init__(seed=seed, **kwargs)
         if mode not in ("horizontal", "vertical", "horizontal_and_vertical"):
             raise ValueError(f"RandomFlip layer {self.name} received an unknown mode argument {mode}")
@@ -230,7 +233,8 @@ class RandomRotation(_Augmentation):
     ```
     """
 
-    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, **kwargs):
+    def __init__(self, factor: float | Sequence[float], fill_mode: str = "reflect", interpolation: str = "bilinear",
+                 seed: int | None = None, fill_value: float = 0.0, **kwargs) -> None:
         super().__init__(seed, fill_mode, interpolation, fill_value, **kwargs)
         self.factor = factor
         self._range = _factor_range(factor, "factor")
@@ -286,8 +290,9 @@ class RandomTranslation(_Augmentation):
     ```
     """
 
-    def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, **kwargs):
+    def __init__(self, height_factor: float | Sequence[float], width_factor: float | Sequence[float],
+                 fill_mode: str = "reflect", interpolation: str = "bilinear", seed: int | None = None,
+                 fill_value: float = 0.0, **kwargs) -> None:
         super().__init__(seed, fill_mode, interpolation, fill_value, **kwargs)
         self.height_factor, self.width_factor = height_factor, width_factor
         self._h_range = _factor_range(height_factor, "height_factor")
@@ -343,8 +348,9 @@ class RandomZoom(_Augmentation):
     ```
     """
 
-    def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, **kwargs):
+    def __init__(self, height_factor: float | Sequence[float], width_factor: float | Sequence[float] | None = None,
+                 fill_mode: str = "reflect", interpolation: str = "bilinear", seed: int | None = None,
+                 fill_value: float = 0.0, **kwargs) -> None:
         super().__init__(seed, fill_mode, interpolation, fill_value, **kwargs)
         self.height_factor, self.width_factor = height_factor, width_factor
         self._h_range = _factor_range(height_factor, "height_factor")

@@ -1,4 +1,8 @@
 """`Dense`: act(inputs · kernel + bias) over the last axis — one fused GEMM forward, one fused backward."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from .. import activations, ops
 from ..ops.fused_ops import FUSABLE_ACTIVATIONS
 from .layer import Layer
@@ -53,9 +57,11 @@ class Dense(Layer):
     print(y.shape, layer.kernel.shape)  # (4, 32) (16, 32)
     ```
     """
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, **kwargs):
+    def __init__(self, units: int, activation: str | Callable | None = None, use_bias: bool = True,
+                 kernel_initializer: str | Callable | None = "glorot_uniform",
+                 bias_initializer: str | Callable | None = "zeros", kernel_regularizer: str | Callable | None = None,
+                 bias_regularizer: str | Callable | None = None, kernel_constraint: str | Callable | None = None,
+                 bias_constraint: str | Callable | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.units = _positive_int(units, "units")
         self.activation = activations.get(activation)

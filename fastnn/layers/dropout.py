@@ -1,5 +1,8 @@
 """`Dropout`: inverted dropout, active only when training."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 from .. import ops
 from .layer import Layer
@@ -43,7 +46,8 @@ class Dropout(Layer):
     ```
     """
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(self, rate: float, noise_shape: Sequence[int | None] | None = None, seed: int | None = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "

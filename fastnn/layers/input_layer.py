@@ -4,7 +4,10 @@
 builds the layer and returns a new KerasTensor that remembers (layer, inputs); `fastnn.Model(inputs, outputs)`
 then runs that graph. A Sequential model also accepts an Input as its first entry.
 """
+from __future__ import annotations
+
 import itertools
+from collections.abc import Sequence
 
 from .layer import Layer
 
@@ -50,7 +53,9 @@ class KerasTensor:
 InputSpec = KerasTensor  # the name earlier fastnn code used
 
 
-def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):  # noqa: N802  (Keras' name)
+def Input(shape: Sequence[int | None] | None = None, batch_size: int | None = None, name: str | None = None,
+          dtype: str | None = None,
+          batch_shape: Sequence[int | None] | None = None) -> KerasTensor:  # noqa: N802  (Keras' name)
     """Creates a symbolic model input (`keras.Input`).
 
     Calling layers on it builds a graph that `fastnn.Model(inputs, outputs)` runs; a Sequential model also accepts
@@ -122,7 +127,8 @@ class InputLayer(Layer):
     ```
     """
 
-    def __init__(self, shape=None, batch_size=None, input_shape=None, name=None, **kwargs):
+    def __init__(self, shape: Sequence[int | None] | None = None, batch_size: int | None = None,
+                 input_shape: Sequence[int | None] | None = None, name: str | None = None, **kwargs) -> None:
         shape = shape if shape is not None else input_shape
         super().__init__(name=name, **kwargs)
         self.spec = Input(shape=shape, batch_size=batch_size, name=self.name)

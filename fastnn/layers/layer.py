@@ -6,14 +6,18 @@ the layer from its input's shape. Layers and Variables assigned as attributes ar
 `trainable_weights`, `get_weights`/`set_weights` and `count_params` cover sublayers too (own weights first,
 then the sublayers' in assignment order, as Keras).
 """
+from __future__ import annotations
+
 import contextvars
 import functools
 import inspect
 import itertools
 import math
 import re
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import backend
 from .. import constraints as constraints_module
@@ -134,7 +138,8 @@ class Layer:
         if build is not None and not getattr(build, "_fastnn_build_wrapper", False):
             cls.build = _wrap_build(build)
 
-    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None, **kwargs):
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype: str | None = None,
+                 input_shape: Sequence[int | None] | None = None, input_dim: int | None = None, **kwargs) -> None:
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
@@ -168,7 +173,7 @@ class Layer:
         object.__setattr__(self, name, value)
 
     # --- building and calling
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         """Create the weights for inputs of `input_shape` (the default creates none)."""
         self.built = True
 
@@ -215,15 +220,16 @@ class Layer:
             return self.call(inputs, training=training, **kwargs)
         return self.call(inputs, **kwargs)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         """The output shape for `input_shape` (None = unknown batch). The default runs the layer on zeros."""
         shape = tuple(1 if d is None else d for d in input_shape)
         out = self(np.zeros(shape, np.float32))
         return (input_shape[0],) + tuple(out.shape[1:])
 
     # --- weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None):
+    def add_weight(self, shape: Sequence[int] | None = None, initializer: str | Callable | None = None,
+                   dtype: str | None = None, trainable: bool = True, regularizer: str | Callable | None = None,
+                   constraint: str | Callable | None = None, name: str | None = None) -> Variable:
         """A new Variable owned by this layer, initialised by `initializer` (name, object or callable; default
         glorot_uniform, or zeros for non-float dtypes)."""
         shape = () if shape is None else tuple(int(d) for d in shape)
@@ -293,11 +299,11 @@ class Layer:
         for layer in self._tracked_layers:
             layer.trainable = value
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """The weights' values as numpy arrays (copies), in `weights` order."""
         return [w.numpy() for w in self.weights]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set every weight from a list of arrays in `weights` order (as `get_weights` returns, or Keras')."""
         mine = self.weights
         if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
@@ -314,7 +320,7 @@ class Layer:
         for w, a in zip(mine, arrays):
             w.assign(a)
 
-    def count_params(self):
+    def count_params(self) -> int:
         if not self.built:
             raise ValueError(f"You tried to call `count_params` on layer {self.name!r}, but the layer isn't built. "
                              "Build it first (call it on data, or call build(input_shape)).")
@@ -337,14 +343,14 @@ class Layer:
         return out
 
     # --- config
-    def get_config(self):
+    def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._input_shape_arg is not None:
             config["input_shape"] = self._input_shape_arg
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict):
         return cls(**config)
 
     def __repr__(self):

@@ -1,5 +1,7 @@
 """Merge layers for branching models: `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`,
 `Concatenate` — each takes a list of same-shape tensors (Concatenate: equal except along `axis`)."""
+from __future__ import annotations
+
 from .. import ops
 from .layer import Layer
 
@@ -241,7 +243,7 @@ class Concatenate(_Merge):
     print(layers.Concatenate()([a, b]).shape)  # (2, 8)
     ```
     """
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs) -> None:
         super().__init__(**kwargs)
         self.axis = axis
 

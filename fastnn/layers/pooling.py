@@ -1,5 +1,9 @@
 """`MaxPooling2D` / `MaxPool2D` and `AveragePooling2D` / `AvgPool2D` (channels-last); Keras' default stride is
 the pool size."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 from .. import ops
 from ..kernels._convert import spatial_pair
 from .layer import Layer
@@ -10,7 +14,8 @@ __all__ = ["MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D"]
 class _Pooling2D(Layer):
     _op = None
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(self, pool_size: int | Sequence[int] = (2, 2), strides: int | Sequence[int] | None = None,
+                 padding: str = "valid", data_format: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.pool_size = spatial_pair(pool_size, "pool_size")
         self.strides = self.pool_size if strides is None else spatial_pair(strides, "strides")
@@ -84,7 +89,8 @@ class MaxPooling2D(_Pooling2D):
 class AveragePooling2D(_Pooling2D):
     """Average pooling over 2D spatial windows (`AvgPool2D` is the same class).
 
-    Each output is the mean of its window; with `"same"` padding, padded cells are not counted. Keras' default stride is the pool size.
+    Each output is the mean of its window; with `"same"` padding, padded cells are not counted. Keras' default
+    stride is the pool size.
 
     Args:
         pool_size: An int or a pair of ints, the window's height and width.

@@ -1,6 +1,9 @@
 """`Flatten` and `Reshape`: reshape everything but the batch axis."""
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 from .. import ops
 from .layer import Layer
@@ -31,7 +34,7 @@ class Flatten(Layer):
     ```
     """
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
 
     def call(self, inputs):
@@ -72,7 +75,7 @@ class Reshape(Layer):
     ```
     """
 
-    def __init__(self, target_shape, **kwargs):
+    def __init__(self, target_shape: Sequence[int], **kwargs) -> None:
         super().__init__(**kwargs)
         try:
             dims = tuple(target_shape)

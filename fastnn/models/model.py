@@ -2,6 +2,10 @@
 `Model(inputs, outputs)` and subclasses (`__init__` + `call`). The training API (compile, fit, evaluate, predict,
 train_step, ...) comes from `fastnn.trainers.Trainer`; this module adds building, saving and `summary`.
 """
+from __future__ import annotations
+
+import os
+
 import numpy as np
 
 from ..layers.layer import Layer
@@ -118,19 +122,19 @@ class Model(Trainer, Layer):
             super()._maybe_build(input_shape)
 
     # --- saving
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath: str | os.PathLike, overwrite: bool = True) -> None:
         """Write every weight to `filepath` (.npz, atomically)."""
         from ..saving import save_weights  # noqa: PLC0415
 
         save_weights(self, filepath, overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath: str | os.PathLike) -> None:
         """Read weights saved by `save_weights` (the model must be built with the same architecture)."""
         from ..saving import load_weights  # noqa: PLC0415
 
         load_weights(self, filepath)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
+    def save(self, filepath: str | os.PathLike, overwrite: bool = True, include_optimizer: bool = True) -> None:
         """Write architecture, weights, compile settings and optimizer state to one file (read it back with
         `fastnn.models.load_model`)."""
         from ..saving import save_model  # noqa: PLC0415

@@ -1,4 +1,8 @@
 """`Sequential`: a stack of layers, each feeding the next (`keras.Sequential`)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 from ..layers.input_layer import InputLayer, InputSpec
 from ..layers.layer import Layer
 from .model import Model
@@ -35,7 +39,7 @@ class Sequential(Model):
     print(sorted(history.history))  # ['accuracy', 'loss']
     ```
     """
-    def __init__(self, layers=None, trainable=True, name=None):
+    def __init__(self, layers: Sequence[Layer] | None = None, trainable: bool = True, name: str | None = None) -> None:
         super().__init__(trainable=trainable, name=name)
         self._stack = []
         self._input_spec_shape = None
@@ -45,7 +49,7 @@ class Sequential(Model):
         for layer in layers or []:
             self.add(layer)
 
-    def add(self, layer):
+    def add(self, layer: Layer | InputSpec) -> None:
         """Appends a layer on top of the stack.
 
         An `Input(...)` / `InputLayer` added first fixes the input shape and builds the model.
@@ -81,7 +85,7 @@ class Sequential(Model):
             raise ValueError("an Input must be the first entry of a Sequential model")
         self._input_spec_shape = tuple(shape)
 
-    def pop(self):
+    def pop(self) -> Layer:
         """Remove and return the last layer."""
         if not self._stack:
             raise IndexError("There are no layers in the model.")

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from .. import kernels
 from ..gradient_tape import record
+from ..tensor import Tensor
 from .array_ops import reshape
 from .math_ops import _float_input, matmul, multiply, reduce_sum, square, subtract
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..tensor import TensorLike, as_array
+from ..tensor import Tensor, TensorLike, as_array
 from .array_ops import squeeze
 from .math_ops import _axes, _float_input, abs, multiply, pow, reduce_max, reduce_sum, sqrt
 

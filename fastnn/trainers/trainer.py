@@ -9,16 +9,21 @@ optimizer kernels. Logged `loss` is the batch-size-weighted mean over the epoch'
 metrics accumulate over the epoch and are reset at its start. A model that does not override `train_step` takes a
 fast path with the same arithmetic (no per-step dictionaries); one that does is called as Keras calls it.
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..callbacks import CallbackList, History
+from ..callbacks import Callback, CallbackList, History
+from ..data import Dataset
 from ..gradient_tape import GradientTape
 from ..ops import add_n
 from ..tensor import TensorLike, as_array
@@ -193,9 +198,13 @@ class Trainer:
         return getattr(self.optimizer, "_data_parallel", None) or LOCAL
 
     # --- fit
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+    def fit(self, x: ArrayLike | Dataset | Iterable | None = None, y: ArrayLike | None = None,
+            batch_size: int | None = None, epochs: int = 1, verbose: int | str = "auto",
+            callbacks: Sequence[Callback] | None = None, validation_split: float = 0.0,
+            validation_data: tuple | Dataset | None = None, shuffle: bool = True,
+            class_weight: dict[int, float] | None = None, sample_weight: ArrayLike | None = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None, validation_steps: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: int = 1) -> History:
         """Trains the model for a fixed number of epochs (`keras.Model.fit`).
 
         Args:
@@ -204,7 +213,8 @@ class Trainer:
             y: Targets, an array-like with the samples of `x`; None with a Dataset or generator.
             batch_size: Samples per gradient update (default 32); not used with a Dataset or generator.
             epochs: The index of the last epoch to train (with `initial_epoch`, `epochs - initial_epoch` are run).
-            verbose: `"auto"` (1), 0 (silent), 1 (progress bar, redrawn in place on a terminal) or 2 (one line per epoch).
+            verbose: `"auto"` (1), 0 (silent), 1 (progress bar, redrawn in place on a terminal) or 2 (one line per
+                epoch).
             callbacks: A list of `fastnn.callbacks.Callback` instances.
             validation_split: A float in [0, 1): the fraction of the training arrays (the last samples, before
                 shuffling, as Keras) held out and evaluated at the end of each epoch.
@@ -392,8 +402,10 @@ class Trainer:
             callbacks.on_test_end(logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
+    def evaluate(self, x: ArrayLike | Dataset | Iterable | None = None, y: ArrayLike | None = None,
+                 batch_size: int | None = None, verbose: int | str = "auto", sample_weight: ArrayLike | None = None,
+                 steps: int | None = None, callbacks: Sequence[Callback] | None = None,
+                 return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """Returns the loss and metrics of the model on the given data (`keras.Model.evaluate`).
 
         Args:
@@ -422,7 +434,8 @@ class Trainer:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x: ArrayLike | Dataset | Iterable, batch_size: int | None = None, verbose: int | str = "auto",
+                steps: int | None = None, callbacks: Sequence[Callback] | None = None) -> np.ndarray:
         """Generates output predictions for the input samples, in batches, with `training=False`.
 
         Args:
@@ -460,7 +473,9 @@ class Trainer:
             raise ValueError("predict() received empty data (0 samples)")
         return np.concatenate(outputs)
 
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+    def train_on_batch(self, x: ArrayLike, y: ArrayLike | None = None, sample_weight: ArrayLike | None = None,
+                       class_weight: dict[int, float] | None = None,
+                       return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """Runs one gradient update on one batch of data.
 
         Args:
@@ -479,7 +494,8 @@ class Trainer:
         logs = _pythonify_logs(self.train_step(pack_x_y_sample_weight(x, y, sample_weight)))
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
 
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    def test_on_batch(self, x: ArrayLike, y: ArrayLike | None = None, sample_weight: ArrayLike | None = None,
+                      return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """Returns the loss and metrics of one batch, without training.
 
         Args:
@@ -496,7 +512,7 @@ class Trainer:
         logs = self._evaluate_source(x, y, sample_weight, batch_size=len(x))
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: ArrayLike) -> np.ndarray:
         """Returns the model's outputs for one batch, as a numpy array.
 
         Args:
