@@ -21,6 +21,8 @@ recording, the backward pass must itself be recorded. Ops that support this pass
 the same formula written with fastnn ops on Tensors (so the outer tape records it); an op without one raises a
 clear error naming the op if an outer tape would need its backward, instead of returning a wrong derivative.
 """
+from __future__ import annotations
+
 import enum
 import threading
 
@@ -120,7 +122,7 @@ class GradientTape:
     ```
     """
 
-    def __init__(self, persistent=False, watch_accessed_variables=True):
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self._persistent = bool(persistent)
         self._watch_accessed_variables = bool(watch_accessed_variables)
         self._records = []

@@ -8,9 +8,13 @@ Philox streams: only the contract is shared.
 Keras 3's `keras.random` spelling works too: `seed` may be a `SeedGenerator` (each call draws new numbers from its
 own reproducible stream), and `randint` and `dropout` are here.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .tensor import Tensor, TensorLike, _as_dtype, as_array
 
@@ -20,7 +24,7 @@ _global_seed = None
 _global_generator = np.random.default_rng()
 
 
-def set_seed(seed):
+def set_seed(seed: int | None) -> None:
     """Make every later random call reproducible (`tf.random.set_seed`); also used by dropout and initializers.
 
     Args:
@@ -147,7 +151,8 @@ def _float_dtype(dtype):
     return np.dtype(np.float32)  # fastnn computes in float32
 
 
-def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
+def normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: str | np.dtype | None = np.float32,
+           seed: int | None = None) -> Tensor:
     """Normal(mean, stddev) samples of `shape`.
 
     Args:
@@ -178,7 +183,8 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
     return Tensor(values * np.float32(stddev) + np.float32(mean))
 
 
-def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None):
+def uniform(shape: Sequence[int], minval: float = 0, maxval: float | None = None,
+            dtype: str | np.dtype | None = np.float32, seed: int | None = None) -> Tensor:
     """Uniform samples in [minval, maxval) (maxval defaults to 1 for floats; integer dtypes need it, as TF).
 
     Args:
@@ -208,7 +214,8 @@ def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None):
     return Tensor(values * np.float32(maxval - minval) + np.float32(minval))
 
 
-def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
+def truncated_normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0,
+                     dtype: str | np.dtype | None = np.float32, seed: int | None = None) -> Tensor:
     """Normal samples redrawn until within two standard deviations of the mean (as TF).
 
     Args:
@@ -234,7 +241,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
     return Tensor(values * np.float32(stddev) + np.float32(mean))
 
 
-def shuffle(value, seed=None, axis=0):
+def shuffle(value: ArrayLike, seed: int | None = None, axis: int = 0) -> Tensor:
     """`value` randomly permuted along `axis` (the first one by default; Keras 3 adds `axis`).
 
     Args:
@@ -255,7 +262,8 @@ def shuffle(value, seed=None, axis=0):
     return Tensor(np.take(arr, _generator(seed).permutation(arr.shape[axis]), axis=int(axis)))
 
 
-def randint(shape, minval, maxval, dtype="int32", seed=None):
+def randint(shape: Sequence[int], minval: float, maxval: float | None, dtype: str | np.dtype | None = "int32",
+            seed: int | None = None) -> Tensor:
     """Integers drawn uniformly from [minval, maxval) (`keras.random.randint`).
 
     Args:
@@ -285,7 +293,8 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     return uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)
 
 
-def dropout(inputs, rate, noise_shape=None, seed=None):
+def dropout(inputs: ArrayLike, rate: float, noise_shape: Sequence[int] | None = None,
+            seed: int | None = None) -> Tensor:
     """`inputs` with each entry zeroed with probability `rate` and the rest scaled by 1/(1 − rate)
     (`keras.random.dropout`); differentiable, as `fastnn.nn.dropout`.
 

@@ -5,9 +5,13 @@ it in place (the fused optimizer kernels write straight into it). Floating value
 and bool values keep their dtype (such variables are never trainable). Inside a `GradientTape`, any op that reads a
 trainable Variable makes the tape watch it (unless the tape was made with `watch_accessed_variables=False`).
 """
+from __future__ import annotations
+
 import itertools
+from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .tensor import TensorLike, _as_dtype, as_array
 
@@ -39,7 +43,9 @@ class Variable(TensorLike):
     """
     __slots__ = ("_value", "trainable", "name", "constraint", "_unique_id", "__weakref__")
 
-    def __init__(self, initial_value, trainable=True, name=None, dtype=None, constraint=None):
+    def __init__(self, initial_value: ArrayLike | Callable[[], ArrayLike], trainable: bool = True,
+                 name: str | None = None, dtype: str | np.dtype | None = None,
+                 constraint: Callable | None = None) -> None:
         if callable(initial_value) and not isinstance(initial_value, TensorLike):
             initial_value = initial_value()
         if dtype is not None:

@@ -4,9 +4,13 @@ Elements come from `from_tensor_slices` (slices along the first axis) or `from_g
 returns a new Dataset. The common chain from_tensor_slices -> shuffle -> batch works on index arrays and gathers
 each batch with one fancy-indexing call, so it costs no Python work per sample.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable, Iterable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import random as fastnn_random
 from ..tensor import TensorLike, as_array
@@ -103,7 +107,7 @@ class Dataset:
 
     # --- sources
     @classmethod
-    def from_tensor_slices(cls, tensors):
+    def from_tensor_slices(cls, tensors: ArrayLike | tuple | list | dict) -> Dataset:
         """Creates a Dataset whose elements are slices of the given arrays along their first axis.
 
         Args:
@@ -143,7 +147,7 @@ class Dataset:
         return cls(iterate, card, (arrays, order, batch, n))
 
     @classmethod
-    def from_generator(cls, generator, output_signature=None):
+    def from_generator(cls, generator: Callable[[], Iterable], output_signature: object = None) -> Dataset:
         """Creates a Dataset whose elements come from a Python generator.
 
         Args:
@@ -161,7 +165,8 @@ class Dataset:
         return cls(lambda: iter(generator()))
 
     # --- transformations
-    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True):
+    def shuffle(self, buffer_size: int, seed: int | None = None,
+                reshuffle_each_iteration: bool | None = True) -> Dataset:
         """Randomly shuffles the elements through a buffer (tf.data's algorithm).
 
         Args:
@@ -202,7 +207,7 @@ class Dataset:
                 yield elements[i]
         return Dataset(iterate, self._cardinality)
 
-    def batch(self, batch_size, drop_remainder=False):
+    def batch(self, batch_size: int, drop_remainder: bool = False) -> Dataset:
         """Groups consecutive elements into batches, stacked along a new first axis.
 
         Args:
@@ -236,7 +241,7 @@ class Dataset:
             card = self._cardinality // batch_size if drop_remainder else -(-self._cardinality // batch_size)
         return Dataset(iterate, card)
 
-    def map(self, map_func, num_parallel_calls=None):
+    def map(self, map_func: Callable, num_parallel_calls: int | None = None) -> Dataset:
         """Applies a function to every element.
 
         A tuple element is passed as separate arguments, as in tf.data.
@@ -261,7 +266,7 @@ class Dataset:
                 yield _map_structure(lambda t: as_array(t) if isinstance(t, TensorLike) else t, out)
         return Dataset(iterate, self._cardinality)
 
-    def take(self, count):
+    def take(self, count: int | None) -> Dataset:
         """Keeps at most the first `count` elements.
 
         Args:
@@ -282,7 +287,7 @@ class Dataset:
                 yield element
         return Dataset(iterate, None if self._cardinality is None else min(count, self._cardinality))
 
-    def repeat(self, count=None):
+    def repeat(self, count: int | None = None) -> Dataset:
         """Repeats the elements `count` times.
 
         Args:
@@ -303,7 +308,7 @@ class Dataset:
                 passes += 1
         return Dataset(iterate, None if count is None or self._cardinality is None else self._cardinality * count)
 
-    def prefetch(self, buffer_size=None):
+    def prefetch(self, buffer_size: int = None) -> Dataset:
         """Accepted for tf.data compatibility; returns the Dataset unchanged (fastnn's pipelines are synchronous).
 
         Args:
@@ -314,7 +319,7 @@ class Dataset:
         """
         return self
 
-    def cache(self, filename=""):
+    def cache(self, filename: str = "") -> Dataset:
         """Accepted for tf.data compatibility; returns the Dataset unchanged (elements are recomputed every pass).
 
         Args:

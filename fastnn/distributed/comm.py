@@ -10,6 +10,8 @@ that waits longer than the timeout in one (a peer left training, hangs, or is in
 collective and training step it waits in and aborts the job instead of hanging forever. The collectives themselves
 stay the blocking MPI calls (mpi4py releases the GIL in them, so the thread runs meanwhile).
 """
+from __future__ import annotations
+
 import os
 import sys
 import threading
@@ -48,7 +50,7 @@ _waiting = None   # (what, time.monotonic() at entry) while this rank is in one 
 _watchdog = None
 
 
-def launched_world_size():
+def launched_world_size() -> int:
     """The world size an MPI launcher announced in the environment (1 without one); reads no MPI library."""
     for name in _SIZE_VARIABLES:
         value = os.environ.get(name, "")
@@ -90,7 +92,7 @@ def init(comm=None, timeout=None):
     return _world.size
 
 
-def is_initialized():
+def is_initialized() -> bool:
     """Whether `init()` has run in this process.
 
     Returns:
@@ -105,22 +107,22 @@ def _require():
     return _world
 
 
-def rank():
+def rank() -> int:
     """This process's rank in the world (0 ... size()-1); rank 0 prints and writes checkpoints."""
     return _require().rank
 
 
-def size():
+def size() -> int:
     """The number of ranks."""
     return _require().size
 
 
-def local_rank():
+def local_rank() -> int:
     """This process's rank among the ranks on the same machine."""
     return _require().local_rank
 
 
-def local_size():
+def local_size() -> int:
     """The number of ranks on this machine."""
     return _require().local_size
 
@@ -140,7 +142,7 @@ def _contiguous_copy(array, name):
 
 
 # --- the stall watchdog
-def set_timeout(seconds):
+def set_timeout(seconds: float | None) -> None:
     """Abort the job when a rank waits longer than `seconds` in one of fastnn's collectives (None or 0: wait
     forever). The waiting rank prints the collective and the training step it is in, then calls MPI_Abort.
 
@@ -154,7 +156,7 @@ def set_timeout(seconds):
     _timeout = _timeout_value(seconds, "seconds")
 
 
-def get_timeout():
+def get_timeout() -> float | None:
     """The stall watchdog's limit in seconds (None: no limit)."""
     if _timeout is not None:
         return _timeout or None
@@ -236,7 +238,7 @@ def fail(error, what):
 
 
 # --- collectives
-def allreduce(array, op="average", what="an allreduce"):
+def allreduce(array: np.ndarray, op: str = "average", what: str = "an allreduce") -> np.ndarray:
     """The elementwise sum ('sum') or mean ('average') of `array` over all ranks, as a new array (same shape and
     dtype on every rank; the mean of integers is computed in float64).
 
@@ -269,7 +271,7 @@ def allreduce_(buffer, what="an allreduce"):
     return buffer
 
 
-def broadcast(array, root=0, what="a broadcast"):
+def broadcast(array: np.ndarray, root: int = 0, what: str = "a broadcast") -> np.ndarray:
     """Rank `root`'s `array` on every rank (a new array; shape and dtype must agree across ranks).
 
     Args:
@@ -287,7 +289,7 @@ def broadcast(array, root=0, what="a broadcast"):
     return out
 
 
-def broadcast_object(obj, root=0, what="a broadcast"):
+def broadcast_object(obj: object, root: int = 0, what: str = "a broadcast") -> object:
     """Rank `root`'s picklable `obj` on every rank.
 
     Args:
@@ -304,7 +306,7 @@ def broadcast_object(obj, root=0, what="a broadcast"):
     return _collective(what, world.comm.bcast, obj, root=root)
 
 
-def allgather_object(obj, what="an allgather"):
+def allgather_object(obj: object, what: str = "an allgather") -> list:
     """[rank 0's obj, rank 1's obj, ...] on every rank (picklable objects).
 
     Args:
@@ -320,7 +322,7 @@ def allgather_object(obj, what="an allgather"):
     return _collective(what, world.comm.allgather, obj)
 
 
-def barrier(what="a barrier"):
+def barrier(what: str = "a barrier") -> None:
     """Wait until every rank calls `barrier()` (under the stall watchdog's timeout).
 
     Args:
@@ -331,7 +333,7 @@ def barrier(what="a barrier"):
         _collective(what, world.comm.Barrier)
 
 
-def abort(code=1):
+def abort(code: int = 1) -> None:
     """End every rank of the job with exit status `code` (MPI_Abort), after a 0.5 s pause: the launcher forwards
     the ranks' output asynchronously, and what a rank printed just before (why it aborts) must reach it first.
 

@@ -1,12 +1,16 @@
 """`DistributedOptimizer`: any fastnn optimizer, with each step's gradients averaged over all ranks in one fused
 allreduce before the usual fused update; `broadcast_variables`: rank 0's values everywhere, in one message."""
+from __future__ import annotations
+
 import contextlib
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..optimizers import Optimizer
 from ..tensor import as_array
+from ..variable import Variable
 from . import comm
 
 __all__ = ["DistributedOptimizer", "broadcast_variables"]
@@ -175,7 +179,7 @@ class DistributedOptimizer:
         return f"<fastnn.distributed.DistributedOptimizer({type(self).__name__}) learning_rate={self._learning_rate!r}>"
 
 
-def broadcast_variables(variables, root=0):
+def broadcast_variables(variables: Sequence[Variable], root: int = 0) -> None:
     """Assigns rank `root`'s values to `variables` on every rank.
 
     Float32 variables travel in one message. `fit` does this at its start for a model compiled with a

@@ -1,6 +1,8 @@
 """fastnn.optimizers — Keras 3's optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `Nadam`, `Adamax`,
 `Lion`, `Adadelta`) on fused in-place C++ update kernels,
 plus `schedules` and `get` (lookup by name, config dict or instance)."""
+from __future__ import annotations
+
 from . import schedules
 from .adam import Adam
 from .adamw import AdamW
@@ -15,7 +17,7 @@ _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagr
             "adamax": Adamax, "lion": Lion, "adadelta": Adadelta}
 
 
-def serialize(optimizer):
+def serialize(optimizer: Optimizer) -> dict:
     """Returns the dict `deserialize` / `get` rebuild the optimizer from.
 
     Args:
@@ -27,7 +29,7 @@ def serialize(optimizer):
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def deserialize(config):
+def deserialize(config: dict) -> Optimizer:
     """Rebuilds an optimizer from the dict `serialize` made.
 
     Args:
@@ -42,7 +44,7 @@ def deserialize(config):
     return cls.from_config(config.get("config", {}))
 
 
-def get(identifier):
+def get(identifier: str | dict | Optimizer) -> Optimizer:
     """An optimizer from a name ('adam', 'SGD', 'rmsprop', any case), a serialized dict, or an instance.
 
     Args:

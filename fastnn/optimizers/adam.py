@@ -1,5 +1,8 @@
 """`Adam` (`keras.optimizers.Adam`), with the AMSGrad variant."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable
 
 from .. import _core
 from .optimizer import Optimizer
@@ -39,8 +42,9 @@ class Adam(Optimizer):
     ```
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
-                 **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, name: str | None = None,
+                 **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = _unit_interval(beta_1, "beta_1")
         self.beta_2 = _unit_interval(beta_2, "beta_2")

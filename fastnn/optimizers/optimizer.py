@@ -11,10 +11,14 @@ As in Keras 3: `gradient_accumulation_steps=n` sums gradients and updates on eve
 state are slots too, so `model.save` stores them. Unlike Keras' public `iterations`, fastnn's counts calls, not
 updates, when gradients are accumulated (Keras' private `_iterations`).
 """
+from __future__ import annotations
+
 import numbers
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..tensor import TensorLike, as_array
 from ..variable import Variable
@@ -51,9 +55,10 @@ class Optimizer:
         **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
     """
 
-    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, gradient_accumulation_steps=None,
-                 name=None, **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float], weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 use_ema: bool = False, ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
+                 gradient_accumulation_steps: int | None = None, name: str | None = None, **kwargs) -> None:
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
@@ -146,7 +151,7 @@ class Optimizer:
         return [self.iterations] + [s for _, slots in self._slots.values() for s in slots]
 
     # --- updates
-    def apply_gradients(self, grads_and_vars):
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[ArrayLike | None, Variable]]) -> None:
         """Apply one step from (gradient, variable) pairs; gradients may be Tensors, arrays or None (skipped)."""
         try:
             pairs = list(grads_and_vars)
@@ -162,7 +167,7 @@ class Optimizer:
         grads, variables = zip(*pairs)
         return self.apply(list(grads), list(variables))
 
-    def apply(self, grads, trainable_variables):
+    def apply(self, grads: Sequence[ArrayLike | None], trainable_variables: Sequence[Variable]) -> None:
         """Apply one step: `grads[i]` updates `trainable_variables[i]`."""
         grads, trainable_variables = list(grads), list(trainable_variables)
         if len(grads) != len(trainable_variables):
@@ -270,7 +275,7 @@ class Optimizer:
             return [np.clip(g, -v, v) for g in grads]
         return grads
 
-    def minimize(self, loss, var_list, tape=None):
+    def minimize(self, loss, var_list: Sequence[Variable], tape=None) -> None:
         """Compute gradients of `loss` (a zero-argument callable, run under a new tape, or a Tensor recorded by
         `tape`) with respect to `var_list` and apply them."""
         from ..gradient_tape import GradientTape  # noqa: PLC0415

@@ -1,5 +1,8 @@
 """`RMSprop` (`keras.optimizers.RMSprop`), with momentum and the centered variant."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable
 
 from .. import _core
 from .optimizer import Optimizer
@@ -21,8 +24,8 @@ class RMSprop(Optimizer):
         **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
-                 **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False, name: str | None = None, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         for value, arg in ((rho, "rho"), (momentum, "momentum"), (epsilon, "epsilon")):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:

@@ -1,5 +1,8 @@
 """`SGD`: plain, momentum or Nesterov gradient descent (`keras.optimizers.SGD`)."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable
 
 from .. import _core
 from .optimizer import Optimizer
@@ -29,7 +32,8 @@ class SGD(Optimizer):
     ```
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, name: str | None = None, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1], received {momentum!r}")

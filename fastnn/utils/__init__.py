@@ -1,8 +1,11 @@
 """fastnn.utils — helpers users reach for: `to_categorical`, `normalize`, `set_random_seed`, `split_dataset`,
 `array_to_img` / `img_to_array`, `plot_history`, `Progbar`."""
+from __future__ import annotations
+
 import random as python_random  # the standard library's, for set_random_seed
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import random as _random
 from ..tensor import as_array
@@ -16,7 +19,7 @@ __all__ = ["Progbar", "set_random_seed", "to_categorical", "normalize", "split_d
            "img_to_array", "plot_history", "unpack_x_y_sample_weight", "pack_x_y_sample_weight"]
 
 
-def set_random_seed(seed):
+def set_random_seed(seed: int | None) -> None:
     """Seed Python's `random`, numpy's global generator and fastnn's random ops, initializers, dropout and fit's
     shuffling, as `keras.utils.set_random_seed` does.
 
@@ -30,7 +33,8 @@ def set_random_seed(seed):
     _random.set_seed(seed)
 
 
-def to_categorical(x, num_classes=None, dtype="float32"):
+def to_categorical(x: ArrayLike, num_classes: int | None = None,
+                   dtype: str | np.dtype | None = "float32") -> np.ndarray:
     """Integer class labels -> one-hot rows (`keras.utils.to_categorical`); a trailing axis of 1 is dropped.
 
     Args:

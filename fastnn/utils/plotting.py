@@ -1,8 +1,12 @@
 """`plot_history`: training curves to a PNG with matplotlib (optional: the `plot` extra)."""
+from __future__ import annotations
+
+import os
+
 __all__ = ["plot_history"]
 
 
-def plot_history(history, path, title=None):
+def plot_history(history: object, path: str | os.PathLike, title: str | None = None) -> None:
     """Draw loss and each metric per epoch (training and validation) into the image file `path`.
 
     Args:
