@@ -3,14 +3,21 @@
 Layers with relu / leaky_relu / sigmoid / tanh / linear fuse the activation into their kernel (see
 fastnn.ops.fused_ops); these functions are what every other activation, and user code, calls.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from numpy.typing import ArrayLike
 
 from . import ops
+from .tensor import Tensor
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "elu", "selu", "softplus",
            "softsign", "swish", "silu", "relu6", "hard_sigmoid", "exponential", "get", "serialize"]
 
 
-def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+def relu(x: ArrayLike, negative_slope: float = 0.0, max_value: float | None = None,
+         threshold: float | None = 0.0) -> Tensor:
     """Applies the rectified linear unit activation: `max(x, 0)`, with Keras' options.
 
     With the defaults it is `fastnn.nn.relu` (one kernel); otherwise `x` if `x > threshold`, else
@@ -39,7 +46,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     return y if max_value is None else ops.minimum(y, max_value)
 
 
-def leaky_relu(x, negative_slope=0.2):
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.2) -> Tensor:
     """Leaky relu: `x` if `x > 0`, else `negative_slope * x`.
 
     Args:
@@ -60,7 +67,7 @@ def leaky_relu(x, negative_slope=0.2):
     return ops.leaky_relu(x, alpha=negative_slope)
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> Tensor:
     """Sigmoid activation: `1 / (1 + exp(-x))`.
 
     Args:
@@ -80,7 +87,7 @@ def sigmoid(x):
     return ops.sigmoid(x)
 
 
-def tanh(x):
+def tanh(x: ArrayLike) -> Tensor:
     """Hyperbolic tangent activation.
 
     Args:
@@ -100,7 +107,7 @@ def tanh(x):
     return ops.tanh(x)
 
 
-def softmax(x, axis=-1):
+def softmax(x: ArrayLike, axis: int = -1) -> Tensor:
     """Softmax: `exp(x) / sum(exp(x))` along an axis, computed stably.
 
     Args:
@@ -121,7 +128,7 @@ def softmax(x, axis=-1):
     return ops.softmax(x, axis=axis)
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: ArrayLike, axis: int = -1) -> Tensor:
     """Log-softmax: `x - log(sum(exp(x)))` along an axis.
 
     Args:
@@ -134,7 +141,7 @@ def log_softmax(x, axis=-1):
     return ops.log_softmax(x, axis=axis)
 
 
-def linear(x):
+def linear(x: ArrayLike) -> ArrayLike:
     """Linear (identity) activation: returns `x` unchanged.
 
     Args:
@@ -146,7 +153,7 @@ def linear(x):
     return x
 
 
-def elu(x, alpha=1.0):
+def elu(x: ArrayLike, alpha: float = 1.0) -> Tensor:
     """Exponential linear unit: `x` if `x > 0`, else `alpha * (exp(x) - 1)`.
 
     Args:
@@ -162,7 +169,7 @@ def elu(x, alpha=1.0):
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
-def selu(x):
+def selu(x: ArrayLike) -> Tensor:
     """Scaled exponential linear unit: `scale * elu(x, alpha)` with the self-normalising constants.
 
     `alpha = 1.67326324` and `scale = 1.05070098` (Klambauer et al., 2017), as in Keras.
@@ -176,7 +183,7 @@ def selu(x):
     return ops.multiply(elu(x, _SELU_ALPHA), _SELU_SCALE)
 
 
-def softplus(x):
+def softplus(x: ArrayLike) -> Tensor:
     """Softplus activation: `log(1 + exp(x))`.
 
     Computed as `max(x, 0) + log(1 + exp(-|x|))`, so it never overflows.
@@ -190,7 +197,7 @@ def softplus(x):
     return ops.add(ops.maximum(x, 0.0), ops.log(ops.add(ops.exp(ops.negative(ops.abs(x))), 1.0)))
 
 
-def softsign(x):
+def softsign(x: ArrayLike) -> Tensor:
     """Softsign activation: `x / (1 + |x|)`.
 
     Args:
@@ -202,7 +209,7 @@ def softsign(x):
     return ops.divide(x, ops.add(ops.abs(x), 1.0))
 
 
-def swish(x):
+def swish(x: ArrayLike) -> Tensor:
     """Swish (SiLU) activation: `x * sigmoid(x)`; `silu` is the same function.
 
     Args:
@@ -217,7 +224,7 @@ def swish(x):
 silu = swish
 
 
-def relu6(x):
+def relu6(x: ArrayLike) -> Tensor:
     """Relu capped at 6: `min(max(x, 0), 6)`.
 
     The gradient is 0 at both kinks (TF's relu6).
@@ -231,7 +238,7 @@ def relu6(x):
     return ops.where(ops.less(x, 6.0), ops.relu(x), 6.0)
 
 
-def hard_sigmoid(x):
+def hard_sigmoid(x: ArrayLike) -> Tensor:
     """Hard sigmoid: `relu6(x + 3) / 6` (Keras 3's definition).
 
     Args:
@@ -243,7 +250,7 @@ def hard_sigmoid(x):
     return ops.divide(relu6(ops.add(x, 3.0)), 6.0)
 
 
-def exponential(x):
+def exponential(x: ArrayLike) -> Tensor:
     """Exponential activation: `exp(x)`.
 
     Args:
@@ -260,7 +267,7 @@ _BY_NAME = {f.__name__: f for f in (relu, leaky_relu, sigmoid, tanh, softmax, lo
 _BY_NAME["silu"] = swish
 
 
-def get(identifier):
+def get(identifier: str | Callable | None) -> Callable:
     """Retrieves an activation function from its name, or returns a callable as is.
 
     Args:
@@ -290,7 +297,7 @@ def get(identifier):
                      f"{sorted(_BY_NAME)} or a callable")
 
 
-def serialize(activation):
+def serialize(activation: Callable) -> str:
     """Returns the name of an activation function (what a layer's `get_config` stores).
 
     Args:

@@ -1,4 +1,8 @@
 """fastnn.constraints — projections applied to a weight after each optimizer step (`keras.constraints`)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
 
 from .tensor import as_array
@@ -49,7 +53,7 @@ class MaxNorm(Constraint):
     ```
     """
 
-    def __init__(self, max_value=2, axis=0):
+    def __init__(self, max_value: float | None = 2, axis: int = 0) -> None:
         self.max_value, self.axis = max_value, axis
 
     def __call__(self, w):
@@ -84,7 +88,7 @@ class MinMaxNorm(Constraint):
     ```
     """
 
-    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+    def __init__(self, min_value: float = 0.0, max_value: float | None = 1.0, rate: float = 1.0, axis: int = 0) -> None:
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
     def __call__(self, w):
@@ -133,7 +137,7 @@ class UnitNorm(Constraint):
     ```
     """
 
-    def __init__(self, axis=0):
+    def __init__(self, axis: int = 0) -> None:
         self.axis = axis
 
     def __call__(self, w):
@@ -147,7 +151,7 @@ class UnitNorm(Constraint):
 _BY_NAME = {"max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm}
 
 
-def get(identifier):
+def get(identifier: str | Constraint | Callable | None) -> Constraint | Callable | None:
     """Retrieves a constraint from its name, or returns a constraint / callable / None as is.
 
     Args:

@@ -4,7 +4,10 @@ Fans follow Keras: a (in, out) kernel has fan_in = in, fan_out = out; a conv ker
 fan_in = kh·kw·cin and fan_out = kh·kw·cout. The numbers differ from Keras' (another generator), the
 distributions do not.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -92,7 +95,7 @@ class Constant(Initializer):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, value=0.0):
+    def __init__(self, value: float = 0.0) -> None:
         self.value = value
 
     def __call__(self, shape, dtype=None):
@@ -128,7 +131,7 @@ class RandomNormal(_Seeded):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
@@ -158,7 +161,7 @@ class RandomUniform(_Seeded):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.minval, self.maxval = minval, maxval
 
@@ -198,7 +201,7 @@ class TruncatedNormal(_Seeded):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
@@ -237,7 +240,8 @@ class VarianceScaling(_Seeded):
     ```
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                 seed: int | None = None) -> None:
         if scale <= 0:
             raise ValueError(f"`scale` must be positive, received {scale!r}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -283,7 +287,7 @@ class GlorotUniform(VarianceScaling):
     ```
     """
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(1.0, "fan_avg", "uniform", seed)
 
     def get_config(self):
@@ -308,7 +312,7 @@ class GlorotNormal(VarianceScaling):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(1.0, "fan_avg", "truncated_normal", seed)
 
     def get_config(self):
@@ -333,7 +337,7 @@ class HeNormal(VarianceScaling):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(2.0, "fan_in", "truncated_normal", seed)
 
     def get_config(self):
@@ -358,7 +362,7 @@ class HeUniform(VarianceScaling):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(2.0, "fan_in", "uniform", seed)
 
     def get_config(self):
@@ -383,7 +387,7 @@ class LecunNormal(VarianceScaling):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(1.0, "fan_in", "truncated_normal", seed)
 
     def get_config(self):
@@ -408,7 +412,7 @@ class LecunUniform(VarianceScaling):
     print(values.shape, values.dtype)  # (3, 4) float32
     ```
     """
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(1.0, "fan_in", "uniform", seed)
 
     def get_config(self):
@@ -422,7 +426,7 @@ _BY_NAME = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal":
             "lecun_uniform": LecunUniform}
 
 
-def get(identifier):
+def get(identifier: str | Initializer | Callable) -> Initializer | Callable:
     """Retrieves an initializer from its name, or returns an initializer / callable as is.
 
     Args:

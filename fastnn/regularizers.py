@@ -1,4 +1,8 @@
 """fastnn.regularizers — weight penalties added to the training loss (`keras.regularizers`)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from . import ops
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get"]
@@ -48,7 +52,7 @@ class L1(Regularizer):
     ```
     """
 
-    def __init__(self, l1=0.01):
+    def __init__(self, l1: float = 0.01) -> None:
         self.l1 = _factor(l1, "l1")
 
     def __call__(self, x):
@@ -78,7 +82,7 @@ class L2(Regularizer):
     ```
     """
 
-    def __init__(self, l2=0.01):
+    def __init__(self, l2: float = 0.01) -> None:
         self.l2 = _factor(l2, "l2")
 
     def __call__(self, x):
@@ -109,7 +113,7 @@ class L1L2(Regularizer):
     ```
     """
 
-    def __init__(self, l1=0.0, l2=0.0):
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1, self.l2 = _factor(l1, "l1"), _factor(l2, "l2")
 
     def __call__(self, x):
@@ -127,7 +131,7 @@ class L1L2(Regularizer):
 l1, l2, l1_l2 = L1, L2, L1L2
 
 
-def get(identifier):
+def get(identifier: str | Regularizer | Callable | None) -> Regularizer | Callable | None:
     """Retrieves a regularizer from its name, or returns a regularizer / callable / None as is.
 
     Args:

@@ -7,7 +7,12 @@ clipped to [1e-7, 1 − 1e-7] as Keras does, so their gradient is 0 where the cl
 Classes add Keras' reduction: "sum_over_batch_size" (default; also "mean") = Σ weighted losses ÷ number of
 per-sample values (not ÷ Σ weights), "mean_with_sample_weight" = ÷ Σ weights, "sum", and "none"/None.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import kernels, ops
 from ..gradient_tape import record
@@ -77,7 +82,7 @@ def _with_sample_axis(g):
 
 
 # ------------------------------------------------------------------------------------------- functions
-def mean_squared_error(y_true, y_pred):
+def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """mean((y_true − y_pred)²) over the last axis.
 
     Args:
@@ -94,7 +99,7 @@ def mean_squared_error(y_true, y_pred):
                   lambda g, needs: [kernels.mean_squared_error_grad(truth, p) * _with_sample_axis(g)])
 
 
-def mean_absolute_error(y_true, y_pred):
+def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """mean(|y_true − y_pred|) over the last axis; gradient sign(y_pred − y_true)/N.
 
     Args:
@@ -112,7 +117,8 @@ def mean_absolute_error(y_true, y_pred):
                   lambda g, needs: [np.sign(d) / n * _with_sample_axis(g)])
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                             label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     """−Σ y_true·log(p) over the classes (last axis); p = y_pred normalised and clipped, or softmax(y_pred)
     when `from_logits`. `label_smoothing` mixes y_true with the uniform distribution.
 
@@ -145,7 +151,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
                                     * _with_sample_axis(g)])
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                                    axis: int = -1) -> Tensor:
     """−log p[label] per sample, labels being integer class ids of y_pred's shape without the class axis (a
     trailing axis of 1 is squeezed, as Keras does).
 
@@ -171,7 +178,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
                   lambda g, needs: [kernels.sparse_categorical_crossentropy_grad(labels, p) * _with_sample_axis(g)])
 
 
-def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False, label_smoothing: float = 0.0,
+                        axis: int = -1) -> Tensor:
     """mean over the last axis of −(y·log p + (1 − y)·log(1 − p)); p = clip(y_pred, ε, 1 − ε), or
     sigmoid(y_pred) through TF's stable formula when `from_logits`. Smoothing: y·(1 − s) + s/2.
 
@@ -261,7 +269,8 @@ class Loss:
     ```
     """
 
-    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
+                 dtype: str | None = None) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"Invalid value for argument `reduction`. Expected one of {_REDUCTIONS}. "
                              f"Received: reduction={reduction!r}")
@@ -309,7 +318,8 @@ class LossFunctionWrapper(Loss):
         **kwargs: Keyword arguments passed on to `fn`.
     """
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
+    def __init__(self, fn: Callable, reduction: str | None = "sum_over_batch_size", name: str | None = None,
+                 **kwargs) -> None:
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction)
         self.fn, self._fn_kwargs = fn, kwargs
 
@@ -336,7 +346,7 @@ class MeanSquaredError(_FunctionLoss):
     """
     _fn = staticmethod(mean_squared_error)
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "mean_squared_error") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -350,7 +360,7 @@ class MeanAbsoluteError(_FunctionLoss):
     """
     _fn = staticmethod(mean_absolute_error)
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "mean_absolute_error") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -367,8 +377,8 @@ class CategoricalCrossentropy(_FunctionLoss):
     """
     _fn = staticmethod(categorical_crossentropy)
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="categorical_crossentropy"):
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str | None = "categorical_crossentropy") -> None:
         _check_axis(axis)
         super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits),
                          label_smoothing=_check_label_smoothing(label_smoothing), axis=axis)
@@ -395,7 +405,8 @@ class SparseCategoricalCrossentropy(_FunctionLoss):
     """
     _fn = staticmethod(sparse_categorical_crossentropy)
 
-    def __init__(self, from_logits=False, reduction="sum_over_batch_size", name="sparse_categorical_crossentropy"):
+    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "sparse_categorical_crossentropy") -> None:
         super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits))
 
 
@@ -412,8 +423,8 @@ class BinaryCrossentropy(_FunctionLoss):
     """
     _fn = staticmethod(binary_crossentropy)
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="binary_crossentropy"):
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str | None = "binary_crossentropy") -> None:
         _check_axis(axis)
         super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits),
                          label_smoothing=_check_label_smoothing(label_smoothing), axis=axis)

@@ -1,5 +1,8 @@
 """Accuracy metrics (`keras.metrics`): per-sample match functions and their running means."""
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..tensor import Tensor, as_array
 from .reduction_metrics import MeanMetricWrapper
@@ -21,7 +24,7 @@ def _same_rank(a, b):
     return a, b
 
 
-def accuracy(y_true, y_pred):
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """1.0 where y_true == y_pred exactly, else 0.0.
 
     Args:
@@ -51,7 +54,7 @@ def _check_threshold(threshold):
     return threshold
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
+def binary_accuracy(y_true: ArrayLike, y_pred: ArrayLike, threshold: float | None = 0.5) -> Tensor:
     """1.0 where (y_pred > threshold) equals y_true, per element.
 
     Args:
@@ -69,7 +72,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     return Tensor(np.equal(y_true, (y_pred > threshold).astype(y_true.dtype)).astype(np.float32))
 
 
-def categorical_accuracy(y_true, y_pred):
+def categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """1.0 where argmax(y_pred) == argmax(y_true) (one-hot labels), per sample.
 
     Args:
@@ -86,7 +89,7 @@ def categorical_accuracy(y_true, y_pred):
     return _match_ids(np.argmax(y_true, axis=-1), y_pred)
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
+def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """1.0 where argmax(y_pred) equals the integer label, per sample (labels may carry a trailing axis of 1).
 
     Args:
@@ -124,7 +127,7 @@ class Accuracy(MeanMetricWrapper):
         dtype: The dtype of the result (float32).
     """
 
-    def __init__(self, name="accuracy", dtype=None):
+    def __init__(self, name: str | None = "accuracy", dtype: str | None = None) -> None:
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
@@ -137,7 +140,8 @@ class BinaryAccuracy(MeanMetricWrapper):
         threshold: Predictions above it count as 1.
     """
 
-    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+    def __init__(self, name: str | None = "binary_accuracy", dtype: str | None = None,
+                 threshold: float | None = 0.5) -> None:
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=_check_threshold(threshold))
 
 
@@ -149,7 +153,7 @@ class CategoricalAccuracy(MeanMetricWrapper):
         dtype: The dtype of the result (float32).
     """
 
-    def __init__(self, name="categorical_accuracy", dtype=None):
+    def __init__(self, name: str | None = "categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
@@ -171,7 +175,7 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
     ```
     """
 
-    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+    def __init__(self, name: str | None = "sparse_categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
@@ -198,7 +202,7 @@ def _in_top_k(labels, y_pred, k, from_sorted_ids=False):
     return inside.astype(np.float32).reshape(shape)
 
 
-def top_k_categorical_accuracy(y_true, y_pred, k=5):
+def top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: int = 5) -> Tensor:
     """1.0 where the one-hot label's class is among the `k` highest predictions, per sample.
 
     Args:
@@ -217,7 +221,8 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return Tensor(_in_top_k(np.argmax(y_true, axis=-1), y_pred, k))
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+def sparse_top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: int = 5,
+                                      from_sorted_ids: bool = False) -> Tensor:
     """1.0 where the integer label is among the `k` highest predictions, per sample.
 
     Args:
@@ -254,7 +259,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     0.5
     """
 
-    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k: int = 5, name: str | None = "top_k_categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=_check_k(k))
 
 
@@ -268,7 +273,8 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         from_sorted_ids: Whether `y_pred` holds class ids sorted by decreasing score. Defaults to `False`.
     """
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+    def __init__(self, k: int = 5, name: str | None = "sparse_top_k_categorical_accuracy", dtype: str | None = None,
+                 from_sorted_ids: bool = False) -> None:
         if not isinstance(from_sorted_ids, (bool, np.bool_)):
             raise TypeError(f"`from_sorted_ids` must be a bool. Received: from_sorted_ids={from_sorted_ids!r}")
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=_check_k(k),

@@ -1,4 +1,6 @@
 """Intersection-over-union metrics (`keras.metrics.MeanIoU`): a running class-by-class confusion matrix."""
+from __future__ import annotations
+
 import numpy as np
 
 from ..tensor import Tensor, as_array
@@ -31,8 +33,9 @@ class MeanIoU(Metric):
     0.33333334
     """
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
-                 sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, name: str | None = None, dtype: str | None = None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: int = -1) -> None:
         if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
             raise ValueError(f"`num_classes` must be an int >= 1. Received: num_classes={num_classes!r}")
         for flag, value in (("sparse_y_true", sparse_y_true), ("sparse_y_pred", sparse_y_pred)):

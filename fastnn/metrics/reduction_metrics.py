@@ -1,6 +1,10 @@
 """`Sum`, `Mean` and `MeanMetricWrapper` (`keras.metrics`), with Keras' sample-weight rules: weights are
 squeezed/expanded by one trailing axis to the values' rank, values averaged (Sum: summed) down to the weights'
 rank, and the count grows by Σ weights (or by the number of samples without weights)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
 
 from ..tensor import Tensor, as_array
@@ -48,7 +52,7 @@ class Sum(Metric):
         dtype: The dtype of the result (float32).
     """
 
-    def __init__(self, name="sum", dtype=None):
+    def __init__(self, name: str | None = "sum", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         self.total = self.add_variable(name="total")
 
@@ -79,7 +83,7 @@ class Mean(Metric):
     ```
     """
 
-    def __init__(self, name="mean", dtype=None):
+    def __init__(self, name: str | None = "mean", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         self.total = self.add_variable(name="total")
         self.count = self.add_variable(name="count")
@@ -108,7 +112,7 @@ class MeanMetricWrapper(Mean):
         **kwargs: Keyword arguments passed on to `fn`.
     """
 
-    def __init__(self, fn, name=None, dtype=None, **kwargs):
+    def __init__(self, fn: Callable, name: str | None = None, dtype: str | None = None, **kwargs) -> None:
         super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"), dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
