@@ -27,6 +27,7 @@ import enum
 import threading
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .tensor import Tensor, TensorLike
 from .variable import Variable
@@ -73,7 +74,7 @@ def record(inputs, value, backward, backward_ops=None):
     return out
 
 
-def stop_gradient(input, name=None):  # noqa: A002  (TF's name)
+def stop_gradient(input: ArrayLike, name: str | None = None) -> Tensor:  # noqa: A002  (TF's name)
     """`input`'s value as a new Tensor that no tape traces back through (`tf.stop_gradient`): its gradient is
     treated as zero.
 

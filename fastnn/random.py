@@ -95,7 +95,7 @@ class SeedGenerator:
     ```
     """
 
-    def __init__(self, seed=None, name=None, **kwargs):
+    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs) -> None:
         if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, type(None))):
             raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
         self.seed = seed

@@ -1,8 +1,12 @@
 """`fastnn.TensorSpec` — the shape and dtype a function expects (`tf.TensorSpec`), used by
 `fastnn.function(input_signature=...)` and `fastnn.Input`-like declarations."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .tensor import _as_dtype
 
@@ -23,7 +27,8 @@ class TensorSpec:
         True
     """
 
-    def __init__(self, shape, dtype=np.float32, name=None):
+    def __init__(self, shape: Sequence[int | None] | None, dtype: DTypeLike = np.float32,
+                 name: str | None = None) -> None:
         if shape is not None:
             try:
                 dims = tuple(shape)

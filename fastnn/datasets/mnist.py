@@ -11,6 +11,8 @@ cache entry and renamed into place only once it has passed, so a partial or corr
 cache. A `.gz` in a folder of your own may be compressed differently: it is decompressed only if its IDX header
 announces the expected shape, and never beyond the expected size, so a crafted file cannot exhaust memory.
 """
+from __future__ import annotations
+
 import hashlib
 import math
 import os
@@ -41,7 +43,8 @@ MIRRORS = (
 _IDX_TYPES = {0x08: np.uint8}
 
 
-def load_data(path=None):
+def load_data(path: str | os.PathLike | None = None
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Returns `(x_train, y_train), (x_test, y_test)`: uint8 images (60000, 28, 28) / (10000, 28, 28) and uint8
     labels 0–9, in the original order.
 
@@ -73,13 +76,13 @@ def load_data(path=None):
     return (x_train, y_train), (x_test, y_test)
 
 
-def cache_dir():
+def cache_dir() -> str:
     """Where downloads are kept: $FASTNN_HOME/datasets/mnist (default ~/.fastnn/datasets/mnist)."""
     home = os.environ.get("FASTNN_HOME") or os.path.join(os.path.expanduser("~"), ".fastnn")
     return os.path.join(home, "datasets", "mnist")
 
 
-def read_idx(data, what="IDX data"):
+def read_idx(data: bytes, what: str = "IDX data") -> np.ndarray:
     """Parse IDX bytes (magic 0, 0, type, rank; big-endian int32 dims; the values) into a numpy array.
     Anything malformed (wrong magic or type, truncated or oversized payload) raises ValueError.
 

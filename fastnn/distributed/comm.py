@@ -59,7 +59,7 @@ def launched_world_size() -> int:
     return 1
 
 
-def init(comm=None, timeout=None):
+def init(comm=None, timeout: float | None = None) -> int:
     """Join the MPI world (mpi4py's COMM_WORLD, or `comm`) and return its size. Idempotent.
 
     Also, with more than one rank: an uncaught exception on any rank aborts the whole job (instead of leaving the

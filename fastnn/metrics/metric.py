@@ -1,6 +1,9 @@
 """The metric base class (`keras.metrics.Metric`): state lives in float32 Variables, as in Keras, so long runs
 round the same way."""
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..variable import Variable
 
@@ -44,7 +47,7 @@ class Metric:
     ```
     """
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: DTypeLike | None = None) -> None:
         self.name = name or _snake_case(type(self).__name__)
         try:
             self.dtype = np.dtype(dtype or "float32")

@@ -10,7 +10,7 @@ import numbers
 from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from ..gradient_tape import record, stop_gradient
 from ..tensor import Tensor, TensorLike, _as_dtype, as_array, convert_to_tensor
@@ -45,7 +45,7 @@ def _shape_arg(shape, name="shape"):
 
 
 # ------------------------------------------------------------------------------------------- creation
-def constant(value: ArrayLike, dtype=None, shape: Sequence[int] = None) -> Tensor:
+def constant(value: ArrayLike, dtype: DTypeLike | None = None, shape: Sequence[int] = None) -> Tensor:
     """A Tensor holding a copy of `value` (floats become float32 unless `dtype` says otherwise); with `shape`, a
     scalar is broadcast to it and any other value reshaped to it (as tf.constant).
 
@@ -96,7 +96,7 @@ def _nonneg_shape(shape, name="shape"):
     return dims
 
 
-def ones(shape: Sequence[int], dtype=np.float32) -> Tensor:
+def ones(shape: Sequence[int], dtype: DTypeLike = np.float32) -> Tensor:
     """A tensor of ones (float32 by default).
 
     Args:
@@ -109,7 +109,7 @@ def ones(shape: Sequence[int], dtype=np.float32) -> Tensor:
     return Tensor(np.ones(_nonneg_shape(shape), _creation_dtype(dtype)))
 
 
-def zeros(shape: Sequence[int], dtype=np.float32) -> Tensor:
+def zeros(shape: Sequence[int], dtype: DTypeLike = np.float32) -> Tensor:
     """A tensor of zeros (float32 by default).
 
     Args:
@@ -138,7 +138,7 @@ def fill(dims: Sequence[int], value: ArrayLike) -> Tensor:
     return Tensor(np.full(_nonneg_shape(dims, "dims"), v.reshape(()), dtype=v.dtype))
 
 
-def ones_like(input: ArrayLike, dtype=None) -> Tensor:  # noqa: A002  (TF's name)
+def ones_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # noqa: A002  (TF's name)
     """Ones of input's shape (and dtype unless given).
 
     Args:
@@ -152,7 +152,7 @@ def ones_like(input: ArrayLike, dtype=None) -> Tensor:  # noqa: A002  (TF's name
     return Tensor(np.ones(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
-def zeros_like(input: ArrayLike, dtype=None) -> Tensor:  # noqa: A002
+def zeros_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # noqa: A002
     """Zeros of input's shape (and dtype unless given).
 
     Args:
@@ -166,7 +166,8 @@ def zeros_like(input: ArrayLike, dtype=None) -> Tensor:  # noqa: A002
     return Tensor(np.zeros(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
-def range(start: float, limit: float | None = None, delta: float = 1, dtype=None) -> Tensor:  # noqa: A001  (tf.range)
+def range(start: float, limit: float | None = None, delta: float = 1,
+          dtype: DTypeLike | None = None) -> Tensor:  # noqa: A001  (tf.range)
     """Evenly spaced values in [start, limit) (like tf.range / np.arange).
 
     Args:
@@ -197,7 +198,8 @@ def range(start: float, limit: float | None = None, delta: float = 1, dtype=None
     return Tensor(values)
 
 
-def one_hot(indices: ArrayLike, depth: int, on_value=None, off_value=None, axis: int = -1, dtype=np.float32) -> Tensor:
+def one_hot(indices: ArrayLike, depth: int, on_value: float | None = None, off_value: float | None = None,
+            axis: int = -1, dtype: DTypeLike = np.float32) -> Tensor:
     """indices (ints) -> one-hot vectors of length `depth` along `axis`; out-of-range indices give all
     `off_value` (as TF).
 
@@ -237,7 +239,7 @@ def one_hot(indices: ArrayLike, depth: int, on_value=None, off_value=None, axis:
     return Tensor(out)
 
 
-def shape(input: ArrayLike, out_type=np.int32) -> Tensor:  # noqa: A002
+def shape(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:  # noqa: A002
     """The shape as an int32 tensor (`tf.shape`).
 
     Args:
@@ -250,7 +252,7 @@ def shape(input: ArrayLike, out_type=np.int32) -> Tensor:  # noqa: A002
     return Tensor(np.asarray(as_array(input, "input").shape, _as_dtype(out_type)))
 
 
-def size(input: ArrayLike, out_type=np.int32) -> Tensor:  # noqa: A002
+def size(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:  # noqa: A002
     """The number of elements (`tf.size`).
 
     Args:
@@ -289,7 +291,7 @@ def identity(input: ArrayLike) -> Tensor:  # noqa: A002
     return record([t], _owned(t, t._value), lambda g, needs: [g], lambda g, out, needs: [g])
 
 
-def cast(x: ArrayLike, dtype) -> Tensor:
+def cast(x: ArrayLike, dtype: DTypeLike) -> Tensor:
     """x converted to `dtype`. Float to float is differentiable (the gradient is cast back); casts to or from
     integers and bools are not.
 
@@ -600,7 +602,8 @@ def tile(input: ArrayLike, multiples: Sequence[int]) -> Tensor:  # noqa: A002  (
     return record([t], out, backward)
 
 
-def pad(tensor: ArrayLike, paddings, mode: str = "CONSTANT", constant_values=0) -> Tensor:
+def pad(tensor: ArrayLike, paddings: Sequence[Sequence[int]], mode: str = "CONSTANT",
+        constant_values: float = 0) -> Tensor:
     """`tensor` padded by `paddings[i] = [before, after]` along each axis i: with `constant_values` ("CONSTANT"),
     or mirrored without ("REFLECT") or with ("SYMMETRIC") the edge. The gradient sums every copy of an element.
 

@@ -15,7 +15,7 @@ from .math_ops import _axes, _float_input, abs, multiply, pow, reduce_max, reduc
 __all__ = ["norm"]
 
 
-def norm(tensor: ArrayLike, ord="euclidean", axis: int | Sequence[int] | None = None,
+def norm(tensor: ArrayLike, ord: str | float = "euclidean", axis: int | Sequence[int] | None = None,
          keepdims: bool | None = None) -> Tensor:  # noqa: A002  (TF's names)
     """The vector norm of `tensor` over `axis` (an int, or None for all entries as one vector), or the matrix norm
     over a pair of axes. Vector `ord`: 'euclidean' (= 2), 1, np.inf, or any p > 0; matrix `ord`: 'fro' /

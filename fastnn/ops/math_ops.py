@@ -12,7 +12,7 @@ import numbers
 from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from .. import kernels
 from ..gradient_tape import record
@@ -1000,7 +1000,8 @@ def _arg_extreme(input, axis, output_type, fn, name):
     return Tensor(fn(a, axis=axis).astype(dtype))
 
 
-def argmax(input: ArrayLike, axis: int | None = None, output_type=np.int64) -> Tensor:  # noqa: A002  (TF's name)
+def argmax(input: ArrayLike, axis: int | None = None,
+           output_type: DTypeLike = np.int64) -> Tensor:  # noqa: A002  (TF's name)
     """Index of the largest value along `axis` (default 0, as TF); the first one on ties.
 
     Args:
@@ -1014,7 +1015,7 @@ def argmax(input: ArrayLike, axis: int | None = None, output_type=np.int64) -> T
     return _arg_extreme(input, axis, output_type, np.argmax, "argmax")
 
 
-def argmin(input: ArrayLike, axis: int | None = None, output_type=np.int64) -> Tensor:  # noqa: A002
+def argmin(input: ArrayLike, axis: int | None = None, output_type: DTypeLike = np.int64) -> Tensor:  # noqa: A002
     """Index of the smallest value along `axis` (default 0, as TF); the first one on ties.
 
     Args:

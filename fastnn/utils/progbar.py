@@ -3,8 +3,11 @@
 On a terminal the line is redrawn in place (at most every 50 ms); otherwise (logs, CI) only the final line of
 each epoch is printed, so logs stay readable.
 """
+from __future__ import annotations
+
 import sys
 import time
+from typing import TextIO
 
 __all__ = ["Progbar"]
 
@@ -34,7 +37,8 @@ class Progbar:
         stream: The stream written to (default `sys.stdout`).
     """
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step", stream=None):
+    def __init__(self, target: int | None, width: int = 20, verbose: int = 1, interval: float = 0.05,
+                 unit_name: str = "step", stream: TextIO | None = None) -> None:
         self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
         self.unit_name = unit_name
         self.stream = stream or sys.stdout
