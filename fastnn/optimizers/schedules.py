@@ -1,7 +1,10 @@
 """Learning-rate schedules (`keras.optimizers.schedules`): called with the optimizer's step count, computed in
 float32 as Keras does."""
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -38,7 +41,8 @@ class LearningRateSchedule:
 class _DecaySchedule(LearningRateSchedule):
     """initial_learning_rate, decay_steps, decay_rate, staircase: what both decay schedules take."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
+                 name: str | None = None) -> None:
         self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = _positive(decay_steps, "decay_steps")
         self.decay_rate = _real(decay_rate, "decay_rate")
@@ -104,7 +108,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         name: The optimizer's name.
     """
 
-    def __init__(self, boundaries, values, name="PiecewiseConstant"):
+    def __init__(self, boundaries: Sequence[int], values: Sequence[float], name: str = "PiecewiseConstant") -> None:
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"`values` must have one more element than `boundaries`, received "
                              f"{len(values)} values and {len(boundaries)} boundaries")
@@ -178,8 +182,8 @@ class PolynomialDecay(LearningRateSchedule):
         ValueError: if `decay_steps` is not > 0 or a rate is not a real number.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
-                 name="PolynomialDecay"):
+    def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
+                 power: float = 1.0, cycle: bool = False, name: str = "PolynomialDecay") -> None:
         self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = _keras_positive(decay_steps, "decay_steps")
         self.end_learning_rate = _real(end_learning_rate, "end_learning_rate")
@@ -226,8 +230,8 @@ class CosineDecay(LearningRateSchedule):
         ValueError: if `decay_steps` is not > 0, `warmup_steps` is negative, or a rate is not a real number.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
-                 warmup_steps=0):
+    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str = "CosineDecay",
+                 warmup_target: float | None = None, warmup_steps: int = 0) -> None:
         self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = _keras_positive(decay_steps, "decay_steps")
         self.alpha = _real(alpha, "alpha")
@@ -276,8 +280,8 @@ class CosineDecayRestarts(LearningRateSchedule):
         ValueError: if `first_decay_steps` is not > 0 or a factor is not a real number.
     """
 
-    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
-                 name="SGDRDecay"):
+    def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0, m_mul: float = 1.0,
+                 alpha: float = 0.0, name: str = "SGDRDecay") -> None:
         self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.first_decay_steps = _keras_positive(first_decay_steps, "first_decay_steps")
         self.t_mul = _real(t_mul, "t_mul")
