@@ -66,8 +66,10 @@ class Trainer:
             metrics: list of names, `fastnn.metrics.Metric`s or functions, evaluated without sample weights.
             weighted_metrics: the same, weighted by `sample_weight` / `class_weight` (as in Keras).
             loss_weights: for multi-output models (not supported yet: a ValueError).
-            run_eagerly, jit_compile, steps_per_execution: accepted for Keras compatibility; fastnn always runs
-                eagerly on its fused kernels.
+            run_eagerly: accepted for Keras compatibility; fastnn always runs eagerly on its fused kernels.
+            jit_compile: accepted for Keras compatibility (no effect).
+            steps_per_execution: accepted for Keras compatibility (no effect).
+            **kwargs: any other keyword raises a TypeError.
         """
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to compile: {kwargs}")
