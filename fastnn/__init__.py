@@ -4,6 +4,9 @@ The hot paths are fastnn's own C++ kernels (OpenMP threads + SIMD, the instructi
 `fastnn.kernels` exposes them over numpy arrays; `fastnn.ops` (also re-exported here, as TF does with `tf.*`) is
 the differentiable layer: ops on Tensors and Variables, recorded by `GradientTape`.
 """
+from __future__ import annotations
+
+import numbers as _numbers
 import os as _os
 import pkgutil as _pkgutil
 import warnings as _warnings

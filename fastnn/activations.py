@@ -3,88 +3,263 @@
 Layers with relu / leaky_relu / sigmoid / tanh / linear fuse the activation into their kernel (see
 fastnn.ops.fused_ops); these functions are what every other activation, and user code, calls.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from numpy.typing import ArrayLike
 
 from . import ops
 from .saving import serialization
+from .tensor import Tensor
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "elu", "selu", "softplus",
            "softsign", "swish", "silu", "relu6", "hard_sigmoid", "exponential", "get", "serialize"]
 
 
-def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """max(x, 0) (Keras' options: a slope below `threshold`, a cap at `max_value`)."""
+def relu(x: ArrayLike, negative_slope: float = 0.0, max_value: float | None = None,
+         threshold: float | None = 0.0) -> Tensor:
+    """Applies the rectified linear unit activation: `max(x, 0)`, with Keras' options.
+
+    With the defaults it is `fastnn.nn.relu` (one kernel); otherwise `x` if `x > threshold`, else
+    `negative_slope * (x - threshold)`, capped at `max_value`.
+
+    Args:
+        x: Input tensor-like.
+        negative_slope: The slope below `threshold` (default 0: plain relu).
+        max_value: None, or the value to cap the output at.
+        threshold: The value below which the slope applies.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.activations.relu([-2.0, 1.0, 8.0], max_value=6.0).numpy())  # [0. 1. 6.])
+    ```
+    """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return ops.relu(x)
     y = ops.where(ops.greater(x, threshold), x, ops.multiply(ops.subtract(x, threshold), negative_slope))
     return y if max_value is None else ops.minimum(y, max_value)
 
 
-def leaky_relu(x, negative_slope=0.2):
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.2) -> Tensor:
+    """Leaky relu: `x` if `x > 0`, else `negative_slope * x`.
+
+    Args:
+        x: Input tensor-like.
+        negative_slope: The slope for negative inputs (the function's default is 0.2; the `LeakyReLU` layer's 0.3).
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.activations.leaky_relu([-1.0, 1.0]).numpy())  # [-0.2  1. ])
+    ```
+    """
     return ops.leaky_relu(x, alpha=negative_slope)
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> Tensor:
+    """Sigmoid activation: `1 / (1 + exp(-x))`.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.activations.sigmoid([0.0]).numpy())  # [0.5])
+    ```
+    """
     return ops.sigmoid(x)
 
 
-def tanh(x):
+def tanh(x: ArrayLike) -> Tensor:
+    """Hyperbolic tangent activation.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.activations.tanh([0.0]).numpy())  # [0.])
+    ```
+    """
     return ops.tanh(x)
 
 
-def softmax(x, axis=-1):
+def softmax(x: ArrayLike, axis: int = -1) -> Tensor:
+    """Softmax: `exp(x) / sum(exp(x))` along an axis, computed stably.
+
+    Args:
+        x: Input tensor-like.
+        axis: The axis to normalise over.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.activations.softmax([[1.0, 1.0]]).numpy())  # [[0.5 0.5]])
+    ```
+    """
     return ops.softmax(x, axis=axis)
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: ArrayLike, axis: int = -1) -> Tensor:
+    """Log-softmax: `x - log(sum(exp(x)))` along an axis.
+
+    Args:
+        x: Input tensor-like.
+        axis: The axis to normalise over.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.log_softmax(x, axis=axis)
 
 
-def linear(x):
+def linear(x: ArrayLike) -> ArrayLike:
+    """Linear (identity) activation: returns `x` unchanged.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        `x` itself.
+    """
     return x
 
 
-def elu(x, alpha=1.0):
-    """x if x > 0 else alpha·(e^x − 1)."""
+def elu(x: ArrayLike, alpha: float = 1.0) -> Tensor:
+    """Exponential linear unit: `x` if `x > 0`, else `alpha * (exp(x) - 1)`.
+
+    Args:
+        x: Input tensor-like.
+        alpha: The scale of the negative part.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.where(ops.greater(x, 0.0), x, ops.multiply(ops.subtract(ops.exp(ops.minimum(x, 0.0)), 1.0), alpha))
 
 
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
-def selu(x):
-    """scale · elu(x, alpha) with the self-normalising constants."""
+def selu(x: ArrayLike) -> Tensor:
+    """Scaled exponential linear unit: `scale * elu(x, alpha)` with the self-normalising constants.
+
+    `alpha = 1.67326324` and `scale = 1.05070098` (Klambauer et al., 2017), as in Keras.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.multiply(elu(x, _SELU_ALPHA), _SELU_SCALE)
 
 
-def softplus(x):
-    """log(1 + e^x), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows."""
+def softplus(x: ArrayLike) -> Tensor:
+    """Softplus activation: `log(1 + exp(x))`.
+
+    Computed as `max(x, 0) + log(1 + exp(-|x|))`, so it never overflows.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.add(ops.maximum(x, 0.0), ops.log(ops.add(ops.exp(ops.negative(ops.abs(x))), 1.0)))
 
 
-def softsign(x):
-    """x / (1 + |x|)."""
+def softsign(x: ArrayLike) -> Tensor:
+    """Softsign activation: `x / (1 + |x|)`.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.divide(x, ops.add(ops.abs(x), 1.0))
 
 
-def swish(x):
-    """x · sigmoid(x) (also called silu)."""
+def swish(x: ArrayLike) -> Tensor:
+    """Swish (SiLU) activation: `x * sigmoid(x)`; `silu` is the same function.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.multiply(x, ops.sigmoid(x))
 
 
 silu = swish
 
 
-def relu6(x):
-    """min(max(x, 0), 6); the gradient is 0 at both kinks (TF's relu6)."""
+def relu6(x: ArrayLike) -> Tensor:
+    """Relu capped at 6: `min(max(x, 0), 6)`.
+
+    The gradient is 0 at both kinks (TF's relu6).
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.where(ops.less(x, 6.0), ops.relu(x), 6.0)
 
 
-def hard_sigmoid(x):
-    """relu6(x + 3) / 6 (Keras 3's definition)."""
+def hard_sigmoid(x: ArrayLike) -> Tensor:
+    """Hard sigmoid: `relu6(x + 3) / 6` (Keras 3's definition).
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.divide(relu6(ops.add(x, 3.0)), 6.0)
 
 
-def exponential(x):
+def exponential(x: ArrayLike) -> Tensor:
+    """Exponential activation: `exp(x)`.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
     return ops.exp(x)
 
 
@@ -93,14 +268,39 @@ _BY_NAME = {f.__name__: f for f in (relu, leaky_relu, sigmoid, tanh, softmax, lo
 _BY_NAME["silu"] = swish
 
 
-def get(identifier):
-    """An activation function from its name (None means linear) or a callable as is."""
+def get(identifier: str | Callable | None) -> Callable:
+    """Retrieves an activation function from its name, or returns a callable as is.
+
+    Args:
+        identifier: A name (`"relu"`, `"softmax"`, `"silu"`, ...), None (linear), or a callable.
+
+    Returns:
+        The activation function.
+
+    Raises:
+        ValueError: if the identifier names no activation.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.activations.get("relu") is fastnn.activations.relu)  # True
+    ```
+    """
     return serialization.get(identifier, "activation function", _BY_NAME, none=linear, callables="any",
                              expected=f"one of {sorted(_BY_NAME)} or a callable")
 
 
-def serialize(activation):
-    """The name of a built-in activation (what get_config stores)."""
+def serialize(activation: Callable) -> str:
+    """Returns the name of an activation function (what a layer's `get_config` stores).
+
+    Args:
+        activation: An activation function.
+
+    Returns:
+        Its registered name for a built-in activation, else the function's `__name__`.
+    """
     for name, fn in _BY_NAME.items():
         if fn is activation:
             return name

@@ -3,8 +3,14 @@
 It sits low in fastnn's import graph (it needs only `fastnn.random`): layers get their unique names from it, so
 `clear_session()` resets the numbering (`dense`, `dense_1`, ... start again), as Keras does.
 """
+from __future__ import annotations
+
 import itertools
 from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import DTypeLike
 
 from . import random
 from ._validation import real
@@ -16,12 +22,12 @@ _EPSILON = 1e-7
 _name_counters = defaultdict(itertools.count)
 
 
-def backend():
+def backend() -> str:
     """The name of the compute backend: 'fastnn' (Keras answers 'tensorflow', 'jax' or 'torch')."""
     return "fastnn"
 
 
-def epsilon():
+def epsilon() -> float:
     """The fuzz factor Keras adds to avoid divisions by zero in losses and metrics (default 1e-7).
 
     Returns:
@@ -34,7 +40,7 @@ def epsilon():
     return _EPSILON
 
 
-def set_epsilon(value):
+def set_epsilon(value: float) -> None:
     """Set the fuzz factor returned by `epsilon()`.
 
     Args:
@@ -44,12 +50,12 @@ def set_epsilon(value):
     _EPSILON = real(value, "value", low=0, message="`{name}` must be a non-negative float. Received: {name}={value!r}")
 
 
-def floatx():
+def floatx() -> str:
     """The default float type, 'float32' (fastnn computes in float32 only)."""
     return "float32"
 
 
-def set_floatx(value):
+def set_floatx(value: str) -> None:
     """Accepts only 'float32', the type fastnn computes in; anything else is a clear error, not a silent switch.
 
     Args:
@@ -59,12 +65,12 @@ def set_floatx(value):
         raise ValueError(f"fastnn computes in float32 only. Received: value={value!r}")
 
 
-def image_data_format():
+def image_data_format() -> str:
     """'channels_last': images are (batch, height, width, channels), Keras' default and fastnn's only layout."""
     return "channels_last"
 
 
-def set_image_data_format(data_format):
+def set_image_data_format(data_format: str) -> None:
     """Accepts only 'channels_last' (NHWC), fastnn's layout.
 
     Args:
@@ -74,14 +80,21 @@ def set_image_data_format(data_format):
         raise ValueError(f"fastnn supports data_format='channels_last' only. Received: data_format={data_format!r}")
 
 
-def unique_name(base):
+def unique_name(base: str) -> str:
     """`base`, then `base_1`, `base_2`, ...: the default layer names, numbered per base since the last
-    `clear_session()`."""
+    `clear_session()`.
+
+    Args:
+        base: The name's prefix.
+
+    Returns:
+        A str.
+    """
     n = next(_name_counters[base])
     return base if n == 0 else f"{base}_{n}"
 
 
-def clear_session(free_memory=True):
+def clear_session(free_memory: bool = True) -> None:
     """Reset the global state models accumulate: layer name numbering starts again (as in Keras). Models built
     before keep working.
 
@@ -91,11 +104,37 @@ def clear_session(free_memory=True):
     _name_counters.clear()
 
 
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Keras 2's `K.random_normal`: normal samples of `shape` (float32), as `fastnn.random.normal`."""
+def random_normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: DTypeLike | None = None,
+                  seed: int | None = None) -> np.ndarray:
+    """Keras 2's `K.random_normal`: normal samples of `shape` (float32), as `fastnn.random.normal`.
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        mean: The mean of the distribution.
+        stddev: The standard deviation.
+        dtype: Accepted for Keras 2 compatibility (samples are float32).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A float32 numpy array.
+    """
     return random.normal(shape, mean=mean, stddev=stddev, dtype=dtype, seed=seed)
 
 
-def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Keras 2's `K.random_uniform`: uniform samples in [minval, maxval) of `shape` (float32)."""
+def random_uniform(shape: Sequence[int], minval: float = 0.0, maxval: float = 1.0, dtype: DTypeLike | None = None,
+                   seed: int | None = None) -> np.ndarray:
+    """Keras 2's `K.random_uniform`: uniform samples in [minval, maxval) of `shape` (float32).
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        minval: The lower bound (included).
+        maxval: The upper bound (excluded).
+        dtype: Accepted for Keras 2 compatibility (samples are float32).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A float32 numpy array.
+    """
     return random.uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)

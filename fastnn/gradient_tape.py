@@ -21,9 +21,12 @@ recording, the backward pass must itself be recorded. Ops that support this pass
 the same formula written with fastnn ops on Tensors (so the outer tape records it); an op without one raises a
 clear error naming the op if an outer tape would need its backward, instead of returning a wrong derivative.
 """
+from __future__ import annotations
+
 import enum
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import ops
 from ._tape import _local, is_recording, record, stop_gradient, stop_recording  # noqa: F401  (public here too)
@@ -47,9 +50,26 @@ class GradientTape:
     persistent: allow several `gradient` calls (the recording is kept until the tape is deleted or reset).
     watch_accessed_variables: watch every trainable Variable that an op reads while recording; otherwise only
     what `watch()` names.
+
+    Args:
+        persistent: Whether `gradient` may be called several times (the recording is kept until the tape is deleted or
+            reset).
+        watch_accessed_variables: Whether every trainable Variable an op reads while recording is watched; otherwise
+            only what `watch()` names.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    x = fastnn.Variable(3.0)
+    with fastnn.GradientTape() as tape:
+        y = x * x
+    print(float(tape.gradient(y, x)))  # 6.0
+    ```
     """
 
-    def __init__(self, persistent=False, watch_accessed_variables=True):
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self._persistent = bool(persistent)
         self._watch_accessed_variables = bool(watch_accessed_variables)
         self._records = []
@@ -140,7 +160,8 @@ class GradientTape:
             target: a Tensor recorded by this tape.
             sources: a Tensor/Variable or a nested list/tuple/dict of them.
             unconnected_gradients: 'none' (None for an unconnected source) or 'zero'.
-            parallel_iterations, experimental_use_pfor: accepted for TF compatibility.
+            parallel_iterations: accepted for TF compatibility.
+            experimental_use_pfor: accepted for TF compatibility.
         """
         self._check_usable()
         zero_unconnected = _zero_unconnected(unconnected_gradients)
@@ -171,7 +192,8 @@ class GradientTape:
             target: a Tensor of rank >= 1 recorded by this tape.
             source: a Tensor or Variable with the same first dimension.
             unconnected_gradients: 'none' or 'zero'.
-            parallel_iterations, experimental_use_pfor: accepted for TF compatibility.
+            parallel_iterations: accepted for TF compatibility.
+            experimental_use_pfor: accepted for TF compatibility.
         """
         self._check_usable()
         zero_unconnected = _zero_unconnected(unconnected_gradients)

@@ -4,7 +4,10 @@ Fans follow Keras: a (in, out) kernel has fan_in = in, fan_out = out; a conv ker
 fan_in = kh·kw·cin and fan_out = kh·kw·cout. The numbers differ from Keras' (another generator), the
 distributions do not.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -29,7 +32,11 @@ def compute_fans(shape):
 
 
 class Initializer:
-    """`initializer(shape, dtype=None)` -> a float32 numpy array."""
+    """Base class of the initializers: `initializer(shape, dtype=None)` returns a float32 numpy array.
+
+    Subclass it and implement `__call__(shape, dtype=None)` (and `get_config` if it takes arguments); any callable
+    `(shape, dtype) -> array` is accepted where an initializer is.
+    """
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(shape, dtype)")
@@ -43,17 +50,53 @@ class Initializer:
 
 
 class Zeros(Initializer):
+    """Initializer that generates arrays of zeros (`"zeros"`): the default bias initializer.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.Zeros()((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
     def __call__(self, shape, dtype=None):
         return np.zeros(shape, np.float32)
 
 
 class Ones(Initializer):
+    """Initializer that generates arrays of ones (`"ones"`).
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.Ones()((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
     def __call__(self, shape, dtype=None):
         return np.ones(shape, np.float32)
 
 
 class Constant(Initializer):
-    def __init__(self, value=0.0):
+    """Initializer that fills arrays with one value (`"constant"`).
+
+    Args:
+        value: The float to fill with.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.Constant(0.5)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, value: float = 0.0) -> None:
         self.value = value
 
     def __call__(self, shape, dtype=None):
@@ -72,7 +115,24 @@ class _Seeded(Initializer):
 
 
 class RandomNormal(_Seeded):
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    """Initializer drawing from a normal distribution (`"random_normal"`).
+
+    Args:
+        mean: The mean of the distribution.
+        stddev: Its standard deviation.
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.RandomNormal(stddev=0.1, seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
@@ -85,7 +145,24 @@ class RandomNormal(_Seeded):
 
 
 class RandomUniform(_Seeded):
-    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+    """Initializer drawing uniformly from `[minval, maxval)` (`"random_uniform"`).
+
+    Args:
+        minval: The lower bound.
+        maxval: The upper bound.
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.RandomUniform(-1.0, 1.0, seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.minval, self.maxval = minval, maxval
 
@@ -106,7 +183,26 @@ def _truncated(generator, shape, stddev, mean=0.0):
 
 
 class TruncatedNormal(_Seeded):
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    """Initializer drawing from a normal distribution truncated at two standard deviations (`"truncated_normal"`).
+
+    Values further than `2 * stddev` from the mean are redrawn.
+
+    Args:
+        mean: The mean of the distribution.
+        stddev: Its standard deviation (before truncation).
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.TruncatedNormal(seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
@@ -118,10 +214,35 @@ class TruncatedNormal(_Seeded):
 
 
 class VarianceScaling(_Seeded):
-    """Samples with variance scale / n, n = fan_in, fan_out or their mean (`mode`), from a truncated normal
-    (its stddev corrected for the truncation, as Keras), an untruncated normal, or a uniform distribution."""
+    """Initializer whose scale adapts to the shape of the weight (`"variance_scaling"`).
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    It draws with variance `scale / n`, where `n` is `fan_in`, `fan_out` or their mean (`mode`): from a normal
+    truncated at two standard deviations (its stddev corrected for the truncation, as in Keras), an untruncated
+    normal, or a uniform distribution in `±sqrt(3 * scale / n)`. A `(in, out)` kernel has `fan_in = in` and
+    `fan_out = out`; a convolution kernel `(kh, kw, cin, cout)` has `fan_in = kh * kw * cin`.
+
+    Args:
+        scale: A positive float.
+        mode: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
+        distribution: `"truncated_normal"`, `"untruncated_normal"` or `"uniform"`.
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Raises:
+        ValueError: for a non-positive `scale`, or an unknown `mode` or `distribution`.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.VarianceScaling(2.0, "fan_in", "uniform", seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                 seed: int | None = None) -> None:
         if scale <= 0:
             raise ValueError(f"`scale` must be positive, received {scale!r}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -149,9 +270,25 @@ class VarianceScaling(_Seeded):
 
 
 class GlorotUniform(VarianceScaling):
-    """Uniform in ±√(6 / (fan_in + fan_out)): Keras' default for Dense and Conv2D kernels."""
+    """The Glorot (Xavier) uniform initializer (`"glorot_uniform"`).
 
-    def __init__(self, seed=None):
+    It draws uniformly from `±sqrt(6 / (fan_in + fan_out))`, Keras' default for `Dense` and `Conv2D` kernels.
+
+    Args:
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.GlorotUniform(seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(1.0, "fan_avg", "uniform", seed)
 
     def get_config(self):
@@ -159,7 +296,24 @@ class GlorotUniform(VarianceScaling):
 
 
 class GlorotNormal(VarianceScaling):
-    def __init__(self, seed=None):
+    """The Glorot (Xavier) normal initializer (`"glorot_normal"`).
+
+    It draws from a truncated normal with stddev `sqrt(2 / (fan_in + fan_out))`.
+
+    Args:
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.GlorotNormal(seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(1.0, "fan_avg", "truncated_normal", seed)
 
     def get_config(self):
@@ -167,7 +321,24 @@ class GlorotNormal(VarianceScaling):
 
 
 class HeNormal(VarianceScaling):
-    def __init__(self, seed=None):
+    """The He normal initializer (`"he_normal"`).
+
+    It draws from a truncated normal with stddev `sqrt(2 / fan_in)`, for relu layers.
+
+    Args:
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.HeNormal(seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(2.0, "fan_in", "truncated_normal", seed)
 
     def get_config(self):
@@ -175,7 +346,24 @@ class HeNormal(VarianceScaling):
 
 
 class HeUniform(VarianceScaling):
-    def __init__(self, seed=None):
+    """The He uniform initializer (`"he_uniform"`).
+
+    It draws uniformly from `±sqrt(6 / fan_in)`.
+
+    Args:
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.HeUniform(seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(2.0, "fan_in", "uniform", seed)
 
     def get_config(self):
@@ -183,7 +371,24 @@ class HeUniform(VarianceScaling):
 
 
 class LecunNormal(VarianceScaling):
-    def __init__(self, seed=None):
+    """The LeCun normal initializer (`"lecun_normal"`).
+
+    It draws from a truncated normal with stddev `sqrt(1 / fan_in)`.
+
+    Args:
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.LecunNormal(seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(1.0, "fan_in", "truncated_normal", seed)
 
     def get_config(self):
@@ -191,7 +396,24 @@ class LecunNormal(VarianceScaling):
 
 
 class LecunUniform(VarianceScaling):
-    def __init__(self, seed=None):
+    """The LeCun uniform initializer (`"lecun_uniform"`).
+
+    It draws uniformly from `±sqrt(3 / fan_in)`.
+
+    Args:
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`); the same
+            seed draws the same values every call.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    values = initializers.LecunUniform(seed=1)((3, 4))
+    print(values.shape, values.dtype)  # (3, 4) float32
+    ```
+    """
+    def __init__(self, seed: int | None = None) -> None:
         super().__init__(1.0, "fan_in", "uniform", seed)
 
     def get_config(self):
@@ -205,8 +427,26 @@ _BY_NAME = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal":
             "lecun_uniform": LecunUniform}
 
 
-def get(identifier):
-    """An initializer from a name ('glorot_uniform', 'he_normal', 'zeros', a class name, ...), or an instance /
-    callable(shape, dtype) as is."""
+def get(identifier: str | Initializer | Callable) -> Initializer | Callable:
+    """Retrieves an initializer from its name, or returns an initializer / callable as is.
+
+    Args:
+        identifier: A name (`"glorot_uniform"`, `"he_normal"`, `"zeros"`, ...) or class name (`"GlorotUniform"`;
+            gives a default-configured instance), an `Initializer` or a callable `(shape, dtype)`.
+
+    Returns:
+        The initializer.
+
+    Raises:
+        ValueError: if the identifier names no initializer.
+
+    Example:
+
+    ```python
+    from fastnn import initializers
+
+    print(type(initializers.get("he_normal")).__name__)  # HeNormal
+    ```
+    """
     return serialization.get(identifier, "initializer", {**{c.__name__: c for c in _BY_NAME.values()}, **_BY_NAME},
                              instance_of=Initializer, expected=f"one of {sorted(_BY_NAME)} or an Initializer")

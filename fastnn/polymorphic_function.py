@@ -139,8 +139,15 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None, 
         func: the function (or method) to wrap; omitted when the decorator is called with arguments.
         input_signature: optional list of `fastnn.TensorSpec`, one per leading argument: calls whose arguments
             differ in dtype or shape raise (Python values are converted to the spec's dtype).
-        autograph, jit_compile, reduce_retracing, experimental_*: TF's options, accepted and recorded; they do not
-            change how fastnn runs the function.
+        autograph: TF's option, accepted and recorded; it does not change how fastnn runs the function.
+        jit_compile: TF's option, accepted and recorded.
+        reduce_retracing: TF's option, accepted and recorded.
+        experimental_implements: TF's option, accepted and recorded.
+        experimental_autograph_options: TF's option, accepted and recorded.
+        experimental_attributes: TF's option, accepted and recorded.
+        experimental_relax_shapes: TF's option, accepted and recorded.
+        experimental_compile: TF's option, accepted and recorded.
+        experimental_follow_type_hints: TF's option, accepted and recorded.
 
     Returns:
         A `Function` (or, without `func`, the decorator that makes one).

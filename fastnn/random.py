@@ -8,9 +8,13 @@ Philox streams: only the contract is shared.
 Keras 3's `keras.random` spelling works too: `seed` may be a `SeedGenerator` (each call draws new numbers from its
 own reproducible stream), and `randint` and `dropout` are here.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._tape import record
 from ._validation import integer
@@ -22,8 +26,15 @@ _global_seed = None
 _global_generator = np.random.default_rng()
 
 
-def set_seed(seed):
-    """Make every later random call reproducible (`tf.random.set_seed`); also used by dropout and initializers."""
+def set_seed(seed: int | None) -> None:
+    """Make every later random call reproducible (`tf.random.set_seed`); also used by dropout and initializers.
+
+    Args:
+        seed: An int, or None to go back to an unseeded generator.
+
+    Returns:
+        None.
+    """
     global _global_seed, _global_generator
     _global_seed = integer(seed, "seed", allow_none=True, error=TypeError,
                            message="`{name}` must be an int or None, received {value!r}")
@@ -66,15 +77,26 @@ class SeedGenerator:
     that draws from it gets new numbers, and the same initial `seed` gives the same sequence of calls.
 
     Args:
-        seed: an int (or None: seeded from the global generator, so `set_seed` makes it reproducible).
+        seed: An int (or None: seeded from the global generator, so `set_seed` makes it reproducible).
+        name: An optional name.
+        **kwargs: Accepted for Keras compatibility (e.g. `backend`); ignored.
+
+    Raises:
+        TypeError: if `seed` is not an int or None.
 
     Example:
-        >>> gen = fastnn.random.SeedGenerator(42)
-        >>> a = fastnn.random.normal((2,), seed=gen)
-        >>> b = fastnn.random.normal((2,), seed=gen)   # different numbers from a; the same pair for seed 42
+
+    ```python
+    import fastnn
+
+    gen = fastnn.random.SeedGenerator(42)
+    a = fastnn.random.normal((2,), seed=gen)
+    b = fastnn.random.normal((2,), seed=gen)  # different numbers from a; the same pair for seed 42
+    print(bool(fastnn.reduce_any(a != b)))  # True
+    ```
     """
 
-    def __init__(self, seed=None, name=None, **kwargs):
+    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs) -> None:
         integer(seed, "seed", allow_none=True, error=TypeError,
                 message="`{name}` must be an int or None. Received: {name}={value!r}")
         self.seed = seed
@@ -130,8 +152,31 @@ def _float_dtype(dtype):
     return np.dtype(np.float32)  # fastnn computes in float32
 
 
-def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
-    """Normal(mean, stddev) samples of `shape`."""
+def normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: str | np.dtype | None = np.float32,
+           seed: int | None = None) -> Tensor:
+    """Normal(mean, stddev) samples of `shape`.
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        mean: The mean of the distribution.
+        stddev: The standard deviation.
+        dtype: The output dtype (float32 by default).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    a = fastnn.random.normal((2, 3), stddev=0.1, seed=1)
+    b = fastnn.random.normal((2, 3), stddev=0.1, seed=1)
+    print(a.shape, bool(fastnn.reduce_all(a == b)))  # (2, 3) True
+    ```
+    """
     _float_dtype(dtype)
     if stddev < 0:
         raise ValueError(f"`stddev` must be >= 0, received {stddev!r}")
@@ -139,8 +184,21 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
     return Tensor(values * np.float32(stddev) + np.float32(mean))
 
 
-def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None):
-    """Uniform samples in [minval, maxval) (maxval defaults to 1 for floats; integer dtypes need it, as TF)."""
+def uniform(shape: Sequence[int], minval: float = 0, maxval: float | None = None,
+            dtype: str | np.dtype | None = np.float32, seed: int | None = None) -> Tensor:
+    """Uniform samples in [minval, maxval) (maxval defaults to 1 for floats; integer dtypes need it, as TF).
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        minval: The lower bound (included).
+        maxval: The upper bound (excluded); None means 1 for floats, and is required for integer dtypes.
+        dtype: The output dtype (float32 by default).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A Tensor.
+    """
     dtype = _as_dtype(np.float32 if dtype is None else dtype)
     shape = _shape(shape)
     if dtype.kind in "iu":
@@ -157,8 +215,21 @@ def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None):
     return Tensor(values * np.float32(maxval - minval) + np.float32(minval))
 
 
-def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
-    """Normal samples redrawn until within two standard deviations of the mean (as TF)."""
+def truncated_normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0,
+                     dtype: str | np.dtype | None = np.float32, seed: int | None = None) -> Tensor:
+    """Normal samples redrawn until within two standard deviations of the mean (as TF).
+
+    Args:
+        shape: The output shape: a tuple or list of ints.
+        mean: The mean of the distribution.
+        stddev: The standard deviation.
+        dtype: The output dtype (float32 by default).
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A Tensor.
+    """
     _float_dtype(dtype)
     if stddev < 0:
         raise ValueError(f"`stddev` must be >= 0, received {stddev!r}")
@@ -171,8 +242,18 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None):
     return Tensor(values * np.float32(stddev) + np.float32(mean))
 
 
-def shuffle(value, seed=None, axis=0):
-    """`value` randomly permuted along `axis` (the first one by default; Keras 3 adds `axis`)."""
+def shuffle(value: ArrayLike, seed: int | None = None, axis: int = 0) -> Tensor:
+    """`value` randomly permuted along `axis` (the first one by default; Keras 3 adds `axis`).
+
+    Args:
+        value: A tensor-like.
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+        axis: The axis to permute along.
+
+    Returns:
+        A Tensor.
+    """
     arr = as_array(value, "value")
     if arr.ndim == 0:
         raise ValueError("shuffle needs a value of rank >= 1, received a scalar")
@@ -182,14 +263,30 @@ def shuffle(value, seed=None, axis=0):
     return Tensor(np.take(arr, _generator(seed).permutation(arr.shape[axis]), axis=int(axis)))
 
 
-def randint(shape, minval, maxval, dtype="int32", seed=None):
+def randint(shape: Sequence[int], minval: float, maxval: float | None, dtype: str | np.dtype | None = "int32",
+            seed: int | None = None) -> Tensor:
     """Integers drawn uniformly from [minval, maxval) (`keras.random.randint`).
 
     Args:
-        shape: the output shape.
-        minval, maxval: the bounds, minval < maxval.
-        dtype: an integer dtype (default int32).
-        seed: an int, a `SeedGenerator` or None.
+        shape: The output shape.
+        minval: The lower bound (included).
+        maxval: The upper bound (excluded), greater than `minval`.
+        dtype: An integer dtype (default int32).
+        seed: An int, a `SeedGenerator` or None.
+
+    Returns:
+        An integer Tensor of `shape`.
+
+    Raises:
+        TypeError: if `dtype` is not an integer dtype.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.random.randint((5,), 0, 3, seed=1).dtype)  # int32
+    ```
     """
     dtype = _as_dtype(dtype)
     if dtype.kind not in "iu":
@@ -197,16 +294,20 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     return uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)
 
 
-def dropout(inputs, rate, noise_shape=None, seed=None):
+def dropout(inputs: ArrayLike, rate: float, noise_shape: Sequence[int] | None = None,
+            seed: int | None = None) -> Tensor:
     """`inputs` with each entry zeroed with probability `rate` and the rest scaled by 1/(1 − rate)
-    (`keras.random.dropout`, also `fastnn.nn.dropout`); always active (the Dropout layer decides when to call it).
-    `noise_shape` broadcasts one decision over axes of size 1. Differentiable: the gradient uses the same mask.
+    (`keras.random.dropout`); differentiable, as `fastnn.nn.dropout`.
 
     Args:
-        inputs: a Tensor, Variable or array (cast to float32).
-        rate: the drop probability, in [0, 1).
-        noise_shape: the mask's shape (the input's rank; sizes 1 broadcast), default the input's shape.
-        seed: an int, a `SeedGenerator` or None.
+        inputs: A tensor-like.
+        rate: The probability of zeroing each entry, in [0, 1).
+        noise_shape: None, or a shape that broadcasts to `inputs`' shape: one decision per entry of it.
+        seed: An int (the same draw every call), a `SeedGenerator` (a new, reproducible draw every call) or None (the
+            global generator: reproducible after `set_seed`).
+
+    Returns:
+        A Tensor.
     """
     t = _float_input(inputs)
     a = t._value

@@ -8,9 +8,12 @@ copy: do not modify it in place while a tape may still use it. Operators dispatc
 `TensorLike` is the shared surface of `Tensor` and `Variable`: shape/dtype/ndim, numpy conversion and the
 operators. Comparisons (`==` included, as in TF 2) are elementwise and return bool Tensors.
 """
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 __all__ = ["Tensor", "TensorLike", "convert_to_tensor", "as_array"]
 
@@ -173,10 +176,14 @@ class TensorLike:
 
 
 class Tensor(TensorLike):
-    """The result of an op. Create one with `fastnn.constant(value)` or `fastnn.convert_to_tensor(value)`."""
+    """The result of an op. Create one with `fastnn.constant(value)` or `fastnn.convert_to_tensor(value)`.
+
+    Args:
+        value: The value: a numpy array (kept without a copy) or anything numpy converts.
+    """
     __slots__ = ("_value", "_keras_logits")  # _keras_logits: set on softmax/sigmoid layer outputs (see losses)
 
-    def __init__(self, value):
+    def __init__(self, value: ArrayLike) -> None:
         self._value = value if type(value) is np.ndarray else np.asarray(value)
 
     def numpy(self):
@@ -210,9 +217,18 @@ def as_array(x, name="x"):
                     f"{arr.dtype}")
 
 
-def convert_to_tensor(value, dtype=None, name="value"):
+def convert_to_tensor(value: ArrayLike, dtype: DTypeLike | None = None, name: str | None = "value") -> TensorLike:
     """`value` as an op input: a Tensor or Variable is returned as is (so the tape can see it); anything else is
-    converted with `as_array` (floats become float32) and wrapped. `dtype` casts non-tensor values."""
+    converted with `as_array` (floats become float32) and wrapped. `dtype` casts non-tensor values.
+
+    Args:
+        value: A number, array-like, Tensor or Variable.
+        dtype: The dtype for a non-tensor value (floats become float32 by default).
+        name: Accepted for TensorFlow compatibility; ignored.
+
+    Returns:
+        A Tensor (or the Tensor/Variable given).
+    """
     if isinstance(value, TensorLike):
         return value
     arr = as_array(value, name)

@@ -1,6 +1,12 @@
 """`fastnn.TensorSpec` — the shape and dtype a function expects (`tf.TensorSpec`), used by
 `fastnn.function(input_signature=...)` and `fastnn.Input`-like declarations."""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ._validation import shape as check_shape
 from .tensor import _as_dtype
@@ -22,7 +28,8 @@ class TensorSpec:
         True
     """
 
-    def __init__(self, shape, dtype=np.float32, name=None):
+    def __init__(self, shape: Sequence[int | None] | None, dtype: DTypeLike = np.float32,
+                 name: str | None = None) -> None:
         shape = check_shape(shape)
         if name is not None and not isinstance(name, str):
             raise TypeError(f"`name` must be a string or None. Received: name={name!r}")

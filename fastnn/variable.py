@@ -5,10 +5,14 @@ it in place (the fused optimizer kernels write straight into it). Floating value
 and bool values keep their dtype (such variables are never trainable). Inside a `GradientTape`, any op that reads a
 trainable Variable makes the tape watch it (unless the tape was made with `watch_accessed_variables=False`).
 """
+from __future__ import annotations
 import contextvars
+
 import itertools
+from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._tape import record
 from .tensor import TensorLike, _as_dtype, as_array
@@ -24,12 +28,30 @@ NAME_SCOPE = contextvars.ContextVar("fastnn_name_scope", default="")
 
 class Variable(TensorLike):
     """`Variable(initial_value, trainable=True, name=None, dtype=None, constraint=None)`; `initial_value` may be
-    an array-like, a Tensor, another Variable, or a zero-argument callable returning one (as in TF). Its `name` is
-    TF's: the given name (default "Variable") under the active `fastnn.name_scope`, with ":0" ("Variable:0",
-    "block/w:0"); the weights layers create keep Keras 3's plain names ("kernel")."""
+    an array-like, a Tensor, another Variable, or a zero-argument callable returning one (as in TF).
+
+    Args:
+        initial_value: An array-like, a Tensor, another Variable, or a zero-argument callable returning one.
+        trainable: Whether `GradientTape` watches it automatically and optimizers update it.
+        name: The variable's name.
+        dtype: The dtype, or None (floats become float32).
+        constraint: None, or a callable applied to the value after each optimizer update.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    v = fastnn.Variable([1.0, 2.0], name="v")
+    v.assign_add([1.0, 1.0])
+    print(v.numpy())  # [2. 3.]
+    ```
+    """
     __slots__ = ("_value", "trainable", "name", "constraint", "_unique_id", "__weakref__")
 
-    def __init__(self, initial_value, trainable=True, name=None, dtype=None, constraint=None):
+    def __init__(self, initial_value: ArrayLike | Callable[[], ArrayLike], trainable: bool = True,
+                 name: str | None = None, dtype: str | np.dtype | None = None,
+                 constraint: Callable | None = None) -> None:
         if callable(initial_value) and not isinstance(initial_value, TensorLike):
             initial_value = initial_value()
         if dtype is not None:

@@ -84,3 +84,8 @@ def test_cibuildwheel_configuration_lists_the_release_wheels():
         assert f"{version}-manylinux_aarch64" in identifiers["linux"], identifiers["linux"]
         assert f"{version}-macosx_arm64" in identifiers["macos"], identifiers["macos"]
     assert not any("musllinux" in i or "i686" in i for i in identifiers["linux"])
+
+
+def test_wheel_is_typed(wheel):
+    # PEP 561: the marker tells type checkers to read fastnn's own annotations (the classifier says "Typing :: Typed")
+    assert "fastnn/py.typed" in zipfile.ZipFile(wheel).namelist()

@@ -4,9 +4,13 @@ Elements come from `from_tensor_slices` (slices along the first axis) or `from_g
 returns a new Dataset. The common chain from_tensor_slices -> shuffle -> batch works on index arrays and gathers
 each batch with one fancy-indexing call, so it costs no Python work per sample.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable, Iterable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import random as fastnn_random
 from ..tensor import TensorLike, as_array
@@ -68,6 +72,34 @@ def _count_arg(count, name):
 
 
 class Dataset:
+    """A re-iterable input pipeline, `tf.data.Dataset`'s API for training data.
+
+    Make one with `Dataset.from_tensor_slices` or `Dataset.from_generator`, chain transformations (`shuffle`,
+    `batch`, `map`, `take`, `repeat`, `prefetch`, `cache`; each returns a new Dataset), and pass it to `fit`,
+    `evaluate` or `predict`, or iterate over it. Elements are numpy arrays, or tuples / lists / dicts of them. The
+    chain `from_tensor_slices` -> `shuffle` -> `batch` gathers each batch with one indexing call (no per-sample
+    Python work).
+
+    Args:
+        make_iterator: A callable returning a fresh iterator over the elements (internal: use the constructors).
+        cardinality: The number of elements, if known.
+        slices: Internal state of the fast `from_tensor_slices` path.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    x, y = np.random.rand(100, 4).astype("float32"), np.arange(100) % 2
+    ds = fastnn.data.Dataset.from_tensor_slices((x, y)).shuffle(100, seed=0).batch(32)
+    xb, yb = next(iter(ds))
+    print(xb.shape, yb.shape, ds.cardinality())  # (32, 4) (32,) 4
+    model = fastnn.Sequential([fastnn.layers.Input((4,)), fastnn.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss=fastnn.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(ds, epochs=1, verbose=0)
+    ```
+    """
     def __init__(self, make_iterator, cardinality=None, slices=None):
         self._make_iterator = make_iterator
         self._cardinality = cardinality
@@ -75,9 +107,18 @@ class Dataset:
 
     # --- sources
     @classmethod
-    def from_tensor_slices(cls, tensors):
-        """Elements are the slices of `tensors` (an array, or a tuple/list/dict of arrays with one first-axis
-        length) along their first axis."""
+    def from_tensor_slices(cls, tensors: ArrayLike | tuple | list | dict) -> Dataset:
+        """Creates a Dataset whose elements are slices of the given arrays along their first axis.
+
+        Args:
+            tensors: An array-like, or a tuple / list / dict of array-likes with the same first-axis length.
+
+        Returns:
+            A Dataset of `len(tensors)` elements.
+
+        Raises:
+            ValueError: if the arrays' first-axis lengths differ.
+        """
         arrays = _map_structure(lambda t: as_array(t, "tensors"), tensors)
         if any(np.ndim(a) == 0 for a in _leaves(arrays)):
             raise ValueError(f"from_tensor_slices slices along the first axis: `tensors` must not hold scalars, "
@@ -106,16 +147,39 @@ class Dataset:
         return cls(iterate, card, (arrays, order, batch, n))
 
     @classmethod
-    def from_generator(cls, generator, output_signature=None):
-        """Elements from `generator()` (a callable returning an iterable), called again for every pass."""
+    def from_generator(cls, generator: Callable[[], Iterable], output_signature: object = None) -> Dataset:
+        """Creates a Dataset whose elements come from a Python generator.
+
+        Args:
+            generator: A callable returning an iterable; it is called again for every pass over the data.
+            output_signature: Accepted for tf.data compatibility (elements are converted as they come).
+
+        Returns:
+            A Dataset of unknown cardinality.
+
+        Raises:
+            TypeError: if `generator` is not callable.
+        """
         if not callable(generator):
             raise TypeError(f"`generator` must be a callable returning an iterable, received {generator!r}")
         return cls(lambda: iter(generator()))
 
     # --- transformations
-    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True):
-        """Randomly reorder elements through a buffer of `buffer_size` (tf.data's algorithm); a new order every
-        pass unless reshuffle_each_iteration=False."""
+    def shuffle(self, buffer_size: int, seed: int | None = None,
+                reshuffle_each_iteration: bool | None = True) -> Dataset:
+        """Randomly shuffles the elements through a buffer (tf.data's algorithm).
+
+        Args:
+            buffer_size: A positive int; `buffer_size >= len(dataset)` gives a uniform permutation.
+            seed: An int making the order reproducible, or None (follows `fastnn.utils.set_random_seed`).
+            reshuffle_each_iteration: Whether every pass draws a new order.
+
+        Returns:
+            The shuffled Dataset.
+
+        Raises:
+            ValueError: if `buffer_size` is not a positive int.
+        """
         if isinstance(buffer_size, bool) or not isinstance(buffer_size, numbers.Integral) or buffer_size < 1:
             raise ValueError(f"`buffer_size` must be a positive integer, received {buffer_size!r}")
         state = {"generator": fastnn_random._generator(seed) if seed is not None else None, "fixed": None}
@@ -143,8 +207,19 @@ class Dataset:
                 yield elements[i]
         return Dataset(iterate, self._cardinality)
 
-    def batch(self, batch_size, drop_remainder=False):
-        """Group consecutive elements into batches (stacked along a new first axis)."""
+    def batch(self, batch_size: int, drop_remainder: bool = False) -> Dataset:
+        """Groups consecutive elements into batches, stacked along a new first axis.
+
+        Args:
+            batch_size: A positive int, the number of elements per batch.
+            drop_remainder: Whether a last, smaller batch is dropped.
+
+        Returns:
+            The batched Dataset.
+
+        Raises:
+            ValueError: if `batch_size` is not a positive int.
+        """
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
             raise ValueError(f"`batch_size` must be a positive integer, received {batch_size!r}")
         if self._slices is not None and self._slices[2] is None:
@@ -166,8 +241,21 @@ class Dataset:
             card = self._cardinality // batch_size if drop_remainder else -(-self._cardinality // batch_size)
         return Dataset(iterate, card)
 
-    def map(self, map_func, num_parallel_calls=None):
-        """Apply `map_func` to every element (a tuple element is passed as separate arguments, as tf.data)."""
+    def map(self, map_func: Callable, num_parallel_calls: int | None = None) -> Dataset:
+        """Applies a function to every element.
+
+        A tuple element is passed as separate arguments, as in tf.data.
+
+        Args:
+            map_func: The function; it may return arrays, Tensors, or tuples / dicts of them.
+            num_parallel_calls: Accepted for tf.data compatibility (elements are mapped in order, in this thread).
+
+        Returns:
+            The mapped Dataset.
+
+        Raises:
+            TypeError: if `map_func` is not callable.
+        """
         if not callable(map_func):
             raise TypeError(f"`map_func` must be callable, received {map_func!r}")
         parent = self
@@ -178,8 +266,15 @@ class Dataset:
                 yield _map_structure(lambda t: as_array(t) if isinstance(t, TensorLike) else t, out)
         return Dataset(iterate, self._cardinality)
 
-    def take(self, count):
-        """At most the first `count` elements (all of them when `count` is -1, as tf.data)."""
+    def take(self, count: int | None) -> Dataset:
+        """Keeps at most the first `count` elements.
+
+        Args:
+            count: An int; -1 keeps all of them.
+
+        Returns:
+            The truncated Dataset.
+        """
         count = _count_arg(count, "count")
         if count < 0:
             return self
@@ -192,8 +287,15 @@ class Dataset:
                 yield element
         return Dataset(iterate, None if self._cardinality is None else min(count, self._cardinality))
 
-    def repeat(self, count=None):
-        """The elements `count` times over (forever when None or -1, as tf.data)."""
+    def repeat(self, count: int | None = None) -> Dataset:
+        """Repeats the elements `count` times.
+
+        Args:
+            count: An int, or None / -1 to repeat forever.
+
+        Returns:
+            The repeated Dataset.
+        """
         if count is not None:
             count = _count_arg(count, "count")
             count = None if count < 0 else count
@@ -206,11 +308,26 @@ class Dataset:
                 passes += 1
         return Dataset(iterate, None if count is None or self._cardinality is None else self._cardinality * count)
 
-    def prefetch(self, buffer_size=None):
-        """Accepted for tf.data compatibility; fastnn's pipelines are synchronous."""
+    def prefetch(self, buffer_size: int = None) -> Dataset:
+        """Accepted for tf.data compatibility; returns the Dataset unchanged (fastnn's pipelines are synchronous).
+
+        Args:
+            buffer_size: Ignored.
+
+        Returns:
+            This Dataset.
+        """
         return self
 
-    def cache(self, filename=""):
+    def cache(self, filename: str = "") -> Dataset:
+        """Accepted for tf.data compatibility; returns the Dataset unchanged (elements are recomputed every pass).
+
+        Args:
+            filename: Ignored.
+
+        Returns:
+            This Dataset.
+        """
         return self
 
     # --- iteration

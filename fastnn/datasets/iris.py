@@ -2,6 +2,8 @@
 
 Licence: CC BY 4.0 (UCI Machine Learning Repository); see data/README.md.
 """
+from __future__ import annotations
+
 import os
 
 import numpy as np
@@ -11,7 +13,7 @@ FEATURE_NAMES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "
 TARGET_NAMES = ("setosa", "versicolor", "virginica")
 
 
-def load_data():
+def load_data() -> tuple[np.ndarray, np.ndarray]:
     """Returns `(x, y)`: float32 features (150, 4) in FEATURE_NAMES order and uint8 labels 0–2 (TARGET_NAMES),
     50 per class, in the data set's original order (no split: it is small enough to choose one per use)."""
     table = np.loadtxt(_PATH, delimiter=",", skiprows=1, dtype=np.float64)

@@ -11,6 +11,8 @@ cache entry and renamed into place only once it has passed, so a partial or corr
 cache. A `.gz` in a folder of your own may be compressed differently: it is decompressed only if its IDX header
 announces the expected shape, and never beyond the expected size, so a crafted file cannot exhaust memory.
 """
+from __future__ import annotations
+
 import hashlib
 import math
 import os
@@ -42,9 +44,31 @@ MIRRORS = (
 _IDX_TYPES = {0x08: np.uint8}
 
 
-def load_data(path=None):
+def load_data(path: str | os.PathLike | None = None
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Returns `(x_train, y_train), (x_test, y_test)`: uint8 images (60000, 28, 28) / (10000, 28, 28) and uint8
-    labels 0–9, in the original order."""
+    labels 0–9, in the original order.
+
+    Args:
+        path: None, or a folder holding the four standard IDX `.gz` files (then nothing is downloaded).
+
+    Returns:
+        `(x_train, y_train), (x_test, y_test)`.
+
+    Raises:
+        ValueError: if a file is missing, damaged or fails its SHA-256 check.
+
+    Example:
+
+    ```python
+    import os
+    import fastnn
+
+    if os.environ.get("FASTNN_MNIST_DIR"):  # offline: a folder with the four IDX files
+        (x_train, y_train), (x_test, y_test) = fastnn.datasets.mnist.load_data()
+        print(x_train.shape, x_test.shape)  # (60000, 28, 28) (10000, 28, 28)
+    ```
+    """
     folder = _source_folder(path)
     arrays = [_read_checked(folder, name, sha) for name, sha in FILES.items()]
     x_train, y_train, x_test, y_test = arrays
@@ -53,14 +77,22 @@ def load_data(path=None):
     return (x_train, y_train), (x_test, y_test)
 
 
-def cache_dir():
+def cache_dir() -> str:
     """Where downloads are kept: $FASTNN_HOME/datasets/mnist (default ~/.fastnn/datasets/mnist)."""
     return _download_helper.cache_dir("mnist")
 
 
-def read_idx(data, what="IDX data"):
+def read_idx(data: bytes, what: str = "IDX data") -> np.ndarray:
     """Parse IDX bytes (magic 0, 0, type, rank; big-endian int32 dims; the values) into a numpy array.
-    Anything malformed (wrong magic or type, truncated or oversized payload) raises ValueError."""
+    Anything malformed (wrong magic or type, truncated or oversized payload) raises ValueError.
+
+    Args:
+        data: The bytes of an IDX file (uncompressed).
+        what: What the data is, named in error messages.
+
+    Returns:
+        A numpy array of the file's dtype and shape.
+    """
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{what} is not an IDX file (bad magic number)")
     dtype = _IDX_TYPES.get(data[2])

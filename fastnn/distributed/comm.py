@@ -10,6 +10,8 @@ that waits longer than the timeout in one (a peer left training, hangs, or is in
 collective and training step it waits in and aborts the job instead of hanging forever. The collectives themselves
 stay the blocking MPI calls (mpi4py releases the GIL in them, so the thread runs meanwhile).
 """
+from __future__ import annotations
+
 import os
 import sys
 import threading
@@ -50,7 +52,7 @@ _waiting = None   # (what, time.monotonic() at entry) while this rank is in one 
 _watchdog = None
 
 
-def launched_world_size():
+def launched_world_size() -> int:
     """The world size an MPI launcher announced in the environment (1 without one); reads no MPI library."""
     for name in _SIZE_VARIABLES:
         value = os.environ.get(name, "")
@@ -59,7 +61,7 @@ def launched_world_size():
     return 1
 
 
-def init(comm=None, timeout=None):
+def init(comm=None, timeout: float | None = None) -> int:
     """Join the MPI world (mpi4py's COMM_WORLD, or `comm`) and return its size. Idempotent.
 
     Also, with more than one rank: an uncaught exception on any rank aborts the whole job (instead of leaving the
@@ -90,7 +92,12 @@ def init(comm=None, timeout=None):
     return _world.size
 
 
-def is_initialized():
+def is_initialized() -> bool:
+    """Whether `init()` has run in this process.
+
+    Returns:
+        A bool.
+    """
     return _world is not None
 
 
@@ -100,22 +107,22 @@ def _require():
     return _world
 
 
-def rank():
+def rank() -> int:
     """This process's rank in the world (0 ... size()-1); rank 0 prints and writes checkpoints."""
     return _require().rank
 
 
-def size():
+def size() -> int:
     """The number of ranks."""
     return _require().size
 
 
-def local_rank():
+def local_rank() -> int:
     """This process's rank among the ranks on the same machine."""
     return _require().local_rank
 
 
-def local_size():
+def local_size() -> int:
     """The number of ranks on this machine."""
     return _require().local_size
 
@@ -135,18 +142,21 @@ def _contiguous_copy(array, name):
 
 
 # --- the stall watchdog
-def set_timeout(seconds):
+def set_timeout(seconds: float | None) -> None:
     """Abort the job when a rank waits longer than `seconds` in one of fastnn's collectives (None or 0: wait
     forever). The waiting rank prints the collective and the training step it is in, then calls MPI_Abort.
 
     Raises:
         ValueError: if `seconds` is not a non-negative number or None.
+
+    Args:
+        seconds: A non-negative number, or None / 0 to wait forever.
     """
     global _timeout
     _timeout = _timeout_value(seconds, "seconds")
 
 
-def get_timeout():
+def get_timeout() -> float | None:
     """The stall watchdog's limit in seconds (None: no limit)."""
     if _timeout is not None:
         return _timeout or None
@@ -228,9 +238,18 @@ def fail(error, what):
 
 
 # --- collectives
-def allreduce(array, op="average", what="an allreduce"):
+def allreduce(array: np.ndarray, op: str = "average", what: str = "an allreduce") -> np.ndarray:
     """The elementwise sum ('sum') or mean ('average') of `array` over all ranks, as a new array (same shape and
-    dtype on every rank; the mean of integers is computed in float64)."""
+    dtype on every rank; the mean of integers is computed in float64).
+
+    Args:
+        array: A numpy array (the same shape and dtype on every rank).
+        op: `"average"` (the default) or `"sum"`.
+        what: What the collective is for, named in the stall watchdog's message.
+
+    Returns:
+        A new array of `array`'s shape and dtype.
+    """
     world = _require()
     if op not in ("sum", "average"):
         raise ValueError(f"`op` must be 'sum' or 'average', received {op!r}")
@@ -252,8 +271,17 @@ def allreduce_(buffer, what="an allreduce"):
     return buffer
 
 
-def broadcast(array, root=0, what="a broadcast"):
-    """Rank `root`'s `array` on every rank (a new array; shape and dtype must agree across ranks)."""
+def broadcast(array: np.ndarray, root: int = 0, what: str = "a broadcast") -> np.ndarray:
+    """Rank `root`'s `array` on every rank (a new array; shape and dtype must agree across ranks).
+
+    Args:
+        array: A numpy array (the same shape and dtype on every rank).
+        root: The rank whose value is sent.
+        what: What the collective is for, named in the stall watchdog's message.
+
+    Returns:
+        A new array: rank `root`'s value.
+    """
     world = _require()
     out = _contiguous_copy(array, "array")
     if world.size > 1:
@@ -261,32 +289,57 @@ def broadcast(array, root=0, what="a broadcast"):
     return out
 
 
-def broadcast_object(obj, root=0, what="a broadcast"):
-    """Rank `root`'s picklable `obj` on every rank."""
+def broadcast_object(obj: object, root: int = 0, what: str = "a broadcast") -> object:
+    """Rank `root`'s picklable `obj` on every rank.
+
+    Args:
+        obj: A picklable object.
+        root: The rank whose value is sent.
+        what: What the collective is for, named in the stall watchdog's message.
+
+    Returns:
+        Rank `root`'s object.
+    """
     world = _require()
     if world.size == 1:
         return obj
     return _collective(what, world.comm.bcast, obj, root=root)
 
 
-def allgather_object(obj, what="an allgather"):
-    """[rank 0's obj, rank 1's obj, ...] on every rank (picklable objects)."""
+def allgather_object(obj: object, what: str = "an allgather") -> list:
+    """[rank 0's obj, rank 1's obj, ...] on every rank (picklable objects).
+
+    Args:
+        obj: A picklable object.
+        what: What the collective is for, named in the stall watchdog's message.
+
+    Returns:
+        A list with one object per rank, in rank order.
+    """
     world = _require()
     if world.size == 1:
         return [obj]
     return _collective(what, world.comm.allgather, obj)
 
 
-def barrier(what="a barrier"):
-    """Wait until every rank calls `barrier()` (under the stall watchdog's timeout)."""
+def barrier(what: str = "a barrier") -> None:
+    """Wait until every rank calls `barrier()` (under the stall watchdog's timeout).
+
+    Args:
+        what: What the collective is for, named in the stall watchdog's message.
+    """
     world = _require()
     if world.size > 1:
         _collective(what, world.comm.Barrier)
 
 
-def abort(code=1):
+def abort(code: int = 1) -> None:
     """End every rank of the job with exit status `code` (MPI_Abort), after a 0.5 s pause: the launcher forwards
-    the ranks' output asynchronously, and what a rank printed just before (why it aborts) must reach it first."""
+    the ranks' output asynchronously, and what a rank printed just before (why it aborts) must reach it first.
+
+    Args:
+        code: The exit status.
+    """
     world = _require()
     sys.stdout.flush()
     sys.stderr.flush()

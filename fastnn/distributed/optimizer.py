@@ -1,13 +1,17 @@
 """`DistributedOptimizer`: any fastnn optimizer, with each step's gradients averaged over all ranks in one fused
 allreduce before the usual fused update. (`broadcast_variables` lives in `fastnn.distributed.comm`; it is importable
 from here too.)"""
+from __future__ import annotations
+
 import contextlib
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..optimizers import Optimizer
 from ..tensor import as_array
+from ..variable import Variable
 from . import comm
 from .comm import broadcast_variables  # noqa: F401  (its former home)
 from .training import DataParallel
@@ -48,7 +52,29 @@ class DistributedOptimizer:
     the same weights, so weights stay bitwise identical. With one rank the step is exactly the wrapped one.
 
     Compiling a model with it makes `fit`/`evaluate` data-parallel (see `fastnn.distributed`). Calls
-    `fastnn.distributed.init()` if needed."""
+    `fastnn.distributed.init()` if needed.
+
+    Args:
+        *args: `(optimizer,)`: the fastnn optimizer instance to wrap (a DistributedOptimizer is returned as is).
+        **kwargs: Only when a wrapped class is rebuilt from its config (`from_config`): the optimizer's
+            constructor arguments.
+
+    Raises:
+        TypeError: if the argument is not one fastnn optimizer instance.
+
+    Example:
+
+    ```python
+    # launched as: mpiexec -n 2 python train.py
+    import numpy as np
+    import fastnn
+    from fastnn import distributed as dist
+
+    model = fastnn.Sequential([fastnn.layers.Input((4,)), fastnn.layers.Dense(1)])
+    model.compile(optimizer=dist.DistributedOptimizer(fastnn.optimizers.Adam(1e-3)), loss="mse")
+    model.fit(np.ones((64, 4), "float32"), np.zeros((64, 1), "float32"), batch_size=8, epochs=1)
+    ```
+    """
 
     def __new__(cls, optimizer=None, *args, **kwargs):
         if cls is not DistributedOptimizer:  # a wrapped class rebuilt from its config

@@ -37,6 +37,16 @@ ROOT_ONLY_CALLBACKS = (ModelCheckpoint, CSVLogger)  # they write files: rank 0's
 
 
 class DataParallel:
+    """The data-parallel training loop that `fit` / `evaluate` use for a model compiled with a `DistributedOptimizer`.
+
+    It has the interface of the single-process `fastnn.trainers.local_loop.LocalLoop` (steps, batches, the guarded
+    step, the log reduction), so the trainer's loops have no branches on which one runs: each epoch's shuffled samples
+    are sharded by rank, gradients averaged in one allreduce per step, metrics averaged over ranks by sample count,
+    and only rank 0 prints and writes checkpoints. Users do not construct it; `fit` does.
+
+    Args:
+        optimizer: The model's `DistributedOptimizer`.
+    """
     def __init__(self, optimizer):
         self.optimizer = optimizer
         self._synced = False

@@ -3,9 +3,12 @@
 Elementwise ops take any shape and return the same shape. Derivatives follow TensorFlow's gradient ops: relu and
 leaky_relu from the forward input (or output: the sign is the same), sigmoid and tanh from the forward output.
 """
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -47,23 +50,52 @@ def _unary_grad(dy, dy_name, v, v_name, op, alpha=0.2):
     return _core.unary_grad(g, a, op, alpha).reshape(np.shape(dy))
 
 
-def relu(features):
-    """max(features, 0), elementwise."""
+def relu(features: ArrayLike) -> np.ndarray:
+    """max(features, 0), elementwise.
+
+    Args:
+        features: A real numeric array-like (converted to float32).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(features, "features", "relu")
 
 
-def leaky_relu(features, alpha=0.2):
-    """features if features > 0 else alpha·features (`tf.nn.leaky_relu`; note keras.layers.LeakyReLU uses 0.3)."""
+def leaky_relu(features: ArrayLike, alpha: float = 0.2) -> np.ndarray:
+    """features if features > 0 else alpha·features (`tf.nn.leaky_relu`; note keras.layers.LeakyReLU uses 0.3).
+
+    Args:
+        features: A real numeric array-like (converted to float32).
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(features, "features", "leaky_relu", _as_alpha(alpha))
 
 
-def sigmoid(x):
-    """1 / (1 + exp(−x)), elementwise."""
+def sigmoid(x: ArrayLike) -> np.ndarray:
+    """1 / (1 + exp(−x)), elementwise.
+
+    Args:
+        x: A real numeric array-like (converted to float32).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(x, "x", "sigmoid")
 
 
-def tanh(x):
-    """tanh(x), elementwise."""
+def tanh(x: ArrayLike) -> np.ndarray:
+    """tanh(x), elementwise.
+
+    Args:
+        x: A real numeric array-like (converted to float32).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(x, "x", "tanh")
 
 
@@ -77,35 +109,85 @@ def _along_last_axis(fn, arrays, axis):
     return np.moveaxis(fn(*moved), -1, axis)
 
 
-def softmax(logits, axis=-1):
-    """exp(logits) / Σ exp(logits) along `axis` (computed as exp(z − max) · 1/Σ, as TF does)."""
+def softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
+    """exp(logits) / Σ exp(logits) along `axis` (computed as exp(z − max) · 1/Σ, as TF does).
+
+    Args:
+        logits: Logits, a real numeric array-like.
+        axis: The axis to normalise over.
+
+    Returns:
+        A float32 numpy array.
+    """
     if np.ndim(logits) == 0:  # checked before as_f32, which turns a scalar into shape (1,)
         raise ValueError("softmax needs an input of rank >= 1, received a scalar")
     return _along_last_axis(_core.softmax, [as_f32(logits, "logits")], axis)
 
 
-def relu_grad(dy, x):
-    """dy · (x > 0); `x` may be relu's input or its output."""
+def relu_grad(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
+    """dy · (x > 0); `x` may be relu's input or its output.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        x: relu's input or output.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", x, "x", "relu")
 
 
-def leaky_relu_grad(dy, x, alpha=0.2):
-    """dy if x > 0 else alpha·dy; `x` may be the input or (for alpha > 0) the output."""
+def leaky_relu_grad(dy: ArrayLike, x: ArrayLike, alpha: float = 0.2) -> np.ndarray:
+    """dy if x > 0 else alpha·dy; `x` may be the input or (for alpha > 0) the output.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        x: leaky_relu's input (or, for alpha > 0, its output).
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", x, "x", "leaky_relu", _as_alpha(alpha))
 
 
-def sigmoid_grad(dy, y):
-    """dy · y · (1 − y) from the sigmoid output y."""
+def sigmoid_grad(dy: ArrayLike, y: ArrayLike) -> np.ndarray:
+    """dy · y · (1 − y) from the sigmoid output y.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The sigmoid output.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", y, "y", "sigmoid")
 
 
-def tanh_grad(dy, y):
-    """dy · (1 − y²) from the tanh output y."""
+def tanh_grad(dy: ArrayLike, y: ArrayLike) -> np.ndarray:
+    """dy · (1 − y²) from the tanh output y.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The tanh output.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", y, "y", "tanh")
 
 
-def softmax_grad(dy, y, axis=-1):
-    """y · (dy − Σ dy·y) along `axis`, from the softmax output y."""
+def softmax_grad(dy: ArrayLike, y: ArrayLike, axis: int = -1) -> np.ndarray:
+    """y · (dy − Σ dy·y) along `axis`, from the softmax output y.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The softmax output.
+        axis: The axis to normalise over.
+
+    Returns:
+        A float32 numpy array.
+    """
     if np.ndim(y) == 0:
         raise ValueError("softmax_grad needs inputs of rank >= 1, received a scalar `y`")
     dy = as_f32(dy, "dy")
@@ -115,14 +197,32 @@ def softmax_grad(dy, y, axis=-1):
     return _along_last_axis(_core.softmax_grad, [dy, y], axis)
 
 
-def bias_add_grad(dy):
-    """Σ dy over every axis but the last (the bias gradient of `tf.nn.bias_add`, channels last)."""
+def bias_add_grad(dy: ArrayLike) -> np.ndarray:
+    """Σ dy over every axis but the last (the bias gradient of `tf.nn.bias_add`, channels last).
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _core.bias_add_grad(as_f32(dy, "dy"))
 
 
-def dense_activation_grad(dy, y=None, activation="linear", alpha=0.2):
+def dense_activation_grad(dy: ArrayLike, y: ArrayLike | None = None, activation: str = "linear",
+                          alpha: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """Backward prologue of Dense(activation): (dz, db) with dz = dy ⊙ act'(y) [B, N] and db = Σ_rows dz [N],
-    in one pass. `y` is the activation output (unused for linear). The column sums are deterministic."""
+    in one pass. `y` is the activation output (unused for linear). The column sums are deterministic.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The activation output `[B, N]` (unused for linear).
+        activation: The Dense layer's activation name.
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A tuple `(dz, db)` of float32 arrays.
+    """
     if activation is None:
         activation = "linear"
     if activation not in _FUSABLE_ACTIVATIONS:

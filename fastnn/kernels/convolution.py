@@ -1,6 +1,11 @@
 """fastnn.kernels.convolution — 2-D convolution and its gradients (`tf.nn.conv2d`, `tf.raw_ops.Conv2DBackpropInput`,
 `tf.raw_ops.Conv2DBackpropFilter`), NHWC activations and Keras (KH, KW, Cin, Cout) kernels."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32, data_format_arg, padding_arg, require_ndim, spatial_pair
@@ -26,10 +31,26 @@ def _sizes(value, name):
     return [int(v) for v in sizes]
 
 
-def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilations=None, bias=None,
-           activation=None, alpha=0.2):
+def conv2d(input: ArrayLike, filters: ArrayLike, strides: int | Sequence[int] = 1, padding: str = "VALID",
+           data_format: str = "NHWC", dilations: int | Sequence[int] | None = None, bias: ArrayLike | None = None,
+           activation: str | None = None, alpha: float = 0.2) -> np.ndarray:
     """activation(conv2d(input, filters) + bias) like `tf.nn.conv2d`: input [N, H, W, Cin], filters
-    [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; TF's 'same'/'valid' output sizes and padding placement."""
+    [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; TF's 'same'/'valid' output sizes and padding placement.
+
+    Args:
+        input: The input `[N, H, W, Cin]`.
+        filters: The filter `[KH, KW, Cin, Cout]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+        bias: None, or the bias `[Cout]`.
+        activation: None/`"linear"`, `"relu"`, `"leaky_relu"`, `"sigmoid"` or `"tanh"`, fused in the epilogue.
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A float32 numpy array.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     w = require_ndim(as_f32(filters, "filters"), 4, "filters")
@@ -40,10 +61,24 @@ def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilat
     return _core.conv2d(x, w, s, padding, d, bias=b, activation=act, alpha=float(alpha))
 
 
-def conv2d_backprop_input(input_sizes, filters, out_backprop, strides, padding, data_format="NHWC",
-                          dilations=None):
+def conv2d_backprop_input(input_sizes: Sequence[int], filters: ArrayLike, out_backprop: ArrayLike,
+                          strides: int | Sequence[int], padding: str, data_format: str = "NHWC",
+                          dilations: int | Sequence[int] | None = None) -> np.ndarray:
     """Gradient of `conv2d` with respect to its input (`tf.raw_ops.Conv2DBackpropInput`): filters [KH, KW, Cin,
-    Cout], out_backprop [N, OH, OW, Cout] -> [N, H, W, Cin] = input_sizes."""
+    Cout], out_backprop [N, OH, OW, Cout] -> [N, H, W, Cin] = input_sizes.
+
+    Args:
+        input_sizes: The input's shape `[N, H, W, Cin]`.
+        filters: The filter `[KH, KW, Cin, Cout]`.
+        out_backprop: The gradient of the output `[N, OH, OW, Cout]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A float32 numpy array.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     sizes = _sizes(input_sizes, "input_sizes")
     w = require_ndim(as_f32(filters, "filters"), 4, "filters")
@@ -51,10 +86,24 @@ def conv2d_backprop_input(input_sizes, filters, out_backprop, strides, padding, 
     return _core.conv2d_backprop_input(sizes, w, dy, s, padding, d)
 
 
-def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, data_format="NHWC",
-                           dilations=None):
+def conv2d_backprop_filter(input: ArrayLike, filter_sizes: Sequence[int], out_backprop: ArrayLike,
+                           strides: int | Sequence[int], padding: str, data_format: str = "NHWC",
+                           dilations: int | Sequence[int] | None = None) -> np.ndarray:
     """Gradient of `conv2d` with respect to its filters (`tf.raw_ops.Conv2DBackpropFilter`): input [N, H, W, Cin],
-    out_backprop [N, OH, OW, Cout] -> [KH, KW, Cin, Cout] = filter_sizes. Deterministic batch reduction."""
+    out_backprop [N, OH, OW, Cout] -> [KH, KW, Cin, Cout] = filter_sizes. Deterministic batch reduction.
+
+    Args:
+        input: The forward input `[N, H, W, Cin]`.
+        filter_sizes: The filter's shape `[KH, KW, Cin, Cout]`.
+        out_backprop: The gradient of the output `[N, OH, OW, Cout]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A float32 numpy array.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     sizes = _sizes(filter_sizes, "filter_sizes")
@@ -62,10 +111,24 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, 
     return _core.conv2d_backprop_filter(x, sizes, dy, s, padding, d)
 
 
-def conv2d_backprop_filter_and_bias(input, filter_sizes, out_backprop, strides, padding, data_format="NHWC",
-                                    dilations=None):
+def conv2d_backprop_filter_and_bias(input: ArrayLike, filter_sizes: Sequence[int], out_backprop: ArrayLike,
+                                    strides: int | Sequence[int], padding: str, data_format: str = "NHWC",
+                                    dilations: int | Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(filter gradient, bias gradient) from one pass over out_backprop: the bias gradient is
-    out_backprop summed over N, OH, OW -> [Cout]."""
+    out_backprop summed over N, OH, OW -> [Cout].
+
+    Args:
+        input: The forward input `[N, H, W, Cin]`.
+        filter_sizes: The filter's shape `[KH, KW, Cin, Cout]`.
+        out_backprop: The gradient of the output `[N, OH, OW, Cout]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A tuple `(filter gradient, bias gradient)`.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     sizes = _sizes(filter_sizes, "filter_sizes")

@@ -8,10 +8,13 @@
 Every `*_grad(..., grad_scale=1.0)` returns the gradient of grad_scale · Σ_samples loss w.r.t. the prediction
 (grad_scale = 1/B for Keras' default batch mean). Classes are on the last axis; leading axes are samples.
 """
+from __future__ import annotations
+
 import math
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -108,25 +111,63 @@ def _restore(out, shape, with_grad):
     return out.reshape(shape[:-1])
 
 
-def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
+def softmax_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike, axis: int = -1) -> np.ndarray:
     """Per-sample −Σ labels · log softmax(logits) over `axis` (`tf.nn.softmax_cross_entropy_with_logits`).
-    labels: same shape as logits (soft labels allowed). Returns logits' shape without `axis`."""
+    labels: same shape as logits (soft labels allowed). Returns logits' shape without `axis`.
+
+    Args:
+        labels: Targets: probabilities of `logits`' shape.
+        logits: Logits, a real numeric array-like.
+        axis: The axis to normalise over.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _dense_xent(labels, logits, 1.0, False, axis)
 
 
-def sparse_softmax_cross_entropy_with_logits(labels, logits):
+def sparse_softmax_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike) -> np.ndarray:
     """Per-sample −log softmax(logits)[label] (`tf.nn.sparse_softmax_cross_entropy_with_logits`).
-    labels: integer class ids of shape logits.shape[:-1], each in [0, N) (ValueError otherwise)."""
+    labels: integer class ids of shape logits.shape[:-1], each in [0, N) (ValueError otherwise).
+
+    Args:
+        labels: Integer class ids of shape `logits.shape[:-1]`, each in [0, N).
+        logits: Logits, a real numeric array-like.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _sparse_xent(labels, logits, 1.0, False)
 
 
-def softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=1.0, axis=-1):
-    """(loss, dlogits): the per-sample loss and grad_scale · (softmax(logits) − labels), in one pass."""
+def softmax_cross_entropy_with_logits_and_grad(labels: ArrayLike, logits: ArrayLike, grad_scale: float = 1.0,
+                                               axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """(loss, dlogits): the per-sample loss and grad_scale · (softmax(logits) − labels), in one pass.
+
+    Args:
+        labels: Targets: probabilities of `logits`' shape.
+        logits: Logits, a real numeric array-like.
+        grad_scale: A factor applied to the gradient (e.g. 1 / batch for a mean loss).
+        axis: The axis to normalise over.
+
+    Returns:
+        A tuple `(loss, dlogits)` of float32 arrays.
+    """
     return _dense_xent(labels, logits, _as_scale(grad_scale), True, axis)
 
 
-def sparse_softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=1.0):
-    """(loss, dlogits): the per-sample sparse loss and grad_scale · (softmax(logits) − one_hot(labels))."""
+def sparse_softmax_cross_entropy_with_logits_and_grad(labels: ArrayLike, logits: ArrayLike,
+                                                      grad_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(loss, dlogits): the per-sample sparse loss and grad_scale · (softmax(logits) − one_hot(labels)).
+
+    Args:
+        labels: Integer class ids of shape `logits.shape[:-1]`, each in [0, N).
+        logits: Logits, a real numeric array-like.
+        grad_scale: A factor applied to the gradient (e.g. 1 / batch for a mean loss).
+
+    Returns:
+        A tuple `(loss, dlogits)` of float32 arrays.
+    """
     return _sparse_xent(labels, logits, _as_scale(grad_scale), True)
 
 
@@ -157,9 +198,20 @@ def _clip_bounds():
     return eps, np.float32(1.0) - eps  # both computed in float32, as Keras does
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
+def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                             label_smoothing: float = 0.0) -> np.ndarray:
     """Per-sample Keras categorical crossentropy. Probabilities: p /= Σp, clip to [ε, 1−ε], −Σ y·log p.
-    from_logits=True: `softmax_cross_entropy_with_logits`."""
+    from_logits=True: `softmax_cross_entropy_with_logits`.
+
+    Args:
+        y_true: Targets (one-hot rows, or probabilities).
+        y_pred: Predictions: probabilities, or logits with `from_logits=True`.
+        from_logits: Whether `y_pred` holds logits rather than probabilities.
+        label_smoothing: A float in [0, 1]: targets are mixed with the uniform distribution by this much.
+
+    Returns:
+        A float32 numpy array.
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true = _smoothed(y_true, label_smoothing)
     if from_logits:
@@ -170,8 +222,20 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return (-np.sum(y_true.astype(np.float64) * np.log(c.astype(np.float64)), axis=-1)).astype(np.float32)
 
 
-def categorical_crossentropy_grad(y_true, y_pred, from_logits=False, label_smoothing=0.0, grad_scale=1.0):
-    """d(grad_scale · Σ loss)/d y_pred for `categorical_crossentropy` (0 where the clip was active)."""
+def categorical_crossentropy_grad(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                                  label_smoothing: float = 0.0, grad_scale: float = 1.0) -> np.ndarray:
+    """d(grad_scale · Σ loss)/d y_pred for `categorical_crossentropy` (0 where the clip was active).
+
+    Args:
+        y_true: Targets (one-hot rows, or probabilities).
+        y_pred: Predictions: probabilities, or logits with `from_logits=True`.
+        from_logits: Whether `y_pred` holds logits rather than probabilities.
+        label_smoothing: A float in [0, 1]: targets are mixed with the uniform distribution by this much.
+        grad_scale: A factor applied to the gradient (e.g. 1 / batch for a mean loss).
+
+    Returns:
+        A float32 numpy array.
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true = _smoothed(y_true, label_smoothing)
     scale = _as_scale(grad_scale)
@@ -197,9 +261,18 @@ def _sparse_pred(y_true, y_pred):
     return labels, y_pred
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
+def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False) -> np.ndarray:
     """Per-sample Keras sparse categorical crossentropy. Probabilities: clip to [ε, 1−ε], log, then the sparse
-    softmax cross-entropy of those logs (renormalising through logsumexp, as Keras does)."""
+    softmax cross-entropy of those logs (renormalising through logsumexp, as Keras does).
+
+    Args:
+        y_true: Integer class ids.
+        y_pred: Predictions: probabilities, or logits with `from_logits=True`.
+        from_logits: Whether `y_pred` holds logits rather than probabilities.
+
+    Returns:
+        A float32 numpy array.
+    """
     labels, y_pred = _sparse_pred(y_true, y_pred)
     if from_logits:
         return sparse_softmax_cross_entropy_with_logits(labels, y_pred)
@@ -207,8 +280,19 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     return sparse_softmax_cross_entropy_with_logits(labels, _core.unary(np.clip(y_pred, lo, hi), "log"))
 
 
-def sparse_categorical_crossentropy_grad(y_true, y_pred, from_logits=False, grad_scale=1.0):
-    """d(grad_scale · Σ loss)/d y_pred for `sparse_categorical_crossentropy` (0 where the clip was active)."""
+def sparse_categorical_crossentropy_grad(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                                         grad_scale: float = 1.0) -> np.ndarray:
+    """d(grad_scale · Σ loss)/d y_pred for `sparse_categorical_crossentropy` (0 where the clip was active).
+
+    Args:
+        y_true: Integer class ids.
+        y_pred: Predictions: probabilities, or logits with `from_logits=True`.
+        from_logits: Whether `y_pred` holds logits rather than probabilities.
+        grad_scale: A factor applied to the gradient (e.g. 1 / batch for a mean loss).
+
+    Returns:
+        A float32 numpy array.
+    """
     labels, y_pred = _sparse_pred(y_true, y_pred)
     scale = _as_scale(grad_scale)
     if from_logits:
@@ -220,15 +304,32 @@ def sparse_categorical_crossentropy_grad(y_true, y_pred, from_logits=False, grad
     return np.where(inside, dlog * (np.float32(1.0) / c), np.float32(0.0)).astype(np.float32)
 
 
-def mean_squared_error(y_true, y_pred):
-    """Per-sample mean((y_true − y_pred)²) over the last axis (`keras.losses.mean_squared_error`)."""
+def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
+    """Per-sample mean((y_true − y_pred)²) over the last axis (`keras.losses.mean_squared_error`).
+
+    Args:
+        y_true: Targets.
+        y_pred: Predictions of `y_true`'s shape.
+
+    Returns:
+        A float32 numpy array.
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     d = y_true.astype(np.float64) - y_pred
     return np.mean(d * d, axis=-1).astype(np.float32)
 
 
-def mean_squared_error_grad(y_true, y_pred, grad_scale=1.0):
-    """grad_scale · 2·(y_pred − y_true)/N, N = size of the last axis."""
+def mean_squared_error_grad(y_true: ArrayLike, y_pred: ArrayLike, grad_scale: float = 1.0) -> np.ndarray:
+    """grad_scale · 2·(y_pred − y_true)/N, N = size of the last axis.
+
+    Args:
+        y_true: Targets.
+        y_pred: Predictions of `y_true`'s shape.
+        grad_scale: A factor applied to the gradient (e.g. 1 / batch for a mean loss).
+
+    Returns:
+        A float32 numpy array.
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     scale = _as_scale(grad_scale)
     n = max(y_pred.shape[-1], 1)

@@ -1,5 +1,8 @@
 """fastnn.kernels.math — matrix products and elementwise math (`tf.linalg.matmul`, `tf.math.exp`, `tf.math.log`)."""
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -7,8 +10,18 @@ from ._convert import as_f32
 __all__ = ["matmul", "dense", "exp", "log", "exp_grad", "log_grad"]
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False):
-    """op(a) @ op(b) for 2-D operands, or batched over leading dimensions (like `tf.linalg.matmul`)."""
+def matmul(a: ArrayLike, b: ArrayLike, transpose_a: bool = False, transpose_b: bool = False) -> np.ndarray:
+    """op(a) @ op(b) for 2-D operands, or batched over leading dimensions (like `tf.linalg.matmul`).
+
+    Args:
+        a: A real numeric array-like of rank >= 2.
+        b: A real numeric array-like of rank >= 2.
+        transpose_a: Whether `a` is transposed (its last two axes).
+        transpose_b: Whether `b` is transposed.
+
+    Returns:
+        A float32 numpy array.
+    """
     a = as_f32(a, "a")
     b = as_f32(b, "b")
     if a.ndim < 2 or b.ndim < 2:
@@ -40,29 +53,81 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
 from .activations import _unary, _unary_grad  # noqa: E402  (shared 0-d-safe wrappers)
 
 
-def exp(x):
-    """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72)."""
+def exp(x: ArrayLike) -> np.ndarray:
+    """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72).
+
+    Args:
+        x: A real numeric array-like (converted to float32).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(x, "x", "exp")
 
 
-def log(x):
-    """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0."""
+def log(x: ArrayLike) -> np.ndarray:
+    """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0.
+
+    Args:
+        x: A real numeric array-like (converted to float32).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary(x, "x", "log")
 
 
-def exp_grad(dy, y):
-    """dy · y, from the output y = exp(x)."""
+def exp_grad(dy: ArrayLike, y: ArrayLike) -> np.ndarray:
+    """dy · y, from the output y = exp(x).
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        y: The output exp(x).
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", y, "y", "exp")
 
 
-def log_grad(dy, x):
-    """dy · (1/x), from the input x."""
+def log_grad(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
+    """dy · (1/x), from the input x.
+
+    Args:
+        dy: The gradient of the loss with respect to the op's output, of its shape.
+        x: The input.
+
+    Returns:
+        A float32 numpy array.
+    """
     return _unary_grad(dy, "dy", x, "x", "log")
 
 
-def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
+def dense(inputs: ArrayLike, kernel: ArrayLike, bias: ArrayLike | None = None, activation: str | None = None,
+          alpha: float = 0.2) -> np.ndarray:
     """Fused Dense forward: act(inputs @ kernel + bias) in one GEMM whose epilogue adds the bias and applies the
-    activation (linear, relu, leaky_relu(alpha), sigmoid, tanh). inputs [B, in], kernel [in, out], bias [out]."""
+    activation (linear, relu, leaky_relu(alpha), sigmoid, tanh). inputs [B, in], kernel [in, out], bias [out].
+
+    Args:
+        inputs: The input `[B, in]`.
+        kernel: The kernel `[in, out]`.
+        bias: None, or the bias `[out]`.
+        activation: `"linear"`/None, `"relu"`, `"leaky_relu"`, `"sigmoid"` or `"tanh"`, applied in the epilogue.
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A float32 numpy array.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    x, w = np.ones((4, 3), np.float32), np.ones((3, 2), np.float32)
+    print(fastnn.kernels.dense(x, w, np.zeros(2, np.float32), activation="relu"))  # [[3. 3.] ... ]
+    ```
+    """
     inputs = as_f32(inputs, "inputs")
     kernel = as_f32(kernel, "kernel")
     bias = None if bias is None else as_f32(bias, "bias")

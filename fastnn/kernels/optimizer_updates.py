@@ -5,10 +5,13 @@
 float32 numpy arrays of `var`'s shape: anything else is refused (a converted copy would silently not be
 updated). `grad` may be any real array-like of `var`'s shape; it is converted and never modified.
 """
+from __future__ import annotations
+
 import math
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -46,10 +49,23 @@ def _real(value, name):
     return float(value)
 
 
-def sgd_update(var, grad, learning_rate=0.01, momentum=0.0, nesterov=False, velocity=None):
+def sgd_update(var: np.ndarray, grad: ArrayLike, learning_rate: float = 0.01, momentum: float = 0.0,
+               nesterov: bool = False, velocity: np.ndarray | None = None) -> None:
     """One `keras.optimizers.SGD` step in place. momentum == 0: var -= lr*grad. Otherwise
     velocity = velocity*momentum - lr*grad, then var += velocity (nesterov: var += momentum*velocity - lr*grad);
-    `velocity` (zeros initially, shape of var) is then required."""
+    `velocity` (zeros initially, shape of var) is then required.
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        learning_rate: The step size.
+        momentum: The momentum factor (0 disables it).
+        nesterov: Whether to apply Nesterov momentum.
+        velocity: A float32 slot of var's shape, updated in place (required when momentum > 0).
+
+    Returns:
+        None: `var` and the slots are updated in place.
+    """
     _require_inplace(var, "var")
     g = _grad(grad, var)
     lr, momentum = _real(learning_rate, "learning_rate"), _real(momentum, "momentum")
@@ -64,12 +80,42 @@ def sgd_update(var, grad, learning_rate=0.01, momentum=0.0, nesterov=False, velo
     _core.sgd_update(var, g, lr, momentum, bool(nesterov), velocity)
 
 
-def adam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                amsgrad=False, vhat=None):
+def adam_update(var: np.ndarray, grad: ArrayLike, m: np.ndarray, v: np.ndarray, step: int, learning_rate: float = 0.001,
+                beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
+                vhat: np.ndarray | None = None) -> None:
     """One `keras.optimizers.Adam` step in place, t = `step` = optimizer.iterations + 1 (>= 1):
     alpha = lr*sqrt(1-beta_2^t)/(1-beta_1^t); m += (grad-m)*(1-beta_1); v += (grad²-v)*(1-beta_2);
     amsgrad: vhat = max(vhat, v) and vhat replaces v; var -= m*alpha/(sqrt(v)+epsilon).
-    m, v (and vhat for amsgrad) start as zeros of var's shape."""
+    m, v (and vhat for amsgrad) start as zeros of var's shape.
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        m: The first-moment slot (float32, var's shape), updated in place.
+        v: The second-moment slot, updated in place.
+        step: The 1-based step count t (`optimizer.iterations + 1`).
+        learning_rate: The step size.
+        beta_1: The decay rate of the first moment.
+        beta_2: The decay rate of the second moment (Lion: of `m`).
+        epsilon: The small constant for numerical stability.
+        amsgrad: Whether to use the AMSGrad variant.
+        vhat: A float32 slot of var's shape, updated in place (required with amsgrad).
+
+    Returns:
+        None: `var` and the slots are updated in place.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    var, grad = np.ones(3, np.float32), np.full(3, 0.5, np.float32)
+    m, v = np.zeros_like(var), np.zeros_like(var)
+    fastnn.kernels.adam_update(var, grad, m, v, step=1, learning_rate=0.1)
+    print(var)  # about [0.9 0.9 0.9]: the first step moves by learning_rate
+    ```
+    """
     _require_inplace(var, "var")
     g = _grad(grad, var)
     _require_inplace(m, "m", var)
@@ -88,13 +134,31 @@ def adam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=0
                       _real(beta_2, "beta_2"), _real(epsilon, "epsilon"), int(step), vhat)
 
 
-def rmsprop_update(var, grad, velocity, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=0.0,
-                   momentum_buf=None, centered=False, average_grad=None):
+def rmsprop_update(var: np.ndarray, grad: ArrayLike, velocity: np.ndarray, learning_rate: float = 0.001,
+                   rho: float = 0.9, epsilon: float = 1e-7, momentum: float = 0.0,
+                   momentum_buf: np.ndarray | None = None, centered: bool = False,
+                   average_grad: np.ndarray | None = None) -> None:
     """One `keras.optimizers.RMSprop` step in place: velocity = rho*velocity + (1-rho)*grad²;
     centered: average_grad = rho*average_grad + (1-rho)*grad, denominator = velocity - average_grad² + epsilon,
     else velocity + epsilon (epsilon inside the sqrt, as Keras); increment = lr*grad/sqrt(denominator);
     momentum > 0: momentum_buf = momentum*momentum_buf + increment, var -= momentum_buf; else var -= increment.
-    All state arrays start as zeros of var's shape."""
+    All state arrays start as zeros of var's shape.
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        velocity: A float32 slot of var's shape, updated in place: the running mean of grad².
+        learning_rate: The step size.
+        rho: The decay rate of the running averages.
+        epsilon: The small constant for numerical stability.
+        momentum: The momentum factor (0 disables it).
+        momentum_buf: A float32 slot of var's shape, updated in place (required when momentum > 0).
+        centered: Whether to divide by the centred variance.
+        average_grad: A float32 slot of var's shape, updated in place (required when centered).
+
+    Returns:
+        None: `var` and the slots are updated in place.
+    """
     _require_inplace(var, "var")
     g = _grad(grad, var)
     _require_inplace(velocity, "velocity", var)
@@ -125,18 +189,39 @@ def _step(step):
     return int(step)
 
 
-def adagrad_update(var, grad, accumulator, learning_rate=0.001, epsilon=1e-7):
+def adagrad_update(var: np.ndarray, grad: ArrayLike, accumulator: np.ndarray, learning_rate: float = 0.001,
+                   epsilon: float = 1e-7) -> None:
     """One `keras.optimizers.Adagrad` step in place: accumulator += grad²;
-    var -= lr*grad/sqrt(accumulator + epsilon). `accumulator` starts at Keras' initial_accumulator_value (0.1)."""
+    var -= lr*grad/sqrt(accumulator + epsilon). `accumulator` starts at Keras' initial_accumulator_value (0.1).
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        accumulator: A float32 slot of var's shape, updated in place: the sum of grad².
+        learning_rate: The step size.
+        epsilon: The small constant for numerical stability.
+
+    Returns:
+        None: `var` and the slots are updated in place.
+    """
     _require_inplace(var, "var")
     g = _grad(grad, var)
     _require_inplace(accumulator, "accumulator", var)
     _core.adagrad_update(var, g, accumulator, _real(learning_rate, "learning_rate"), _real(epsilon, "epsilon"))
 
 
-def nadam_u_product(step, beta_1=0.9, start=None):
+def nadam_u_product(step: int, beta_1: float = 0.9, start: tuple[int, float] | None = None) -> float:
     """Keras' Nadam `_u_product` after `step` steps: the float32 product of beta_1*(1 - 0.5*0.96**t), t=1..step,
-    in Keras' order; `start=(done, u)` continues from the value `u` after `done` steps."""
+    in Keras' order; `start=(done, u)` continues from the value `u` after `done` steps.
+
+    Args:
+        step: The number of steps taken.
+        beta_1: The decay rate of the first moment.
+        start: None, or `(done, u)`: continue from the value u after `done` steps.
+
+    Returns:
+        A float (float32 arithmetic).
+    """
     step = _step(step) if step != 0 else 0
     done, u = (0, np.float32(1.0)) if start is None else (int(start[0]), np.float32(start[1]))
     b1, half, one = np.float32(_real(beta_1, "beta_1")), np.float32(0.5), np.float32(1.0)
@@ -147,13 +232,30 @@ def nadam_u_product(step, beta_1=0.9, start=None):
     return u
 
 
-def nadam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 u_product=None):
+def nadam_update(var: np.ndarray, grad: ArrayLike, m: np.ndarray, v: np.ndarray, step: int,
+                 learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 u_product: float | None = None) -> None:
     """One `keras.optimizers.Nadam` step in place, t = `step` = iterations + 1 (>= 1). `u_product` is Keras'
     `_u_product` after this step's update (computed from `step` and `beta_1` when None):
     m += (grad-m)*(1-beta_1); v += (grad²-v)*(1-beta_2);
     m_hat = u_{t+1}*m/(1 - u_product*u_{t+1}) + (1-u_t)*grad/(1 - u_product); v_hat = v/(1 - beta_2^t);
-    var -= m_hat*lr/(sqrt(v_hat) + epsilon), with u_t = beta_1*(1 - 0.5*0.96^t). m, v start as zeros."""
+    var -= m_hat*lr/(sqrt(v_hat) + epsilon), with u_t = beta_1*(1 - 0.5*0.96^t). m, v start as zeros.
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        m: The first-moment slot (float32, var's shape), updated in place.
+        v: The second-moment slot, updated in place.
+        step: The 1-based step count t (`optimizer.iterations + 1`).
+        learning_rate: The step size.
+        beta_1: The decay rate of the first moment.
+        beta_2: The decay rate of the second moment (Lion: of `m`).
+        epsilon: The small constant for numerical stability.
+        u_product: Keras' `_u_product` after this step, or None to compute it from `step` and `beta_1`.
+
+    Returns:
+        None: `var` and the slots are updated in place.
+    """
     _require_inplace(var, "var")
     g = _grad(grad, var)
     _require_inplace(m, "m", var)
@@ -165,10 +267,27 @@ def nadam_update(var, grad, m, v, step, learning_rate=0.001, beta_1=0.9, beta_2=
                        _real(epsilon, "epsilon"), step, float(u))
 
 
-def adamax_update(var, grad, m, u, step, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+def adamax_update(var: np.ndarray, grad: ArrayLike, m: np.ndarray, u: np.ndarray, step: int,
+                  learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                  epsilon: float = 1e-7) -> None:
     """One `keras.optimizers.Adamax` step in place, t = `step` = iterations + 1 (>= 1):
     m += (grad-m)*(1-beta_1); u = max(beta_2*u, |grad|); var -= lr*m/((1 - beta_1^t)*(u + epsilon)).
-    m, u start as zeros."""
+    m, u start as zeros.
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        m: The first-moment slot (float32, var's shape), updated in place.
+        u: The exponentially weighted infinity norm slot, updated in place.
+        step: The 1-based step count t (`optimizer.iterations + 1`).
+        learning_rate: The step size.
+        beta_1: The decay rate of the first moment.
+        beta_2: The decay rate of the second moment (Lion: of `m`).
+        epsilon: The small constant for numerical stability.
+
+    Returns:
+        None: `var` and the slots are updated in place.
+    """
     _require_inplace(var, "var")
     g = _grad(grad, var)
     _require_inplace(m, "m", var)
@@ -177,9 +296,22 @@ def adamax_update(var, grad, m, u, step, learning_rate=0.001, beta_1=0.9, beta_2
                         _real(beta_2, "beta_2"), _real(epsilon, "epsilon"), _step(step))
 
 
-def lion_update(var, grad, m, learning_rate=0.001, beta_1=0.9, beta_2=0.99):
+def lion_update(var: np.ndarray, grad: ArrayLike, m: np.ndarray, learning_rate: float = 0.001, beta_1: float = 0.9,
+                beta_2: float = 0.99) -> None:
     """One `keras.optimizers.Lion` step in place: var -= lr*sign(m*beta_1 + grad*(1-beta_1));
-    m = m*beta_2 + grad*(1-beta_2). m starts as zeros."""
+    m = m*beta_2 + grad*(1-beta_2). m starts as zeros.
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        m: The first-moment slot (float32, var's shape), updated in place.
+        learning_rate: The step size.
+        beta_1: The decay rate of the first moment.
+        beta_2: The decay rate of the second moment (Lion: of `m`).
+
+    Returns:
+        None: `var` and the slots are updated in place.
+    """
     _require_inplace(var, "var")
     g = _grad(grad, var)
     _require_inplace(m, "m", var)
@@ -187,10 +319,24 @@ def lion_update(var, grad, m, learning_rate=0.001, beta_1=0.9, beta_2=0.99):
                       _real(beta_2, "beta_2"))
 
 
-def adadelta_update(var, grad, accumulated_grad, accumulated_delta, learning_rate=0.001, rho=0.95, epsilon=1e-7):
+def adadelta_update(var: np.ndarray, grad: ArrayLike, accumulated_grad: np.ndarray, accumulated_delta: np.ndarray,
+                    learning_rate: float = 0.001, rho: float = 0.95, epsilon: float = 1e-7) -> None:
     """One `keras.optimizers.Adadelta` step in place: accumulated_grad = rho*a_g + (1-rho)*grad²;
     delta = -(sqrt(accumulated_delta + epsilon)*grad/sqrt(accumulated_grad + epsilon));
-    accumulated_delta = rho*a_d + (1-rho)*delta²; var += lr*delta. Both accumulators start as zeros."""
+    accumulated_delta = rho*a_d + (1-rho)*delta²; var += lr*delta. Both accumulators start as zeros.
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        accumulated_grad: A float32 slot of var's shape, updated in place: the running mean of grad².
+        accumulated_delta: A float32 slot of var's shape, updated in place: the running mean of delta².
+        learning_rate: The step size.
+        rho: The decay rate of the running averages.
+        epsilon: The small constant for numerical stability.
+
+    Returns:
+        None: `var` and the slots are updated in place.
+    """
     _require_inplace(var, "var")
     g = _grad(grad, var)
     _require_inplace(accumulated_grad, "accumulated_grad", var)

@@ -11,8 +11,12 @@ matters for tied windows such as all-zero ReLU outputs). NaN inputs are never se
 cells are all NaN gives -inf. TF's forward also skips NaN, but its gradient can land on a NaN cell that heads
 its window; ours always follows the forward's choice. Average pooling propagates NaN.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32, data_format_arg, padding_arg, require_ndim, spatial_pair
@@ -49,30 +53,78 @@ def _grad_arg(grad):
     return require_ndim(as_f32(grad, "grad"), 4, "grad")
 
 
-def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):
-    """Max over each kh×kw window: input (N, H, W, C) -> (N, OH, OW, C)."""
+def max_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
+               data_format: str = "NHWC") -> np.ndarray:
+    """Max over each kh×kw window: input (N, H, W, C) -> (N, OH, OW, C).
+
+    Args:
+        input: The forward input `(N, H, W, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+
+    Returns:
+        A float32 numpy array.
+    """
     x, k, s, p = _args(input, ksize, strides, padding, data_format)
     return _core.max_pool2d(x, k, s, p)
 
 
-def max_pool2d_with_argmax(input, ksize, strides, padding):
+def max_pool2d_with_argmax(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int],
+                           padding: str) -> tuple[np.ndarray, np.ndarray]:
     """(output, argmax): max_pool2d plus an int32 workspace of output's shape holding, per output element, the
     row-major index i*kw + j of the chosen cell inside its window (for `max_pool2d_grad_with_argmax`).
-    Note: unlike `tf.nn.max_pool_with_argmax`, the index is window-local, not a flat input offset."""
+    Note: unlike `tf.nn.max_pool_with_argmax`, the index is window-local, not a flat input offset.
+
+    Args:
+        input: The forward input `(N, H, W, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+
+    Returns:
+        A tuple `(output, argmax)`.
+    """
     x, k, s, p = _args(input, ksize, strides, padding)
     return _core.max_pool2d(x, k, s, p, return_argmax=True)
 
 
-def max_pool2d_grad(input, grad, ksize, strides, padding):
+def max_pool2d_grad(input: ArrayLike, grad: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int],
+                    padding: str) -> np.ndarray:
     """Gradient of max_pool2d w.r.t. its input (N, H, W, C): each grad (N, OH, OW, C) element goes to its
-    window's first maximum; overlapping windows add up. Recomputes the argmax from `input`."""
+    window's first maximum; overlapping windows add up. Recomputes the argmax from `input`.
+
+    Args:
+        input: The forward input `(N, H, W, C)`.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+
+    Returns:
+        A float32 numpy array.
+    """
     x, k, s, p = _args(input, ksize, strides, padding)
     return _core.max_pool2d_grad(x, _grad_arg(grad), k, s, p)
 
 
-def max_pool2d_grad_with_argmax(input_shape, grad, argmax, ksize, strides, padding):
+def max_pool2d_grad_with_argmax(input_shape: Sequence[int], grad: ArrayLike, argmax: ArrayLike,
+                                ksize: int | Sequence[int], strides: int | Sequence[int], padding: str) -> np.ndarray:
     """max_pool2d_grad from the workspace of `max_pool2d_with_argmax` (no second pass over the input).
-    `input_shape` = (N, H, W, C) of the forward input."""
+    `input_shape` = (N, H, W, C) of the forward input.
+
+    Args:
+        input_shape: The forward input's shape `(N, H, W, C)`.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        argmax: The window-local int32 workspace from `max_pool2d_with_argmax`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+
+    Returns:
+        A float32 numpy array.
+    """
     shape = _input_shape_arg(input_shape)
     a = np.asarray(argmax)
     if a.dtype.kind not in "iu":
@@ -82,15 +134,39 @@ def max_pool2d_grad_with_argmax(input_shape, grad, argmax, ksize, strides, paddi
     return _core.max_pool2d_grad_from_argmax(shape, _grad_arg(grad), a, k, s, p)
 
 
-def avg_pool2d(input, ksize, strides, padding, data_format="NHWC"):
-    """Mean over the valid (non-padded) cells of each window: input (N, H, W, C) -> (N, OH, OW, C)."""
+def avg_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
+               data_format: str = "NHWC") -> np.ndarray:
+    """Mean over the valid (non-padded) cells of each window: input (N, H, W, C) -> (N, OH, OW, C).
+
+    Args:
+        input: The forward input `(N, H, W, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+
+    Returns:
+        A float32 numpy array.
+    """
     x, k, s, p = _args(input, ksize, strides, padding, data_format)
     return _core.avg_pool2d(x, k, s, p)
 
 
-def avg_pool2d_grad(input_shape, grad, ksize, strides, padding):
+def avg_pool2d_grad(input_shape: Sequence[int], grad: ArrayLike, ksize: int | Sequence[int],
+                    strides: int | Sequence[int], padding: str) -> np.ndarray:
     """Gradient of avg_pool2d w.r.t. its input of shape `input_shape` (N, H, W, C): each grad element, divided
-    by its window's valid-cell count, is added to those cells."""
+    by its window's valid-cell count, is added to those cells.
+
+    Args:
+        input_shape: The forward input's shape `(N, H, W, C)`.
+        grad: The gradient of the output `(N, OH, OW, C)`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+
+    Returns:
+        A float32 numpy array.
+    """
     shape = _input_shape_arg(input_shape)
     k, s, p = _window(ksize), spatial_pair(strides, "strides"), padding_arg(padding)
     return _core.avg_pool2d_grad(shape, _grad_arg(grad), k, s, p)

@@ -7,8 +7,11 @@ coordinates are mapped by `fill_mode` (reflect: dcba|abcd|dcba, wrap, nearest, c
 sampled bilinearly or by the nearest pixel. Augmentation outputs are not differentiated (they feed the model's
 first layer).
 """
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -139,9 +142,39 @@ class _Augmentation(Layer):
 
 
 class RandomFlip(_Augmentation):
-    """Flip each image left-right and/or up-down, each with probability 1/2."""
+    """Randomly flips images horizontally and/or vertically during training.
 
-    def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
+    Each image is flipped left-right and/or up-down, each with probability 1/2; at inference (`training` not True)
+    the layer is the identity.
+
+    Args:
+        mode: `"horizontal"`, `"vertical"` or `"horizontal_and_vertical"`.
+        seed: An int making the flips reproducible, or None.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        3D (unbatched) or 4D tensor: `(height, width, channels)` or `(batch_size, height, width, channels)`.
+
+    Output shape:
+        Same shape as the input.
+
+    Raises:
+        ValueError: for an unknown `mode`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    images = np.random.rand(4, 8, 8, 3).astype("float32")
+    augment = layers.RandomFlip("horizontal", seed=1)
+    print(augment(images, training=True).shape)  # (4, 8, 8, 3)
+    print(np.array_equal(augment(images), images))  # True: the identity at inference
+    ```
+    """
+
+    def __init__(self, mode: str = "horizontal_and_vertical", seed: int | None = None, **kwargs) -> None:
         super().__init__(seed=seed, **kwargs)
         one_of(mode, "mode", ("horizontal", "vertical", "horizontal_and_vertical"),
                f"RandomFlip layer {self.name} received an unknown mode argument {{value}}")
@@ -166,10 +199,45 @@ class RandomFlip(_Augmentation):
 
 
 class RandomRotation(_Augmentation):
-    """Rotate each image counter-clockwise by factor·2π radians, the factor drawn from [lower, upper]
-    (a single number f means [-f, f])."""
+    """Randomly rotates images during training.
 
-    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, **kwargs):
+    Each image is rotated counter-clockwise by `factor * 2π` radians, the factor drawn uniformly from
+    `[lower, upper]`; at inference the layer is the identity. Pixels are resampled as TensorFlow's
+    ImageProjectiveTransformV3 does (the same pixels as Keras for the same transform).
+
+    Args:
+        factor: A float `f` (the range `[-f, f]`) or a pair `(lower, upper)`, fractions of a full turn.
+        fill_mode: How points outside the image are filled: `"reflect"` (d c b a | a b c d | d c b a), `"wrap"`,
+            `"nearest"` or `"constant"` (`fill_value`).
+        interpolation: `"bilinear"` or `"nearest"`.
+        seed: An int making the random transforms reproducible, or None.
+        fill_value: The value outside the image when `fill_mode="constant"`.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        3D (unbatched) or 4D tensor: `(height, width, channels)` or `(batch_size, height, width, channels)`.
+
+    Output shape:
+        Same shape as the input.
+
+    Raises:
+        ValueError: for an invalid `factor`, `fill_mode` or `interpolation`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    images = np.random.rand(4, 8, 8, 3).astype("float32")
+    augment = layers.RandomRotation(0.1, seed=1)
+    print(augment(images, training=True).shape)  # (4, 8, 8, 3)
+    print(np.array_equal(augment(images), images))  # True: the identity at inference
+    ```
+    """
+
+    def __init__(self, factor: float | Sequence[float], fill_mode: str = "reflect", interpolation: str = "bilinear",
+                 seed: int | None = None, fill_value: float = 0.0, **kwargs) -> None:
         super().__init__(seed, fill_mode, interpolation, fill_value, **kwargs)
         self.factor = factor
         self._range = _factor_range(factor, "factor")
@@ -188,11 +256,46 @@ class RandomRotation(_Augmentation):
 
 
 class RandomTranslation(_Augmentation):
-    """Shift each image by fractions of its height and width drawn from the factors' ranges (positive: down /
-    right)."""
+    """Randomly translates images during training.
 
-    def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, **kwargs):
+    Each image is shifted by fractions of its height and width drawn from the factors' ranges (positive: down /
+    right); at inference the layer is the identity.
+
+    Args:
+        height_factor: A float `f` (the range `[-f, f]`) or a pair `(lower, upper)`, fractions of the height.
+        width_factor: A float or a pair, fractions of the width.
+        fill_mode: How points outside the image are filled: `"reflect"` (d c b a | a b c d | d c b a), `"wrap"`,
+            `"nearest"` or `"constant"` (`fill_value`).
+        interpolation: `"bilinear"` or `"nearest"`.
+        seed: An int making the random transforms reproducible, or None.
+        fill_value: The value outside the image when `fill_mode="constant"`.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        3D (unbatched) or 4D tensor: `(height, width, channels)` or `(batch_size, height, width, channels)`.
+
+    Output shape:
+        Same shape as the input.
+
+    Raises:
+        ValueError: for an invalid factor, `fill_mode` or `interpolation`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    images = np.random.rand(4, 8, 8, 3).astype("float32")
+    augment = layers.RandomTranslation(0.1, 0.1, seed=1)
+    print(augment(images, training=True).shape)  # (4, 8, 8, 3)
+    print(np.array_equal(augment(images), images))  # True: the identity at inference
+    ```
+    """
+
+    def __init__(self, height_factor: float | Sequence[float], width_factor: float | Sequence[float],
+                 fill_mode: str = "reflect", interpolation: str = "bilinear", seed: int | None = None,
+                 fill_value: float = 0.0, **kwargs) -> None:
         super().__init__(seed, fill_mode, interpolation, fill_value, **kwargs)
         self.height_factor, self.width_factor = height_factor, width_factor
         self._h_range = _factor_range(height_factor, "height_factor")
@@ -211,11 +314,46 @@ class RandomTranslation(_Augmentation):
 
 
 class RandomZoom(_Augmentation):
-    """Zoom each image by 1 + a factor drawn from the ranges (positive: zoom out, negative: zoom in); without
-    `width_factor` the aspect ratio is kept."""
+    """Randomly zooms images during training.
 
-    def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, **kwargs):
+    Each image is scaled by `1 + factor`, the factor drawn from the ranges (positive: zoom out, negative: zoom in);
+    without `width_factor` the aspect ratio is kept. At inference the layer is the identity.
+
+    Args:
+        height_factor: A float `f` (the range `[-f, f]`) or a pair `(lower, upper)`, for the height.
+        width_factor: A float, a pair, or None (zoom the width as the height).
+        fill_mode: How points outside the image are filled: `"reflect"` (d c b a | a b c d | d c b a), `"wrap"`,
+            `"nearest"` or `"constant"` (`fill_value`).
+        interpolation: `"bilinear"` or `"nearest"`.
+        seed: An int making the random transforms reproducible, or None.
+        fill_value: The value outside the image when `fill_mode="constant"`.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        3D (unbatched) or 4D tensor: `(height, width, channels)` or `(batch_size, height, width, channels)`.
+
+    Output shape:
+        Same shape as the input.
+
+    Raises:
+        ValueError: for an invalid factor, `fill_mode` or `interpolation`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    images = np.random.rand(4, 8, 8, 3).astype("float32")
+    augment = layers.RandomZoom(0.2, seed=1)
+    print(augment(images, training=True).shape)  # (4, 8, 8, 3)
+    print(np.array_equal(augment(images), images))  # True: the identity at inference
+    ```
+    """
+
+    def __init__(self, height_factor: float | Sequence[float], width_factor: float | Sequence[float] | None = None,
+                 fill_mode: str = "reflect", interpolation: str = "bilinear", seed: int | None = None,
+                 fill_value: float = 0.0, **kwargs) -> None:
         super().__init__(seed, fill_mode, interpolation, fill_value, **kwargs)
         self.height_factor, self.width_factor = height_factor, width_factor
         self._h_range = _factor_range(height_factor, "height_factor")

@@ -1,4 +1,8 @@
 """`Conv2D` (channels-last): one fused convolution + bias + activation forward, one fused backward."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 from .. import activations, ops
 from .._validation import layer_data_format, layer_padding, spatial_pair
 from ..ops.fused_ops import FUSABLE_ACTIVATIONS
@@ -9,10 +13,57 @@ __all__ = ["Conv2D"]
 
 
 class Conv2D(Layer):
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
-                 activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
+    """2D convolution layer over NHWC images: `activation(conv2d(inputs, kernel) + bias)`.
+
+    The convolution runs in fastnn's C++ kernel with the bias and a relu / leaky_relu / tanh activation fused into its
+    epilogue; the backward pass computes the input, kernel and bias gradients in fused kernels. Weights have Keras'
+    layout: `kernel` is `(kernel_h, kernel_w, in_channels, filters)`, `bias` is `(filters,)`.
+
+    Args:
+        filters: Positive int, the number of output channels.
+        kernel_size: An int or a pair of ints, the height and width of the convolution window.
+        strides: An int or a pair of ints, the step of the window along height and width.
+        padding: `"valid"` (no padding) or `"same"` (zero padding so that the output has `ceil(input / stride)`
+            rows and columns).
+        data_format: `"channels_last"` or None; fastnn works channels-last only.
+        dilation_rate: An int or a pair of ints, the dilation of the window.
+        activation: Activation name or callable; None means linear.
+        use_bias: Whether the layer adds a bias vector.
+        kernel_initializer: Initializer for the kernel.
+        bias_initializer: Initializer for the bias.
+        kernel_regularizer: Regularizer applied to the kernel.
+        bias_regularizer: Regularizer applied to the bias.
+        kernel_constraint: Constraint applied to the kernel after each optimizer step.
+        bias_constraint: Constraint applied to the bias after each optimizer step.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        4D tensor of shape `(batch_size, height, width, channels)`.
+
+    Output shape:
+        4D tensor of shape `(batch_size, new_height, new_width, filters)`.
+
+    Raises:
+        ValueError: for a non-positive `filters`, `kernel_size`, `strides` or `dilation_rate`, an unknown `padding`,
+            `data_format="channels_first"`, or an input that is not 4D.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    y = layers.Conv2D(8, 3, padding="same", activation="relu")(np.ones((2, 28, 28, 1), "float32"))
+    print(y.shape)  # (2, 28, 28, 8)
+    ```
+    """
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = (1, 1),
+                 padding: str = "valid", data_format: str | None = None, dilation_rate: int | Sequence[int] = (1, 1),
+                 activation: str | Callable | None = None, use_bias: bool = True,
+                 kernel_initializer: str | Callable | None = "glorot_uniform",
+                 bias_initializer: str | Callable | None = "zeros", kernel_regularizer: str | Callable | None = None,
+                 bias_regularizer: str | Callable | None = None, kernel_constraint: str | Callable | None = None,
+                 bias_constraint: str | Callable | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.filters = _positive_int(filters, "filters")
         self.kernel_size = spatial_pair(kernel_size, "kernel_size")

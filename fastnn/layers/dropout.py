@@ -1,4 +1,9 @@
 """`Dropout`: inverted dropout, active only when training."""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
 from .. import ops
 from .._validation import real
 from .layer import Layer
@@ -7,10 +12,43 @@ __all__ = ["Dropout"]
 
 
 class Dropout(Layer):
-    """Zeroes each input with probability `rate` and scales the rest by 1/(1 − rate) when `training` is True;
-    the identity otherwise (inference, evaluate, predict)."""
+    """Applies dropout to the input during training.
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    With `training=True` (as in `fit`), each input is zeroed with probability `rate` and the others are scaled by
+    `1 / (1 - rate)`, so the expected sum is unchanged; otherwise (`evaluate`, `predict`, plain calls) the layer is
+    the identity.
+
+    Args:
+        rate: A float in [0, 1], the fraction of the inputs to drop.
+        noise_shape: None, or the shape of the binary mask (None entries take the input's size), e.g.
+            `(batch_size, 1, features)` to drop the same features at every timestep.
+        seed: An int making the masks reproducible (each call still draws a new mask), or None.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        Arbitrary.
+
+    Output shape:
+        Same shape as the input.
+
+    Raises:
+        ValueError: if `rate` is not a number in [0, 1].
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    x = np.ones((2, 4), "float32")
+    drop = layers.Dropout(0.5, seed=1)
+    print(drop(x, training=True).numpy())  # zeros and 2.0s
+    print(drop(x).numpy())                 # unchanged at inference
+    ```
+    """
+
+    def __init__(self, rate: float, noise_shape: Sequence[int | None] | None = None, seed: int | None = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         rate = real(rate, "rate", 0, 1, message="Invalid value received for argument `{name}`. Expected a float "
                                                "value between 0 and 1. Received: {name}={value!r}")

@@ -6,12 +6,18 @@ the layer from its input's shape. Layers and Variables assigned as attributes ar
 `trainable_weights`, `get_weights`/`set_weights` and `count_params` cover sublayers too (own weights first,
 then the sublayers' in assignment order, as Keras).
 """
+from __future__ import annotations
+
+import contextvars
 import functools
 import inspect
 import itertools
 import math
+import re
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import backend
 from .. import constraints as constraints_module
@@ -85,13 +91,50 @@ def _wrap_build(build):
 
 @register_layer_type
 class Layer:
+    """The base class of every layer: weights, `build`, `call`, and Keras' bookkeeping.
+
+    Subclass it to write your own layer: create the weights in `build(input_shape)` with `add_weight`, compute in
+    `call(inputs)` (with fastnn ops, so `GradientTape` and `fit` differentiate it), and return the layer's settings
+    from `get_config` if it should be saved with the model. Calling a layer builds it on the first call, records
+    the ops on an active tape, and works on KerasTensors too (the functional API).
+
+    Args:
+        trainable: Whether the layer's weights are updated by training.
+        name: The layer's name; unique by default (`dense`, `dense_1`, ...).
+        dtype: The dtype of the weights and computation: `"float32"` (the default; fastnn computes in float32).
+        input_shape: The shape of one sample (without the batch axis), for a Sequential model's first layer.
+        input_dim: Shorthand for `input_shape=(input_dim,)`.
+        **kwargs: No other keyword is accepted (a TypeError names it).
+
+    Example:
+
+    ```python
+    import fastnn
+
+    class Linear(fastnn.layers.Layer):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform")
+            self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+
+        def call(self, inputs):
+            return fastnn.matmul(inputs, self.w) + self.b
+
+    y = Linear(2)(fastnn.ones((3, 5)))
+    print(y.shape)  # (3, 2)
+    ```
+    """
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_fastnn_build_wrapper", False):
             cls.build = _wrap_build(build)
 
-    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None, **kwargs):
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype: str | None = None,
+                 input_shape: Sequence[int | None] | None = None, input_dim: int | None = None, **kwargs) -> None:
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and not isinstance(name, str):
@@ -137,7 +180,7 @@ class Layer:
             modules.append(module)
 
     # --- building and calling
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         """Create the weights for inputs of `input_shape` (the default creates none)."""
         self.built = True
 
@@ -182,15 +225,16 @@ class Layer:
             return self.call(inputs, training=training, **kwargs)
         return self.call(inputs, **kwargs)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         """The output shape for `input_shape` (None = unknown batch). The default runs the layer on zeros."""
         shape = tuple(1 if d is None else d for d in input_shape)
         out = self(np.zeros(shape, np.float32))
         return (input_shape[0],) + tuple(out.shape[1:])
 
     # --- weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None):
+    def add_weight(self, shape: Sequence[int] | None = None, initializer: str | Callable | None = None,
+                   dtype: str | None = None, trainable: bool = True, regularizer: str | Callable | None = None,
+                   constraint: str | Callable | None = None, name: str | None = None) -> Variable:
         """A new Variable owned by this layer, initialised by `initializer` (name, object or callable; default
         glorot_uniform, or zeros for non-float dtypes)."""
         shape = () if shape is None else tuple(int(d) for d in shape)
@@ -331,11 +375,11 @@ class Layer:
         for layer in self._tracked_layers:
             layer.trainable = value
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """The weights' values as numpy arrays (copies), in `weights` order."""
         return [w.numpy() for w in self.weights]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set every weight from a list of arrays in `weights` order (as `get_weights` returns, or Keras')."""
         mine = self.weights
         if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
@@ -352,7 +396,7 @@ class Layer:
         for w, a in zip(mine, arrays):
             w.assign(a)
 
-    def count_params(self):
+    def count_params(self) -> int:
         if not self.built:
             raise ValueError(f"You tried to call `count_params` on layer {self.name!r}, but the layer isn't built. "
                              "Build it first (call it on data, or call build(input_shape)).")
@@ -375,14 +419,14 @@ class Layer:
         return out
 
     # --- config
-    def get_config(self):
+    def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._input_shape_arg is not None:
             config["input_shape"] = self._input_shape_arg
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict):
         return cls(**config)
 
     def __repr__(self):

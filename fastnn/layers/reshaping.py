@@ -1,6 +1,9 @@
 """`Flatten` and `Reshape`: reshape everything but the batch axis."""
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 from .. import ops
 from .layer import Layer
@@ -9,9 +12,29 @@ __all__ = ["Flatten", "Reshape"]
 
 
 class Flatten(Layer):
-    """(batch, d1, d2, ...) -> (batch, d1·d2·...)."""
+    """Flattens each sample: `(batch, d1, d2, ...)` becomes `(batch, d1 * d2 * ...)`.
 
-    def __init__(self, data_format=None, **kwargs):
+    Args:
+        data_format: `"channels_last"` or None (accepted for Keras compatibility; the order is row-major).
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        N-D tensor of shape `(batch_size, ...)`, N >= 1.
+
+    Output shape:
+        2D tensor of shape `(batch_size, product of the other dimensions)`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    print(layers.Flatten()(np.ones((2, 3, 4), "float32")).shape)  # (2, 12)
+    ```
+    """
+
+    def __init__(self, data_format: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
 
     def call(self, inputs):
@@ -26,9 +49,33 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """(batch, ...) -> (batch, *target_shape); one entry of target_shape may be -1."""
+    """Reshapes each sample to `target_shape`: `(batch, ...)` becomes `(batch, *target_shape)`.
 
-    def __init__(self, target_shape, **kwargs):
+    Args:
+        target_shape: A tuple of positive ints, the shape of one sample; one entry may be -1 (inferred).
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        Arbitrary, with a batch axis first.
+
+    Output shape:
+        `(batch_size, *target_shape)`.
+
+    Raises:
+        TypeError: if `target_shape` is not a tuple of ints.
+        ValueError: for a zero or negative size other than a single -1.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    print(layers.Reshape((3, 4))(np.ones((2, 12), "float32")).shape)  # (2, 3, 4)
+    ```
+    """
+
+    def __init__(self, target_shape: Sequence[int], **kwargs) -> None:
         super().__init__(**kwargs)
         try:
             dims = tuple(target_shape)

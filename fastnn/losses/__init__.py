@@ -5,7 +5,11 @@ Functions return one loss per sample (the class/feature axis reduced); classes a
 Modules: `losses` (base class, reductions, MSE/MAE and the cross-entropies on fused kernels),
 `regression_losses` (MAPE, MSLE, Huber, LogCosh, KL, Poisson, hinges, cosine), `focal_losses`.
 """
+from __future__ import annotations
 from ..saving import serialization
+
+from collections.abc import Callable
+
 from . import focal_losses, losses, regression_losses
 from .focal_losses import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
@@ -40,7 +44,7 @@ _FUNCTIONS = {  # Keras' function names and its legacy aliases
 _BY_NAME = {**_FUNCTIONS, **{c.__name__: c for c in _CLASSES if c is not Loss}}
 
 
-def get(identifier):
+def get(identifier: str | losses.Loss | Callable) -> losses.Loss | Callable:
     """Retrieves a loss from its name, or returns a callable / `Loss` instance as is.
 
     Args:

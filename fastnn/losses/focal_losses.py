@@ -1,10 +1,14 @@
 """Keras 3's focal cross-entropies (`keras.losses.BinaryFocalCrossentropy`, `CategoricalFocalCrossentropy`),
 composed from fastnn.ops so `GradientTape` records them. Probabilities are clipped to [1e-7, 1 - 1e-7] in the
 log as Keras does."""
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import ops
 from .._validation import boolean
+from ..tensor import Tensor
 from .losses import (EPSILON, _check_from_logits, _check_label_smoothing, _FunctionLoss, _pred, _true_like)
 from .regression_losses import _check_number
 
@@ -29,8 +33,9 @@ def _check_bool(name, value):
     return boolean(value, name)
 
 
-def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
-                              from_logits=False, label_smoothing=0.0, axis=-1):
+def binary_focal_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, apply_class_balancing: bool = False,
+                              alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                              label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     """Binary focal cross-entropy (Lin et al., 2018), averaged over the last axis.
 
     `focal_factor = (1 - p_t) ** gamma` with `p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)` multiplies
@@ -74,8 +79,8 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     return ops.reduce_mean(focal, axis=-1)
 
 
-def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
-                                   axis=-1):
+def categorical_focal_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, alpha: float = 0.25, gamma: float = 2.0,
+                                   from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     """Categorical focal cross-entropy: `sum(alpha * (1 - p) ** gamma * -y_true * log(p), axis=-1)`, p being
     y_pred normalised to sum 1 and clipped (softmax(y_pred) when `from_logits`).
 
@@ -126,8 +131,9 @@ class BinaryFocalCrossentropy(_FunctionLoss):
     """
     _fn = staticmethod(binary_focal_crossentropy)
 
-    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
-                 axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy"):
+    def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
+                 from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str | None = "binary_focal_crossentropy") -> None:
         super().__init__(name=name, reduction=reduction,
                          apply_class_balancing=_check_bool("apply_class_balancing", apply_class_balancing),
                          alpha=_check_number("alpha", alpha), gamma=_check_gamma(gamma),
@@ -149,8 +155,9 @@ class CategoricalFocalCrossentropy(_FunctionLoss):
     """
     _fn = staticmethod(categorical_focal_crossentropy)
 
-    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy"):
+    def __init__(self, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
+                 axis: int = -1, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "categorical_focal_crossentropy") -> None:
         super().__init__(name=name, reduction=reduction, alpha=_check_number("alpha", alpha),
                          gamma=_check_gamma(gamma), from_logits=_check_from_logits(from_logits),
                          label_smoothing=_check_label_smoothing(label_smoothing), axis=_check_axis(axis))

@@ -7,7 +7,12 @@ clipped to [1e-7, 1 − 1e-7] as Keras does, so their gradient is 0 where the cl
 Classes add Keras' reduction: "sum_over_batch_size" (default; also "mean") = Σ weighted losses ÷ number of
 per-sample values (not ÷ Σ weights), "mean_with_sample_weight" = ÷ Σ weights, "sum", and "none"/None.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import kernels, ops
 from .._validation import one_of
@@ -79,8 +84,16 @@ def _with_sample_axis(g):
 
 
 # ------------------------------------------------------------------------------------------- functions
-def mean_squared_error(y_true, y_pred):
-    """mean((y_true − y_pred)²) over the last axis."""
+def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
+    """mean((y_true − y_pred)²) over the last axis.
+
+    Args:
+        y_true: Targets, a tensor-like.
+        y_pred: Predictions, a tensor-like of `y_true`'s shape.
+
+    Returns:
+        A Tensor of per-sample losses (the last axis reduced).
+    """
     pred = _pred(y_pred)
     truth = _true_like(y_true, pred)
     p = pred._value
@@ -88,8 +101,16 @@ def mean_squared_error(y_true, y_pred):
                   lambda g, needs: [kernels.mean_squared_error_grad(truth, p) * _with_sample_axis(g)])
 
 
-def mean_absolute_error(y_true, y_pred):
-    """mean(|y_true − y_pred|) over the last axis; gradient sign(y_pred − y_true)/N."""
+def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
+    """mean(|y_true − y_pred|) over the last axis; gradient sign(y_pred − y_true)/N.
+
+    Args:
+        y_true: Targets, a tensor-like.
+        y_pred: Predictions, a tensor-like of `y_true`'s shape.
+
+    Returns:
+        A Tensor of per-sample losses (the last axis reduced).
+    """
     pred = _pred(y_pred)
     truth = _true_like(y_true, pred)
     d = pred._value - truth
@@ -98,9 +119,21 @@ def mean_absolute_error(y_true, y_pred):
                   lambda g, needs: [np.sign(d) / n * _with_sample_axis(g)])
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                             label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     """−Σ y_true·log(p) over the classes (last axis); p = y_pred normalised and clipped, or softmax(y_pred)
-    when `from_logits`. `label_smoothing` mixes y_true with the uniform distribution."""
+    when `from_logits`. `label_smoothing` mixes y_true with the uniform distribution.
+
+    Args:
+        y_true: One-hot (or soft) labels.
+        y_pred: Class probabilities (or logits), classes on `axis`.
+        from_logits: Whether `y_pred` holds logits (unnormalised scores) rather than probabilities.
+        label_smoothing: A float in [0, 1]: the targets are mixed with the uniform distribution by this much.
+        axis: The class axis.
+
+    Returns:
+        A Tensor of per-sample losses (the last axis reduced).
+    """
     _check_axis(axis)
     y_pred, from_logits = _logits_of(y_pred, _check_from_logits(from_logits))
     label_smoothing = _check_label_smoothing(label_smoothing)
@@ -120,9 +153,20 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
                                     * _with_sample_axis(g)])
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                                    axis: int = -1) -> Tensor:
     """−log p[label] per sample, labels being integer class ids of y_pred's shape without the class axis (a
-    trailing axis of 1 is squeezed, as Keras does)."""
+    trailing axis of 1 is squeezed, as Keras does).
+
+    Args:
+        y_true: Integer class ids, of `y_pred`'s shape without the class axis (a trailing axis of 1 is squeezed).
+        y_pred: Class probabilities (or logits) with the classes on `axis`.
+        from_logits: Whether `y_pred` holds logits (unnormalised scores) rather than probabilities.
+        axis: The class axis.
+
+    Returns:
+        A Tensor of per-sample losses (the last axis reduced).
+    """
     _check_axis(axis)
     y_pred, from_logits = _logits_of(y_pred, _check_from_logits(from_logits))
     pred = _pred(y_pred)
@@ -136,9 +180,21 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
                   lambda g, needs: [kernels.sparse_categorical_crossentropy_grad(labels, p) * _with_sample_axis(g)])
 
 
-def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False, label_smoothing: float = 0.0,
+                        axis: int = -1) -> Tensor:
     """mean over the last axis of −(y·log p + (1 − y)·log(1 − p)); p = clip(y_pred, ε, 1 − ε), or
-    sigmoid(y_pred) through TF's stable formula when `from_logits`. Smoothing: y·(1 − s) + s/2."""
+    sigmoid(y_pred) through TF's stable formula when `from_logits`. Smoothing: y·(1 − s) + s/2.
+
+    Args:
+        y_true: 0/1 (or soft) targets.
+        y_pred: Probabilities (or logits) of `y_true`'s shape.
+        from_logits: Whether `y_pred` holds logits (unnormalised scores) rather than probabilities.
+        label_smoothing: A float in [0, 1]: the targets are mixed with the uniform distribution by this much.
+        axis: The class axis.
+
+    Returns:
+        A Tensor of per-sample losses (the last axis reduced).
+    """
     _check_axis(axis)
     y_pred, from_logits = _logits_of(y_pred, _check_from_logits(from_logits))
     label_smoothing = _check_label_smoothing(label_smoothing)
@@ -194,9 +250,29 @@ def _reduce(values, sample_weight, reduction):
 
 class Loss:
     """Base of the loss classes: `loss(y_true, y_pred, sample_weight=None)` -> the reduced loss. Subclass it
-    and implement `call(y_true, y_pred)` (per-sample losses, written with fastnn.ops) for a custom loss."""
+    and implement `call(y_true, y_pred)` (per-sample losses, written with fastnn.ops) for a custom loss.
 
-    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+    Args:
+        name: The loss's name.
+        reduction: How per-sample losses are reduced: `"sum_over_batch_size"` (default), `"mean"`,
+            `"mean_with_sample_weight"`, `"sum"`, or `"none"`/None (per-sample losses).
+        dtype: The dtype of the computation (float32).
+
+    Example:
+
+    ```python
+    import fastnn
+
+    class MeanCube(fastnn.losses.Loss):
+        def call(self, y_true, y_pred):
+            return fastnn.reduce_mean(fastnn.abs(fastnn.subtract(y_pred, y_true)) ** 3, axis=-1)
+
+    print(float(MeanCube()([[0.0, 0.0]], [[1.0, 2.0]])))  # 4.5
+    ```
+    """
+
+    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
+                 dtype: str | None = None) -> None:
         one_of(reduction, "reduction", _REDUCTIONS,
                "Invalid value for argument `{name}`. Expected one of {choices}. Received: {name}={value!r}")
         self.name = name or to_snake_case(type(self).__name__)
@@ -233,9 +309,18 @@ class _FunctionLoss(Loss):
 
 class LossFunctionWrapper(Loss):
     """A per-sample loss function (y_true, y_pred) -> losses made into a Loss with Keras' reduction (what
-    `compile(loss="mse")` uses)."""
+    `compile(loss="mse")` uses).
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
+    Args:
+        fn: A per-sample loss function `(y_true, y_pred, **kwargs) -> losses`.
+        reduction: How per-sample losses are reduced: `"sum_over_batch_size"` (default), `"mean"`,
+            `"mean_with_sample_weight"`, `"sum"`, or `"none"`/None (per-sample losses).
+        name: The loss's name.
+        **kwargs: Keyword arguments passed on to `fn`.
+    """
+
+    def __init__(self, fn: Callable, reduction: str | None = "sum_over_batch_size", name: str | None = None,
+                 **kwargs) -> None:
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction)
         self.fn, self._fn_kwargs = fn, kwargs
 
@@ -244,46 +329,103 @@ class LossFunctionWrapper(Loss):
 
 
 class MeanSquaredError(_FunctionLoss):
-    """Mean of squared errors over the last axis, reduced over the batch."""
+    """Mean of squared errors over the last axis, reduced over the batch.
+
+    Args:
+        reduction: How per-sample losses are reduced: `"sum_over_batch_size"` (default), `"mean"`,
+            `"mean_with_sample_weight"`, `"sum"`, or `"none"`/None (per-sample losses).
+        name: The loss's name.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    mse = fastnn.losses.MeanSquaredError()
+    print(float(mse([[0.0, 1.0]], [[1.0, 1.0]])))  # 0.5
+    ```
+    """
     _fn = staticmethod(mean_squared_error)
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "mean_squared_error") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
 class MeanAbsoluteError(_FunctionLoss):
-    """Mean of absolute errors over the last axis, reduced over the batch."""
+    """Mean of absolute errors over the last axis, reduced over the batch.
+
+    Args:
+        reduction: How per-sample losses are reduced: `"sum_over_batch_size"` (default), `"mean"`,
+            `"mean_with_sample_weight"`, `"sum"`, or `"none"`/None (per-sample losses).
+        name: The loss's name.
+    """
     _fn = staticmethod(mean_absolute_error)
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "mean_absolute_error") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
 class CategoricalCrossentropy(_FunctionLoss):
-    """Cross-entropy with one-hot (or soft) labels; `from_logits=True` for unnormalised scores."""
+    """Cross-entropy with one-hot (or soft) labels; `from_logits=True` for unnormalised scores.
+
+    Args:
+        from_logits: Whether `y_pred` holds logits (unnormalised scores) rather than probabilities.
+        label_smoothing: A float in [0, 1]: the targets are mixed with the uniform distribution by this much.
+        axis: The class axis.
+        reduction: How per-sample losses are reduced: `"sum_over_batch_size"` (default), `"mean"`,
+            `"mean_with_sample_weight"`, `"sum"`, or `"none"`/None (per-sample losses).
+        name: The loss's name.
+    """
     _fn = staticmethod(categorical_crossentropy)
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="categorical_crossentropy"):
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str | None = "categorical_crossentropy") -> None:
         _check_axis(axis)
         super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits),
                          label_smoothing=_check_label_smoothing(label_smoothing), axis=axis)
 
 
 class SparseCategoricalCrossentropy(_FunctionLoss):
-    """Cross-entropy with integer class labels; `from_logits=True` for unnormalised scores."""
+    """Cross-entropy with integer class labels; `from_logits=True` for unnormalised scores.
+
+    Args:
+        from_logits: Whether `y_pred` holds logits (unnormalised scores) rather than probabilities.
+        reduction: How per-sample losses are reduced: `"sum_over_batch_size"` (default), `"mean"`,
+            `"mean_with_sample_weight"`, `"sum"`, or `"none"`/None (per-sample losses).
+        name: The loss's name.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    loss = fastnn.losses.SparseCategoricalCrossentropy(from_logits=True)
+    print(round(float(loss([0, 1], np.array([[2.0, 0.0], [0.0, 2.0]], "float32"))), 4))  # 0.1269
+    ```
+    """
     _fn = staticmethod(sparse_categorical_crossentropy)
 
-    def __init__(self, from_logits=False, reduction="sum_over_batch_size", name="sparse_categorical_crossentropy"):
+    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "sparse_categorical_crossentropy") -> None:
         super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits))
 
 
 class BinaryCrossentropy(_FunctionLoss):
-    """Binary cross-entropy for 0/1 (or soft) targets; `from_logits=True` for unnormalised scores."""
+    """Binary cross-entropy for 0/1 (or soft) targets; `from_logits=True` for unnormalised scores.
+
+    Args:
+        from_logits: Whether `y_pred` holds logits (unnormalised scores) rather than probabilities.
+        label_smoothing: A float in [0, 1]: the targets are mixed with the uniform distribution by this much.
+        axis: The class axis.
+        reduction: How per-sample losses are reduced: `"sum_over_batch_size"` (default), `"mean"`,
+            `"mean_with_sample_weight"`, `"sum"`, or `"none"`/None (per-sample losses).
+        name: The loss's name.
+    """
     _fn = staticmethod(binary_crossentropy)
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
-                 name="binary_crossentropy"):
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str | None = "binary_crossentropy") -> None:
         _check_axis(axis)
         super().__init__(name=name, reduction=reduction, from_logits=_check_from_logits(from_logits),
                          label_smoothing=_check_label_smoothing(label_smoothing), axis=axis)

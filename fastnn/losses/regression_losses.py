@@ -1,12 +1,16 @@
 """Keras 3's regression, probabilistic, hinge and cosine losses (`keras.losses`), composed from fastnn.ops so
 `GradientTape` records them: each function returns one value per sample (last axis reduced), each class adds
 Keras' reduction and `sample_weight` (see `fastnn.losses.Loss`)."""
+from __future__ import annotations
+
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import ops
 from .._validation import axis as check_axis, finite_real
+from ..tensor import Tensor
 from .losses import EPSILON, _FunctionLoss, _pred, _true_like
 
 __all__ = [
@@ -28,7 +32,7 @@ def _check_number(name, value, positive=False):
 
 
 # ------------------------------------------------------------------------------------------- functions
-def mean_absolute_percentage_error(y_true, y_pred):
+def mean_absolute_percentage_error(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """Mean absolute percentage error between labels and predictions.
 
     `loss = 100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)), axis=-1)`, epsilon = 1e-7.
@@ -45,7 +49,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     return ops.reduce_mean(ops.abs((truth - pred) / scale), axis=-1) * np.float32(100.0)
 
 
-def mean_squared_logarithmic_error(y_true, y_pred):
+def mean_squared_logarithmic_error(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """Mean squared logarithmic error.
 
     `loss = mean(square(log(max(y_true, eps) + 1) - log(max(y_pred, eps) + 1)), axis=-1)`.
@@ -63,7 +67,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return ops.reduce_mean(ops.square(first - second), axis=-1)
 
 
-def huber(y_true, y_pred, delta=1.0):
+def huber(y_true: ArrayLike, y_pred: ArrayLike, delta: float = 1.0) -> Tensor:
     """Huber loss: quadratic for errors up to `delta`, linear beyond.
 
     `0.5 * x**2` where `|x| <= delta`, else `delta * |x| - 0.5 * delta**2`, averaged over the last axis,
@@ -87,7 +91,7 @@ def huber(y_true, y_pred, delta=1.0):
                            axis=-1)
 
 
-def log_cosh(y_true, y_pred):
+def log_cosh(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """Logarithm of the hyperbolic cosine of the prediction error, averaged over the last axis.
 
     Computed as `x + softplus(-2x) - log(2)` with `x = y_pred - y_true` (no overflow for large errors).
@@ -104,7 +108,7 @@ def log_cosh(y_true, y_pred):
     return ops.reduce_mean(x + ops.softplus(x * np.float32(-2.0)) - np.float32(math.log(2.0)), axis=-1)
 
 
-def kl_divergence(y_true, y_pred):
+def kl_divergence(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred), axis=-1)`.
 
     Both inputs are clipped to `[epsilon, 1]` first (epsilon = 1e-7), as in Keras.
@@ -122,7 +126,7 @@ def kl_divergence(y_true, y_pred):
     return ops.reduce_sum(truth * (np.log(truth) - ops.log(pred)), axis=-1)
 
 
-def poisson(y_true, y_pred):
+def poisson(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """Poisson loss `mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)`.
 
     Args:
@@ -143,7 +147,7 @@ def _hinge_labels(truth):
     return truth
 
 
-def hinge(y_true, y_pred):
+def hinge(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """Hinge loss `mean(maximum(1 - y_true * y_pred, 0), axis=-1)`.
 
     Args:
@@ -157,7 +161,7 @@ def hinge(y_true, y_pred):
     return ops.reduce_mean(ops.relu(np.float32(1.0) - _hinge_labels(truth) * pred), axis=-1)
 
 
-def squared_hinge(y_true, y_pred):
+def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """Squared hinge loss `mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)`.
 
     Args:
@@ -171,7 +175,7 @@ def squared_hinge(y_true, y_pred):
     return ops.reduce_mean(ops.square(ops.relu(np.float32(1.0) - _hinge_labels(truth) * pred)), axis=-1)
 
 
-def categorical_hinge(y_true, y_pred):
+def categorical_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
     """Categorical hinge loss `maximum(neg - pos + 1, 0)`, `pos = sum(y_true * y_pred)`,
     `neg = max((1 - y_true) * y_pred)` over the last axis.
 
@@ -188,7 +192,7 @@ def categorical_hinge(y_true, y_pred):
     return ops.relu(neg - pos + np.float32(1.0))
 
 
-def cosine_similarity(y_true, y_pred, axis=-1):
+def cosine_similarity(y_true: ArrayLike, y_pred: ArrayLike, axis: int = -1) -> Tensor:
     """Negative cosine similarity `-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`.
 
     Values lie in [-1, 1]; -1 means the same direction. A zero vector gives 0.
@@ -220,7 +224,8 @@ class MeanAbsolutePercentageError(_FunctionLoss):
     """
     _fn = staticmethod(mean_absolute_percentage_error)
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "mean_absolute_percentage_error") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -233,7 +238,8 @@ class MeanSquaredLogarithmicError(_FunctionLoss):
     """
     _fn = staticmethod(mean_squared_logarithmic_error)
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "mean_squared_logarithmic_error") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -250,7 +256,8 @@ class Huber(_FunctionLoss):
     """
     _fn = staticmethod(huber)
 
-    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss"):
+    def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "huber_loss") -> None:
         super().__init__(name=name, reduction=reduction, delta=_check_number("delta", delta, positive=True))
 
 
@@ -263,7 +270,7 @@ class LogCosh(_FunctionLoss):
     """
     _fn = staticmethod(log_cosh)
 
-    def __init__(self, reduction="sum_over_batch_size", name="log_cosh"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "log_cosh") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -276,7 +283,7 @@ class KLDivergence(_FunctionLoss):
     """
     _fn = staticmethod(kl_divergence)
 
-    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "kl_divergence") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -289,7 +296,7 @@ class Poisson(_FunctionLoss):
     """
     _fn = staticmethod(poisson)
 
-    def __init__(self, reduction="sum_over_batch_size", name="poisson"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "poisson") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -302,7 +309,7 @@ class Hinge(_FunctionLoss):
     """
     _fn = staticmethod(hinge)
 
-    def __init__(self, reduction="sum_over_batch_size", name="hinge"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "hinge") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -315,7 +322,7 @@ class SquaredHinge(_FunctionLoss):
     """
     _fn = staticmethod(squared_hinge)
 
-    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "squared_hinge") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -328,7 +335,7 @@ class CategoricalHinge(_FunctionLoss):
     """
     _fn = staticmethod(categorical_hinge)
 
-    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge"):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "categorical_hinge") -> None:
         super().__init__(name=name, reduction=reduction)
 
 
@@ -342,5 +349,6 @@ class CosineSimilarity(_FunctionLoss):
     """
     _fn = staticmethod(cosine_similarity)
 
-    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity"):
+    def __init__(self, axis: int = -1, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "cosine_similarity") -> None:
         super().__init__(name=name, reduction=reduction, axis=int(check_axis(axis)))

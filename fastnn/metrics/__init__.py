@@ -1,7 +1,11 @@
 """fastnn.metrics — Keras 3's metrics: stateful `Mean`, `Sum`, accuracy, regression, probabilistic, confusion
 (Precision, Recall, AUC), F-score and IoU metrics (`update_state`, `result`, `reset_state`), their per-sample
 functions, and `get` (lookup by name)."""
+from __future__ import annotations
 from ..saving import serialization
+
+from collections.abc import Callable
+
 from .accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                                SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
                                categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
@@ -36,7 +40,7 @@ _BY_NAME = {**{c.__name__: c for c in _CLASSES}, **{c().name: c for c in _CLASSE
             "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError}
 
 
-def get(identifier):
+def get(identifier: str | Metric | Callable) -> Metric | Callable:
     """Retrieves a metric instance from its name, or returns a `Metric` / callable as is.
 
     Args:

@@ -1,5 +1,8 @@
 """Accuracy metrics (`keras.metrics`): per-sample match functions and their running means."""
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import boolean, integer
 from ..tensor import Tensor, as_array
@@ -22,8 +25,16 @@ def _same_rank(a, b):
     return a, b
 
 
-def accuracy(y_true, y_pred):
-    """1.0 where y_true == y_pred exactly, else 0.0."""
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
+    """1.0 where y_true == y_pred exactly, else 0.0.
+
+    Args:
+        y_true: Labels, a tensor-like.
+        y_pred: Predictions, a tensor-like.
+
+    Returns:
+        A float32 Tensor of 0.0/1.0 values.
+    """
     y_pred = as_array(y_pred, "y_pred")
     y_true, y_pred = _same_rank(as_array(y_true, "y_true").astype(y_pred.dtype), y_pred)
     _check_broadcast(y_true, y_pred)
@@ -44,8 +55,17 @@ def _check_threshold(threshold):
     return threshold
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """1.0 where (y_pred > threshold) equals y_true, per element."""
+def binary_accuracy(y_true: ArrayLike, y_pred: ArrayLike, threshold: float | None = 0.5) -> Tensor:
+    """1.0 where (y_pred > threshold) equals y_true, per element.
+
+    Args:
+        y_true: Labels, a tensor-like.
+        y_pred: Predictions, a tensor-like.
+        threshold: Predictions above it count as 1.
+
+    Returns:
+        A float32 Tensor of 0.0/1.0 values.
+    """
     _check_threshold(threshold)
     y_true = as_array(y_true, "y_true")
     y_true, y_pred = _same_rank(y_true, as_array(y_pred, "y_pred"))
@@ -53,8 +73,16 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     return Tensor(np.equal(y_true, (y_pred > threshold).astype(y_true.dtype)).astype(np.float32))
 
 
-def categorical_accuracy(y_true, y_pred):
-    """1.0 where argmax(y_pred) == argmax(y_true) (one-hot labels), per sample."""
+def categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
+    """1.0 where argmax(y_pred) == argmax(y_true) (one-hot labels), per sample.
+
+    Args:
+        y_true: One-hot labels.
+        y_pred: Scores, one column per class.
+
+    Returns:
+        A float32 Tensor of 0.0/1.0 values.
+    """
     y_true, y_pred = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
     if y_true.ndim == 0 or y_pred.ndim == 0 or y_true.shape[-1] != y_pred.shape[-1]:
         raise ValueError(f"`y_true` (one-hot) and `y_pred` must have the same number of classes on the last axis, "
@@ -62,8 +90,16 @@ def categorical_accuracy(y_true, y_pred):
     return _match_ids(np.argmax(y_true, axis=-1), y_pred)
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
-    """1.0 where argmax(y_pred) equals the integer label, per sample (labels may carry a trailing axis of 1)."""
+def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> Tensor:
+    """1.0 where argmax(y_pred) equals the integer label, per sample (labels may carry a trailing axis of 1).
+
+    Args:
+        y_true: Integer labels (a trailing axis of 1 is allowed).
+        y_pred: Scores, one column per class.
+
+    Returns:
+        A float32 Tensor of 0.0/1.0 values.
+    """
     y_pred = as_array(y_pred, "y_pred")
     return _match_ids(as_array(y_true, "y_true").astype(y_pred.dtype), y_pred)
 
@@ -85,30 +121,62 @@ def _match_ids(y_true, y_pred):
 
 
 class Accuracy(MeanMetricWrapper):
-    """How often predictions equal labels exactly."""
+    """How often predictions equal labels exactly.
 
-    def __init__(self, name="accuracy", dtype=None):
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+    """
+
+    def __init__(self, name: str | None = "accuracy", dtype: str | None = None) -> None:
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
-    """How often (y_pred > threshold) matches binary labels."""
+    """How often (y_pred > threshold) matches binary labels.
 
-    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+        threshold: Predictions above it count as 1.
+    """
+
+    def __init__(self, name: str | None = "binary_accuracy", dtype: str | None = None,
+                 threshold: float | None = 0.5) -> None:
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=_check_threshold(threshold))
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
-    """How often argmax(y_pred) matches one-hot labels."""
+    """How often argmax(y_pred) matches one-hot labels.
 
-    def __init__(self, name="categorical_accuracy", dtype=None):
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+    """
+
+    def __init__(self, name: str | None = "categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
-    """How often argmax(y_pred) matches integer labels."""
+    """How often argmax(y_pred) matches integer labels.
 
-    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+
+    Example:
+
+    ```python
+    import fastnn
+
+    m = fastnn.metrics.SparseCategoricalAccuracy()
+    m.update_state([0, 1], [[0.9, 0.1], [0.8, 0.2]])
+    print(float(m.result()))  # 0.5
+    ```
+    """
+
+    def __init__(self, name: str | None = "sparse_categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
@@ -133,7 +201,7 @@ def _in_top_k(labels, y_pred, k, from_sorted_ids=False):
     return inside.astype(np.float32).reshape(shape)
 
 
-def top_k_categorical_accuracy(y_true, y_pred, k=5):
+def top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: int = 5) -> Tensor:
     """1.0 where the one-hot label's class is among the `k` highest predictions, per sample.
 
     Args:
@@ -152,7 +220,8 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return Tensor(_in_top_k(np.argmax(y_true, axis=-1), y_pred, k))
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+def sparse_top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: int = 5,
+                                      from_sorted_ids: bool = False) -> Tensor:
     """1.0 where the integer label is among the `k` highest predictions, per sample.
 
     Args:
@@ -189,7 +258,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     0.5
     """
 
-    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k: int = 5, name: str | None = "top_k_categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=_check_k(k))
 
 
@@ -203,7 +272,8 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         from_sorted_ids: Whether `y_pred` holds class ids sorted by decreasing score. Defaults to `False`.
     """
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+    def __init__(self, k: int = 5, name: str | None = "sparse_top_k_categorical_accuracy", dtype: str | None = None,
+                 from_sorted_ids: bool = False) -> None:
         from_sorted_ids = boolean(from_sorted_ids, "from_sorted_ids")
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=_check_k(k),
                          from_sorted_ids=from_sorted_ids)

@@ -2,7 +2,12 @@
 counts per threshold, accumulated over batches in float32 state, with Keras' rules — a prediction is positive when
 strictly above the threshold, labels are positive when non-zero, `sample_weight` gets a trailing axis and is
 broadcast to y_pred, `top_k` keeps each row's k highest scores, `class_id` picks one column."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import boolean, integer, one_of
 from ..tensor import Tensor, as_array
@@ -151,7 +156,8 @@ class Precision(_ThresholdMetric):
     0.6666667
     """
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision", dtype=None):
+    def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
+                 class_id: int | None = None, name: str | None = "precision", dtype: str | None = None) -> None:
         super().__init__(thresholds, top_k, class_id, name, dtype)
         self.false_positives = self.add_variable((len(self.thresholds),), name="false_positives")
 
@@ -183,7 +189,8 @@ class Recall(_ThresholdMetric):
     0.6666667
     """
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall", dtype=None):
+    def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
+                 class_id: int | None = None, name: str | None = "recall", dtype: str | None = None) -> None:
         super().__init__(thresholds, top_k, class_id, name, dtype)
         self.false_negatives = self.add_variable((len(self.thresholds),), name="false_negatives")
 
@@ -226,8 +233,10 @@ class AUC(Metric):
     0.75
     """
 
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
-                 thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
+    def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
+                 name: str | None = None, dtype: str | None = None, thresholds: float | Sequence[float] | None = None,
+                 multi_label: bool = False, num_labels: int | None = None, label_weights: ArrayLike | None = None,
+                 from_logits: bool = False) -> None:
         one_of(curve, "curve", _CURVES, "Invalid `curve` argument value. Expected one of {choices}. "
                                         "Received: {name}={value!r}")
         one_of(summation_method, "summation_method", _SUMMATIONS, "Invalid `summation_method` argument value. "

@@ -1,5 +1,7 @@
 """F-score metrics (`keras.metrics.FBetaScore`, `F1Score`): per-class weighted true/false positive and false
 negative counts streamed over batches, combined as Keras does (with its 1e-7 epsilons)."""
+from __future__ import annotations
+
 import numpy as np
 
 from .._validation import one_of
@@ -27,7 +29,8 @@ class FBetaScore(Metric):
     Inputs are 2-D, `(batch_size, classes)`; `sample_weight` has one weight per sample.
     """
 
-    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
+    def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
+                 name: str | None = "fbeta_score", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         one_of(average, "average", (None, "micro", "macro", "weighted"), "Invalid `{name}` argument value. Expected "
                "one of: {{None, 'micro', 'macro', 'weighted'}}. Received: {name}={value!r}")
@@ -129,7 +132,8 @@ class F1Score(FBetaScore):
     array([0.5      , 0.8      , 0.6666667], dtype=float32)
     """
 
-    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+    def __init__(self, average: str | None = None, threshold: float | None = None, name: str | None = "f1_score",
+                 dtype: str | None = None) -> None:
         super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 
     def get_config(self):

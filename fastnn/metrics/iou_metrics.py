@@ -1,4 +1,6 @@
 """Intersection-over-union metrics (`keras.metrics.MeanIoU`): a running class-by-class confusion matrix."""
+from __future__ import annotations
+
 import numpy as np
 
 from .._validation import boolean, integer
@@ -32,8 +34,9 @@ class MeanIoU(Metric):
     0.33333334
     """
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
-                 sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, name: str | None = None, dtype: str | None = None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: int = -1) -> None:
         num_classes = integer(num_classes, "num_classes", minimum=1)
         sparse_y_true, sparse_y_pred = boolean(sparse_y_true, "sparse_y_true"), boolean(sparse_y_pred, "sparse_y_pred")
         ignore_class = integer(ignore_class, "ignore_class", allow_none=True, error=TypeError)

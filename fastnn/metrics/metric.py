@@ -1,6 +1,9 @@
 """The metric base class (`keras.metrics.Metric`): state lives in float32 Variables, as in Keras, so long runs
 round the same way."""
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..saving.serialization import to_snake_case
 from ..variable import Variable
@@ -9,9 +12,43 @@ __all__ = ["Metric"]
 
 
 class Metric:
-    """Subclasses implement `update_state(...)`, `result()` and list their state in `self._state`."""
+    """Base class of the metrics: state updated batch by batch, then a result (`keras.metrics.Metric`).
 
-    def __init__(self, name=None, dtype=None):
+    Subclasses create their state with `add_variable` in `__init__`, and implement `update_state(...)` and
+    `result()`; `reset_state()` zeroes every state variable, and calling the metric updates it and returns the
+    result.
+
+    Args:
+        name: The metric's name (the key in `fit`'s logs); snake_case of the class name by default.
+        dtype: A floating dtype for the state and result (default float32).
+
+    Raises:
+        TypeError: if `dtype` is not a floating dtype.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    class CountPositives(fastnn.metrics.Metric):
+        def __init__(self, name="count_positives", dtype=None):
+            super().__init__(name=name, dtype=dtype)
+            self.count = self.add_variable(name="count")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.count.assign_add(float(np.sum(np.asarray(y_pred) > 0)))
+
+        def result(self):
+            return self.count.numpy()
+
+    m = CountPositives()
+    m.update_state(None, [1.0, -2.0, 3.0])
+    print(m.result())  # 2.0
+    ```
+    """
+
+    def __init__(self, name: str | None = None, dtype: DTypeLike | None = None) -> None:
         self.name = name or to_snake_case(type(self).__name__)
         try:
             self.dtype = np.dtype(dtype or "float32")

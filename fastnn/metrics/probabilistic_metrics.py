@@ -1,4 +1,6 @@
 """Probabilistic metrics (`keras.metrics`): running means of the cross-entropy losses."""
+from __future__ import annotations
+
 from .. import losses
 from .reduction_metrics import MeanMetricWrapper
 
@@ -21,7 +23,8 @@ class BinaryCrossentropy(MeanMetricWrapper):
     0.81492424
     """
 
-    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
+    def __init__(self, name: str | None = "binary_crossentropy", dtype: str | None = None, from_logits: bool = False,
+                 label_smoothing: float = 0) -> None:
         losses.losses._check_from_logits(from_logits)
         losses.losses._check_label_smoothing(label_smoothing)
         super().__init__(losses.binary_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
@@ -39,8 +42,8 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         axis: The class axis; only -1 is supported.
     """
 
-    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0,
-                 axis=-1):
+    def __init__(self, name: str | None = "categorical_crossentropy", dtype: str | None = None,
+                 from_logits: bool = False, label_smoothing: float = 0, axis: int = -1) -> None:
         losses.losses._check_from_logits(from_logits)
         losses.losses._check_label_smoothing(label_smoothing)
         losses.losses._check_axis(axis)
@@ -58,7 +61,8 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         axis: The class axis; only -1 is supported.
     """
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
+    def __init__(self, name: str | None = "sparse_categorical_crossentropy", dtype: str | None = None,
+                 from_logits: bool = False, axis: int = -1) -> None:
         losses.losses._check_from_logits(from_logits)
         losses.losses._check_axis(axis)
         super().__init__(losses.sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits,

@@ -1,6 +1,10 @@
 """`Sum`, `Mean` and `MeanMetricWrapper` (`keras.metrics`), with Keras' sample-weight rules: weights are
 squeezed/expanded by one trailing axis to the values' rank, values averaged (Sum: summed) down to the weights'
 rank, and the count grows by Σ weights (or by the number of samples without weights)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
 
 from ..tensor import Tensor, as_array
@@ -41,9 +45,14 @@ def _samplewise(values, sample_weight, dtype, reduce_fn=np.mean):
 
 
 class Sum(Metric):
-    """The (weighted) sum of every value seen."""
+    """The (weighted) sum of every value seen.
 
-    def __init__(self, name="sum", dtype=None):
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+    """
+
+    def __init__(self, name: str | None = "sum", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         self.total = self.add_variable(name="total")
 
@@ -56,9 +65,25 @@ class Sum(Metric):
 
 
 class Mean(Metric):
-    """The (weighted) mean of every value seen: total / count."""
+    """The (weighted) mean of every value seen: total / count.
 
-    def __init__(self, name="mean", dtype=None):
+    Args:
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+
+    Example:
+
+    ```python
+    import fastnn
+
+    m = fastnn.metrics.Mean()
+    m.update_state([1.0, 2.0, 3.0])
+    m.update_state(5.0, sample_weight=3.0)
+    print(float(m.result()))  # 3.5
+    ```
+    """
+
+    def __init__(self, name: str | None = "mean", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         self.total = self.add_variable(name="total")
         self.count = self.add_variable(name="count")
@@ -78,9 +103,16 @@ class Mean(Metric):
 
 
 class MeanMetricWrapper(Mean):
-    """Mean of `fn(y_true, y_pred, **kwargs)` over every sample seen."""
+    """Mean of `fn(y_true, y_pred, **kwargs)` over every sample seen.
 
-    def __init__(self, fn, name=None, dtype=None, **kwargs):
+    Args:
+        fn: A per-sample function `(y_true, y_pred, **kwargs) -> values`.
+        name: The metric's name (the key in `fit`'s logs).
+        dtype: The dtype of the result (float32).
+        **kwargs: Keyword arguments passed on to `fn`.
+    """
+
+    def __init__(self, fn: Callable, name: str | None = None, dtype: str | None = None, **kwargs) -> None:
         super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"), dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs

@@ -1,5 +1,7 @@
 """Regression metrics (`keras.metrics`): running means of the regression losses, `RootMeanSquaredError` and
 `R2Score`, with Keras' sample-weight rules (see `reduction_metrics`)."""
+from __future__ import annotations
+
 import warnings
 
 import numpy as np
@@ -23,7 +25,7 @@ class MeanSquaredError(MeanMetricWrapper):
         dtype: Data type of the metric result.
     """
 
-    def __init__(self, name="mean_squared_error", dtype=None):
+    def __init__(self, name: str | None = "mean_squared_error", dtype: str | None = None) -> None:
         super().__init__(losses.mean_squared_error, name=name, dtype=dtype)
 
 
@@ -35,7 +37,7 @@ class MeanAbsoluteError(MeanMetricWrapper):
         dtype: Data type of the metric result.
     """
 
-    def __init__(self, name="mean_absolute_error", dtype=None):
+    def __init__(self, name: str | None = "mean_absolute_error", dtype: str | None = None) -> None:
         super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
 
 
@@ -47,7 +49,7 @@ class MeanAbsolutePercentageError(MeanMetricWrapper):
         dtype: Data type of the metric result.
     """
 
-    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+    def __init__(self, name: str | None = "mean_absolute_percentage_error", dtype: str | None = None) -> None:
         super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
 
 
@@ -59,7 +61,7 @@ class MeanSquaredLogarithmicError(MeanMetricWrapper):
         dtype: Data type of the metric result.
     """
 
-    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+    def __init__(self, name: str | None = "mean_squared_logarithmic_error", dtype: str | None = None) -> None:
         super().__init__(losses.mean_squared_logarithmic_error, name=name, dtype=dtype)
 
 
@@ -77,7 +79,7 @@ class RootMeanSquaredError(Mean):
     0.5
     """
 
-    def __init__(self, name="root_mean_squared_error", dtype=None):
+    def __init__(self, name: str | None = "root_mean_squared_error", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -122,7 +124,8 @@ class R2Score(Metric):
     0.57142854
     """
 
-    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
+    def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
+                 name: str | None = "r2_score", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         one_of(class_aggregation, "class_aggregation", _AGGREGATIONS, "Invalid value for argument `{name}`. Expected "
                "one of {choices}. Received: {name}={value!r}")

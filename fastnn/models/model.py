@@ -2,6 +2,10 @@
 `Model(inputs, outputs)` and subclasses (`__init__` + `call`). The training API (compile, fit, evaluate, predict,
 train_step, ...) comes from `fastnn.trainers.Trainer`; this module adds building, saving and `summary`.
 """
+from __future__ import annotations
+
+import os
+
 import numpy as np
 
 from ..layers.layer import Layer
@@ -24,7 +28,53 @@ def _functional_subclass(cls, functional):
 
 
 class Model(Trainer, Layer):
-    """Subclass with `__init__` (create layers) and `call(inputs, training=None)`; or use `Sequential`."""
+    """A model: layers grouped into an object with training and inference features (`keras.Model`).
+
+    There are three ways to make one:
+
+    - the functional form, `Model(inputs, outputs)`: `inputs` from `fastnn.Input`, `outputs` from calling layers
+      on them (branching and merging graphs included);
+    - subclassing: create the layers in `__init__` and write the forward pass in `call(inputs, training=None)`;
+      override `train_step` / `test_step` / `predict_step` (Keras 3's contract) to customise `fit` and `evaluate`;
+    - `fastnn.Sequential` for a plain stack.
+
+    A model trains with `compile` + `fit` (or a custom loop with `GradientTape`), predicts with `predict`, and is
+    saved with `save` / `save_weights` (see `fastnn.models.load_model`).
+
+    Args:
+        *args: `(inputs, outputs)` for the functional form.
+        **kwargs: `inputs` and `outputs` (the functional form, by keyword), and the base layer arguments `name`,
+            `trainable`, `dtype`.
+
+    Raises:
+        TypeError: for positional arguments other than `(inputs, outputs)`.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+    from fastnn import layers
+
+    inputs = fastnn.Input((4,))
+    x = layers.Dense(8, activation="relu")(inputs)
+    model = fastnn.Model(inputs, layers.Dense(1)(x))
+
+    class TwoLayer(fastnn.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(8, activation="relu")
+            self.out = layers.Dense(1)
+
+        def call(self, inputs, training=None):
+            return self.out(self.hidden(inputs))
+
+    for m in (model, TwoLayer()):
+        m.compile(optimizer="adam", loss="mse")
+        m.fit(np.ones((16, 4), "float32"), np.zeros((16, 1), "float32"), epochs=1, verbose=0)
+        print(m.predict(np.ones((2, 4), "float32"), verbose=0).shape)  # (2, 1)
+    ```
+    """
 
     def __new__(cls, *args, **kwargs):
         if len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs):
@@ -88,15 +138,15 @@ class Model(Trainer, Layer):
             super()._maybe_build(input_shape)
 
     # --- saving
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath: str | os.PathLike, overwrite: bool = True) -> None:
         """Write every weight to `filepath` (.npz, atomically)."""
         model_io.save_weights(self, filepath, overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath: str | os.PathLike) -> None:
         """Read weights saved by `save_weights` (the model must be built with the same architecture)."""
         model_io.load_weights(self, filepath)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
+    def save(self, filepath: str | os.PathLike, overwrite: bool = True, include_optimizer: bool = True) -> None:
         """Write architecture, weights, compile settings and optimizer state to one file (read it back with
         `fastnn.models.load_model`): fastnn's `.npz`, or a Keras 3 archive for a name ending in `.keras`."""
         model_io.save_model(self, filepath, overwrite, include_optimizer)

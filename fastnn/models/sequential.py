@@ -1,4 +1,8 @@
 """`Sequential`: a stack of layers, each feeding the next (`keras.Sequential`)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 from ..layers.input_layer import InputLayer, InputSpec
 from ..layers.layer import Layer
 from .model import Model
@@ -7,7 +11,35 @@ __all__ = ["Sequential"]
 
 
 class Sequential(Model):
-    def __init__(self, layers=None, trainable=True, name=None):
+    """A plain stack of layers, each feeding the next (`keras.Sequential`).
+
+    An `Input` (or `InputLayer`) first, or `input_shape=` on the first layer, fixes the input shape and builds the
+    model at once; otherwise it builds on the first call, `fit` or `predict`.
+
+    Args:
+        layers: A list of layers (optionally starting with an `Input`), or None to `add` them later.
+        trainable: Whether the model's weights are updated by training.
+        name: The model's name.
+
+    Raises:
+        TypeError: if `layers` is not a list of layers.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+    from fastnn import layers
+
+    model = fastnn.Sequential([layers.Input((8,)), layers.Dense(16, activation="relu")])
+    model.add(layers.Dense(3, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.random.rand(32, 8).astype("float32"), np.random.randint(0, 3, 32)
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    print(sorted(history.history))  # ['accuracy', 'loss']
+    ```
+    """
+    def __init__(self, layers: Sequence[Layer] | None = None, trainable: bool = True, name: str | None = None) -> None:
         super().__init__(trainable=trainable, name=name)
         self._stack = []
         self._input_spec_shape = None
@@ -17,8 +49,18 @@ class Sequential(Model):
         for layer in layers or []:
             self.add(layer)
 
-    def add(self, layer):
-        """Append a layer (an `Input(...)` / `InputLayer` first fixes the input shape and builds the model)."""
+    def add(self, layer: Layer | InputSpec) -> None:
+        """Appends a layer on top of the stack.
+
+        An `Input(...)` / `InputLayer` added first fixes the input shape and builds the model.
+
+        Args:
+            layer: A layer instance, an `Input` or an `InputLayer`.
+
+        Raises:
+            TypeError: if `layer` is not a layer.
+            ValueError: if the layer is already in the model.
+        """
         if isinstance(layer, InputSpec):
             self._set_input_shape(layer.shape)
             return
@@ -43,7 +85,7 @@ class Sequential(Model):
             raise ValueError("an Input must be the first entry of a Sequential model")
         self._input_spec_shape = tuple(shape)
 
-    def pop(self):
+    def pop(self) -> Layer:
         """Remove and return the last layer."""
         if not self._stack:
             raise IndexError("There are no layers in the model.")

@@ -3,10 +3,14 @@
 Shape-changing ops are differentiable (their gradient is the inverse reshuffle); creation helpers, `cast` to an
 integer type and `one_hot` are not. Results never alias a Variable's storage (an optimizer step would change them).
 """
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from .._tape import record, stop_gradient
 from ..tensor import Tensor, TensorLike, _as_dtype, as_array, convert_to_tensor
@@ -41,9 +45,27 @@ def _shape_arg(shape, name="shape"):
 
 
 # ------------------------------------------------------------------------------------------- creation
-def constant(value, dtype=None, shape=None):
+def constant(value: ArrayLike, dtype: DTypeLike | None = None, shape: Sequence[int] = None) -> Tensor:
     """A Tensor holding a copy of `value` (floats become float32 unless `dtype` says otherwise); with `shape`, a
-    scalar is broadcast to it and any other value reshaped to it (as tf.constant)."""
+    scalar is broadcast to it and any other value reshaped to it (as tf.constant).
+
+    Args:
+        value: A number, a (nested) list or an array.
+        dtype: The dtype, or None (floats become float32, Python ints int32).
+        shape: None, or the result's shape: a scalar is broadcast to it, any other value reshaped.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.constant([[1, 2], [3, 4]], dtype=fastnn.float32).shape)  # (2, 2)
+    print(fastnn.constant(0.5, shape=(2,)).numpy())                          # [0.5 0.5]
+    ```
+    """
     arr = np.array(as_array(value, "value"))
     if dtype is not None:
         arr = arr.astype(_as_dtype(dtype))
@@ -74,38 +96,89 @@ def _nonneg_shape(shape, name="shape"):
     return dims
 
 
-def ones(shape, dtype=np.float32):
-    """A tensor of ones (float32 by default)."""
+def ones(shape: Sequence[int], dtype: DTypeLike = np.float32) -> Tensor:
+    """A tensor of ones (float32 by default).
+
+    Args:
+        shape: The result's shape: a tuple or list of ints.
+        dtype: The dtype (default float32).
+
+    Returns:
+        A Tensor.
+    """
     return Tensor(np.ones(_nonneg_shape(shape), _creation_dtype(dtype)))
 
 
-def zeros(shape, dtype=np.float32):
-    """A tensor of zeros (float32 by default)."""
+def zeros(shape: Sequence[int], dtype: DTypeLike = np.float32) -> Tensor:
+    """A tensor of zeros (float32 by default).
+
+    Args:
+        shape: The result's shape: a tuple or list of ints.
+        dtype: The dtype (default float32).
+
+    Returns:
+        A Tensor.
+    """
     return Tensor(np.zeros(_nonneg_shape(shape), _creation_dtype(dtype)))
 
 
-def fill(dims, value):
-    """A tensor of shape `dims` filled with `value`."""
+def fill(dims: Sequence[int], value: ArrayLike) -> Tensor:
+    """A tensor of shape `dims` filled with `value`.
+
+    Args:
+        dims: The shape: a tuple or list of ints.
+        value: The scalar to fill with.
+
+    Returns:
+        A Tensor.
+    """
     v = as_array(value, "value")
     if v.size != 1:
         raise ValueError(f"`value` must be a scalar, received shape {v.shape}")
     return Tensor(np.full(_nonneg_shape(dims, "dims"), v.reshape(()), dtype=v.dtype))
 
 
-def ones_like(input, dtype=None):  # noqa: A002  (TF's name)
-    """Ones of input's shape (and dtype unless given)."""
+def ones_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # noqa: A002  (TF's name)
+    """Ones of input's shape (and dtype unless given).
+
+    Args:
+        input: A tensor-like.
+        dtype: The dtype, or None for `input`'s.
+
+    Returns:
+        A Tensor.
+    """
     a = as_array(input, "input")
     return Tensor(np.ones(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
-def zeros_like(input, dtype=None):  # noqa: A002
-    """Zeros of input's shape (and dtype unless given)."""
+def zeros_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # noqa: A002
+    """Zeros of input's shape (and dtype unless given).
+
+    Args:
+        input: A tensor-like.
+        dtype: The dtype, or None for `input`'s.
+
+    Returns:
+        A Tensor.
+    """
     a = as_array(input, "input")
     return Tensor(np.zeros(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
-def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
-    """Evenly spaced values in [start, limit) (like tf.range / np.arange)."""
+def range(start: float, limit: float | None = None, delta: float = 1,
+          dtype: DTypeLike | None = None) -> Tensor:  # noqa: A001  (tf.range)
+    """Evenly spaced values in [start, limit) (like tf.range / np.arange).
+
+    Args:
+        start: The first value, or the limit when `limit` is None (then start is 0).
+        limit: The end (excluded).
+        delta: The step.
+        dtype: The dtype, or None (from the arguments, as tf.range).
+
+    Returns:
+        A Tensor.
+    """
     for value, name in ((start, "start"), (limit, "limit"), (delta, "delta")):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number))):
             raise TypeError(f"`{name}` must be a real number, received {value!r}")
@@ -125,9 +198,30 @@ def range(start, limit=None, delta=1, dtype=None):  # noqa: A001  (tf.range)
     return Tensor(values)
 
 
-def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=np.float32):
+def one_hot(indices: ArrayLike, depth: int, on_value: float | None = None, off_value: float | None = None,
+            axis: int = -1, dtype: DTypeLike = np.float32) -> Tensor:
     """indices (ints) -> one-hot vectors of length `depth` along `axis`; out-of-range indices give all
-    `off_value` (as TF)."""
+    `off_value` (as TF).
+
+    Args:
+        indices: Integer class indices.
+        depth: The number of classes (the length of each one-hot vector).
+        on_value: The value at the index (default 1).
+        off_value: The value elsewhere (default 0).
+        axis: Where the new one-hot axis goes (default: last).
+        dtype: The result's dtype (default float32).
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.one_hot([0, 2], depth=3).numpy())  # [[1. 0. 0.] [0. 0. 1.]]
+    ```
+    """
     idx = as_array(indices, "indices")
     if idx.dtype.kind not in "iu":
         raise TypeError(f"`indices` must be integers, received dtype {idx.dtype}")
@@ -145,31 +239,69 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=np.flo
     return Tensor(out)
 
 
-def shape(input, out_type=np.int32):  # noqa: A002
-    """The shape as an int32 tensor (`tf.shape`)."""
+def shape(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:  # noqa: A002
+    """The shape as an int32 tensor (`tf.shape`).
+
+    Args:
+        input: A tensor-like.
+        out_type: The dtype of the result (int32 or int64).
+
+    Returns:
+        A 1-D integer Tensor.
+    """
     return Tensor(np.asarray(as_array(input, "input").shape, _as_dtype(out_type)))
 
 
-def size(input, out_type=np.int32):  # noqa: A002
-    """The number of elements (`tf.size`)."""
+def size(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:  # noqa: A002
+    """The number of elements (`tf.size`).
+
+    Args:
+        input: A tensor-like.
+        out_type: The dtype of the result (int32 or int64).
+
+    Returns:
+        A scalar integer Tensor.
+    """
     return Tensor(np.asarray(as_array(input, "input").size, _as_dtype(out_type)))
 
 
-def rank(input):  # noqa: A002
-    """The number of dimensions (`tf.rank`)."""
+def rank(input: ArrayLike) -> Tensor:  # noqa: A002
+    """The number of dimensions (`tf.rank`).
+
+    Args:
+        input: A tensor-like.
+
+    Returns:
+        A scalar int32 Tensor.
+    """
     return Tensor(np.asarray(as_array(input, "input").ndim, np.int32))
 
 
 # ------------------------------------------------------------------------------------------- differentiable
-def identity(input):  # noqa: A002
-    """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through."""
+def identity(input: ArrayLike) -> Tensor:  # noqa: A002
+    """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through.
+
+    Args:
+        input: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(input, name="input")
     return record([t], _owned(t, t._value), lambda g, needs: [g], lambda g, out, needs: [g])
 
 
-def cast(x, dtype):
+def cast(x: ArrayLike, dtype: DTypeLike) -> Tensor:
     """x converted to `dtype`. Float to float is differentiable (the gradient is cast back); casts to or from
-    integers and bools are not."""
+    integers and bools are not.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        dtype: The target dtype.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(x, name="x")
     dtype = _as_dtype(dtype)
     if dtype.kind not in "biuf":
@@ -183,8 +315,24 @@ def cast(x, dtype):
     return Tensor(out)
 
 
-def reshape(tensor, shape):
-    """The values of `tensor` in a new shape (one dimension may be -1)."""
+def reshape(tensor: ArrayLike, shape: Sequence[int]) -> Tensor:
+    """The values of `tensor` in a new shape (one dimension may be -1).
+
+    Args:
+        tensor: A tensor-like.
+        shape: The new shape; one entry may be -1 (inferred).
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.reshape(fastnn.range(6), (2, -1)).numpy())  # [[0 1 2] [3 4 5]]
+    ```
+    """
     t = convert_to_tensor(tensor, name="tensor")
     dims = _shape_arg(shape)
     a = t._value
@@ -196,8 +344,16 @@ def reshape(tensor, shape):
                   lambda g, out, needs: [reshape(g, a.shape)])
 
 
-def transpose(a, perm=None):
-    """Permute the axes (reverse them when `perm` is None)."""
+def transpose(a: ArrayLike, perm: Sequence[int] | None = None) -> Tensor:
+    """Permute the axes (reverse them when `perm` is None).
+
+    Args:
+        a: A tensor-like.
+        perm: The permutation of the axes, or None to reverse them.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(a, name="a")
     x = t._value
     perm = tuple(reversed(builtins_range(x.ndim))) if perm is None else _shape_arg(perm, "perm")
@@ -209,8 +365,16 @@ def transpose(a, perm=None):
                   lambda g, out, needs: [transpose(g, inverse.tolist())])
 
 
-def expand_dims(input, axis):  # noqa: A002
-    """Insert a length-1 axis at `axis` (negative counts from the end of the result)."""
+def expand_dims(input: ArrayLike, axis: int) -> Tensor:  # noqa: A002
+    """Insert a length-1 axis at `axis` (negative counts from the end of the result).
+
+    Args:
+        input: A tensor-like.
+        axis: Where the new axis goes.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(input, name="input")
     a = t._value
     if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)) or \
@@ -221,8 +385,16 @@ def expand_dims(input, axis):  # noqa: A002
                   lambda g, out, needs: [reshape(g, a.shape)])
 
 
-def squeeze(input, axis=None):  # noqa: A002
-    """Remove length-1 axes (all of them, or those in `axis`)."""
+def squeeze(input: ArrayLike, axis: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
+    """Remove length-1 axes (all of them, or those in `axis`).
+
+    Args:
+        input: A tensor-like.
+        axis: None (every length-1 axis), an int or a list of ints.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(input, name="input")
     a = t._value
     if axis is None:
@@ -253,8 +425,16 @@ def _joined(values, name):
     return tensors, arrays
 
 
-def concat(values, axis):
-    """Join tensors along an existing `axis`."""
+def concat(values: Sequence[ArrayLike], axis: int) -> Tensor:
+    """Join tensors along an existing `axis`.
+
+    Args:
+        values: A list of tensor-likes whose shapes agree except along `axis`.
+        axis: The axis to join along.
+
+    Returns:
+        A Tensor.
+    """
     tensors, arrays = _joined(values, "concat")
     ndim = arrays[0].ndim
     if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)) or not -ndim <= axis < ndim:
@@ -269,8 +449,16 @@ def concat(values, axis):
                   lambda g, out, needs: split(g, [a.shape[axis] for a in arrays], axis=int(axis)))
 
 
-def stack(values, axis=0):
-    """Join same-shape tensors along a new `axis`."""
+def stack(values: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new `axis`.
+
+    Args:
+        values: A list of same-shape tensor-likes.
+        axis: Where the new axis goes.
+
+    Returns:
+        A Tensor.
+    """
     tensors, arrays = _joined(values, "stack")
     if len({a.shape for a in arrays}) != 1:
         raise ValueError(f"stack needs tensors of one shape, received shapes {[a.shape for a in arrays]}")
@@ -296,9 +484,17 @@ def _index_arg(index):
     return (tuple(converted) if isinstance(index, tuple) else converted[0]), basic
 
 
-def getitem(tensor, index):
+def getitem(tensor: ArrayLike, index: object) -> Tensor:
     """tensor[index] with numpy's indexing (ints, slices, None, Ellipsis, int/bool arrays); repeated indices
-    accumulate their gradients."""
+    accumulate their gradients.
+
+    Args:
+        tensor: A tensor-like.
+        index: An index in numpy's syntax.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(tensor, name="tensor")
     a = t._value
     index, basic = _index_arg(index)
@@ -330,8 +526,17 @@ def _scatter_into(g, shape, index, basic):
                   lambda gg, out, needs: [getitem(gg, index)])
 
 
-def gather(params, indices, axis=0):
-    """Slices of `params` along `axis` picked by integer `indices` (`tf.gather`)."""
+def gather(params: ArrayLike, indices: ArrayLike, axis: int = 0) -> Tensor:
+    """Slices of `params` along `axis` picked by integer `indices` (`tf.gather`).
+
+    Args:
+        params: The tensor-like to pick from.
+        indices: Integer indices into `params` along `axis`.
+        axis: The axis to gather along.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(params, name="params")
     idx = as_array(indices, "indices")
     if idx.dtype.kind not in "iu":
@@ -373,8 +578,16 @@ def _scatter_back(shape, positions, g):
     return flat.reshape(shape)
 
 
-def tile(input, multiples):  # noqa: A002  (TF's name)
-    """`input` repeated `multiples[i]` times along each axis i; the gradient sums the copies."""
+def tile(input: ArrayLike, multiples: Sequence[int]) -> Tensor:  # noqa: A002  (TF's name)
+    """`input` repeated `multiples[i]` times along each axis i; the gradient sums the copies.
+
+    Args:
+        input: A tensor-like.
+        multiples: One repeat count per axis of `input`.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(input, name="input")
     a = t._value
     reps = _int_list(multiples, "multiples")
@@ -389,9 +602,20 @@ def tile(input, multiples):  # noqa: A002  (TF's name)
     return record([t], out, backward)
 
 
-def pad(tensor, paddings, mode="CONSTANT", constant_values=0):
+def pad(tensor: ArrayLike, paddings: Sequence[Sequence[int]], mode: str = "CONSTANT",
+        constant_values: float = 0) -> Tensor:
     """`tensor` padded by `paddings[i] = [before, after]` along each axis i: with `constant_values` ("CONSTANT"),
-    or mirrored without ("REFLECT") or with ("SYMMETRIC") the edge. The gradient sums every copy of an element."""
+    or mirrored without ("REFLECT") or with ("SYMMETRIC") the edge. The gradient sums every copy of an element.
+
+    Args:
+        tensor: A tensor-like.
+        paddings: One `[before, after]` pair per axis.
+        mode: `"CONSTANT"`, `"REFLECT"` or `"SYMMETRIC"`.
+        constant_values: The fill value for `"CONSTANT"`.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(tensor, name="tensor")
     a = t._value
     widths = _int_list(paddings, "paddings")
@@ -440,9 +664,20 @@ def _slice_along(t, axis, start, stop, squeeze=False):
     return record([t], out, backward, lambda g, out, needs: [_scatter_into(g, a.shape, index, True)])
 
 
-def split(value, num_or_size_splits, axis=0, num=None):
+def split(value: ArrayLike, num_or_size_splits: int | Sequence[int], axis: int = 0,
+          num: int | None = None) -> list[Tensor]:
     """Pieces of `value` along `axis`: `num_or_size_splits` equal ones (an int that divides the axis), or pieces of
-    the given sizes (one size may be -1: the rest). Returns a list of Tensors."""
+    the given sizes (one size may be -1: the rest). Returns a list of Tensors.
+
+    Args:
+        value: A tensor-like.
+        num_or_size_splits: An int (that many equal pieces) or a list of sizes (one may be -1).
+        axis: The axis to split.
+        num: Accepted for TF compatibility (the number of pieces).
+
+    Returns:
+        A list of Tensors.
+    """
     t = convert_to_tensor(value, name="value")
     a = t._value
     ax = _axis_arg(axis, a.ndim)
@@ -466,8 +701,17 @@ def split(value, num_or_size_splits, axis=0, num=None):
     return [_slice_along(t, ax, b, e) for b, e in zip(bounds[:-1], bounds[1:])]
 
 
-def unstack(value, num=None, axis=0):
-    """The tensors of rank r−1 along `axis` of `value` (a list)."""
+def unstack(value: ArrayLike, num: int | None = None, axis: int = 0) -> list[Tensor]:
+    """The tensors of rank r−1 along `axis` of `value` (a list).
+
+    Args:
+        value: A tensor-like.
+        num: Accepted for TF compatibility (the length of `axis`).
+        axis: The axis to unstack.
+
+    Returns:
+        A list of Tensors.
+    """
     t = convert_to_tensor(value, name="value")
     a = t._value
     if a.ndim == 0:
@@ -478,9 +722,18 @@ def unstack(value, num=None, axis=0):
     return [_slice_along(t, ax, i, i + 1, squeeze=True) for i in builtins_range(a.shape[ax])]
 
 
-def boolean_mask(tensor, mask, axis=None):
+def boolean_mask(tensor: ArrayLike, mask: ArrayLike, axis: int | None = None) -> Tensor:
     """The entries of `tensor` where the boolean `mask` (matching `tensor`'s axes from `axis`, default 0) is true,
-    flattened over the masked axes; the gradient scatters back."""
+    flattened over the masked axes; the gradient scatters back.
+
+    Args:
+        tensor: A tensor-like.
+        mask: A bool tensor-like matching `tensor`'s axes from `axis`.
+        axis: The first masked axis (default 0).
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(tensor, name="tensor")
     a = t._value
     m = as_array(mask, "mask")
@@ -499,9 +752,18 @@ def boolean_mask(tensor, mask, axis=None):
     return record([t], out, backward)
 
 
-def gather_nd(params, indices, batch_dims=0):
+def gather_nd(params: ArrayLike, indices: ArrayLike, batch_dims: int = 0) -> Tensor:
     """Slices of `params` picked by the index vectors in the last axis of `indices` (`tf.gather_nd`); the first
-    `batch_dims` axes of both are batch axes. Repeated indices accumulate their gradients."""
+    `batch_dims` axes of both are batch axes. Repeated indices accumulate their gradients.
+
+    Args:
+        params: The tensor-like to pick from.
+        indices: Integer index vectors in its last axis.
+        batch_dims: The number of leading batch axes shared by `params` and `indices`.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(params, name="params")
     a = t._value
     idx = as_array(indices, "indices")
@@ -534,8 +796,17 @@ def gather_nd(params, indices, batch_dims=0):
     return record([t], out, backward)
 
 
-def clip_by_value(t, clip_value_min, clip_value_max):
-    """Values clipped to [min, max]; the gradient passes where no clip was active (TF's rule)."""
+def clip_by_value(t: ArrayLike, clip_value_min: ArrayLike, clip_value_max: ArrayLike) -> Tensor:
+    """Values clipped to [min, max]; the gradient passes where no clip was active (TF's rule).
+
+    Args:
+        t: A tensor-like.
+        clip_value_min: The lower bound (a number or a broadcastable tensor-like).
+        clip_value_max: The upper bound.
+
+    Returns:
+        A Tensor.
+    """
     x = convert_to_tensor(t, name="t")
     a = x._value
     lo = as_array(clip_value_min, "clip_value_min")

@@ -9,10 +9,16 @@ Fusable activations: linear (None), relu, leaky_relu(alpha), sigmoid, tanh.
 Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
         conv x [N, H, W, Cin] * filters [KH, KW, Cin, Cout] + bias [Cout] -> [N, OH, OW, Cout].
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import kernels
 from .._tape import record
+from ..tensor import Tensor
 from .array_ops import reshape
 from .math_ops import _float_input, matmul, multiply, reduce_sum, square, subtract
 
@@ -29,8 +35,21 @@ def _activation_arg(activation):
     return act
 
 
-def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
-    """act(inputs @ kernel + bias) over the last axis of `inputs`, fused forward and backward."""
+def dense(inputs: ArrayLike, kernel: ArrayLike, bias: ArrayLike | None = None, activation: str | None = None,
+          alpha: float = 0.2) -> Tensor:
+    """act(inputs @ kernel + bias) over the last axis of `inputs`, fused forward and backward.
+
+    Args:
+        inputs: A tensor-like `[..., K]`.
+        kernel: The kernel `[K, N]`.
+        bias: None, or a 1-D bias of the output's last dimension.
+        activation: None, `"linear"`, `"relu"`, `"leaky_relu"`, `"tanh"`, `"sigmoid"` or `"softmax"`; the first five run
+            inside the kernel's epilogue.
+        alpha: The slope for negative inputs of a `leaky_relu` activation.
+
+    Returns:
+        A Tensor.
+    """
     act = _activation_arg(activation)
     x, w = _float_input(inputs, "inputs"), _float_input(kernel, "kernel")
     b = None if bias is None else _float_input(bias, "bias")
@@ -69,9 +88,27 @@ def _activation_derivative_ops(y, act, alpha):
     return subtract(np.float32(1), square(y))  # tanh
 
 
-def conv2d_bias_activation(input, filters, bias=None, strides=1, padding="VALID", dilations=None,  # noqa: A002
-                           activation=None, alpha=0.2):
-    """act(conv2d(input, filters) + bias), NHWC, fused forward and backward."""
+def conv2d_bias_activation(input: ArrayLike, filters: ArrayLike, bias: ArrayLike | None = None,
+                           strides: int | Sequence[int] = 1, padding: str = "VALID",
+                           dilations: int | Sequence[int] | None = None, activation: str | None = None,
+                           alpha: float = 0.2) -> Tensor:
+    """act(conv2d(input, filters) + bias), NHWC, fused forward and backward.
+
+    Args:
+        input: The input `[N, H, W, Cin]`.
+        filters: The filter `[KH, KW, Cin, Cout]`.
+        bias: None, or a 1-D bias of the output's last dimension.
+        strides: An int or a pair of ints, the step of the window along height and width (a list of 4 in TF's NHWC form
+            is accepted too).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+        activation: None, `"linear"`, `"relu"`, `"leaky_relu"`, `"tanh"`, `"sigmoid"` or `"softmax"`; the first five run
+            inside the kernel's epilogue.
+        alpha: The slope for negative inputs of a `leaky_relu` activation.
+
+    Returns:
+        A Tensor.
+    """
     act = _activation_arg(activation)
     x, w = _float_input(input, "input"), _float_input(filters, "filters")
     b = None if bias is None else _float_input(bias, "bias")

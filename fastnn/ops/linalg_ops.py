@@ -1,20 +1,35 @@
 """fastnn.ops.linalg_ops — `tf.norm` (`tf.linalg.norm`), composed of differentiable ops as TF composes it, so
 values and gradients follow TF's (the gradient of the Euclidean norm at 0 is NaN in both)."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ..tensor import TensorLike, as_array
+from ..tensor import Tensor, TensorLike, as_array
 from .array_ops import squeeze
 from .math_ops import _axes, _float_input, abs, multiply, pow, reduce_max, reduce_sum, sqrt
 
 __all__ = ["norm"]
 
 
-def norm(tensor, ord="euclidean", axis=None, keepdims=None):  # noqa: A002  (TF's names)
+def norm(tensor: ArrayLike, ord: str | float = "euclidean", axis: int | Sequence[int] | None = None,
+         keepdims: bool | None = None) -> Tensor:  # noqa: A002  (TF's names)
     """The vector norm of `tensor` over `axis` (an int, or None for all entries as one vector), or the matrix norm
     over a pair of axes. Vector `ord`: 'euclidean' (= 2), 1, np.inf, or any p > 0; matrix `ord`: 'fro' /
-    'euclidean', 1 (max column sum) or np.inf (max row sum)."""
+    'euclidean', 1 (max column sum) or np.inf (max row sum).
+
+    Args:
+        tensor: A tensor-like.
+        ord: The order of the norm (see above).
+        axis: None, an int, or a pair of ints (a matrix norm).
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(tensor, "tensor")
     ndim = t._value.ndim
     if isinstance(axis, TensorLike):

@@ -5,10 +5,14 @@ inputs compute in float32; an int/bool operand meeting a float one is cast to fl
 ints stay ints (not differentiable). Gradient formulas follow TensorFlow's registered gradients, operation order
 included, so results agree to float32 rounding.
 """
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from .. import kernels
 from .._tape import record
@@ -69,8 +73,24 @@ def _elementwise(op_input):
 
 
 # ------------------------------------------------------------------------------------------- arithmetic
-def add(x, y):
-    """x + y (broadcasting)."""
+def add(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x + y (broadcasting).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.add([1.0, 2.0], 10.0).numpy())  # [11. 12.]
+    ```
+    """
     x, y, a, b = _operands(x, y)
     xs, ys = a.shape, b.shape
     return record([x, y], np.add(a, b), lambda g, needs: [unbroadcast(g, xs) if needs[0] else None,
@@ -79,8 +99,16 @@ def add(x, y):
                                          unbroadcast_ops(g, ys) if needs[1] else None])
 
 
-def subtract(x, y):
-    """x − y (broadcasting)."""
+def subtract(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x − y (broadcasting).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A Tensor.
+    """
     x, y, a, b = _operands(x, y)
     xs, ys = a.shape, b.shape
     return record([x, y], np.subtract(a, b), lambda g, needs: [unbroadcast(g, xs) if needs[0] else None,
@@ -89,8 +117,16 @@ def subtract(x, y):
                                          unbroadcast_ops(negative(g), ys) if needs[1] else None])
 
 
-def multiply(x, y):
-    """x · y elementwise (broadcasting)."""
+def multiply(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x · y elementwise (broadcasting).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A Tensor.
+    """
     x, y, a, b = _operands(x, y)
 
     def backward(g, needs):
@@ -103,8 +139,16 @@ def multiply(x, y):
     return record([x, y], np.multiply(a, b), backward, backward_ops)
 
 
-def divide(x, y):
-    """x / y elementwise (true division; ints divide to float32)."""
+def divide(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x / y elementwise (true division; ints divide to float32).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A Tensor.
+    """
     x, y, a, b = _operands(x, y)
     if a.dtype.kind != "f":
         a, b = a.astype(np.float32), b.astype(np.float32)
@@ -122,22 +166,44 @@ def divide(x, y):
         return record([x, y], np.divide(a, b), backward, backward_ops)
 
 
-def negative(x):
-    """−x."""
+def negative(x: ArrayLike) -> Tensor:
+    """−x.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     x = _elementwise(x)
     return record([x], np.negative(x._value), lambda g, needs: [-g], lambda g, out, needs: [negative(g)])
 
 
-def abs(x):  # noqa: A001  (TF's name)
-    """|x|; the gradient is sign(x)·dy (0 at 0)."""
+def abs(x: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
+    """|x|; the gradient is sign(x)·dy (0 at 0).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     x = _elementwise(x)
     a = x._value
     return record([x], np.abs(a), lambda g, needs: [g * np.sign(a)],
                   lambda g, out, needs: [multiply(g, np.sign(a).astype(np.float32))])
 
 
-def pow(x, y):  # noqa: A001  (TF's name)
-    """x ** y elementwise; d/dx = y·x^(y−1), d/dy = x^y·log(x) where x > 0 (else 0), as TF."""
+def pow(x: ArrayLike, y: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
+    """x ** y elementwise; d/dx = y·x^(y−1), d/dy = x^y·log(x) where x > 0 (else 0), as TF.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A Tensor.
+    """
     x, y, a, b = _operands(x, y)
     if a.dtype.kind != "f" and (np.asarray(b) < 0).any():
         a, b = a.astype(np.float32), b.astype(np.float32)
@@ -165,16 +231,30 @@ def pow(x, y):  # noqa: A001  (TF's name)
     return record([x, y], z, backward, backward_ops)
 
 
-def square(x):
-    """x²; gradient dy·(2x)."""
+def square(x: ArrayLike) -> Tensor:
+    """x²; gradient dy·(2x).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     x = _elementwise(x)
     a = x._value
     return record([x], np.square(a), lambda g, needs: [g * (2 * a)],
                   lambda g, out, needs: [multiply(g, multiply(np.float32(2), x))])
 
 
-def sqrt(x):
-    """√x; gradient dy·0.5/√x (TF's SqrtGrad)."""
+def sqrt(x: ArrayLike) -> Tensor:
+    """√x; gradient dy·0.5/√x (TF's SqrtGrad).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(x)
     with np.errstate(invalid="ignore"):
         y = np.sqrt(x._value)
@@ -182,15 +262,29 @@ def sqrt(x):
                   lambda g, out, needs: [divide(multiply(g, np.float32(0.5)), out)])
 
 
-def exp(x):
-    """e^x (C++ kernel, as `kernels.exp`); gradient dy·e^x."""
+def exp(x: ArrayLike) -> Tensor:
+    """e^x (C++ kernel, as `kernels.exp`); gradient dy·e^x.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(x)
     y = kernels.exp(x._value)
     return record([x], y, lambda g, needs: [kernels.exp_grad(g, y)], lambda g, out, needs: [multiply(g, out)])
 
 
-def log(x):
-    """Natural logarithm (C++ kernel); gradient dy/x."""
+def log(x: ArrayLike) -> Tensor:
+    """Natural logarithm (C++ kernel); gradient dy/x.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(x)
     a = x._value
     return record([x], kernels.log(a), lambda g, needs: [kernels.log_grad(g, a)],
@@ -214,34 +308,69 @@ def _unary_float(x, forward, backward, backward_ops=None):
     return record([x], y, grad, None if backward_ops is None else lambda g, out, needs: [backward_ops(g, x, out)])
 
 
-def sin(x):
-    """sin(x); gradient dy·cos(x)."""
+def sin(x: ArrayLike) -> Tensor:
+    """sin(x); gradient dy·cos(x).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     return _unary_float(x, np.sin, lambda g, a, y: g * np.cos(a), lambda g, t, y: multiply(g, cos(t)))
 
 
-def cos(x):
-    """cos(x); gradient −dy·sin(x)."""
+def cos(x: ArrayLike) -> Tensor:
+    """cos(x); gradient −dy·sin(x).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     return _unary_float(x, np.cos, lambda g, a, y: -(g * np.sin(a)), lambda g, t, y: negative(multiply(g, sin(t))))
 
 
-def tan(x):
-    """tan(x); gradient dy·sec²(x) (TF's TanGrad: dy · (1/cos x)²)."""
+def tan(x: ArrayLike) -> Tensor:
+    """tan(x); gradient dy·sec²(x) (TF's TanGrad: dy · (1/cos x)²).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     return _unary_float(x, np.tan, lambda g, a, y: g * np.square(np.reciprocal(np.cos(a))))
 
 
 _erf64 = np.frompyfunc(math.erf, 1, 1)
 
 
-def erf(x):
+def erf(x: ArrayLike) -> Tensor:
     """The Gauss error function (computed in float64 by the C library, rounded once); gradient
-    dy·2/√π·exp(−x²)."""
+    dy·2/√π·exp(−x²).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     two_over_sqrt_pi = np.float32(2.0 / math.sqrt(math.pi))
     return _unary_float(x, lambda a: _erf64(a.astype(np.float64)).astype(np.float64),
                         lambda g, a, y: g * (two_over_sqrt_pi * np.exp(-np.square(a))))
 
 
-def rsqrt(x):
-    """1/√x; gradient −dy·y³/2 (TF's RsqrtGrad)."""
+def rsqrt(x: ArrayLike) -> Tensor:
+    """1/√x; gradient −dy·y³/2 (TF's RsqrtGrad).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     return _unary_float(x, lambda a: np.reciprocal(np.sqrt(a)),
                         lambda g, a, y: g * (np.float32(-0.5) * (y * y * y)),
                         lambda g, t, y: multiply(g, multiply(np.float32(-0.5), multiply(multiply(y, y), y))))
@@ -256,8 +385,15 @@ def _rounding(x, fn):
     return Tensor(fn(a).astype(a.dtype, copy=False))
 
 
-def sign(x):
-    """−1, 0 or 1 by the sign of x (0 for 0; NaN stays NaN); the gradient is zero (TF's SignGrad)."""
+def sign(x: ArrayLike) -> Tensor:
+    """−1, 0 or 1 by the sign of x (0 for 0; NaN stays NaN); the gradient is zero (TF's SignGrad).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(x, name="x")
     a = t._value
     out = np.sign(a)
@@ -266,23 +402,52 @@ def sign(x):
     return record([t], out, lambda g, needs: [np.zeros(a.shape, np.float32)])
 
 
-def floor(x):
-    """Largest integer ≤ x, elementwise (same dtype); not differentiable."""
+def floor(x: ArrayLike) -> Tensor:
+    """Largest integer ≤ x, elementwise (same dtype); not differentiable.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     return _rounding(x, np.floor)
 
 
-def ceil(x):
-    """Smallest integer ≥ x, elementwise (same dtype); not differentiable."""
+def ceil(x: ArrayLike) -> Tensor:
+    """Smallest integer ≥ x, elementwise (same dtype); not differentiable.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     return _rounding(x, np.ceil)
 
 
-def round(x):  # noqa: A001  (TF's name)
-    """x rounded to the nearest integer, halves to even (as TF and numpy); not differentiable."""
+def round(x: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
+    """x rounded to the nearest integer, halves to even (as TF and numpy); not differentiable.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     return _rounding(x, np.round)
 
 
-def maximum(x, y):
-    """Elementwise max; the gradient goes to x where x >= y, else to y (TF's rule)."""
+def maximum(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """Elementwise max; the gradient goes to x where x >= y, else to y (TF's rule).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A Tensor.
+    """
     x, y, a, b = _operands(x, y)
 
     def backward(g, needs):
@@ -292,8 +457,16 @@ def maximum(x, y):
     return record([x, y], np.maximum(a, b), backward, _pick_backward_ops(a >= b, a.shape, b.shape))
 
 
-def minimum(x, y):
-    """Elementwise min; the gradient goes to x where x <= y, else to y (TF's rule)."""
+def minimum(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """Elementwise min; the gradient goes to x where x <= y, else to y (TF's rule).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A Tensor.
+    """
     x, y, a, b = _operands(x, y)
 
     def backward(g, needs):
@@ -312,8 +485,15 @@ def _pick_backward_ops(take_x, x_shape, y_shape):
     return backward_ops
 
 
-def add_n(inputs):
-    """Sum of a list of same-shape tensors."""
+def add_n(inputs: Sequence[ArrayLike]) -> Tensor:
+    """Sum of a list of same-shape tensors.
+
+    Args:
+        inputs: A list of tensor-likes of one shape.
+
+    Returns:
+        A Tensor.
+    """
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise ValueError(f"`inputs` must be a non-empty list of tensors, received {inputs!r}")
     tensors = [convert_to_tensor(t, name="inputs") for t in inputs]
@@ -327,9 +507,32 @@ def add_n(inputs):
 
 
 # ------------------------------------------------------------------------------------------- matmul
-def matmul(a, b, transpose_a=False, transpose_b=False):
+def matmul(a: ArrayLike, b: ArrayLike, transpose_a: bool = False, transpose_b: bool = False) -> Tensor:
     """op(a) @ op(b) for rank >= 2 operands (batched over broadcast leading axes), on fastnn's GEMM.
-    Both gradients are GEMMs too; an operand the tape does not need gets none computed."""
+    Both gradients are GEMMs too; an operand the tape does not need gets none computed.
+
+    Args:
+        a: A tensor-like of rank >= 2.
+        b: A tensor-like of rank >= 2; leading axes broadcast against `a`'s.
+        transpose_a: Whether `a` is transposed (its last two axes) before the product.
+        transpose_b: Whether `b` is transposed before the product.
+
+    Returns:
+        A Tensor.
+
+    Raises:
+        ValueError: if an operand has rank < 2 or the inner dimensions differ.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    a, b = np.ones((2, 3), "float32"), np.ones((3, 4), "float32")
+    print(fastnn.matmul(a, b).shape, fastnn.matmul(a, a, transpose_b=True).numpy())  # (2, 4) [[3. 3.] [3. 3.]]
+    ```
+    """
     a, b = convert_to_tensor(a, name="a"), convert_to_tensor(b, name="b")
     x, w = a._value, b._value
     for flag, name in ((transpose_a, "transpose_a"), (transpose_b, "transpose_b")):
@@ -406,8 +609,26 @@ def _reduce_input(input_tensor):
     return t, t._value
 
 
-def reduce_sum(input_tensor, axis=None, keepdims=False):
-    """Σ over `axis` (all axes when None)."""
+def reduce_sum(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    """Σ over `axis` (all axes when None).
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    x = fastnn.constant([[1.0, 2.0], [3.0, 4.0]])
+    print(fastnn.reduce_sum(x, axis=0, keepdims=True).numpy())  # [[4. 6.]]
+    ```
+    """
     t, a = _reduce_input(input_tensor)
     axes = _axes(axis, a.ndim)
     int_dtype = a.dtype if a.dtype.kind in "iu" else None  # int32 sums stay int32, as in TF
@@ -417,8 +638,26 @@ def reduce_sum(input_tensor, axis=None, keepdims=False):
                   lambda g, out, needs: [multiply(reshape(g, kept), np.ones(a.shape, np.float32))])
 
 
-def reduce_mean(input_tensor, axis=None, keepdims=False):
-    """Mean over `axis` (all axes when None): float32 sum / count."""
+def reduce_mean(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    """Mean over `axis` (all axes when None): float32 sum / count.
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    x = fastnn.constant([[1.0, 2.0], [3.0, 4.0]])
+    print(fastnn.reduce_mean(x).numpy(), fastnn.reduce_mean(x, axis=1).numpy())  # 2.5 [1.5 3.5]
+    ```
+    """
     t, a = _reduce_input(input_tensor)
     axes = _axes(axis, a.ndim)
     if a.dtype.kind != "f":
@@ -449,24 +688,60 @@ def _reduce_extreme(input_tensor, axis, keepdims, fn):
                   backward)
 
 
-def reduce_max(input_tensor, axis=None, keepdims=False):
-    """Max over `axis`; ties share the gradient equally (as TF)."""
+def reduce_max(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    """Max over `axis`; ties share the gradient equally (as TF).
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+    """
     return _reduce_extreme(input_tensor, axis, keepdims, np.max)
 
 
-def reduce_min(input_tensor, axis=None, keepdims=False):
-    """Min over `axis`; ties share the gradient equally (as TF)."""
+def reduce_min(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    """Min over `axis`; ties share the gradient equally (as TF).
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+    """
     return _reduce_extreme(input_tensor, axis, keepdims, np.min)
 
 
-def reduce_any(input_tensor, axis=None, keepdims=False):
-    """Logical or over `axis` (not differentiable)."""
+def reduce_any(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    """Logical or over `axis` (not differentiable).
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A bool Tensor.
+    """
     a = as_array(input_tensor, "input_tensor")
     return Tensor(np.any(a, axis=_axes(axis, a.ndim), keepdims=bool(keepdims)))
 
 
-def reduce_all(input_tensor, axis=None, keepdims=False):
-    """Logical and over `axis` (not differentiable)."""
+def reduce_all(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    """Logical and over `axis` (not differentiable).
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A bool Tensor.
+    """
     a = as_array(input_tensor, "input_tensor")
     return Tensor(np.all(a, axis=_axes(axis, a.ndim), keepdims=bool(keepdims)))
 
@@ -476,9 +751,18 @@ def _reduced(a, axes, keepdims, out):
     return out if keepdims else out.reshape(tuple(d for i, d in enumerate(a.shape) if i not in axes))
 
 
-def reduce_prod(input_tensor, axis=None, keepdims=False):
+def reduce_prod(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
     """Product over `axis`; the gradient of each element is the product of the others (exclusive products from
-    both sides, so zeros are exact, as TF's ProdGrad)."""
+    both sides, so zeros are exact, as TF's ProdGrad).
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+    """
     t, a = _reduce_input(input_tensor)
     axes = _axes(axis, a.ndim)
     out = np.multiply.reduce(a, axis=axes, keepdims=True, dtype=a.dtype)
@@ -496,21 +780,49 @@ def reduce_prod(input_tensor, axis=None, keepdims=False):
     return record([t], _reduced(a, axes, keepdims, out), backward)
 
 
-def reduce_variance(input_tensor, axis=None, keepdims=False):
-    """Population variance over `axis`: mean((x − mean(x))²), in TF's order of operations."""
+def reduce_variance(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    """Population variance over `axis`: mean((x − mean(x))²), in TF's order of operations.
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(input_tensor, "input_tensor")
     centred = subtract(t, reduce_mean(t, axis=axis, keepdims=True))
     return reduce_mean(square(centred), axis=axis, keepdims=keepdims)
 
 
-def reduce_std(input_tensor, axis=None, keepdims=False):
-    """Population standard deviation over `axis`: √reduce_variance (TF's composition, so its gradient)."""
+def reduce_std(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    """Population standard deviation over `axis`: √reduce_variance (TF's composition, so its gradient).
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+    """
     return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
-def reduce_logsumexp(input_tensor, axis=None, keepdims=False):
+def reduce_logsumexp(input_tensor: ArrayLike, axis: int | Sequence[int] | None = None,
+                     keepdims: bool = False) -> Tensor:
     """log Σ exp(x) over `axis`, stable: the max is subtracted first (and treated as a constant, as TF); the
-    gradient is softmax(x)·dy."""
+    gradient is softmax(x)·dy.
+
+    Args:
+        input_tensor: The tensor-like to reduce.
+        axis: An int, a list of ints, or None (all axes): the axes to reduce.
+        keepdims: Whether the reduced axes are kept, with length 1.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(input_tensor, "input_tensor")
     a = t._value
     axes = _axes(axis, a.ndim)
@@ -528,9 +840,19 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False):
     return record([t], _reduced(a, axes, keepdims, out), backward)
 
 
-def cumsum(x, axis=0, exclusive=False, reverse=False):
+def cumsum(x: ArrayLike, axis: int = 0, exclusive: bool = False, reverse: bool = False) -> Tensor:
     """Running sum along `axis` (TF's `exclusive` leaves out the current element, `reverse` runs from the end);
-    the gradient is the cumsum of dy the other way round."""
+    the gradient is the cumsum of dy the other way round.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        axis: The axis to sum along.
+        exclusive: Whether each output leaves out its own element.
+        reverse: Whether the sum runs from the end of the axis.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(x, name="x")
     a = t._value
     if a.ndim == 0:
@@ -550,9 +872,19 @@ def cumsum(x, axis=0, exclusive=False, reverse=False):
     return record([t], out, lambda g, needs: [scan(g, bool(exclusive), not reverse)])
 
 
-def linspace(start, stop, num, axis=0):
+def linspace(start: ArrayLike, stop: ArrayLike, num: int, axis: int = 0) -> Tensor:
     """`num` evenly spaced values from `start` to `stop` inclusive (float32; `start`/`stop` may be arrays, the
-    values then run along `axis`); not differentiable."""
+    values then run along `axis`); not differentiable.
+
+    Args:
+        start: The first value (a number or an array).
+        stop: The last value (included).
+        num: The number of values.
+        axis: The axis the values run along when `start`/`stop` are arrays.
+
+    Returns:
+        A Tensor.
+    """
     if isinstance(num, TensorLike):
         num = as_array(num).item()
     if isinstance(num, bool) or not isinstance(num, (numbers.Integral, np.integer)) or num < 0:
@@ -568,33 +900,81 @@ def _compare(x, y, fn):
     return Tensor(fn(a, b))
 
 
-def equal(x, y):
-    """x == y elementwise (bool, broadcasting)."""
+def equal(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x == y elementwise (bool, broadcasting).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A bool Tensor.
+    """
     return _compare(x, y, np.equal)
 
 
-def not_equal(x, y):
-    """x != y elementwise."""
+def not_equal(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x != y elementwise.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A bool Tensor.
+    """
     return _compare(x, y, np.not_equal)
 
 
-def less(x, y):
-    """x < y elementwise."""
+def less(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x < y elementwise.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A bool Tensor.
+    """
     return _compare(x, y, np.less)
 
 
-def less_equal(x, y):
-    """x <= y elementwise."""
+def less_equal(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x <= y elementwise.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A bool Tensor.
+    """
     return _compare(x, y, np.less_equal)
 
 
-def greater(x, y):
-    """x > y elementwise."""
+def greater(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x > y elementwise.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A bool Tensor.
+    """
     return _compare(x, y, np.greater)
 
 
-def greater_equal(x, y):
-    """x >= y elementwise."""
+def greater_equal(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x >= y elementwise.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        y: A tensor-like, broadcast against `x`.
+
+    Returns:
+        A bool Tensor.
+    """
     return _compare(x, y, np.greater_equal)
 
 
@@ -612,13 +992,32 @@ def _arg_extreme(input, axis, output_type, fn, name):
     return Tensor(fn(a, axis=axis).astype(dtype))
 
 
-def argmax(input, axis=None, output_type=np.int64):  # noqa: A002  (TF's name)
-    """Index of the largest value along `axis` (default 0, as TF); the first one on ties."""
+def argmax(input: ArrayLike, axis: int | None = None,
+           output_type: DTypeLike = np.int64) -> Tensor:  # noqa: A002  (TF's name)
+    """Index of the largest value along `axis` (default 0, as TF); the first one on ties.
+
+    Args:
+        input: A tensor-like.
+        axis: The axis to search (default 0, as TF).
+        output_type: The index dtype (int64 or int32).
+
+    Returns:
+        An integer Tensor of `output_type`, with `axis` removed.
+    """
     return _arg_extreme(input, axis, output_type, np.argmax, "argmax")
 
 
-def argmin(input, axis=None, output_type=np.int64):  # noqa: A002
-    """Index of the smallest value along `axis` (default 0, as TF); the first one on ties."""
+def argmin(input: ArrayLike, axis: int | None = None, output_type: DTypeLike = np.int64) -> Tensor:  # noqa: A002
+    """Index of the smallest value along `axis` (default 0, as TF); the first one on ties.
+
+    Args:
+        input: A tensor-like.
+        axis: The axis to search (default 0, as TF).
+        output_type: The index dtype (int64 or int32).
+
+    Returns:
+        An integer Tensor of `output_type`, with `axis` removed.
+    """
     return _arg_extreme(input, axis, output_type, np.argmin, "argmin")
 
 

@@ -4,7 +4,13 @@ Gradients follow TensorFlow's: relu/leaky_relu from the forward input, sigmoid/t
 the softmax cross-entropies from dlogits computed in the same fused pass as the loss (only when a tape records),
 conv2d through Conv2DBackpropInput/Filter, max pooling through the argmax of the forward pass.
 """
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import kernels
 from .. import random as fastnn_random
@@ -22,47 +28,100 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------------------- activations
-def relu(features):
-    """max(features, 0); gradient dy·(x > 0)."""
+def relu(features: ArrayLike) -> Tensor:
+    """max(features, 0); gradient dy·(x > 0).
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.nn.relu([-1.0, 2.0]).numpy())  # [0. 2.]
+    ```
+    """
     x = _float_input(features, "features")
     a = x._value
     return record([x], kernels.relu(a), lambda g, needs: [kernels.relu_grad(g, a)],
                   lambda g, out, needs: [multiply(g, (a > 0).astype(np.float32))])
 
 
-def leaky_relu(features, alpha=0.2):
-    """features if > 0 else alpha·features (tf.nn.leaky_relu's default alpha 0.2)."""
+def leaky_relu(features: ArrayLike, alpha: float = 0.2) -> Tensor:
+    """features if > 0 else alpha·features (tf.nn.leaky_relu's default alpha 0.2).
+
+    Args:
+        features: A tensor-like.
+        alpha: The slope for negative inputs.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(features, "features")
     a = x._value
     return record([x], kernels.leaky_relu(a, alpha), lambda g, needs: [kernels.leaky_relu_grad(g, a, alpha)],
                   lambda g, out, needs: [multiply(g, np.where(a > 0, 1, alpha).astype(np.float32))])
 
 
-def sigmoid(x):
-    """1 / (1 + e^−x); gradient dy·y·(1 − y)."""
+def sigmoid(x: ArrayLike) -> Tensor:
+    """1 / (1 + e^−x); gradient dy·y·(1 − y).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(x)
     y = kernels.sigmoid(t._value)
     return record([t], y, lambda g, needs: [kernels.sigmoid_grad(g, y)],
                   lambda g, out, needs: [multiply(g, multiply(out, subtract(np.float32(1), out)))])
 
 
-def tanh(x):
-    """tanh(x); gradient dy·(1 − y²)."""
+def tanh(x: ArrayLike) -> Tensor:
+    """tanh(x); gradient dy·(1 − y²).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(x)
     y = kernels.tanh(t._value)
     return record([t], y, lambda g, needs: [kernels.tanh_grad(g, y)],
                   lambda g, out, needs: [multiply(g, subtract(np.float32(1), square(out)))])
 
 
-def softmax(logits, axis=-1):
-    """e^z / Σ e^z along `axis`; gradient y·(dy − Σ dy·y)."""
+def softmax(logits: ArrayLike, axis: int = -1) -> Tensor:
+    """e^z / Σ e^z along `axis`; gradient y·(dy − Σ dy·y).
+
+    Args:
+        logits: A float tensor-like of unnormalised log-probabilities.
+        axis: The axis to normalise over.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(logits, "logits")
     y = kernels.softmax(t._value, axis=axis)
     return record([t], y, lambda g, needs: [kernels.softmax_grad(g, y, axis=axis)])
 
 
-def log_softmax(logits, axis=-1):
-    """z − log Σ e^z along `axis`; gradient dy − softmax·Σ dy."""
+def log_softmax(logits: ArrayLike, axis: int = -1) -> Tensor:
+    """z − log Σ e^z along `axis`; gradient dy − softmax·Σ dy.
+
+    Args:
+        logits: A float tensor-like of unnormalised log-probabilities.
+        axis: The axis to normalise over.
+
+    Returns:
+        A Tensor.
+    """
     t = _float_input(logits, "logits")
     z = t._value
     if z.ndim == 0:
@@ -76,8 +135,15 @@ def log_softmax(logits, axis=-1):
                   lambda g, needs: [g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)])
 
 
-def softplus(features):
-    """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); gradient dy·sigmoid(x)."""
+def softplus(features: ArrayLike) -> Tensor:
+    """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); gradient dy·sigmoid(x).
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(features, "features")
     a = x._value
     with np.errstate(over="ignore"):
@@ -85,25 +151,49 @@ def softplus(features):
     return record([x], y, lambda g, needs: [g * kernels.sigmoid(a)], lambda g, out, needs: [multiply(g, sigmoid(x))])
 
 
-def softsign(features):
-    """x / (1 + |x|); gradient dy / (1 + |x|)²."""
+def softsign(features: ArrayLike) -> Tensor:
+    """x / (1 + |x|); gradient dy / (1 + |x|)².
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(features, "features")
     a = x._value
     denominator = np.float32(1) + np.abs(a)
     return record([x], a / denominator, lambda g, needs: [g / np.square(denominator)])
 
 
-def l2_normalize(x, axis=None, epsilon=1e-12):
+def l2_normalize(x: ArrayLike, axis: int | Sequence[int] | None = None, epsilon: float = 1e-12) -> Tensor:
     """x / √max(Σx², epsilon) over `axis` (all axes when None), TF's formula and composition (so its
-    gradient)."""
+    gradient).
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        axis: None (all axes), an int or a list of ints.
+        epsilon: The lower bound of the sum of squares (avoids a division by zero).
+
+    Returns:
+        A Tensor.
+    """
     real(epsilon, "epsilon", low=0, message="`{name}` must be a non-negative number, received {value!r}")
     t = _float_input(x)
     square_sum = reduce_sum(square(t), axis=axis, keepdims=True)
     return multiply(t, rsqrt(maximum(square_sum, np.float32(epsilon))))
 
 
-def bias_add(value, bias):
-    """value + bias along the last (channel) axis; the bias gradient sums every other axis."""
+def bias_add(value: ArrayLike, bias: ArrayLike | None) -> Tensor:
+    """value + bias along the last (channel) axis; the bias gradient sums every other axis.
+
+    Args:
+        value: A tensor-like `[..., C]`.
+        bias: A 1-D tensor-like `[C]`.
+
+    Returns:
+        A Tensor.
+    """
     v, b = _float_input(value, "value"), _float_input(bias, "bias")
     x, c = v._value, b._value
     if c.ndim != 1 or x.ndim < 2 or x.shape[-1] != c.shape[0]:
@@ -114,9 +204,18 @@ def bias_add(value, bias):
 
 
 # ------------------------------------------------------------------------------------------- cross-entropies
-def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
+def softmax_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike, axis: int = -1) -> Tensor:
     """Per-sample −Σ labels·log softmax(logits) along `axis`. When a tape records, dlogits comes from the same
-    fused C++ pass as the loss. The labels' gradient (−log softmax) is given too, as TF does."""
+    fused C++ pass as the loss. The labels' gradient (−log softmax) is given too, as TF does.
+
+    Args:
+        labels: Probabilities (e.g. one-hot rows), the shape of `logits`.
+        logits: A float tensor-like of unnormalised log-probabilities.
+        axis: The class axis.
+
+    Returns:
+        A Tensor of per-sample losses (the class axis removed).
+    """
     lab, lg = _float_input(labels, "labels"), _float_input(logits, "logits")
     if not is_recording([lab, lg]):
         return Tensor(kernels.softmax_cross_entropy_with_logits(lab._value, lg._value, axis=axis))
@@ -132,9 +231,29 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1):
     return record([lab, lg], loss, backward)
 
 
-def sparse_softmax_cross_entropy_with_logits(labels, logits):
+def sparse_softmax_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike) -> Tensor:
     """Per-sample −log softmax(logits)[label]; labels are integer class ids (not differentiable), each in
-    [0, classes) (ValueError otherwise). dlogits comes from the loss's own fused pass."""
+    [0, classes) (ValueError otherwise). dlogits comes from the loss's own fused pass.
+
+    Args:
+        labels: Integer class ids `[batch]`, each in `[0, classes)`.
+        logits: Logits `[batch, classes]`.
+
+    Returns:
+        A Tensor of per-sample losses `[batch]`.
+
+    Raises:
+        ValueError: if a label is outside `[0, classes)`.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    logits = fastnn.constant([[2.0, 0.0], [0.0, 2.0]])
+    print(fastnn.nn.sparse_softmax_cross_entropy_with_logits([0, 1], logits).numpy())  # [0.12692805 0.12692805]
+    ```
+    """
     lg = _float_input(logits, "logits")
     lab = as_array(labels, "labels")
     if not is_recording([lg]):
@@ -143,8 +262,16 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits):
     return record([lg], loss, lambda g, needs: [dlogits * g[..., None]])
 
 
-def sigmoid_cross_entropy_with_logits(labels, logits):
-    """Elementwise max(x, 0) − x·z + log(1 + e^−|x|) (TF's stable form), x = logits, z = labels."""
+def sigmoid_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike) -> Tensor:
+    """Elementwise max(x, 0) − x·z + log(1 + e^−|x|) (TF's stable form), x = logits, z = labels.
+
+    Args:
+        labels: Targets in [0, 1], the shape of `logits`.
+        logits: A float tensor-like of unnormalised log-probabilities.
+
+    Returns:
+        A Tensor.
+    """
     z, x = _float_input(labels, "labels"), _float_input(logits, "logits")
     a, b = z._value, x._value
     if a.shape != b.shape:
@@ -157,9 +284,33 @@ def sigmoid_cross_entropy_with_logits(labels, logits):
 
 
 # ------------------------------------------------------------------------------------------- conv and pooling
-def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilations=None):  # noqa: A002
+def conv2d(input: ArrayLike, filters: ArrayLike, strides: int | Sequence[int] = 1, padding: str = "VALID",
+           data_format: str = "NHWC", dilations: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
     """tf.nn.conv2d: input [N, H, W, Cin] * filters [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; 'VALID'/'SAME'
-    with TF's output sizes. The input gradient is skipped when the tape does not need it (a first layer)."""
+    with TF's output sizes. The input gradient is skipped when the tape does not need it (a first layer).
+
+    Args:
+        input: The input `[N, H, W, Cin]`.
+        filters: The filter `[KH, KW, Cin, Cout]`.
+        strides: An int or a pair of ints, the step of the window along height and width (a list of 4 in TF's NHWC form
+            is accepted too).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (fastnn is channels-last).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    x, w = np.ones((1, 5, 5, 1), "float32"), np.ones((3, 3, 1, 2), "float32")
+    print(fastnn.nn.conv2d(x, w, strides=1, padding="SAME").shape)  # (1, 5, 5, 2)
+    ```
+    """
     x, w = _float_input(input, "input"), _float_input(filters, "filters")
     xa, wa = x._value, w._value
     y = kernels.conv2d(xa, wa, strides, padding, data_format, dilations)
@@ -173,8 +324,21 @@ def conv2d(input, filters, strides=1, padding="VALID", data_format="NHWC", dilat
     return record([x, w], y, backward)
 
 
-def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A002
-    """Max over each window (NHWC); the gradient goes to each window's first maximum (TF's CPU rule)."""
+def max_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
+               data_format: str = "NHWC") -> Tensor:  # noqa: A002
+    """Max over each window (NHWC); the gradient goes to each window's first maximum (TF's CPU rule).
+
+    Args:
+        input: The input `[N, H, W, C]`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the step of the window along height and width (a list of 4 in TF's NHWC form
+            is accepted too).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (fastnn is channels-last).
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(input, "input")
     xa = x._value
     if not is_recording([x]):
@@ -184,8 +348,21 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A00
         kernels.max_pool2d_grad_with_argmax(xa.shape, g, argmax, ksize, strides, padding)])
 
 
-def avg_pool2d(input, ksize, strides, padding, data_format="NHWC"):  # noqa: A002
-    """Mean over the valid cells of each window (NHWC)."""
+def avg_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
+               data_format: str = "NHWC") -> Tensor:  # noqa: A002
+    """Mean over the valid cells of each window (NHWC).
+
+    Args:
+        input: The input `[N, H, W, C]`.
+        ksize: An int or a pair of ints, the window's height and width.
+        strides: An int or a pair of ints, the step of the window along height and width (a list of 4 in TF's NHWC form
+            is accepted too).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (fastnn is channels-last).
+
+    Returns:
+        A Tensor.
+    """
     x = _float_input(input, "input")
     shape = x._value.shape
     y = kernels.avg_pool2d(x._value, ksize, strides, padding, data_format)
@@ -197,8 +374,18 @@ avg_pool = avg_pool2d
 
 
 # ------------------------------------------------------------------------------------------- dropout
-def dropout(x, rate, noise_shape=None, seed=None):
+def dropout(x: ArrayLike, rate: float, noise_shape: Sequence[int] | None = None, seed: int | None = None) -> Tensor:
     """tf.nn.dropout: each element is zeroed with probability `rate`, the rest scaled by 1/(1 − rate); always
     active (the Dropout layer decides when to call it). `noise_shape` broadcasts one decision over axes of
-    size 1. The gradient uses the same mask. (The op lives in `fastnn.random`, beside the generators it draws from.)"""
+    size 1. The gradient uses the same mask.
+
+    Args:
+        x: A tensor-like: Tensor, Variable, numpy array or Python number.
+        rate: The probability of zeroing each element, in [0, 1).
+        noise_shape: None, or a shape that broadcasts to `x`'s: one decision per entry of it.
+        seed: An int making the draw reproducible, or None.
+
+    Returns:
+        A Tensor.
+    """
     return fastnn_random.dropout(x, rate, noise_shape=noise_shape, seed=seed)

@@ -3,10 +3,13 @@
 Ties keep their original order (the lower index first), as TF's stable sort and top_k do. Sorting is
 differentiable: the gradient of each output goes back to the element it came from.
 """
+from __future__ import annotations
+
 import collections
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._tape import record
 from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
@@ -49,24 +52,61 @@ def _gathered(t, order, axis):
     return record([t], out, backward)
 
 
-def sort(values, axis=-1, direction="ASCENDING"):
-    """`values` sorted along `axis`."""
+def sort(values: ArrayLike, axis: int = -1, direction: str = "ASCENDING") -> Tensor:
+    """`values` sorted along `axis`.
+
+    Args:
+        values: A tensor-like.
+        axis: The axis to sort along.
+        direction: `"ASCENDING"` or `"DESCENDING"`.
+
+    Returns:
+        A Tensor.
+    """
     t = convert_to_tensor(values, name="values")
     order = _order(t._value, axis, _direction(direction))
     return _gathered(t, order, axis)
 
 
-def argsort(values, axis=-1, direction="ASCENDING", stable=False):
-    """The int32 indices that sort `values` along `axis` (always stable here, so `stable` changes nothing)."""
+def argsort(values: ArrayLike, axis: int = -1, direction: str = "ASCENDING", stable: bool = False) -> Tensor:
+    """The int32 indices that sort `values` along `axis` (always stable here, so `stable` changes nothing).
+
+    Args:
+        values: A tensor-like.
+        axis: The axis to sort along.
+        direction: `"ASCENDING"` or `"DESCENDING"`.
+        stable: Accepted for TF compatibility (the sort is always stable).
+
+    Returns:
+        An int32 Tensor of `values`' shape.
+    """
     if not isinstance(stable, (bool, np.bool_)):
         raise TypeError(f"`stable` must be a bool, received {stable!r}")
     a = as_array(values, "values")
     return Tensor(_order(a, axis, _direction(direction)).astype(np.int32))
 
 
-def top_k(input, k=1, sorted=True):  # noqa: A002  (TF's names)
+def top_k(input: ArrayLike, k: int = 1, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002  (TF's names)
     """The `k` largest entries along the last axis and their int32 indices, as `(values, indices)`; equal values
-    keep their index order. The gradient flows back to the picked entries."""
+    keep their index order. The gradient flows back to the picked entries.
+
+    Args:
+        input: A tensor-like.
+        k: How many entries to pick.
+        sorted: Accepted for TF compatibility (results are always sorted, largest first).
+
+    Returns:
+        A tuple `(values, indices)` of Tensors.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    values, indices = fastnn.math.top_k([1.0, 3.0, 2.0], k=2)
+    print(values.numpy(), indices.numpy())  # [3. 2.] [1 2]
+    ```
+    """
     t = convert_to_tensor(input, name="input")
     a = t._value
     if isinstance(k, TensorLike):

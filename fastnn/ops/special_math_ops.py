@@ -4,13 +4,17 @@
 `einsum` runs numpy's einsum forward; the gradient of each operand is another einsum of the output gradient with
 the other operands (an index summed away inside one operand alone is broadcast back).
 """
+from __future__ import annotations
+
 import numbers
 import string
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._tape import record
-from ..tensor import TensorLike, as_array, convert_to_tensor
+from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
 from .array_ops import reshape, transpose
 from .math_ops import _float_input, matmul
 
@@ -40,9 +44,18 @@ def _axes_lists(axes, a_ndim, b_ndim):
     return [int(v) % a_ndim for v in a_axes], [int(v) % b_ndim for v in b_axes]
 
 
-def tensordot(a, b, axes):
+def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Sequence[int]]) -> Tensor:
     """Σ over the paired `axes` of a·b: `axes` is an int n (the last n axes of a with the first n of b) or a pair
-    of axis lists. The result's axes are a's free axes, then b's."""
+    of axis lists. The result's axes are a's free axes, then b's.
+
+    Args:
+        a: A tensor-like.
+        b: A tensor-like.
+        axes: An int n, or a pair of lists of axes to contract.
+
+    Returns:
+        A Tensor.
+    """
     x, y = _float_input(a, "a"), _float_input(b, "b")
     a_axes, b_axes = _axes_lists(axes, x.ndim, y.ndim)
     for i, j in zip(a_axes, b_axes):
@@ -96,10 +109,28 @@ def _parse(equation, shapes):
     return explicit, output
 
 
-def einsum(equation, *inputs):
+def einsum(equation: str, *inputs: ArrayLike) -> Tensor:
     """Einstein summation over `inputs` as numpy/TF read `equation` ('ij,jk->ik', 'bij,bjk->bik', '...ij->...ji',
     'ii->i', implicit outputs). Differentiable for every operand, except through an index repeated inside one
-    operand (a diagonal), which raises when its gradient is asked for."""
+    operand (a diagonal), which raises when its gradient is asked for.
+
+    Args:
+        equation: The subscripts, e.g. `"ij,jk->ik"`.
+        *inputs: The operands (tensor-likes).
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    a, b = np.ones((2, 3), "float32"), np.ones((3, 4), "float32")
+    print(fastnn.einsum("ij,jk->ik", a, b).shape)  # (2, 4)
+    ```
+    """
     if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
         inputs = tuple(inputs[0])
     if not inputs:

@@ -1,5 +1,8 @@
 """`Adam` (`keras.optimizers.Adam`), with the AMSGrad variant."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable
 
 from .. import _core
 from .optimizer import Optimizer
@@ -14,10 +17,34 @@ def _unit_interval(value, name):
 
 
 class Adam(Optimizer):
-    """alpha = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m += (g − m)(1 − β₁); v += (g² − v)(1 − β₂); var −= alpha·m/(√v + ε)."""
+    """alpha = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m += (g − m)(1 − β₁); v += (g² − v)(1 − β₂); var −= alpha·m/(√v + ε).
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
-                 **kwargs):
+    Args:
+        learning_rate: A float, or a `fastnn.optimizers.schedules` schedule (called with the step count).
+        beta_1: The decay rate of the first-moment estimates.
+        beta_2: The decay rate of the second-moment estimates.
+        epsilon: A small constant for numerical stability.
+        amsgrad: Whether to apply the AMSGrad variant (the running maximum of the second moments).
+        name: The optimizer's name.
+        **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    w = fastnn.Variable([1.0, 2.0])
+    optimizer = fastnn.optimizers.Adam(learning_rate=0.1)
+    with fastnn.GradientTape() as tape:
+        loss = fastnn.reduce_sum(w * w)
+    optimizer.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+    print(w.numpy())  # about [0.9 1.9]
+    ```
+    """
+
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, name: str | None = None,
+                 **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = _unit_interval(beta_1, "beta_1")
         self.beta_2 = _unit_interval(beta_2, "beta_2")

@@ -1,4 +1,8 @@
 """`AdamW` (`keras.optimizers.AdamW`): Adam with decoupled weight decay."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from .adam import Adam
 
 __all__ = ["AdamW"]
@@ -28,8 +32,9 @@ class AdamW(Adam):
     >>> opt = fastnn.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-4)
     """
 
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name=None, **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, weight_decay: float | None = 0.004,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
+                 name: str | None = None, **kwargs) -> None:
         if weight_decay is None:
             raise ValueError(f"Argument `weight_decay` must be a float. Received: weight_decay={weight_decay}")
         super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,

@@ -1,6 +1,10 @@
 """`Adagrad`, `Nadam`, `Adamax`, `Lion`, `Adadelta` (`keras.optimizers.*`), each one fused in-place C++ update
 per variable in Keras 3's float32 operation order (see `fastnn.kernels.optimizer_updates`)."""
+from __future__ import annotations
+
 import math
+import numbers
+from collections.abc import Callable
 
 import numpy as np
 
@@ -38,7 +42,8 @@ class Adagrad(Optimizer):
         ValueError: if an argument is out of range.
     """
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name=None, **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, initial_accumulator_value: float = 0.1,
+                 epsilon: float = 1e-7, name: str | None = None, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.initial_accumulator_value = _number(initial_accumulator_value, "initial_accumulator_value", 0,
                                                  math.inf)
@@ -78,7 +83,8 @@ class Nadam(Optimizer):
         ValueError: if an argument is out of range.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, name: str | None = None, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = _number(beta_1, "beta_1", 0, 1)
         self.beta_2 = _number(beta_2, "beta_2", 0, 1)
@@ -123,7 +129,8 @@ class Adamax(Optimizer):
         ValueError: if an argument is out of range.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, name: str | None = None, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = _number(beta_1, "beta_1", 0, 1)
         self.beta_2 = _number(beta_2, "beta_2", 0, 1)
@@ -156,7 +163,8 @@ class Lion(Optimizer):
         ValueError: if `beta_1` or `beta_2` is not in (0, 1] (Keras' message).
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name=None, **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9, beta_2: float = 0.99,
+                 name: str | None = None, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         for value, arg in ((beta_1, "beta_1"), (beta_2, "beta_2")):
             real(value, arg, 0, 1, low_open=True, message="Argument `{name}` must be in the [0, 1] range. "
@@ -191,7 +199,8 @@ class Adadelta(Optimizer):
         ValueError: if an argument is out of range.
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, rho: float = 0.95, epsilon: float = 1e-7,
+                 name: str | None = None, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho = _number(rho, "rho", 0, 1, high_open=False)
         self.epsilon = _epsilon(epsilon)

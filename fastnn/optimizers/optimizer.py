@@ -11,10 +11,14 @@ As in Keras 3: `gradient_accumulation_steps=n` sums gradients and updates on eve
 state are slots too, so `model.save` stores them. Unlike Keras' public `iterations`, fastnn's counts calls, not
 updates, when gradients are accumulated (Keras' private `_iterations`).
 """
+from __future__ import annotations
+
 import numbers
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import integer, real
 from ..gradient_tape import GradientTape
@@ -35,7 +39,23 @@ def _optional_positive(value, name):
 
 class Optimizer:
     """Subclasses define `_slot_names(self)` and `_update(self, var, grad, slots, learning_rate, step)` (and may
-    override `_slot_initial_value(self, slot)`)."""
+    override `_slot_initial_value(self, slot)`).
+
+    Args:
+        learning_rate: A float, or a `fastnn.optimizers.schedules` schedule (called with the step count).
+        weight_decay: None, or a float: decoupled weight decay applied to each variable before its update.
+        clipnorm: None, or a float: each gradient is rescaled to at most this L2 norm.
+        clipvalue: None, or a float: each gradient is clipped to `[-clipvalue, clipvalue]`.
+        global_clipnorm: None, or a float: all gradients are rescaled so their global L2 norm is at most this.
+        use_ema: Whether to keep an exponential moving average of the weights (written back every
+            `ema_overwrite_frequency` steps, or by `finalize_variable_values`).
+        ema_momentum: The EMA's momentum.
+        ema_overwrite_frequency: None, or the number of steps between copies of the EMA into the weights.
+        gradient_accumulation_steps: None, or an int >= 2: gradients are averaged over that many steps before one
+            update.
+        name: The optimizer's name.
+        **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
+    """
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -222,7 +242,7 @@ class Optimizer:
             slots[key].assign(value)
 
     # --- updates
-    def apply_gradients(self, grads_and_vars):
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[ArrayLike | None, Variable]]) -> None:
         """Apply one step from (gradient, variable) pairs; gradients may be Tensors, arrays or None (skipped)."""
         try:
             pairs = list(grads_and_vars)
@@ -238,7 +258,7 @@ class Optimizer:
         grads, variables = zip(*pairs)
         return self.apply(list(grads), list(variables))
 
-    def apply(self, grads, trainable_variables):
+    def apply(self, grads: Sequence[ArrayLike | None], trainable_variables: Sequence[Variable]) -> None:
         """Apply one step: `grads[i]` updates `trainable_variables[i]`."""
         grads, trainable_variables = list(grads), list(trainable_variables)
         if len(grads) != len(trainable_variables):
@@ -346,7 +366,7 @@ class Optimizer:
             return [np.clip(g, -v, v) for g in grads]
         return grads
 
-    def minimize(self, loss, var_list, tape=None):
+    def minimize(self, loss, var_list: Sequence[Variable], tape=None) -> None:
         """Compute gradients of `loss` (a zero-argument callable, run under a new tape, or a Tensor recorded by
         `tape`) with respect to `var_list` and apply them."""
         if tape is None:

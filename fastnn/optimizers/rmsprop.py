@@ -1,5 +1,8 @@
 """`RMSprop` (`keras.optimizers.RMSprop`), with momentum and the centered variant."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable
 
 from .. import _core
 from .optimizer import Optimizer
@@ -9,10 +12,20 @@ __all__ = ["RMSprop"]
 
 class RMSprop(Optimizer):
     """velocity = ρ·velocity + (1 − ρ)·g²; var −= lr·g/√(velocity + ε) (centered: velocity − mean(g)² + ε);
-    with momentum, the step goes through a momentum buffer."""
+    with momentum, the step goes through a momentum buffer.
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
-                 **kwargs):
+    Args:
+        learning_rate: A float, or a `fastnn.optimizers.schedules` schedule (called with the step count).
+        rho: The decay rate of the running average of squared gradients.
+        momentum: A float >= 0, the momentum factor (0: plain gradient descent).
+        epsilon: A small constant for numerical stability.
+        centered: Whether to normalise by the centred second moment (the variance estimate).
+        name: The optimizer's name.
+        **kwargs: Keras' legacy arguments (`lr`, `decay`) are rejected with a message naming the replacement.
+    """
+
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False, name: str | None = None, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         for value, arg in ((rho, "rho"), (momentum, "momentum"), (epsilon, "epsilon")):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:

@@ -1,7 +1,10 @@
 """Learning-rate schedules (`keras.optimizers.schedules`): called with the optimizer's step count, computed in
 float32 as Keras does."""
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 from .._validation import real
@@ -39,7 +42,8 @@ class LearningRateSchedule:
 class _DecaySchedule(LearningRateSchedule):
     """initial_learning_rate, decay_steps, decay_rate, staircase: what both decay schedules take."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
+                 name: str | None = None) -> None:
         self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = _positive(decay_steps, "decay_steps")
         self.decay_rate = _real(decay_rate, "decay_rate")
@@ -56,14 +60,40 @@ class _DecaySchedule(LearningRateSchedule):
 
 
 class ExponentialDecay(_DecaySchedule):
-    """initial_learning_rate · decay_rate ^ (step / decay_steps), the exponent floored when `staircase`."""
+    """initial_learning_rate · decay_rate ^ (step / decay_steps), the exponent floored when `staircase`.
+
+    Args:
+        initial_learning_rate: The learning rate at step 0.
+        decay_steps: A positive number of steps, the decay's time scale.
+        decay_rate: The decay rate.
+        staircase: Whether the decay happens at discrete intervals (the exponent/ratio floored).
+        name: The optimizer's name.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    schedule = fastnn.optimizers.schedules.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+    print(round(float(schedule(100)), 6))  # 0.05
+    optimizer = fastnn.optimizers.SGD(learning_rate=schedule)
+    ```
+    """
 
     def __call__(self, step):
         return np.float32(self.initial_learning_rate) * np.power(np.float32(self.decay_rate), self._progress(step))
 
 
 class InverseTimeDecay(_DecaySchedule):
-    """initial_learning_rate / (1 + decay_rate · step / decay_steps), the ratio floored when `staircase`."""
+    """initial_learning_rate / (1 + decay_rate · step / decay_steps), the ratio floored when `staircase`.
+
+    Args:
+        initial_learning_rate: The learning rate at step 0.
+        decay_steps: A positive number of steps, the decay's time scale.
+        decay_rate: The decay rate.
+        staircase: Whether the decay happens at discrete intervals (the exponent/ratio floored).
+        name: The optimizer's name.
+    """
 
     def __call__(self, step):
         return np.float32(self.initial_learning_rate) / (np.float32(1) + np.float32(self.decay_rate)
@@ -71,9 +101,15 @@ class InverseTimeDecay(_DecaySchedule):
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """values[i] while step <= boundaries[i] (and values[-1] after the last boundary)."""
+    """values[i] while step <= boundaries[i] (and values[-1] after the last boundary).
 
-    def __init__(self, boundaries, values, name="PiecewiseConstant"):
+    Args:
+        boundaries: Increasing step counts where the value changes.
+        values: The learning rates: one more than `boundaries`.
+        name: The optimizer's name.
+    """
+
+    def __init__(self, boundaries: Sequence[int], values: Sequence[float], name: str = "PiecewiseConstant") -> None:
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"`values` must have one more element than `boundaries`, received "
                              f"{len(values)} values and {len(boundaries)} boundaries")
@@ -145,8 +181,8 @@ class PolynomialDecay(LearningRateSchedule):
         ValueError: if `decay_steps` is not > 0 or a rate is not a real number.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
-                 name="PolynomialDecay"):
+    def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
+                 power: float = 1.0, cycle: bool = False, name: str = "PolynomialDecay") -> None:
         self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = _keras_positive(decay_steps, "decay_steps")
         self.end_learning_rate = _real(end_learning_rate, "end_learning_rate")
@@ -193,8 +229,8 @@ class CosineDecay(LearningRateSchedule):
         ValueError: if `decay_steps` is not > 0, `warmup_steps` is negative, or a rate is not a real number.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
-                 warmup_steps=0):
+    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str = "CosineDecay",
+                 warmup_target: float | None = None, warmup_steps: int = 0) -> None:
         self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = _keras_positive(decay_steps, "decay_steps")
         self.alpha = _real(alpha, "alpha")
@@ -243,8 +279,8 @@ class CosineDecayRestarts(LearningRateSchedule):
         ValueError: if `first_decay_steps` is not > 0 or a factor is not a real number.
     """
 
-    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
-                 name="SGDRDecay"):
+    def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0, m_mul: float = 1.0,
+                 alpha: float = 0.0, name: str = "SGDRDecay") -> None:
         self.initial_learning_rate = _real(initial_learning_rate, "initial_learning_rate")
         self.first_decay_steps = _keras_positive(first_decay_steps, "first_decay_steps")
         self.t_mul = _real(t_mul, "t_mul")

@@ -9,16 +9,21 @@ optimizer kernels. Logged `loss` is the batch-size-weighted mean over the epoch'
 metrics accumulate over the epoch and are reset at its start. A model that does not override `train_step` takes a
 fast path with the same arithmetic (no per-step dictionaries); one that does is called as Keras calls it.
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..callbacks import CallbackList, History
+from ..callbacks import Callback, CallbackList, History
+from ..data import Dataset
 from ..gradient_tape import GradientTape
 from ..ops import add_n
 from ..saving.serialization import deserialize_object, serialize_object
@@ -77,6 +82,7 @@ class Trainer:
                 Σ weight · output loss (`loss` may then also be a list or a dict keyed by output names).
             run_eagerly, jit_compile, steps_per_execution: accepted for Keras compatibility; fastnn always runs
                 eagerly on its fused kernels.
+            **kwargs: any other keyword raises a TypeError.
         """
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to compile: {kwargs}")
@@ -262,11 +268,60 @@ class Trainer:
         return getattr(self.optimizer, "_data_parallel", None) or LOCAL
 
     # --- fit
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
-        """Train for `epochs` epochs over (x, y) arrays, or over a `fastnn.data.Dataset` / generator yielding
-        (x, y[, sample_weight]) batches; returns a `History`."""
+    def fit(self, x: ArrayLike | Dataset | Iterable | None = None, y: ArrayLike | None = None,
+            batch_size: int | None = None, epochs: int = 1, verbose: int | str = "auto",
+            callbacks: Sequence[Callback] | None = None, validation_split: float = 0.0,
+            validation_data: tuple | Dataset | None = None, shuffle: bool = True,
+            class_weight: dict[int, float] | None = None, sample_weight: ArrayLike | None = None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None, validation_steps: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: int = 1) -> History:
+        """Trains the model for a fixed number of epochs (`keras.Model.fit`).
+
+        Args:
+            x: Input data: a numpy array (or array-like), a `fastnn.data.Dataset` or a generator yielding
+                `(x, y)` / `(x, y, sample_weight)` batches (then `y` must be None).
+            y: Targets, an array-like with the samples of `x`; None with a Dataset or generator.
+            batch_size: Samples per gradient update (default 32); not used with a Dataset or generator.
+            epochs: The index of the last epoch to train (with `initial_epoch`, `epochs - initial_epoch` are run).
+            verbose: `"auto"` (1), 0 (silent), 1 (progress bar, redrawn in place on a terminal) or 2 (one line per
+                epoch).
+            callbacks: A list of `fastnn.callbacks.Callback` instances.
+            validation_split: A float in [0, 1): the fraction of the training arrays (the last samples, before
+                shuffling, as Keras) held out and evaluated at the end of each epoch.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight)`, or a Dataset, evaluated at the end of
+                each epoch; it overrides `validation_split`.
+            shuffle: Whether the training arrays are shuffled before each epoch (`fastnn.utils.set_random_seed` makes
+                the order reproducible).
+            class_weight: A dict `{class index: weight}` scaling each sample's loss by its class's weight.
+            sample_weight: Per-sample weights for the training arrays.
+            initial_epoch: The epoch to start at (to resume an earlier run).
+            steps_per_epoch: The number of batches per epoch, or None for one pass over the data.
+            validation_steps: The number of validation batches, or None for all of them.
+            validation_batch_size: The validation batch size (default `batch_size`).
+            validation_freq: Validate every this many epochs.
+
+        Returns:
+            A `History` whose `history` attribute maps `loss`, each metric and their `val_` forms to per-epoch values.
+
+        Raises:
+            RuntimeError: if the model was not compiled.
+            ValueError: for invalid arguments (e.g. a negative `epochs`, a `validation_split` outside [0, 1)) or data
+                whose sample counts differ.
+
+        Example:
+
+        ```python
+        import numpy as np
+        import fastnn
+        from fastnn import layers
+
+        model = fastnn.Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        x, y = np.random.rand(100, 4).astype("float32"), np.random.randint(0, 3, 100)
+        history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.2, verbose=0)
+        print(sorted(history.history))  # ['accuracy', 'loss', 'val_accuracy', 'val_loss']
+        ```
+        """
         self._require_compiled("training the model")
         batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
@@ -426,10 +481,28 @@ class Trainer:
             callbacks.on_test_end(logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
-        """Loss and metrics over (x, y) or a Dataset: a scalar without metrics, else [loss, *metrics] (or a
-        dict)."""
+    def evaluate(self, x: ArrayLike | Dataset | Iterable | None = None, y: ArrayLike | None = None,
+                 batch_size: int | None = None, verbose: int | str = "auto", sample_weight: ArrayLike | None = None,
+                 steps: int | None = None, callbacks: Sequence[Callback] | None = None,
+                 return_dict: bool = False) -> float | list[float] | dict[str, float]:
+        """Returns the loss and metrics of the model on the given data (`keras.Model.evaluate`).
+
+        Args:
+            x: Input data: an array-like, a `fastnn.data.Dataset` or a generator of `(x, y[, sample_weight])` batches.
+            y: Targets, or None with a Dataset or generator.
+            batch_size: Samples per batch (default 32).
+            verbose: `"auto"`, 0, 1 or 2, as in `fit`.
+            sample_weight: Per-sample weights.
+            steps: The number of batches to evaluate, or None for all of them.
+            callbacks: A list of callbacks.
+            return_dict: Whether to return a dict `{name: value}` instead of a list.
+
+        Returns:
+            The loss as a float when there are no metrics, else `[loss, *metrics]` (or a dict with `return_dict`).
+
+        Raises:
+            RuntimeError: if the model was not compiled.
+        """
         self._require_compiled("evaluating the model")
         batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
         cbs = CallbackList(callbacks or [], self, {"verbose": verbose})
@@ -440,9 +513,20 @@ class Trainer:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs for `x` (an array, or a Dataset/generator of x or (x, ...) batches), training=False,
-        as one numpy array."""
+    def predict(self, x: ArrayLike | Dataset | Iterable, batch_size: int | None = None, verbose: int | str = "auto",
+                steps: int | None = None, callbacks: Sequence[Callback] | None = None) -> np.ndarray:
+        """Generates output predictions for the input samples, in batches, with `training=False`.
+
+        Args:
+            x: Input data: an array-like, or a Dataset / generator yielding `x` or `(x, ...)` batches.
+            batch_size: Samples per batch (default 32).
+            verbose: `"auto"`, 0, 1 or 2, as in `fit`.
+            steps: The number of batches to predict, or None for all of them.
+            callbacks: A list of callbacks.
+
+        Returns:
+            The outputs of every batch, concatenated into one numpy array.
+        """
         batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_adapter.verbose_level(verbose)
         if is_data_stream(x):
@@ -474,8 +558,21 @@ class Trainer:
             return [np.concatenate([o[i] for o in outputs]) for i in range(len(first))]
         return np.concatenate(outputs)
 
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One gradient step on one batch; returns the batch's loss (and metrics)."""
+    def train_on_batch(self, x: ArrayLike, y: ArrayLike | None = None, sample_weight: ArrayLike | None = None,
+                       class_weight: dict[int, float] | None = None,
+                       return_dict: bool = False) -> float | list[float] | dict[str, float]:
+        """Runs one gradient update on one batch of data.
+
+        Args:
+            x: A batch of inputs.
+            y: Its targets.
+            sample_weight: Per-sample weights, or None.
+            class_weight: A dict `{class index: weight}`, or None.
+            return_dict: Whether to return a dict `{name: value}`.
+
+        Returns:
+            The loss (a float) when there are no metrics, else `[loss, *metrics]` (or a dict with `return_dict`).
+        """
         self._require_compiled("training the model")
         x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight, self._multi_input,
                                                           self._multi_output)
@@ -483,16 +580,34 @@ class Trainer:
         logs = _pythonify_logs(self.train_step(pack_x_y_sample_weight(x, y, sample_weight)))
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
 
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Loss (and metrics) of one batch, without training."""
+    def test_on_batch(self, x: ArrayLike, y: ArrayLike | None = None, sample_weight: ArrayLike | None = None,
+                      return_dict: bool = False) -> float | list[float] | dict[str, float]:
+        """Returns the loss and metrics of one batch, without training.
+
+        Args:
+            x: A batch of inputs.
+            y: Its targets.
+            sample_weight: Per-sample weights, or None.
+            return_dict: Whether to return a dict `{name: value}`.
+
+        Returns:
+            The loss when there are no metrics, else `[loss, *metrics]` (or a dict with `return_dict`).
+        """
         self._require_compiled("evaluating the model")
         x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, multi_x=self._multi_input,
                                                           multi_y=self._multi_output)
         logs = self._evaluate_source(x, y, sample_weight, batch_size=num_samples(x))
         return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
 
-    def predict_on_batch(self, x):
-        """The model's outputs for one batch, as a numpy array."""
+    def predict_on_batch(self, x: ArrayLike) -> np.ndarray | list | dict:
+        """Returns the model's outputs for one batch.
+
+        Args:
+            x: A batch of inputs (a list, tuple or dict of them for a multi-input model).
+
+        Returns:
+            A numpy array (a list or dict of arrays for a multi-output model).
+        """
         return _to_numpy(self(data_adapter.as_batchable_structure(x, "x", self._multi_input), training=False))
 
     @property

@@ -1,8 +1,11 @@
 """fastnn.utils — helpers users reach for: `to_categorical`, `normalize`, `set_random_seed`, `split_dataset`,
 `array_to_img` / `img_to_array`, `plot_history`, `Progbar`."""
+from __future__ import annotations
+
 import random as python_random  # the standard library's, for set_random_seed
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import random as _random
 from ..tensor import as_array
@@ -16,7 +19,7 @@ __all__ = ["Progbar", "set_random_seed", "to_categorical", "normalize", "split_d
            "img_to_array", "plot_history", "unpack_x_y_sample_weight", "pack_x_y_sample_weight"]
 
 
-def set_random_seed(seed):
+def set_random_seed(seed: int | None) -> None:
     """Seed Python's `random`, numpy's global generator and fastnn's random ops, initializers, dropout and fit's
     shuffling, as `keras.utils.set_random_seed` does.
 
@@ -30,8 +33,29 @@ def set_random_seed(seed):
     _random.set_seed(seed)
 
 
-def to_categorical(x, num_classes=None, dtype="float32"):
-    """Integer class labels -> one-hot rows (`keras.utils.to_categorical`); a trailing axis of 1 is dropped."""
+def to_categorical(x: ArrayLike, num_classes: int | None = None,
+                   dtype: str | np.dtype | None = "float32") -> np.ndarray:
+    """Integer class labels -> one-hot rows (`keras.utils.to_categorical`); a trailing axis of 1 is dropped.
+
+    Args:
+        x: Integer class labels (floats holding whole numbers are accepted).
+        num_classes: The number of classes, or None for `max(x) + 1`.
+        dtype: The dtype of the result.
+
+    Returns:
+        A numpy array `(..., num_classes)` of one-hot rows.
+
+    Raises:
+        ValueError: for non-integer or negative labels, or a label >= `num_classes`.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.utils.to_categorical([0, 2], num_classes=3))  # [[1. 0. 0.] [0. 0. 1.]]
+    ```
+    """
     labels = np.asarray(as_array(x, "x"))
     if labels.dtype.kind not in "iu":
         if labels.dtype.kind == "f" and np.all(labels == np.floor(labels)):

@@ -1,5 +1,7 @@
 """`split_dataset` (`keras.utils.split_dataset`): one data set into two `fastnn.data.Dataset`s; and how a batch
 is packed for (and unpacked in) a `train_step`."""
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
@@ -86,9 +88,16 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     return part(order[:left]), part(order[total - right:])  # the right part runs to the end (Keras)
 
 
-def unpack_x_y_sample_weight(data):
+def unpack_x_y_sample_weight(data: object) -> tuple:
     """A batch as (x, y, sample_weight): `data` is x, or a tuple (x,), (x, y) or (x, y, sample_weight)
-    (`keras.utils.unpack_x_y_sample_weight`)."""
+    (`keras.utils.unpack_x_y_sample_weight`).
+
+    Args:
+        data: A batch: `x`, or a tuple `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+
+    Returns:
+        A tuple `(x, y, sample_weight)`; missing parts are None.
+    """
     if isinstance(data, list):
         data = tuple(data)
     if isinstance(data, tuple):
@@ -103,8 +112,17 @@ def unpack_x_y_sample_weight(data):
     return data, None, None
 
 
-def pack_x_y_sample_weight(x, y=None, sample_weight=None):
-    """The batch `train_step(data)` receives: (x,), (x, y) or (x, y, sample_weight), as Keras packs it."""
+def pack_x_y_sample_weight(x: object, y: object = None, sample_weight: object = None) -> tuple:
+    """The batch `train_step(data)` receives: (x,), (x, y) or (x, y, sample_weight), as Keras packs it.
+
+    Args:
+        x: Integer class labels (floats holding whole numbers are accepted).
+        y: Targets, or None.
+        sample_weight: Per-sample weights, or None.
+
+    Returns:
+        A tuple `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+    """
     if y is None:
         return (x,)
     if sample_weight is None:

@@ -1,5 +1,10 @@
 """Array helpers from `keras.utils`: `normalize`."""
+from __future__ import annotations
+
+import numbers
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import ops
 from .._validation import axis as check_axis
@@ -8,7 +13,7 @@ from ..tensor import TensorLike
 __all__ = ["normalize"]
 
 
-def normalize(x, axis=-1, order=2):
+def normalize(x: ArrayLike, axis: int = -1, order: int = 2) -> np.ndarray:
     """`x` divided by its `order`-norm along `axis` (`keras.utils.normalize`); all-zero slices stay zero.
 
     Args:

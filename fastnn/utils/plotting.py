@@ -1,9 +1,22 @@
 """`plot_history`: training curves to a PNG with matplotlib (optional: the `plot` extra)."""
+from __future__ import annotations
+
+import os
+
 __all__ = ["plot_history"]
 
 
-def plot_history(history, path, title=None):
-    """Draw loss and each metric per epoch (training and validation) into the image file `path`."""
+def plot_history(history: object, path: str | os.PathLike, title: str | None = None) -> None:
+    """Draw loss and each metric per epoch (training and validation) into the image file `path`.
+
+    Args:
+        history: A `History` (as `fit` returns) or its `history` dict.
+        path: The image file to write (`.png`, `.svg`, `.pdf`, ...); its folder must exist.
+        title: An optional figure title.
+
+    Returns:
+        None.
+    """
     try:  # matplotlib is optional: loaded on the first plot, not with `import fastnn`
         import matplotlib
 

@@ -4,9 +4,12 @@ On a terminal the line is redrawn in place (at most every 50 ms); otherwise (log
 each epoch is printed, so logs stay readable. `fit` / `evaluate` pass their running logs, which are already epoch
 averages, so their bars average nothing (`stateless_metrics=()`).
 """
+from __future__ import annotations
 import numbers
+
 import sys
 import time
+from typing import TextIO
 
 import numpy as np
 
@@ -27,24 +30,15 @@ def format_logs(logs):
 
 
 class Progbar:
-    """A progress bar with Keras' API (`keras.utils.Progbar`).
+    """`Progbar(target)`; `update(current, values=dict)`; verbose 1 = bar, 2 = one line at the end.
 
     Args:
-        target: total number of steps expected, or None if unknown (the line then shows `current/Unknown`).
-        width: the bar's width in characters.
-        verbose: 0 (silent), 1 (a bar) or 2 (one line when finished).
-        interval: minimum seconds between redraws.
-        stateful_metrics: names of metrics shown as given (not averaged over steps); the others are averaged,
-            weighted by the steps each value covers, as Keras does. Give this or `stateless_metrics`.
-        stateless_metrics: alternatively, the names that *are* averaged (every other one is shown as given).
-        unit_name: the unit of the per-step time ("step", "sample").
-        stream: where to write (default sys.stdout).
-
-    Example:
-
-    >>> bar = fastnn.utils.Progbar(100, stateful_metrics=["lr"])
-    >>> for step in range(1, 101):
-    ...     bar.update(step, [("loss", 0.1), ("lr", 0.001)])
+        target: The total number of steps, or None if unknown.
+        width: The bar's width in characters.
+        verbose: 1: a bar redrawn in place (on a terminal), 2: one line at the end, 0: silent.
+        interval: The minimum time in seconds between redraws.
+        unit_name: The unit shown (`step`, `sample`, ...).
+        stream: The stream written to (default `sys.stdout`).
     """
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, stateless_metrics=None,

@@ -43,7 +43,8 @@ PROGRAMS = {
         source=KERAS_IO + "1806537c4333fbff1f9fd038b78179beeda480fb:guides/writing_a_custom_training_loop_in_tensorflow.py",
         result="float(val_acc)",
         cuts=(("epochs = 3", "epochs = 1"), ("epochs = 2", "epochs = 1")),
-        n_train=30000, n_test=1000, tolerance=0.03),
+        # the guide feeds raw 0-255 pixels: one epoch lands within ±0.04 of itself from run to run in Keras too
+        n_train=30000, n_test=1000, tolerance=0.04),
 }
 
 KERAS_RESULTS = {
