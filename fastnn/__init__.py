@@ -83,5 +83,5 @@ __all__ = ["isa", "set_num_threads", "get_num_threads", "kernels", "ops", "Tenso
            "UnconnectedGradients", "TensorSpec", "function", "convert_to_tensor", "backend", "datasets", "losses",
            "metrics", "optimizers", "random", "version", "activations", "callbacks", "constraints", "data",
            "distributed", "initializers", "layers", "models", "regularizers", "utils", "Model", "Sequential", "Input",
-           "newaxis", "__version__", "keras", "config", "device", "dtypes", "DType", "as_dtype", "Module",
+           "newaxis", "__version__", "saving", "config", "device", "keras", "dtypes", "DType", "as_dtype", "Module",
            "name_scope"]

@@ -5,7 +5,10 @@
 builds the layer and returns a new KerasTensor that remembers (layer, inputs); `fastnn.Model(inputs, outputs)`
 then runs that graph. A Sequential model also accepts an Input as its first entry.
 """
+from __future__ import annotations
+
 import itertools
+from collections.abc import Sequence
 
 __all__ = ["Input", "KerasTensor", "InputSpec"]
 
@@ -13,7 +16,18 @@ _input_names = itertools.count()
 
 
 class KerasTensor:
-    """A symbolic batch: its shape (batch axis None), and the layer call that produces it (None for an Input)."""
+    """A symbolic batch in a functional model: a shape and the layer call that produces it.
+
+    `Input` creates one; calling a layer on KerasTensors returns a new one that remembers the layer and its inputs.
+    It holds no values (`np.asarray` on it raises a TypeError).
+
+    Args:
+        shape: The shape, the batch axis first (None where unknown).
+        layer: The layer whose call produces it, or None for an input.
+        inputs: The KerasTensors that call took, or None.
+        name: A name, or None.
+        dtype: The dtype of the values it stands for.
+    """
 
     def __init__(self, shape, layer=None, inputs=None, name=None, dtype="float32"):
         self.shape = tuple(shape)
@@ -38,8 +52,41 @@ class KerasTensor:
 InputSpec = KerasTensor  # the name earlier fastnn code used
 
 
-def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):  # noqa: N802  (Keras' name)
-    """A symbolic model input of `shape` (excluding the batch axis)."""
+def Input(shape: Sequence[int | None] | None = None, batch_size: int | None = None, name: str | None = None,
+          dtype: str | None = None,
+          batch_shape: Sequence[int | None] | None = None) -> KerasTensor:  # noqa: N802  (Keras' name)
+    """Creates a symbolic model input (`keras.Input`).
+
+    Calling layers on it builds a graph that `fastnn.Model(inputs, outputs)` runs; a Sequential model also accepts
+    one as its first entry.
+
+    Args:
+        shape: A tuple of ints (None for an unknown size), the shape of one sample without the batch axis.
+        batch_size: An optional fixed batch size.
+        name: The input's name (unique by default).
+        dtype: The input's dtype (default `"float32"`).
+        batch_shape: The full shape including the batch axis, instead of `shape` and `batch_size`.
+
+    Returns:
+        A `KerasTensor` of shape `(batch_size, *shape)`.
+
+    Raises:
+        TypeError: if `shape` is not a tuple of ints.
+        ValueError: if neither `shape` nor `batch_shape` is given, or a size is negative.
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+    from fastnn import layers
+
+    inputs = fastnn.Input((16,))
+    outputs = layers.Dense(2)(layers.Dense(8, activation="relu")(inputs))
+    model = fastnn.Model(inputs, outputs)
+    print(inputs.shape, model(np.ones((3, 16), "float32")).shape)  # (None, 16) (3, 2)
+    ```
+    """
     if batch_shape is not None:
         batch_size, shape = batch_shape[0], batch_shape[1:]
     if shape is None:

@@ -18,9 +18,27 @@ def current_name_scope():
 
 
 class name_scope(contextlib.ContextDecorator):  # noqa: N801  (TF's name)
-    """`with fastnn.name_scope("block"):` — Variables created inside are named "block/<name>:0" (nested scopes
-    join with "/"; a name ending in "/" is taken as the full scope). Entering returns the scope's full name
-    followed by "/", as TF does."""
+    """`with fastnn.name_scope("block"):` — Variables created inside are named "block/<name>:0" (`tf.name_scope`).
+
+    Nested scopes join with "/"; a name ending in "/" is taken as the full scope. Entering returns the scope's full
+    name followed by "/", as TF does. Also usable as a decorator.
+
+    Args:
+        name: The scope's name (a string).
+
+    Raises:
+        TypeError: if `name` is not a string.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    with fastnn.name_scope("block"):
+        v = fastnn.Variable(1.0, name="w")
+    print(v.name)  # block/w:0
+    ```
+    """
 
     def __init__(self, name):
         if not isinstance(name, str):

@@ -13,24 +13,6 @@ from public_api import public_objects
 
 import fastnn
 
-# Names whose modules other branches are rewriting at the same time (issue 14): `fastnn/saving.py` (becoming the
-# `saving/` package), `fastnn/callbacks/*` (split one callback per file) and `fastnn/kernels/_convert.py`. Their
-# docstrings are written on those branches. The lead empties this list after merging them.
-PENDING_OTHER_BRANCHES = {
-    "fastnn.models.load_model",
-    "fastnn.callbacks.Callback",
-    "fastnn.callbacks.CallbackList",
-    "fastnn.callbacks.History",
-    "fastnn.callbacks.EarlyStopping",
-    "fastnn.callbacks.LearningRateScheduler",
-    "fastnn.callbacks.LambdaCallback",
-    "fastnn.callbacks.TerminateOnNaN",
-    "fastnn.callbacks.CSVLogger",
-    "fastnn.callbacks.ModelCheckpoint",
-    "fastnn.callbacks.ReduceLROnPlateau",
-}
-_PENDING_MODULES = ("fastnn.saving", "fastnn.callbacks", "fastnn.kernels._convert")
-
 # Layers that take no input of their own: the shape sections do not apply.
 NO_SHAPE_SECTIONS = {
     fastnn.layers.Layer,       # the base class: shapes are the subclass's
@@ -114,8 +96,7 @@ def coverage():
 
 
 def _cases():
-    return [pytest.param(obj, id=paths[0]) for obj, paths in public_objects().values()
-            if not set(paths) & PENDING_OTHER_BRANCHES]
+    return [pytest.param(obj, id=paths[0]) for obj, paths in public_objects().values()]
 
 
 @pytest.mark.parametrize("obj", _cases())
@@ -138,13 +119,6 @@ def _examples():
 def test_docstring_example_runs(code, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that save files write here
     exec(compile(code, "<docstring example>", "exec"), {"__name__": "__docstring_example__"})
-
-
-def test_pending_list_names_only_the_modules_other_branches_rewrite():
-    objects = {path: obj for obj, paths in public_objects().values() for path in paths}
-    for path in PENDING_OTHER_BRANCHES:
-        assert path in objects, f"{path} is no longer public: drop it from PENDING_OTHER_BRANCHES"
-        assert objects[path].__module__.startswith(_PENDING_MODULES), path
 
 
 def test_the_check_catches_a_missing_section():

@@ -17,10 +17,12 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 
 import numpy as np
 
 from .._threads import set_num_threads
+from ..variable import Variable
 
 __all__ = ["init", "is_initialized", "rank", "size", "local_rank", "local_size", "allreduce", "broadcast",
            "broadcast_object", "allgather_object", "barrier", "abort", "launched_world_size", "set_timeout",
@@ -364,9 +366,16 @@ def _install_abort_on_exception():
     sys.excepthook = hook
 
 
-def broadcast_variables(variables, root=0):
-    """Assign rank `root`'s values to `variables` (a list, the same on every rank: e.g. `model.weights +
-    optimizer.variables`) on every rank. Float32 variables travel in one message."""
+def broadcast_variables(variables: Sequence[Variable], root: int = 0) -> None:
+    """Assigns rank `root`'s values to `variables` on every rank.
+
+    Float32 variables travel in one message. `fit` does this at its start for a model compiled with a
+    `DistributedOptimizer`; a custom loop calls it once before training.
+
+    Args:
+        variables: A list of Variables, the same on every rank (e.g. `model.weights + optimizer.variables`).
+        root: The rank whose values are sent.
+    """
     variables = list(variables)
     if size() == 1:
         return

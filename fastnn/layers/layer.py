@@ -268,8 +268,10 @@ class Layer:
 
         Example:
 
+        ```
         >>> [layer.name for layer in model.flatten_layers()]
         ['dense', 'dropout', 'dense_1']
+        ```
         """
         out = []
         for layer in self._tracked_layers:

@@ -1021,9 +1021,18 @@ def argmin(input: ArrayLike, axis: int | None = None, output_type: DTypeLike = n
     return _arg_extreme(input, axis, output_type, np.argmin, "argmin")
 
 
-def where(condition, x=None, y=None):
+def where(condition: ArrayLike, x: ArrayLike = None, y: ArrayLike = None) -> Tensor:
     """Elementwise choice x if condition else y (broadcasting); with only `condition`, the indices of its true
-    elements as an int64 [n, rank] tensor (as tf.where)."""
+    elements as an int64 [n, rank] tensor (as tf.where).
+
+    Args:
+        condition: A bool tensor-like.
+        x: Values where `condition` is true (or None with `y` None).
+        y: Values where `condition` is false.
+
+    Returns:
+        A Tensor.
+    """
     cond = as_array(condition, "condition").astype(bool)
     if x is None and y is None:
         return Tensor(np.argwhere(cond).astype(np.int64))

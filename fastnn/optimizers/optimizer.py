@@ -163,10 +163,12 @@ class Optimizer:
 
         Example:
 
+        ```
         >>> opt = fastnn.optimizers.Adam()
         >>> opt.build([v])
         >>> [s.name for s in opt.slot_variables(v)]
         ['v_m', 'v_v']
+        ```
         """
         entry = self._slots.get(id(variable))
         return list(entry[1]) if entry else []

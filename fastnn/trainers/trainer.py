@@ -80,8 +80,9 @@ class Trainer:
             weighted_metrics: the same, weighted by `sample_weight` / `class_weight` (as in Keras).
             loss_weights: a number, or for a multi-output model a list / dict of numbers: the total loss is
                 Σ weight · output loss (`loss` may then also be a list or a dict keyed by output names).
-            run_eagerly, jit_compile, steps_per_execution: accepted for Keras compatibility; fastnn always runs
-                eagerly on its fused kernels.
+            run_eagerly: accepted for Keras compatibility; fastnn always runs eagerly on its fused kernels.
+            jit_compile: accepted for Keras compatibility (no effect).
+            steps_per_execution: accepted for Keras compatibility (no effect).
             **kwargs: any other keyword raises a TypeError.
         """
         if kwargs:

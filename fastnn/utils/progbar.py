@@ -30,15 +30,31 @@ def format_logs(logs):
 
 
 class Progbar:
-    """`Progbar(target)`; `update(current, values=dict)`; verbose 1 = bar, 2 = one line at the end.
+    """A progress bar with running metric averages (`keras.utils.Progbar`).
+
+    `update(current, values)` sets the step reached and adds metric values (averaged over the steps seen, except
+    the stateful ones, shown as given); `add(n, values)` advances by `n`.
 
     Args:
         target: The total number of steps, or None if unknown.
         width: The bar's width in characters.
         verbose: 1: a bar redrawn in place (on a terminal), 2: one line at the end, 0: silent.
         interval: The minimum time in seconds between redraws.
+        stateful_metrics: Names of metrics shown as given, not averaged.
+        stateless_metrics: Alternatively, the names of the only metrics that are averaged (not with
+            `stateful_metrics`).
         unit_name: The unit shown (`step`, `sample`, ...).
         stream: The stream written to (default `sys.stdout`).
+
+    Example:
+
+    ```python
+    import fastnn
+
+    bar = fastnn.utils.Progbar(3, verbose=2)
+    for step in range(3):
+        bar.update(step + 1, [("loss", 1.0 / (step + 1))])
+    ```
     """
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, stateless_metrics=None,

@@ -48,7 +48,9 @@ PROGRAMS = {
 }
 
 KERAS_RESULTS = {
+    'keras_io_custom_training_loop_tf': 0.8724,
     'keras_io_mnist_convnet': 0.9285,
+    'keras_io_sequential_model': 121049002.0,
     'tf_images_cnn': 0.9695,
     'tf_keras_classification': 0.9366,
     'tf_quickstart_advanced': 0.92,
