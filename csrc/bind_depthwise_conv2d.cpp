@@ -133,7 +133,9 @@ void require_out_backprop(const farray& dy, const fastnn::DepthwiseShape& s) {
     fail("`out_backprop` must have shape " + shape_str(want) + ", received " + shape_str(shape_of(dy)));
 }
 
-farray new_array(const std::vector<index_t>& shape) { return farray(std::vector<py::ssize_t>(shape.begin(), shape.end())); }
+farray new_array(const std::vector<index_t>& shape) {
+  return farray(std::vector<py::ssize_t>(shape.begin(), shape.end()));
+}
 
 farray forward_py(const farray& x, const farray& w, const std::pair<index_t, index_t>& strides,
                   const std::string& padding, const std::pair<index_t, index_t>& dilations,

@@ -57,6 +57,12 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
         raise ValueError(f"conv2d_transpose: `output_shape` {shape}, `input` {xa.shape} and `filters` {wa.shape} "
                          f"disagree (need output_shape[0] = input batch, output_shape[3] = filters[2], "
                          f"input channels = filters[3])")
+    s, d, p = spatial_pair(strides, "strides"), spatial_pair(1 if dilations is None else dilations, "dilations"), \
+        padding_arg(padding)
+    back = tuple(_conv_length(shape[1 + i], wa.shape[i], s[i], d[i], p) for i in range(2))
+    if back != xa.shape[1:3]:
+        raise ValueError(f"conv2d_transpose: `output_shape` {shape} does not map back to `input`'s spatial size "
+                         f"{xa.shape[1:3]} (a {p} convolution with strides {s} gives {back})")
     y = kernels.conv2d_backprop_input(shape, wa, xa, strides, padding, data_format, dilations)
 
     def backward(g, needs):
@@ -68,6 +74,13 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
 
 
 conv_transpose = conv2d_transpose
+
+
+def _conv_length(size, k, stride, dilation, padding):
+    """TF's conv output length along one axis (negative when a 'valid' window does not fit)."""
+    if padding == "same":
+        return -(-size // stride)
+    return (size - (k - 1) * dilation - 1) // stride + 1
 
 
 def _stride1d(value, name):
