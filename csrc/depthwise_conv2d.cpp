@@ -92,7 +92,7 @@ void depthwise_conv2d_backward_data(const DepthwiseShape& s, const float* dy, co
   const index_t row_work = s.W * s.KH * s.KW * CE;
   const int nt = threads_for(rows * row_work, rows);
   const Scratch<float> row_buf(nt, s.M > 1 ? s.W * CE : 0);  // one expanded dx row, reduced over m after
-  const Scratch<index_t> taps(nt, 2 * s.KH * s.KW);
+  const Scratch<index_t> taps(nt, 2 * s.KH * s.KW + 2 * (s.KH + s.KW));
   InterruptScope* irq = current_interrupt();
   parallel_region(nt, [&](int tid, int nth) {
     index_t r0, r1;
@@ -176,7 +176,7 @@ double depthwise_conv2d_scratch_bytes(const DepthwiseShape& s, DepthwiseOp op, i
     case DepthwiseOp::forward:
       return t * (image * f + 2 * taps * i);
     case DepthwiseOp::backward_data:
-      return t * ((s.M > 1 ? double(s.W) * CE : 0.0) * f + 2 * taps * i);
+      return t * ((s.M > 1 ? double(s.W) * CE : 0.0) * f + (2 * taps + 2.0 * (s.KH + s.KW)) * i);
     case DepthwiseOp::backward_filter:
       return double(std::min(s.N * s.OH, kFilterGradChunks)) * (taps + 1) * CE * f + t * image * f;
   }

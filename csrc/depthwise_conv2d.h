@@ -54,6 +54,7 @@ using DwForwardFn = void (*)(const DwImage& im, const float* w, index_t oh0, ind
                              const Epilogue& ep, index_t* taps);
 // Input-gradient rows [ih0, ih1) over CE channels: dxe[ih - ih0][iw][ce] = Σ_{taps reaching (ih, iw)} dy · w,
 // gathered (no scatter), taps in (kh, kw) order. im.src is the image's dy [OH][OW][CE]; im.SH/SW are H/W.
+// taps: scratch of 2·KH·KW + 2·(KH + KW) index_t.
 using DwBackwardDataFn = void (*)(const DwImage& im, const float* w, index_t ih0, index_t ih1, float* dxe,
                                   index_t* taps);
 // Filter-gradient accumulation over output rows [oh0, oh1) of one image: part[tap][ce] += Σ x·dy and
