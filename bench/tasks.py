@@ -12,6 +12,8 @@ FRAMEWORKS = {
     "gemm": ("fastnn", "numpy", "torch", "tf"),
     "conv": ("fastnn", "torch", "torch_nchw", "tf"),      # forward + backward-data + backward-filter
     "maxpool": ("fastnn", "torch", "torch_nchw", "tf"),   # forward + backward
+    "depthwise": ("fastnn", "torch", "torch_nchw", "tf"),  # depthwise conv 3x3 'same': forward + both gradients
+    "deconv": ("fastnn", "torch", "torch_nchw", "tf"),     # transposed conv stride 2 'same': forward + both gradients
     "xent": ("fastnn", "numpy", "torch", "tf"),           # sparse softmax cross-entropy: loss + dlogits
     "adam": ("fastnn", "numpy", "torch"),                 # one update of every parameter of the MLP
     "loop_step": ("fastnn", "torch", "tf"),               # custom training loop step: tape, loss, grads, Adam
@@ -182,6 +184,125 @@ def _conv_tf(tf, name, task, rng):
         with tf.GradientTape() as tape:
             tape.watch([x, kernel])
             y = tf.nn.conv2d(x, kernel, 1, "VALID")
+        dx, dw = tape.gradient(y, [x, kernel], output_gradients=dy)
+        return y, dx, dw
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
+
+
+# ---------------------------------------------------------------------------------------------------- depthwise
+# DepthwiseConv2D 3x3 'same', stride 1, depth multiplier 1 (a MobileNet block's spatial step).
+def _depthwise_inputs(task, rng):
+    n, h, w, c = task["n"], task["h"], task["w"], task["c"]
+    x = rng.standard_normal((n, h, w, c)).astype(np.float32)
+    kernel = (rng.standard_normal((3, 3, c, 1)) / 3).astype(np.float32)
+    dy = rng.standard_normal((n, h, w, c)).astype(np.float32)
+    return x, kernel, dy
+
+
+def _depthwise_fastnn(fastnn, name, task, rng):
+    x, kernel, dy = _depthwise_inputs(task, rng)
+    ops = fastnn.kernels
+
+    def fn():
+        y = ops.depthwise_conv2d(x, kernel, 1, "SAME")
+        dx = ops.depthwise_conv2d_backprop_input(x.shape, kernel, dy, 1, "SAME")
+        dw = ops.depthwise_conv2d_backprop_filter(x, kernel.shape, dy, 1, "SAME")
+        return y, dx, dw
+
+    return fn, lambda: _flat(*fn())
+
+
+def _depthwise_torch(torch, name, task, rng):
+    x, kernel, dy = _depthwise_inputs(task, rng)
+    fmt = torch.contiguous_format if name == "torch_nchw" else torch.channels_last
+    c = x.shape[3]
+    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(memory_format=fmt).requires_grad_()
+    wt = torch.from_numpy(kernel).permute(2, 3, 0, 1).contiguous(memory_format=fmt).requires_grad_()  # (C, 1, 3, 3)
+    dyt = torch.from_numpy(dy).permute(0, 3, 1, 2).contiguous(memory_format=fmt)
+    conv2d = torch.nn.functional.conv2d
+
+    def fn():
+        y = conv2d(xt, wt, padding=1, groups=c)
+        dx, dw = torch.autograd.grad(y, (xt, wt), dyt)
+        return y, dx, dw
+
+    def output():
+        y, dx, dw = fn()
+        return _flat(_torch_nchw_to_nhwc(y), _torch_nchw_to_nhwc(dx), dw.detach().permute(2, 3, 0, 1).numpy())
+
+    return fn, output
+
+
+def _depthwise_tf(tf, name, task, rng):
+    x, kernel, dy = (tf.constant(a) for a in _depthwise_inputs(task, rng))
+
+    @tf.function
+    def fn():
+        with tf.GradientTape() as tape:
+            tape.watch([x, kernel])
+            y = tf.nn.depthwise_conv2d(x, kernel, [1, 1, 1, 1], "SAME")
+        dx, dw = tape.gradient(y, [x, kernel], output_gradients=dy)
+        return y, dx, dw
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
+
+
+# ---------------------------------------------------------------------------------------------------- deconv
+# Conv2DTranspose 3x3, stride 2, 'same' (h x w -> 2h x 2w, a decoder's upsampling step).
+def _deconv_inputs(task, rng):
+    n, h, w, cin, cout = task["n"], task["h"], task["w"], task["cin"], task["cout"]
+    x = rng.standard_normal((n, h, w, cin)).astype(np.float32)
+    kernel = (rng.standard_normal((3, 3, cout, cin)) / np.sqrt(9 * cin)).astype(np.float32)
+    dy = rng.standard_normal((n, 2 * h, 2 * w, cout)).astype(np.float32)
+    return x, kernel, dy
+
+
+def _deconv_fastnn(fastnn, name, task, rng):
+    x, kernel, dy = _deconv_inputs(task, rng)
+    ops = fastnn.kernels
+    out_shape = dy.shape
+
+    def fn():  # forward = conv input gradient; backward = forward conv + filter gradient (roles swapped)
+        y = ops.conv2d_backprop_input(out_shape, kernel, x, 2, "SAME")
+        dx = ops.conv2d(dy, kernel, 2, "SAME")
+        dw = ops.conv2d_backprop_filter(dy, kernel.shape, x, 2, "SAME")
+        return y, dx, dw
+
+    return fn, lambda: _flat(*fn())
+
+
+def _deconv_torch(torch, name, task, rng):
+    x, kernel, dy = _deconv_inputs(task, rng)
+    fmt = torch.contiguous_format if name == "torch_nchw" else torch.channels_last
+    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(memory_format=fmt).requires_grad_()
+    # (Cin, Cout, 3, 3): conv_transpose2d's layout
+    wt = torch.from_numpy(kernel).permute(3, 2, 0, 1).contiguous(memory_format=fmt).requires_grad_()
+    dyt = torch.from_numpy(dy).permute(0, 3, 1, 2).contiguous(memory_format=fmt)
+    deconv = torch.nn.functional.conv_transpose2d
+    oh, ow = dy.shape[1:3]
+
+    def fn():  # TF's 'same' pads 0 before and 1 after here: torch's full (2h+1)-sized output, cropped
+        y = deconv(xt, wt, stride=2)[:, :, :oh, :ow]
+        dx, dw = torch.autograd.grad(y, (xt, wt), dyt)
+        return y, dx, dw
+
+    def output():
+        y, dx, dw = fn()
+        return _flat(_torch_nchw_to_nhwc(y), _torch_nchw_to_nhwc(dx), dw.detach().permute(2, 3, 1, 0).numpy())
+
+    return fn, output
+
+
+def _deconv_tf(tf, name, task, rng):
+    x, kernel, dy = (tf.constant(a) for a in _deconv_inputs(task, rng))
+    out_shape = tuple(dy.shape)
+
+    @tf.function
+    def fn():
+        with tf.GradientTape() as tape:
+            tape.watch([x, kernel])
+            y = tf.nn.conv2d_transpose(x, kernel, out_shape, 2, "SAME")
         dx, dw = tape.gradient(y, [x, kernel], output_gradients=dy)
         return y, dx, dw
 
@@ -515,6 +636,10 @@ def flops(task):
     if task["kind"] == "conv":
         oh, ow = task["h"] - task["k"] + 1, task["w"] - task["k"] + 1
         return 3 * 2.0 * task["n"] * oh * ow * task["k"] ** 2 * task["cin"] * task["cout"]
+    if task["kind"] == "depthwise":
+        return 3 * 2.0 * task["n"] * task["h"] * task["w"] * 9 * task["c"]
+    if task["kind"] == "deconv":
+        return 3 * 2.0 * task["n"] * task["h"] * task["w"] * 9 * task["cin"] * task["cout"]
     if task["kind"] == "loop_step":  # forward, weight gradients, and input gradients of all but the first layer
         pairs = list(zip(task["sizes"][:-1], task["sizes"][1:]))
         return 2.0 * task["batch"] * (3 * sum(a * b for a, b in pairs) - pairs[0][0] * pairs[0][1])

@@ -655,6 +655,8 @@ farray avg_pool2d_grad_py(const std::vector<index_t>& input_shape, const farray&
 
 }  // namespace
 
+void bind_depthwise_conv2d(py::module_& m);  // bind_depthwise_conv2d.cpp
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastnn C++ kernels (OpenMP + SIMD, run-time ISA dispatch)";
   g_main_thread_ident = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
@@ -754,6 +756,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("out_backprop"), py::arg("strides"), py::arg("padding"), py::arg("dilations"),
         py::arg("bias_grad") = false,
         "Gradient of conv2d with respect to its filters; with bias_grad, (dfilters, dbias) from one pass.");
+  bind_depthwise_conv2d(m);
 
   // optimizers: state arrays are .noconvert() so an in-place update never lands on a silent copy
   m.def("sgd_update", &sgd_update_py, py::arg("var").noconvert(), py::arg("grad"), py::arg("learning_rate"),

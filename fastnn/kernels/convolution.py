@@ -1,5 +1,7 @@
 """fastnn.kernels.convolution — 2-D convolution and its gradients (`tf.nn.conv2d`, `tf.raw_ops.Conv2DBackpropInput`,
-`tf.raw_ops.Conv2DBackpropFilter`), NHWC activations and Keras (KH, KW, Cin, Cout) kernels."""
+`tf.raw_ops.Conv2DBackpropFilter`), NHWC activations and Keras (KH, KW, Cin, Cout) kernels; the depthwise
+convolution (`tf.nn.depthwise_conv2d` and its DepthwiseConv2dNativeBackprop{Input,Filter}) with (KH, KW, C,
+multiplier) kernels."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -10,7 +12,9 @@ from numpy.typing import ArrayLike
 from .. import _core
 from ._convert import as_f32, data_format_arg, padding_arg, require_ndim, spatial_pair
 
-__all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_backprop_filter_and_bias"]
+__all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_backprop_filter_and_bias",
+           "depthwise_conv2d", "depthwise_conv2d_backprop_input", "depthwise_conv2d_backprop_filter",
+           "depthwise_conv2d_backprop_filter_and_bias"]
 
 _ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
 
@@ -134,3 +138,50 @@ def conv2d_backprop_filter_and_bias(input: ArrayLike, filter_sizes: Sequence[int
     sizes = _sizes(filter_sizes, "filter_sizes")
     dy = require_ndim(as_f32(out_backprop, "out_backprop"), 4, "out_backprop")
     return _core.conv2d_backprop_filter(x, sizes, dy, s, padding, d, bias_grad=True)
+
+
+def depthwise_conv2d(input, filter, strides=1, padding="VALID", data_format="NHWC", dilations=None,  # noqa: A002
+                     bias=None, activation=None, alpha=0.2):
+    """activation(depthwise_conv2d(input, filter) + bias) like `tf.nn.depthwise_conv2d`: input [N, H, W, C],
+    filter [KH, KW, C, M] -> [N, OH, OW, C·M] (output channel c·M + m); TF's 'same'/'valid' geometry."""
+    (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
+    x = require_ndim(as_f32(input, "input"), 4, "input")
+    w = require_ndim(as_f32(filter, "filter"), 4, "filter")
+    b = None if bias is None else as_f32(bias, "bias")
+    act = "linear" if activation is None else activation
+    if act not in _ACTIVATIONS:
+        raise ValueError(f"`activation` must be one of {', '.join(_ACTIVATIONS)} or None, received {activation!r}")
+    return _core.depthwise_conv2d(x, w, s, padding, d, bias=b, activation=act, alpha=float(alpha))
+
+
+def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,  # noqa: A002
+                                    data_format="NHWC", dilations=None):
+    """Gradient of `depthwise_conv2d` with respect to its input (`tf.raw_ops.DepthwiseConv2dNativeBackpropInput`):
+    filter [KH, KW, C, M], out_backprop [N, OH, OW, C·M] -> [N, H, W, C] = input_sizes."""
+    (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
+    sizes = _sizes(input_sizes, "input_sizes")
+    w = require_ndim(as_f32(filter, "filter"), 4, "filter")
+    dy = require_ndim(as_f32(out_backprop, "out_backprop"), 4, "out_backprop")
+    return _core.depthwise_conv2d_backprop_input(sizes, w, dy, s, padding, d)
+
+
+def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,  # noqa: A002
+                                     data_format="NHWC", dilations=None):
+    """Gradient of `depthwise_conv2d` with respect to its filter (`tf.raw_ops.DepthwiseConv2dNativeBackpropFilter`):
+    input [N, H, W, C], out_backprop [N, OH, OW, C·M] -> [KH, KW, C, M] = filter_sizes. Deterministic batch
+    reduction."""
+    (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
+    x = require_ndim(as_f32(input, "input"), 4, "input")
+    sizes = _sizes(filter_sizes, "filter_sizes")
+    dy = require_ndim(as_f32(out_backprop, "out_backprop"), 4, "out_backprop")
+    return _core.depthwise_conv2d_backprop_filter(x, sizes, dy, s, padding, d)
+
+
+def depthwise_conv2d_backprop_filter_and_bias(input, filter_sizes, out_backprop, strides, padding,  # noqa: A002
+                                              data_format="NHWC", dilations=None):
+    """(filter gradient, bias gradient) of `depthwise_conv2d` from one pass over out_backprop."""
+    (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
+    x = require_ndim(as_f32(input, "input"), 4, "input")
+    sizes = _sizes(filter_sizes, "filter_sizes")
+    dy = require_ndim(as_f32(out_backprop, "out_backprop"), 4, "out_backprop")
+    return _core.depthwise_conv2d_backprop_filter(x, sizes, dy, s, padding, d, bias_grad=True)

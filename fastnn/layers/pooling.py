@@ -6,9 +6,13 @@ from collections.abc import Sequence
 
 from .. import ops
 from .._validation import layer_data_format, layer_padding, spatial_pair
+from ._conv_common import check_channels_last, conv_output_length, conv_padding, single
 from .layer import Layer
 
-__all__ = ["MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D"]
+__all__ = ["MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D", "MaxPooling1D", "MaxPool1D",
+           "AveragePooling1D", "AvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D", "GlobalMaxPooling2D",
+           "GlobalMaxPool2D", "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalAveragePooling2D",
+           "GlobalAvgPool2D"]
 
 
 class _Pooling2D(Layer):
@@ -120,3 +124,116 @@ class AveragePooling2D(_Pooling2D):
 
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
+
+
+class _Pooling1D(Layer):
+    _op = None
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = single(pool_size, "pool_size")
+        self.strides = self.pool_size if strides is None else single(strides, "strides")
+        self.padding = conv_padding(padding)
+        check_channels_last(data_format)
+
+    def build(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r} expects inputs (batch, steps, channels), "
+                             f"received shape {input_shape}")
+
+    def call(self, inputs):
+        return type(self)._op(inputs, self.pool_size[0], self.strides[0], self.padding.upper())
+
+    def compute_output_shape(self, input_shape):
+        n, steps, c = input_shape
+        return (n, conv_output_length(steps, self.pool_size[0], self.padding, self.strides[0], 1), c)
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
+                "padding": self.padding, "data_format": "channels_last"}
+
+
+class MaxPooling1D(_Pooling1D):
+    """Max pooling over windows along the steps axis, channels-last.
+
+    (batch, steps, channels) -> (batch, new_steps, channels); runs the MaxPooling2D kernel on height-1 images
+    (the gradient goes to each window's first maximum, as TF's CPU kernel).
+
+    Args:
+        pool_size: int (or 1-tuple), the window length (default 2).
+        strides: int (or 1-tuple), default `pool_size`.
+        padding: "valid" or "same" (TF's output sizes; padded cells are ignored).
+        data_format: "channels_last" or None.
+    """
+    _op = staticmethod(ops.max_pool1d)
+
+
+class AveragePooling1D(_Pooling1D):
+    """Average pooling over windows along the steps axis, channels-last.
+
+    (batch, steps, channels) -> (batch, new_steps, channels); the mean over each window's valid (non-padded)
+    cells. Args as for `MaxPooling1D`.
+    """
+    _op = staticmethod(ops.avg_pool1d)
+
+
+class _GlobalPooling(Layer):
+    _rank = None     # spatial axes
+    _reduce = None
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        check_channels_last(data_format)
+        self.keepdims = bool(keepdims)
+
+    def build(self, input_shape):
+        if len(input_shape) != self._rank + 2:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r} expects inputs of rank {self._rank + 2} "
+                             f"(batch, spatial..., channels), received shape {input_shape}")
+
+    def call(self, inputs):
+        return type(self)._reduce(inputs, axis=list(range(1, self._rank + 1)), keepdims=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        if self.keepdims:
+            return (input_shape[0],) + (1,) * self._rank + (input_shape[-1],)
+        return (input_shape[0], input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": "channels_last", "keepdims": self.keepdims}
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """Max over the steps axis: (batch, steps, channels) -> (batch, channels), or (batch, 1, channels) with
+    `keepdims=True`. Tied maxima share the gradient equally (as TF's reduce_max)."""
+    _rank = 1
+    _reduce = staticmethod(ops.reduce_max)
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """Max over height and width: (batch, h, w, channels) -> (batch, channels), or (batch, 1, 1, channels) with
+    `keepdims=True`. Tied maxima share the gradient equally (as TF's reduce_max)."""
+    _rank = 2
+    _reduce = staticmethod(ops.reduce_max)
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over the steps axis: (batch, steps, channels) -> (batch, channels), or (batch, 1, channels) with
+    `keepdims=True`."""
+    _rank = 1
+    _reduce = staticmethod(ops.reduce_mean)
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """Mean over height and width: (batch, h, w, channels) -> (batch, channels), or (batch, 1, 1, channels) with
+    `keepdims=True`."""
+    _rank = 2
+    _reduce = staticmethod(ops.reduce_mean)
+
+
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D

@@ -14,10 +14,12 @@ from .nn_ops import *  # noqa: F401,F403
 from .linalg_ops import *  # noqa: F401,F403
 from .sort_ops import *  # noqa: F401,F403
 from .special_math_ops import *  # noqa: F401,F403
+from .conv_ops import *  # noqa: F401,F403
 from . import array_ops, fused_ops, linalg_ops, math_ops, nn_ops, sort_ops, special_math_ops  # noqa: F401
+from . import conv_ops  # noqa: F401
 
 __all__ = (array_ops.__all__ + fused_ops.__all__ + math_ops.__all__ + nn_ops.__all__ + linalg_ops.__all__
-           + sort_ops.__all__ + special_math_ops.__all__)
+           + sort_ops.__all__ + special_math_ops.__all__ + conv_ops.__all__)
 
 
 def _accept_name(op):
@@ -44,7 +46,7 @@ def _with_name_argument():
         if "name" not in params:
             wrapped = _accept_name(op)
             globals()[op_name] = wrapped
-            for module in (array_ops, fused_ops, math_ops, nn_ops, linalg_ops, sort_ops, special_math_ops):
+            for module in (array_ops, fused_ops, math_ops, nn_ops, linalg_ops, sort_ops, special_math_ops, conv_ops):
                 if getattr(module, op_name, None) is op:
                     setattr(module, op_name, wrapped)
 

@@ -75,6 +75,59 @@ CASES = {
 }
 
 
+# --- the convolution family (issue 16 item 1)
+def conv2d_transpose_valid(x, w):
+    kh, kw = w.shape[:2]
+    out = np.zeros((x.shape[0], x.shape[1] + kh - 1, x.shape[2] + kw - 1, w.shape[2]), np.float64)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, i:i + x.shape[1], j:j + x.shape[2]] += x @ w[i, j].T
+    return out
+
+
+def depthwise_valid(x, w):  # w [kh, kw, c, 1]
+    kh, kw = w.shape[:2]
+    out = np.zeros((x.shape[0], x.shape[1] - kh + 1, x.shape[2] - kw + 1, x.shape[3]), np.float64)
+    for i in range(kh):
+        for j in range(kw):
+            out += x[:, i:i + out.shape[1], j:j + out.shape[2]] * w[i, j, :, 0]
+    return out
+
+
+SEQ = f32(2, 6, 3)
+CONV_T_W = [f32(3, 3, 2, 3), f32(2)]
+CONV1D_W = [f32(3, 3, 2), f32(2)]
+DEPTHWISE_W = [f32(3, 3, 3, 1), f32(3)]
+SEPARABLE_W = [f32(3, 3, 3, 1), f32(1, 1, 3, 2), f32(2)]
+CONV_FAMILY = {
+    "Conv2DTranspose": (lambda: layers.Conv2DTranspose(2, 3), IMG, CONV_T_W,
+                        lambda x, w: conv2d_transpose_valid(x, w[0]) + w[1]),
+    "Conv1D": (lambda: layers.Conv1D(2, 3), SEQ, CONV1D_W,
+               lambda x, w: conv2d_valid(x[:, None], w[0][None])[:, 0] + w[1]),
+    "DepthwiseConv2D": (lambda: layers.DepthwiseConv2D(3), IMG, DEPTHWISE_W,
+                        lambda x, w: depthwise_valid(x, w[0]) + w[1]),
+    "SeparableConv2D": (lambda: layers.SeparableConv2D(2, 3), IMG, SEPARABLE_W,
+                        lambda x, w: depthwise_valid(x, w[0]) @ w[1][0, 0] + w[2]),
+    "ZeroPadding2D": (lambda: layers.ZeroPadding2D(1), IMG, [],
+                      lambda x, w: np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))),
+    "Cropping2D": (lambda: layers.Cropping2D(1), IMG, [], lambda x, w: x[:, 1:-1, 1:-1]),
+    "UpSampling2D": (lambda: layers.UpSampling2D(2), IMG, [], lambda x, w: x.repeat(2, 1).repeat(2, 2)),
+    "MaxPooling1D": (lambda: layers.MaxPooling1D(), SEQ, [], lambda x, w: x.reshape(2, 3, 2, 3).max(2)),
+    "AveragePooling1D": (lambda: layers.AveragePooling1D(), SEQ, [], lambda x, w: x.reshape(2, 3, 2, 3).mean(2)),
+    "GlobalMaxPooling1D": (lambda: layers.GlobalMaxPooling1D(), SEQ, [], lambda x, w: x.max(1)),
+    "GlobalAveragePooling1D": (lambda: layers.GlobalAveragePooling1D(), SEQ, [], lambda x, w: x.mean(1)),
+    "GlobalMaxPooling2D": (lambda: layers.GlobalMaxPooling2D(), IMG, [], lambda x, w: x.max((1, 2))),
+    "GlobalAveragePooling2D": (lambda: layers.GlobalAveragePooling2D(keepdims=True), IMG, [],
+                               lambda x, w: x.mean((1, 2), keepdims=True)),
+}
+for alias, name in [("Convolution1D", "Conv1D"), ("SeparableConvolution2D", "SeparableConv2D"),
+                    ("MaxPool1D", "MaxPooling1D"), ("AvgPool1D", "AveragePooling1D"),
+                    ("GlobalMaxPool1D", "GlobalMaxPooling1D"), ("GlobalAvgPool1D", "GlobalAveragePooling1D"),
+                    ("GlobalMaxPool2D", "GlobalMaxPooling2D"), ("GlobalAvgPool2D", "GlobalAveragePooling2D")]:
+    CONV_FAMILY[alias] = CONV_FAMILY[name]
+CASES.update(CONV_FAMILY)
+
+
 def public_layer_classes():
     return sorted(name for name in layers.__all__
                   if inspect.isclass(getattr(layers, name)) and issubclass(getattr(layers, name), layers.Layer))

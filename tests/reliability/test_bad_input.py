@@ -1129,6 +1129,75 @@ call("Progbar-both-metric-lists", lambda: fastnn.utils.Progbar(3, stateful_metri
 call("Progbar-negative-target", lambda: fastnn.utils.Progbar(-2), ValueError, r"Received: target=-2")
 call("Progbar-verbose-3", lambda: fastnn.utils.Progbar(2, verbose=3), ValueError, r"Received: verbose=3")
 
+# --- convolution family: Conv2DTranspose, Conv1D, DepthwiseConv2D, SeparableConv2D, padding/cropping/upsampling,
+# 1-D and global pooling, and their ops (issue 16)
+op("conv2d_transpose-output_shape-str", ops.conv2d_transpose, f32(1, 3, 3, 2), f32(3, 3, 4, 2), "1,5,5,4", 1,
+   expect=ValueError, match=r"`output_shape` must be 4 non-negative ints.*'1,5,5,4'")
+op("conv2d_transpose-channels-mismatch", ops.conv2d_transpose, f32(1, 3, 3, 2), f32(3, 3, 4, 2), [1, 5, 5, 3], 1,
+   expect=ValueError, match=r"`output_shape` \[1, 5, 5, 3\].*disagree")
+op("conv2d_transpose-output_shape-inconsistent", ops.conv2d_transpose, f32(1, 3, 3, 2), f32(3, 3, 4, 2),
+   [1, 9, 9, 4], 1, "VALID", expect=ValueError, match=r"`output_shape` \[1, 9, 9, 4\] does not map back .*\(7, 7\)")
+op("conv2d_transpose-valid", ops.conv2d_transpose, f32(1, 3, 3, 2), f32(3, 3, 4, 2), [1, 5, 5, 4], 1, "VALID",
+   expect=VALID, match=shape_is((1, 5, 5, 4)))
+op("conv1d-stride-zero", ops.conv1d, f32(1, 8, 2), f32(3, 2, 4), 0, "VALID", expect=ValueError,
+   match=r"`stride` must be a positive int, received 0")
+op("conv1d-input-2d", ops.conv1d, f32(8, 2), f32(3, 2, 4), 1, "VALID", expect=ValueError,
+   match=r"`input` and `filters` must be 3-D, received shapes \(8, 2\)")
+op("conv1d-data_format-NCW", ops.conv1d, f32(1, 8, 2), f32(3, 2, 4), 1, "VALID", data_format="NCW",
+   expect=ValueError, match=r"`data_format` must be 'NWC'.*'NCW'")
+op("depthwise_conv2d-channels-mismatch", ops.depthwise_conv2d, f32(1, 5, 5, 3), f32(3, 3, 2, 1), 1, "VALID",
+   expect=ValueError, match=r"`filter` \[KH, KW, C, multiplier\].*\(3, 3, 2, 1\)")
+op("depthwise_conv2d-padding-full", ops.depthwise_conv2d, f32(1, 5, 5, 3), f32(3, 3, 3, 1), 1, "FULL",
+   expect=ValueError, match=r"`padding` must be 'VALID' or 'SAME', received 'FULL'")
+op("depthwise_conv2d-bool-input", ops.depthwise_conv2d, np.ones((1, 3, 3, 1), bool), f32(1, 1, 1, 1), 1, "VALID",
+   expect=VALID, match=same(np.ones((1, 3, 3, 1), np.float32) * f32(1, 1, 1, 1)[0, 0, 0, 0]))
+op("depthwise_conv2d-nan-propagates", ops.depthwise_conv2d, np.full((1, 2, 2, 1), np.nan, np.float32),
+   np.ones((1, 1, 1, 1), np.float32), 1, "VALID", expect=VALID, match=same(np.full((1, 2, 2, 1), np.nan)))
+op("separable_conv2d-pointwise-mismatch", ops.separable_conv2d, f32(1, 5, 5, 3), f32(3, 3, 3, 2), f32(1, 1, 5, 4),
+   1, "VALID", expect=ValueError, match=r"input depth must equal filter depth")
+op("max_pool1d-ksize-zero", ops.max_pool1d, f32(1, 8, 2), 0, 1, "VALID", expect=ValueError,
+   match=r"`ksize` must be a positive int, received 0")
+op("avg_pool1d-input-4d", ops.avg_pool1d, f32(1, 1, 8, 2), 2, 2, "VALID", expect=ValueError,
+   match=r"`input` must be 3-D \(N, W, C\), received shape \(1, 1, 8, 2\)")
+call("Conv2DTranspose-output_padding-ge-strides", lambda: layers.Conv2DTranspose(2, 3, strides=2, output_padding=2),
+     ValueError, r"Received: output_padding=\(2, 2\), strides=\(2, 2\)")
+call("Conv2DTranspose-output_padding-str", lambda: layers.Conv2DTranspose(2, 3, output_padding="1"), ValueError,
+     r"Received: output_padding='1'")
+call("Conv2DTranspose-strides-and-dilation", lambda: layers.Conv2DTranspose(2, 3, strides=2, dilation_rate=2),
+     ValueError, r"Received: strides=\(2, 2\) and dilation_rate=\(2, 2\)")
+call("Conv2DTranspose-filters-zero", lambda: layers.Conv2DTranspose(0, 3), ValueError, r"Received: filters=0")
+call("Conv2DTranspose-input-3d", lambda: layers.Conv2DTranspose(2, 3)(f32(4, 4, 1)), ValueError,
+     r"expects inputs \(batch, height, width, channels\), received shape \(4, 4, 1\)")
+call("Conv1D-padding-full", lambda: layers.Conv1D(2, 3, padding="full"), ValueError, r"Received: padding='full'")
+call("Conv1D-kernel_size-pair", lambda: layers.Conv1D(2, (3, 3)), ValueError, r"Received: kernel_size=\(3, 3\)")
+call("Conv1D-groups", lambda: layers.Conv1D(2, 3, groups=2), ValueError, r"Received: groups=2")
+call("Conv1D-input-channels", lambda: (lambda l: (l(f32(1, 6, 2)), l(f32(1, 6, 3))))(layers.Conv1D(2, 3)), ValueError,
+     r"expected \(batch, steps, 2\), received shape \(1, 6, 3\)")
+call("DepthwiseConv2D-depth_multiplier-zero", lambda: layers.DepthwiseConv2D(3, depth_multiplier=0), ValueError,
+     r"Received: depth_multiplier=0")
+call("DepthwiseConv2D-kernel_size-zero", lambda: layers.DepthwiseConv2D(0), ValueError, r"`kernel_size`.*received 0")
+call("DepthwiseConv2D-strides-and-dilation", lambda: layers.DepthwiseConv2D(3, strides=2, dilation_rate=2), ValueError,
+     r"Received: strides=\(2, 2\) and dilation_rate=\(2, 2\)")
+call("SeparableConv2D-filters-str", lambda: layers.SeparableConv2D("8", 3), ValueError, r"Received: filters='8'")
+call("SeparableConv2D-channels_first", lambda: layers.SeparableConv2D(8, 3, data_format="channels_first"),
+     ValueError, r"'channels_first'")
+call("ZeroPadding2D-negative", lambda: layers.ZeroPadding2D(-1), ValueError, r"Received: padding=-1")
+call("ZeroPadding2D-three", lambda: layers.ZeroPadding2D((1, 2, 3)), ValueError, r"Received: padding=\(1, 2, 3\)")
+call("Cropping2D-too-much", lambda: layers.Cropping2D(((2, 2), (0, 0)))(f32(1, 4, 4, 1)), ValueError,
+     r"Received: input_shape=\(1, 4, 4, 1\), cropping=\(\(2, 2\), \(0, 0\)\)")
+call("Cropping2D-float", lambda: layers.Cropping2D(1.5), ValueError, r"Received: cropping=1.5")
+call("UpSampling2D-interpolation", lambda: layers.UpSampling2D(interpolation="lanczos3"), ValueError,
+     r"Received: interpolation='lanczos3'")
+call("UpSampling2D-size-negative", lambda: layers.UpSampling2D(-2), ValueError, r"`size` must be positive, received -2")
+call("UpSampling2D-empty-batch", lambda: layers.UpSampling2D(2, interpolation="bilinear")(
+    np.zeros((0, 3, 3, 2), np.float32)).shape, VALID, same(np.array([0, 6, 6, 2])))
+call("MaxPooling1D-pool_size-zero", lambda: layers.MaxPooling1D(0), ValueError, r"Received: pool_size=0")
+call("AveragePooling1D-strides-str", lambda: layers.AveragePooling1D(2, "2"), ValueError, r"Received: strides='2'")
+call("GlobalMaxPooling2D-rank", lambda: layers.GlobalMaxPooling2D()(f32(2, 3, 4)), ValueError,
+     r"expects inputs of rank 4.*received shape \(2, 3, 4\)")
+call("GlobalAveragePooling1D-channels_first", lambda: layers.GlobalAveragePooling1D(data_format="channels_first"),
+     ValueError, r"'channels_first'")
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -1152,4 +1221,6 @@ def test_bad_input(row, tmp_path):
 
 def test_table_size():
     assert len(ROWS) >= 592
+
+    assert len(ROWS) >= 595
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"

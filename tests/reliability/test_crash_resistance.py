@@ -163,6 +163,14 @@ SIGINT_CHILD = """
                 "conv2d_backprop_input": lambda: K.conv2d_backprop_input(list(x.shape), w, x, 1, "SAME"),
                 "conv2d_backprop_filter": lambda: K.conv2d_backprop_filter(x, list(w.shape), x, 1, "SAME"),
                 "max_pool2d": lambda: K.max_pool2d(x, 31, 1, "SAME")}[kind]
+    elif kind.startswith("depthwise"):
+        x = np.ones((8, 256, 256, 64), np.float32); w = np.ones((31, 31, 64, 1), np.float32)
+        inputs = (x, w)
+        call = {"depthwise_conv2d": lambda: K.depthwise_conv2d(x, w, 1, "SAME"),
+                "depthwise_conv2d_backprop_input":
+                    lambda: K.depthwise_conv2d_backprop_input(list(x.shape), w, x, 1, "SAME"),
+                "depthwise_conv2d_backprop_filter":
+                    lambda: K.depthwise_conv2d_backprop_filter(x, list(w.shape), x, 1, "SAME")}[kind]
     print("start", flush=True)
     t0 = time.perf_counter()
     try:
@@ -183,7 +191,8 @@ def readline(proc, timeout):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
 @pytest.mark.parametrize("kind", ["matmul", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter",
-                                  "max_pool2d"])
+                                  "max_pool2d", "depthwise_conv2d", "depthwise_conv2d_backprop_input",
+                                  "depthwise_conv2d_backprop_filter"])
 def test_ctrl_c_stops_a_long_kernel(kind):
     """The kernel runs for seconds (8192³ matmul: ~20 s on 2 cores); SIGINT must raise KeyboardInterrupt within
     2 s (measured ~0.1-0.3 s), with inputs intact and the process able to go on."""
@@ -242,6 +251,12 @@ def _family_calls(rng):
         "sparse_softmax_xent": lambda: K.sparse_softmax_cross_entropy_with_logits_and_grad(labels, logits),
         "bias_add_grad": lambda: K.bias_add_grad(logits),
         "dense_activation_grad": lambda: K.dense_activation_grad(logits, K.sigmoid(logits), "sigmoid"),
+        "depthwise_conv2d": lambda: K.depthwise_conv2d(x, w[..., :2], 2, "SAME", bias=w[0, 0, 0, :2].repeat(20),
+                                                       activation="tanh"),
+        "depthwise_conv2d_backprop_input": lambda: K.depthwise_conv2d_backprop_input(
+            list(x.shape), w[..., :1], dy_same[..., :20], 1, "SAME"),
+        "depthwise_conv2d_backprop_filter": lambda: K.depthwise_conv2d_backprop_filter_and_bias(
+            x, [3, 3, 20, 1], dy_same[..., :20], 1, "SAME"),
     }
 
 
