@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import ops
 from ..gradient_tape import record
-from ..kernels._convert import spatial_pair
+from .._validation import spatial_pair
 from ..ops.math_ops import _float_input
 from ._conv_common import check_channels_last
 from .layer import Layer

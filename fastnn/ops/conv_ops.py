@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import kernels
 from ..gradient_tape import record
-from ..kernels._convert import padding_arg, spatial_pair
+from .._validation import padding_arg, spatial_pair
 from .array_ops import reshape
 from .math_ops import _float_input
 from .nn_ops import avg_pool2d, conv2d, max_pool2d
