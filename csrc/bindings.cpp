@@ -655,6 +655,8 @@ farray avg_pool2d_grad_py(const std::vector<index_t>& input_shape, const farray&
 
 }  // namespace
 
+void bind_batch_norm(py::module_& m);  // bind_batch_norm.cpp
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastnn C++ kernels (OpenMP + SIMD, run-time ISA dispatch)";
   g_main_thread_ident = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
@@ -799,6 +801,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("strides"), py::arg("padding"));
 
   // ---- FAMILY REGISTRATIONS ----
+  bind_batch_norm(m);
 
   fastnn::warm_up_threads();
 }

@@ -4,19 +4,23 @@ dense:   act(x @ kernel + bias) is ONE GEMM whose epilogue adds the bias and app
          is one fused pass for act' and the bias gradient, then the two GEMMs (the input gradient only if needed).
 conv2d_bias_activation: the same for Conv2D: one convolution with bias + activation fused, one fused
          filter-and-bias gradient pass, the input gradient only if needed.
+batch_norm: BatchNormalization's op: statistics and normalization in one C++ pass, one fused backward.
 Fusable activations: linear (None), relu, leaky_relu(alpha), sigmoid, tanh.
 
 Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
         conv x [N, H, W, Cin] * filters [KH, KW, Cin, Cout] + bias [Cout] -> [N, OH, OW, Cout].
 """
+import numbers
+
 import numpy as np
 
 from .. import kernels
 from ..gradient_tape import record
+from ..tensor import Tensor
 from .array_ops import reshape
 from .math_ops import _float_input, matmul, multiply, reduce_sum, square, subtract
 
-__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS"]
+__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS", "batch_norm"]
 
 FUSABLE_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
 
@@ -101,3 +105,62 @@ def _activation_grad(g, y, act, alpha):
     if act == "sigmoid":
         return kernels.sigmoid_grad(g, y)
     return kernels.tanh_grad(g, y)
+
+
+def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3, axis=-1):
+    """Batch normalization along `axis`: `(x - mean) / sqrt(variance + epsilon) * gamma + beta`, with the statistics
+    computed from `x` (training) or given (inference), in one fused pass forward and one backward.
+
+    Without `mean`/`variance`, they are the batch's mean and biased variance over every axis but `axis`
+    (`tf.nn.moments`), and the gradient includes their dependence on `x` (Keras' training mode). With them, they
+    are used as given (Keras' inference mode, the moving statistics) and receive gradients too.
+
+    Args:
+        x: float tensor of rank >= 1.
+        gamma, beta: (C,) scale and offset tensors (C = x.shape[axis]), or None (1 and 0).
+        mean, variance: (C,) statistics, or both None.
+        epsilon: positive float added to the variance.
+        axis: the channel axis (int).
+
+    Returns:
+        `(y, mean, variance)`: the output Tensor (differentiable w.r.t. x, gamma, beta and given statistics) and
+        the statistics used, as constant Tensors.
+
+    Example:
+    >>> y, mean, var = fastnn.ops.batch_norm(np.ones((4, 3)), epsilon=1e-3)
+    """
+    t = _float_input(x, "x")
+    xa = t._value
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)):
+        raise TypeError(f"`axis` must be an int. Received: axis={axis!r}")
+    if xa.ndim < 1 or not -xa.ndim <= axis < xa.ndim:
+        raise ValueError(f"`axis` is out of bounds for an input of shape {xa.shape}. Received: axis={axis!r}")
+    axis = int(axis) % xa.ndim
+    last = axis == xa.ndim - 1  # channels last: no copy; else the channel axis is moved there and back
+
+    def to_kernel(a):
+        return a if last else np.ascontiguousarray(np.moveaxis(a, axis, -1))
+
+    def from_kernel(a):
+        return a if last else np.ascontiguousarray(np.moveaxis(a, -1, axis))
+
+    given = [(k, _float_input(v, k)) for k, v in (("gamma", gamma), ("beta", beta), ("mean", mean),
+                                                   ("variance", variance)) if v is not None]
+    values = {k: v._value for k, v in given}
+    xk = to_kernel(xa)
+    y, m, v = kernels.batch_norm(xk, values.get("gamma"), values.get("beta"), values.get("mean"),
+                                 values.get("variance"), epsilon)
+    batch_stats = mean is None
+
+    def backward(g, needs):
+        dx, dgamma, dbeta = kernels.batch_norm_grad(xk, to_kernel(g), m, v, values.get("gamma"), epsilon,
+                                                    batch_stats)
+        grads = {"gamma": dgamma, "beta": dbeta}
+        if not batch_stats:  # y = (x - mean)·inv·gamma + beta with inv = (variance + epsilon)^-1/2
+            inv = np.float32(1) / np.sqrt(v + np.float32(epsilon))
+            scale = values.get("gamma", np.float32(1))
+            grads["mean"] = -dbeta * inv * scale
+            grads["variance"] = np.float32(-0.5) * dgamma * scale * inv * inv
+        return [from_kernel(dx)] + [grads[k] for k, _ in given]
+
+    return record([t] + [v for _, v in given], from_kernel(y), backward), Tensor(m), Tensor(v)

@@ -72,6 +72,8 @@ CASES = {
     "RandomZoom": (lambda: layers.RandomZoom(0.2), IMG, [], lambda x, w: x),
     "Layer": (lambda: layers.Layer(), X2, [], lambda x, w: x),
     "InputLayer": (lambda: layers.InputLayer(shape=(4,)), X2, [], lambda x, w: x),
+    "BatchNormalization": (lambda: layers.BatchNormalization(), X2, [f32(4), f32(4), f32(4), f32(4) ** 2 + 0.5],
+                           lambda x, w: (x - w[2]) / np.sqrt(w[3] + 1e-3) * w[0] + w[1]),  # inference
 }
 
 

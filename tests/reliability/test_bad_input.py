@@ -1051,6 +1051,37 @@ call("Adam-gradient_accumulation_steps-str", lambda: optimizers.Adam(gradient_ac
 call("get-adamw-is-valid", lambda: type(optimizers.get("AdamW")).__name__, VALID, same("AdamW"))
 
 
+# --- normalization layers and ops (issue 16 item 2)
+call("BatchNormalization-momentum-2", lambda: layers.BatchNormalization(momentum=2), ValueError,
+     r"`momentum` must be a finite number >= 0.0 and <= 1.0. Received: momentum=2")
+call("BatchNormalization-epsilon-zero", lambda: layers.BatchNormalization(epsilon=0), ValueError,
+     r"`epsilon` must be a finite number > 0.0. Received: epsilon=0")
+call("BatchNormalization-axis-str", lambda: layers.BatchNormalization(axis="1"), TypeError,
+     r"`axis` must be an int. Received: axis='1'")
+call("BatchNormalization-axis-out-of-range", lambda: layers.BatchNormalization(axis=3)(np.ones((2, 3), np.float32)),
+     ValueError, r"Axis 3 is out of bounds for input shape \(2, 3\). Received: axis=3")
+call("BatchNormalization-renorm", lambda: layers.BatchNormalization(renorm=True), ValueError,
+     r"does not support batch renormalization. Received: renorm=True")
+call("BatchNormalization-synchronized", lambda: layers.BatchNormalization(synchronized=True), ValueError,
+     r"Received: synchronized=True")
+call("BatchNormalization-wrong-channels", lambda: (lambda bn: (bn(np.ones((2, 3), np.float32)),
+                                                                bn(np.ones((2, 4), np.float32))))(
+     layers.BatchNormalization()), ValueError, r"expected axis -1 of size 3, received shape \(2, 4\)")
+op("batch_norm-mean-without-variance", ops.batch_norm, f32(4, 3), mean=f32(3), expect=ValueError,
+   match=r"`mean` and `variance` must be given together")
+op("batch_norm-gamma-shape", ops.batch_norm, f32(4, 3), f32(4), expect=ValueError,
+   match=r"`gamma` must have shape \(3,\), one value per channel. Received: gamma of shape \(4,\)")
+op("batch_norm-epsilon-negative", ops.batch_norm, f32(4, 3), epsilon=-1.0, expect=ValueError,
+   match=r"Received: epsilon=-1.0")
+op("batch_norm-axis-float", ops.batch_norm, f32(4, 3), axis=1.0, expect=TypeError, match=r"Received: axis=1.0")
+op("batch_norm-scalar", ops.batch_norm, np.float32(1), expect=ValueError, match=r"`axis` is out of bounds")
+op("batch_norm-empty-batch-is-nan", lambda x: ops.batch_norm(x)[1].numpy(), np.zeros((0, 3), np.float32),
+   expect=VALID, match=lambda r: np.testing.assert_array_equal(np.isnan(r), True))
+op("batch_norm_grad-grad-shape", fastnn.kernels.batch_norm_grad, f32(4, 3), f32(4, 2), f32(3), f32(3),
+   expect=ValueError, match=r"`grad` must have the shape of `x` \(4, 3\). Received: grad of shape \(4, 2\)")
+op("batch_norm-str-input", ops.batch_norm, np.array(["a"]), expect=TypeError, match=r"x")
+
+
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_bad_input(row, tmp_path):
@@ -1072,5 +1103,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 556
+    assert len(ROWS) >= 570
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"

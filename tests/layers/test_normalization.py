@@ -1,0 +1,192 @@
+"""Normalization layers against Keras/TensorFlow (the oracle): forward and backward on every ISA path, training
+and inference, moving statistics, freezing, configs, parameter counts and weight files."""
+import numpy as np
+import pytest
+
+import fastnn
+from tolerances import max_errors
+
+RNG = np.random.default_rng(7)
+
+
+def _weights(channels, rng):
+    return [rng.standard_normal(channels).astype(np.float32) + 1, rng.standard_normal(channels).astype(np.float32),
+            rng.standard_normal(channels).astype(np.float32), rng.random(channels).astype(np.float32) + 0.5]
+
+
+def _grads(tf, layer, x, dy, training):
+    """(y, [dx, *dweights]) of a Keras layer under TF's tape."""
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = layer(xt, training=training)
+        loss = tf.reduce_sum(y * dy)
+    return y.numpy(), [g.numpy() for g in tape.gradient(loss, [xt] + layer.trainable_weights)]
+
+
+def _our_grads(layer, x, dy, training):
+    with fastnn.GradientTape() as tape:
+        xt = fastnn.convert_to_tensor(x)
+        tape.watch(xt)
+        y = layer(xt, training=training)
+        loss = fastnn.reduce_sum(y * dy)
+    return y.numpy(), [np.asarray(g) for g in tape.gradient(loss, [xt] + layer.trainable_weights)]
+
+
+def _assert_agrees(ours, theirs, scale, what):
+    err, _ = max_errors(ours, theirs)
+    assert err <= 2e-6 * scale, f"{what}: max abs error {err} (scale {scale})"
+
+
+BN_CASES = [  # (input shape, layer kwargs)
+    ((8, 5, 5, 16), {}),
+    ((32, 7), {}),
+    ((4, 3, 3, 19), {"center": False}),
+    ((6, 9), {"scale": False, "epsilon": 1e-2}),
+    ((5, 4, 6), {"axis": 1}),
+]
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape,kwargs", BN_CASES)
+def test_batch_normalization_matches_keras(isa, tf, shape, kwargs, training):
+    import keras
+
+    x = (RNG.standard_normal(shape) * 3 + 2).astype(np.float32)
+    dy = RNG.standard_normal(shape).astype(np.float32)
+    theirs = keras.layers.BatchNormalization(**kwargs)
+    ours = fastnn.layers.BatchNormalization(**kwargs)
+    theirs.build(shape)
+    ours.build(shape)
+    channels = shape[kwargs.get("axis", -1)]
+    values = _weights(channels, RNG)
+    keep = ([0] if ours.scale else []) + ([1] if ours.center else []) + [2, 3]
+    theirs.set_weights([values[i] for i in keep])
+    ours.set_weights([values[i] for i in keep])
+    y_k, g_k = _grads(tf, theirs, x, dy, training)
+    y_f, g_f = _our_grads(ours, x, dy, training)
+    reduce = x.size / channels
+    _assert_agrees(y_f, y_k, np.abs(y_k).max(), f"{isa} training={training} forward")
+    for name, a, b in zip(["x"] + [w.name for w in ours.trainable_weights], g_f, g_k):
+        scale = np.abs(b).max() * (1 if name == "x" else np.sqrt(reduce))
+        _assert_agrees(a, b, scale, f"{isa} training={training} d{name}")
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):  # moving statistics after the update
+        _assert_agrees(a, b, max(np.abs(b).max(), 1), f"{isa} training={training} weights")
+
+
+def test_moving_statistics_follow_keras_over_steps(tf):
+    import keras
+
+    theirs, ours = keras.layers.BatchNormalization(momentum=0.9), fastnn.layers.BatchNormalization(momentum=0.9)
+    for step in range(5):
+        x = (RNG.standard_normal((16, 4, 4, 8)) * (step + 1) + step).astype(np.float32)
+        theirs(x, training=True)
+        ours(x, training=True)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6)
+    # inference uses the moving statistics and leaves them alone
+    before = ours.get_weights()
+    x = RNG.standard_normal((3, 4, 4, 8)).astype(np.float32)
+    np.testing.assert_allclose(ours(x).numpy(), theirs(x).numpy(), rtol=1e-5, atol=1e-5)
+    for a, b in zip(ours.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_frozen_batch_normalization_runs_in_inference_mode(tf):
+    """Keras fine-tuning: trainable=False means inference mode even under training=True, no stat updates."""
+    import keras
+
+    x = (RNG.standard_normal((8, 6)) * 2 + 1).astype(np.float32)
+    theirs, ours = keras.layers.BatchNormalization(), fastnn.layers.BatchNormalization()
+    theirs.build(x.shape)
+    ours.build(x.shape)
+    ours.set_weights(_weights(6, RNG))
+    theirs.set_weights(ours.get_weights())
+    theirs.trainable = ours.trainable = False
+    before = ours.get_weights()
+    np.testing.assert_allclose(ours(x, training=True).numpy(), theirs(x, training=True).numpy(), rtol=1e-5,
+                               atol=1e-5)
+    for a, b in zip(ours.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert ours.trainable_weights == [] and len(ours.non_trainable_weights) == 4
+    ours.trainable = True  # unfreezing must not make the moving statistics trainable
+    assert [w.name for w in ours.trainable_weights] == ["gamma", "beta"]
+    assert [w.name for w in ours.non_trainable_weights] == ["moving_mean", "moving_variance"]
+
+
+def test_batch_normalization_is_bitwise_equal_for_any_thread_count():
+    x = (RNG.standard_normal((64, 12, 12, 40)) + 3).astype(np.float32)
+    dy = RNG.standard_normal(x.shape).astype(np.float32)
+    results = []
+    try:
+        for threads in (1, 2):
+            fastnn.set_num_threads(threads)
+            layer = fastnn.layers.BatchNormalization()
+            y, grads = _our_grads(layer, x, dy, True)
+            results.append([y, *grads, *layer.get_weights()])
+    finally:
+        fastnn.set_num_threads(None)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_batch_normalization_config_round_trip_and_keras_names(tf):
+    import keras
+
+    layer = fastnn.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-2, center=False,
+                                             gamma_regularizer="l2", name="bn")
+    config = layer.get_config()
+    keras_config = keras.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-2, center=False,
+                                                   gamma_regularizer="l2", name="bn").get_config()
+    assert set(keras_config) - {"dtype"} <= set(config)
+    for key in ("axis", "momentum", "epsilon", "center", "scale", "synchronized", "renorm"):
+        assert config[key] == keras_config[key], key
+    clone = fastnn.layers.BatchNormalization.from_config(config)
+    assert clone.get_config() == config
+
+
+def _cnn(M):
+    L = M.layers
+    return M.Sequential([L.Input((8, 8, 3)), L.Conv2D(4, 3), L.BatchNormalization(), L.ReLU(), L.Flatten(),
+                         L.Dense(6), L.BatchNormalization(center=False), L.Dense(2)])
+
+
+def test_summary_counts_and_weight_files_match_keras(tf, tmp_path):
+    import keras
+
+    theirs, ours = _cnn(keras), _cnn(fastnn)
+    assert ours.count_params() == theirs.count_params()
+    trainable = sum(int(np.prod(w.shape)) for w in theirs.trainable_weights)
+    text = []
+    ours.summary(print_fn=text.append)
+    text = "\n".join(text)
+    assert f"Trainable params: {trainable:,}" in text
+    assert f"Non-trainable params: {theirs.count_params() - trainable:,}" in text
+    x = RNG.standard_normal((16, 8, 8, 3)).astype(np.float32)
+    theirs.set_weights([w + RNG.random(w.shape).astype(np.float32) for w in theirs.get_weights()])
+    theirs.save_weights(str(tmp_path / "keras.weights.h5"))
+    ours.load_weights(tmp_path / "keras.weights.h5")
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=1e-4)
+    # fastnn's own whole-model file keeps the moving statistics and the layer configs
+    ours.compile(optimizer="sgd", loss="mse")
+    ours.fit(x, RNG.standard_normal((16, 2)).astype(np.float32), epochs=1, verbose=0)
+    ours.save(tmp_path / "model.keras")
+    loaded = fastnn.models.load_model(tmp_path / "model.keras")
+    for a, b in zip(loaded.get_weights(), ours.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), ours.predict(x, verbose=0))
+
+
+def test_fit_updates_moving_statistics_and_learns():
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((128, 8, 8, 3)) * 4 + 2).astype(np.float32)
+    y = (x.mean(axis=(1, 2, 3)) > 2).astype(np.int64)
+    model = _cnn(fastnn)
+    model.compile(optimizer="adam", loss=fastnn.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    bn = model.layers[1]
+    history = model.fit(x, y, epochs=5, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert np.abs(bn.moving_mean.numpy()).max() > 0  # updated from zeros by the training steps
