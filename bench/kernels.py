@@ -22,7 +22,8 @@ def task_list(quick):
              ("maxpool 26x26x6 2x2 fwd+bwd", {"kind": "maxpool", "n": 128, "h": 26, "w": 26, "c": 6}),
              ("maxpool 11x11x16 2x2 fwd+bwd", {"kind": "maxpool", "n": 128, "h": 11, "w": 11, "c": 16}),
              ("softmax-xent 128x10 loss+grad", {"kind": "xent", "rows": 128, "classes": 10}),
-             ("adam update 407,050 params", {"kind": "adam", "shapes": [[784, 512], [512], [512, 10], [10]]})]
+             ("adam update 407,050 params", {"kind": "adam", "shapes": [[784, 512], [512], [512, 10], [10]]}),
+             ("batchnorm 32x32x64 fwd+bwd (batch 32)", {"kind": "batchnorm", "n": 32, "h": 32, "w": 32, "c": 64})]
     if quick:
         return out[:1] + lenet[1:2]
     return out + lenet

@@ -118,4 +118,27 @@ void batch_norm_backward(index_t M, index_t C, const float* x, const float* dy, 
     parallel_for(M, C, [&](index_t r0, index_t r1) { k.scale_shift(dy, C, a.data(), mdy.data(), dx, r0, r1); });
 }
 
+void layer_norm_forward(index_t M, index_t C, const float* x, const float* gamma, const float* beta, float epsilon,
+                        float* y, float* mean_out, float* inv_out) {
+  const BatchNormKernels& k = FASTNN_SELECT(batch_norm_kernels);
+  parallel_for(M, 3 * C, [&](index_t r0, index_t r1) {
+    k.ln_rows(x, C, gamma, beta, epsilon, y, mean_out, inv_out, r0, r1);
+  });
+}
+
+void layer_norm_backward(index_t M, index_t C, const float* x, const float* dy, const float* mean, const float* inv,
+                         const float* gamma, float* dx, float* dgamma, float* dbeta) {
+  const BatchNormKernels& k = FASTNN_SELECT(batch_norm_kernels);
+  std::vector<double> sdy, sdyx;
+  const bool done = blocked_sums(M, C, [&](index_t r0, index_t r1, double* a, double* b) {
+    k.ln_param_sums(x, dy, C, mean, inv, r0, r1, a, b);
+  }, &sdy, &sdyx);
+  if (!done) return;
+  for (index_t c = 0; c < C; ++c) {
+    if (dbeta) dbeta[c] = static_cast<float>(sdy[c]);
+    if (dgamma) dgamma[c] = static_cast<float>(sdyx[c]);
+  }
+  parallel_for(M, 3 * C, [&](index_t r0, index_t r1) { k.ln_grad_rows(x, dy, C, gamma, mean, inv, dx, r0, r1); });
+}
+
 }  // namespace fastnn

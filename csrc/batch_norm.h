@@ -33,6 +33,17 @@ void batch_norm_backward(index_t M, index_t C, const float* x, const float* dy, 
                          const float* var, const float* gamma, float epsilon, bool batch_stats, float* dx,
                          float* dgamma, float* dbeta);
 
+// Layer normalization (Keras' LayerNormalization over the last axis): per ROW r of x[M, C],
+//   mean_r = Σx / C, var_r = Σ(x − mean_r)² / C, inv_r = 1 / sqrt(var_r + epsilon),
+//   y = x·a + (beta − mean_r·a) with a = inv_r·gamma[c]      (gamma / beta per column, null: 1 / 0).
+// mean_out / inv_out (M each) keep the row statistics for the backward:
+//   xhat = (x − mean_r)·inv_r, g = dy·gamma, dx = inv_r·(g − mean_c(g) − xhat·mean_c(g·xhat)),
+//   dgamma[c] = Σ_r dy·xhat, dbeta[c] = Σ_r dy (column sums in the fixed blocks described above).
+void layer_norm_forward(index_t M, index_t C, const float* x, const float* gamma, const float* beta, float epsilon,
+                        float* y, float* mean_out, float* inv_out);
+void layer_norm_backward(index_t M, index_t C, const float* x, const float* dy, const float* mean, const float* inv,
+                         const float* gamma, float* dx, float* dgamma, float* dbeta);
+
 // Per-ISA kernels over rows [r0, r1). The *_sums kernels overwrite C doubles in each output.
 struct BatchNormKernels {
   // s1[c] = Σ (x − shift[c]), s2[c] = Σ (x − shift[c])²
@@ -46,6 +57,15 @@ struct BatchNormKernels {
   // dx = a[c]·(dy − mdy[c]) + k[c]·(x − mean[c])
   void (*grad_input)(const float* x, const float* dy, index_t C, const float* mean, const float* a,
                      const float* mdy, const float* k, float* dx, index_t r0, index_t r1);
+  // layer norm: each row's statistics (mean[r], inv[r]) and output
+  void (*ln_rows)(const float* x, index_t C, const float* gamma, const float* beta, float epsilon, float* y,
+                  float* mean, float* inv, index_t r0, index_t r1);
+  // layer norm: each row's dx
+  void (*ln_grad_rows)(const float* x, const float* dy, index_t C, const float* gamma, const float* mean,
+                       const float* inv, float* dx, index_t r0, index_t r1);
+  // layer norm: sdy[c] = Σ dy, sdyx[c] = Σ dy·(x − mean[r])·inv[r]
+  void (*ln_param_sums)(const float* x, const float* dy, index_t C, const float* mean, const float* inv, index_t r0,
+                        index_t r1, double* sdy, double* sdyx);
 };
 
 }  // namespace fastnn

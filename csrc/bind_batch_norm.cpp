@@ -88,7 +88,9 @@ py::tuple forward_py(const farray& x, const std::optional<farray>& gamma, const 
     fastnn::copy_floats(pmo, pm, C);
     fastnn::copy_floats(pvo, pv, C);
   }
-  run_interruptible("batch_norm", [&] { fastnn::batch_norm_forward(M, C, px, pg, pb, pm, pv, epsilon, py_, pmo, pvo); });
+  run_interruptible("batch_norm", [&] {
+    fastnn::batch_norm_forward(M, C, px, pg, pb, pm, pv, epsilon, py_, pmo, pvo);
+  });
   return py::make_tuple(y, mean_out, var_out);
 }
 
@@ -111,6 +113,40 @@ py::tuple backward_py(const farray& x, const farray& grad, const farray& mean, c
   return py::make_tuple(dx, dgamma, dbeta);
 }
 
+py::tuple ln_forward_py(const farray& x, const std::optional<farray>& gamma, const std::optional<farray>& beta,
+                        float epsilon) {
+  index_t M, C;
+  rows_channels(x, &M, &C);
+  const float* pg = channel_vector(gamma, "gamma", C);
+  const float* pb = channel_vector(beta, "beta", C);
+  farray y = like(x), mean(std::vector<py::ssize_t>{M}), inv(std::vector<py::ssize_t>{M});
+  const float* px = x.data();
+  float *py_ = y.mutable_data(), *pm = mean.mutable_data(), *pi = inv.mutable_data();
+  run_interruptible("layer_norm", [&] { fastnn::layer_norm_forward(M, C, px, pg, pb, epsilon, py_, pm, pi); });
+  return py::make_tuple(y, mean, inv);
+}
+
+py::tuple ln_backward_py(const farray& x, const farray& grad, const farray& mean, const farray& inv,
+                         const std::optional<farray>& gamma) {
+  index_t M, C;
+  rows_channels(x, &M, &C);
+  if (std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()) !=
+      std::vector<py::ssize_t>(grad.shape(), grad.shape() + grad.ndim()))
+    throw py::value_error("`grad` must have the shape of `x`, received " + shape_of(grad) + " and " + shape_of(x));
+  for (const farray* a : {&mean, &inv})
+    if (a->ndim() != 1 || a->shape(0) != M)
+      throw py::value_error("`mean` and `inv` must have shape (" + std::to_string(M) +
+                            ",) (one value per row), received shape " + shape_of(*a));
+  const float* pg = channel_vector(gamma, "gamma", C);
+  farray dx = like(x), dgamma(std::vector<py::ssize_t>{C}), dbeta(std::vector<py::ssize_t>{C});
+  const float *px = x.data(), *pdy = grad.data(), *pm = mean.data(), *pi = inv.data();
+  float *pdx = dx.mutable_data(), *pdg = dgamma.mutable_data(), *pdb = dbeta.mutable_data();
+  run_interruptible("layer_norm_grad", [&] {
+    fastnn::layer_norm_backward(M, C, px, pdy, pm, pi, pg, pdx, pdg, pdb);
+  });
+  return py::make_tuple(dx, dgamma, dbeta);
+}
+
 }  // namespace
 
 void bind_batch_norm(py::module_& m) {
@@ -122,4 +158,8 @@ void bind_batch_norm(py::module_& m) {
   m.def("batch_norm_grad", &backward_py, py::arg("x"), py::arg("grad"), py::arg("mean"), py::arg("variance"),
         py::arg("gamma") = py::none(), py::arg("epsilon") = 1e-3f, py::arg("batch_stats") = true,
         "(dx, dgamma, dbeta) of batch_norm; batch_stats: the forward used the batch's own statistics.");
+  m.def("layer_norm", &ln_forward_py, py::arg("x"), py::arg("gamma") = py::none(), py::arg("beta") = py::none(),
+        py::arg("epsilon") = 1e-3f, "Layer normalization over the last axis: (y, row means, row 1/std).");
+  m.def("layer_norm_grad", &ln_backward_py, py::arg("x"), py::arg("grad"), py::arg("mean"), py::arg("inv"),
+        py::arg("gamma") = py::none(), "(dx, dgamma, dbeta) of layer_norm from its row statistics.");
 }

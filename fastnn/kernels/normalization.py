@@ -1,5 +1,5 @@
-"""fastnn.kernels.normalization — batch normalization over the last (channel) axis, one fused C++ pass forward and
-one backward (the math of `tf.nn.moments` + `tf.nn.batch_normalization` and their gradients).
+"""fastnn.kernels.normalization — batch and layer normalization over the last (channel) axis, one fused C++ pass
+forward and one backward (the math of `tf.nn.moments` + `tf.nn.batch_normalization` and their gradients).
 
 `x` has any rank >= 1 with channels last: an NHWC image batch or a (batch, features) matrix. Per-channel vectors
 (`gamma`, `beta`, `mean`, `variance`) have shape (C,). Without `mean`/`variance` the batch's own statistics are
@@ -8,12 +8,11 @@ them. Results are bitwise identical for any thread count.
 """
 import numbers
 
-import numpy as np
 
 from .. import _core
 from ._convert import as_f32
 
-__all__ = ["batch_norm", "batch_norm_grad"]
+__all__ = ["batch_norm", "batch_norm_grad", "layer_norm", "layer_norm_grad"]
 
 
 def _epsilon_arg(epsilon):
@@ -80,3 +79,31 @@ def batch_norm_grad(x, grad, mean, variance, gamma=None, epsilon=1e-3, batch_sta
         raise ValueError(f"`grad` must have the shape of `x` {xa.shape}. Received: grad of shape {g.shape}")
     return _core.batch_norm_grad(xa, g, _channel_arg(mean, "mean", c), _channel_arg(variance, "variance", c),
                                  _channel_arg(gamma, "gamma", c), _epsilon_arg(epsilon), bool(batch_stats))
+
+
+def layer_norm(x, gamma=None, beta=None, epsilon=1e-3):
+    """Normalizes each row of `x` over its last axis: `(x - mean_r) / sqrt(var_r + epsilon) * gamma + beta`.
+
+    Args:
+        x: array of rank >= 1; the statistics are per row (every index of the leading axes).
+        gamma, beta: (C,) scale and offset over the last axis, or None (1 and 0).
+        epsilon: positive float added to the variance.
+
+    Returns:
+        `(y, mean, inv)`: the output and each row's mean and 1/sqrt(variance + epsilon) (flattened rows), which
+        `layer_norm_grad` takes.
+    """
+    xa = _x_arg(x, "x")
+    c = xa.shape[-1]
+    return _core.layer_norm(xa, _channel_arg(gamma, "gamma", c), _channel_arg(beta, "beta", c),
+                            _epsilon_arg(epsilon))
+
+
+def layer_norm_grad(x, grad, mean, inv, gamma=None):
+    """`(dx, dgamma, dbeta)` of `layer_norm` from its input, the output's gradient and its row statistics."""
+    xa = _x_arg(x, "x")
+    g = as_f32(grad, "grad")
+    if g.shape != xa.shape:
+        raise ValueError(f"`grad` must have the shape of `x` {xa.shape}. Received: grad of shape {g.shape}")
+    return _core.layer_norm_grad(xa, g, as_f32(mean, "mean"), as_f32(inv, "inv"),
+                                 _channel_arg(gamma, "gamma", xa.shape[-1]))

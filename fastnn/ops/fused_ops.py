@@ -5,6 +5,7 @@ dense:   act(x @ kernel + bias) is ONE GEMM whose epilogue adds the bias and app
 conv2d_bias_activation: the same for Conv2D: one convolution with bias + activation fused, one fused
          filter-and-bias gradient pass, the input gradient only if needed.
 batch_norm: BatchNormalization's op: statistics and normalization in one C++ pass, one fused backward.
+layer_norm: LayerNormalization's op, the same per sample.
 Fusable activations: linear (None), relu, leaky_relu(alpha), sigmoid, tanh.
 
 Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
@@ -20,7 +21,7 @@ from ..tensor import Tensor
 from .array_ops import reshape
 from .math_ops import _float_input, matmul, multiply, reduce_sum, square, subtract
 
-__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS", "batch_norm"]
+__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS", "batch_norm", "layer_norm"]
 
 FUSABLE_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
 
@@ -164,3 +165,54 @@ def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3,
         return [from_kernel(dx)] + [grads[k] for k, _ in given]
 
     return record([t] + [v for _, v in given], from_kernel(y), backward), Tensor(m), Tensor(v)
+
+
+def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+    """Layer normalization over `axis` (Keras' `ops.layer_normalization`): each sample is normalized with the mean
+    and biased variance of its values over `axis`, then scaled by `gamma` and shifted by `beta`, in one fused C++
+    pass forward and one backward.
+
+    Args:
+        x: float tensor.
+        gamma, beta: tensors of shape `[x.shape[a] for a in sorted(axis)]`, or None (1 and 0).
+        axis: int or list of ints, the axes normalized over.
+        epsilon: positive float added to the variance.
+
+    Returns:
+        The normalized Tensor (x's shape), differentiable w.r.t. x, gamma and beta.
+    """
+    t = _float_input(x, "x")
+    xa = t._value
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    if not axes or any(isinstance(a, bool) or not isinstance(a, (numbers.Integral, np.integer)) for a in axes):
+        raise TypeError(f"`axis` must be an int or a non-empty list of ints. Received: axis={axis!r}")
+    if any(not -xa.ndim <= a < xa.ndim for a in axes):
+        raise ValueError(f"`axis` is out of bounds for an input of shape {xa.shape}. Received: axis={axis!r}")
+    axes = sorted({int(a) % xa.ndim for a in axes})
+    rest = [d for d in range(xa.ndim) if d not in axes]
+    perm = rest + axes
+    moved = perm != list(range(xa.ndim))
+    xm = np.ascontiguousarray(np.transpose(xa, perm)) if moved else xa
+    channels = int(np.prod([xa.shape[a] for a in axes]))
+    x2 = xm.reshape(-1, channels)
+    given = [(k, _float_input(v, k)) for k, v in (("gamma", gamma), ("beta", beta)) if v is not None]
+    values = {}
+    for k, v in given:
+        if v._value.size != channels or v._value.shape not in ((channels,), tuple(xa.shape[a] for a in axes)):
+            raise ValueError(f"`{k}` must have shape {tuple(xa.shape[a] for a in axes)}. Received: {k} of shape "
+                             f"{v._value.shape}")
+        values[k] = v._value.reshape(channels)
+    y2, mean, inv = kernels.layer_norm(x2, values.get("gamma"), values.get("beta"), epsilon)
+    inverse = np.argsort(perm)
+
+    def restore(a2):
+        a = a2.reshape(xm.shape)
+        return np.ascontiguousarray(np.transpose(a, inverse)) if moved else a
+
+    def backward(g, needs):
+        gm = np.ascontiguousarray(np.transpose(g, perm)) if moved else g
+        dx, dgamma, dbeta = kernels.layer_norm_grad(x2, gm.reshape(x2.shape), mean, inv, values.get("gamma"))
+        grads = {"gamma": dgamma, "beta": dbeta}
+        return [restore(dx)] + [grads[k].reshape(v._value.shape) for k, v in given]
+
+    return record([t] + [v for _, v in given], restore(y2), backward)
