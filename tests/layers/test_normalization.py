@@ -373,3 +373,26 @@ def test_summary_counts_and_weights_h5_with_the_new_layers(tf, tmp_path):
     ours.save(tmp_path / "model.keras")
     loaded = fastnn.models.load_model(tmp_path / "model.keras")
     np.testing.assert_array_equal(loaded.predict(data, verbose=0), ours.predict(data, verbose=0))
+
+
+def test_batch_norm_op_with_given_statistics_differentiates_them_as_tf(tf):
+    x = (RNG.standard_normal((6, 4)) * 2 + 1).astype(np.float32)
+    mean, var = RNG.standard_normal(4).astype(np.float32), (RNG.random(4) + 0.5).astype(np.float32)
+    gamma, beta = RNG.standard_normal(4).astype(np.float32), RNG.standard_normal(4).astype(np.float32)
+    dy = RNG.standard_normal(x.shape).astype(np.float32)
+    tf_args = [tf.constant(a) for a in (x, mean, var, gamma, beta)]
+    with tf.GradientTape() as tape:
+        tape.watch(tf_args)
+        y = tf.nn.batch_normalization(tf_args[0], tf_args[1], tf_args[2], tf_args[4], tf_args[3], 1e-3)
+        loss = tf.reduce_sum(y * dy)
+    want = tape.gradient(loss, tf_args)
+    ours = [fastnn.convert_to_tensor(a) for a in (x, mean, var, gamma, beta)]
+    with fastnn.GradientTape() as tape:
+        for t in ours:
+            tape.watch(t)
+        y_f, _, _ = fastnn.ops.batch_norm(ours[0], ours[3], ours[4], ours[1], ours[2], epsilon=1e-3)
+        loss = fastnn.reduce_sum(y_f * dy)
+    got = tape.gradient(loss, ours)
+    np.testing.assert_allclose(y_f.numpy(), y.numpy(), rtol=1e-5, atol=1e-5)
+    for name, a, b in zip(("x", "mean", "variance", "gamma", "beta"), got, want):
+        np.testing.assert_allclose(np.asarray(a), b.numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
