@@ -21,6 +21,7 @@ FRAMEWORKS = {
     "epoch": ("fastnn", "fastnn_1t", "torch", "tf"),      # one MNIST epoch: fit / PyTorch loop (train suite)
     "train_step": ("fastnn", "torch", "tf"),              # one train_on_batch step
     "predict": ("fastnn", "torch", "tf"),                 # predict over the test images
+    "batchnorm": ("fastnn", "torch", "tf"),               # training-mode forward + backward (dx, dgamma, dbeta)
 }
 
 
@@ -609,6 +610,59 @@ def _tape_overhead_torch(torch, name, task, rng):
         (grad,) = torch.autograd.grad(y, w, torch.ones_like(y))
         return grad
     return fn, lambda: fn().numpy()
+
+
+# ---------------------------------------------------------------------------------------------------- BatchNorm
+def _batchnorm_inputs(task, rng):
+    shape = (task["n"], task["h"], task["w"], task["c"])
+    x = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
+    dy = rng.standard_normal(shape).astype(np.float32)
+    gamma = (rng.random(task["c"]) + 0.5).astype(np.float32)
+    beta = rng.standard_normal(task["c"]).astype(np.float32)
+    return x, dy, gamma, beta
+
+
+def _batchnorm_fastnn(fastnn, name, task, rng):
+    x, dy, gamma, beta = _batchnorm_inputs(task, rng)
+    k = fastnn.kernels
+
+    def fn():
+        y, mean, var = k.batch_norm(x, gamma, beta, epsilon=1e-3)
+        return (y, *k.batch_norm_grad(x, dy, mean, var, gamma, epsilon=1e-3))
+
+    return fn, lambda: _flat(*fn())
+
+
+def _batchnorm_torch(torch, name, task, rng):
+    x, dy, gamma, beta = _batchnorm_inputs(task, rng)
+    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last).requires_grad_()
+    dyt = torch.from_numpy(dy).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
+    g, b = torch.from_numpy(gamma).requires_grad_(), torch.from_numpy(beta).requires_grad_()
+    bn = torch.nn.functional.batch_norm
+
+    def fn():
+        y = bn(xt, None, None, g, b, training=True, eps=1e-3)
+        return (y, *torch.autograd.grad(y, (xt, g, b), dyt))
+
+    def output():
+        y, dx, dg, db = fn()
+        return _flat(_torch_nchw_to_nhwc(y), _torch_nchw_to_nhwc(dx), dg, db)
+
+    return fn, output
+
+
+def _batchnorm_tf(tf, name, task, rng):
+    x, dy, gamma, beta = (tf.constant(a) for a in _batchnorm_inputs(task, rng))
+
+    @tf.function
+    def fn():  # what keras.layers.BatchNormalization runs on TF: moments + batch_normalization
+        with tf.GradientTape() as tape:
+            tape.watch([x, gamma, beta])
+            mean, var = tf.nn.moments(x, axes=[0, 1, 2])
+            y = tf.nn.batch_normalization(x, mean, var, beta, gamma, 1e-3)
+        return (y, *tape.gradient(y, [x, gamma, beta], output_gradients=dy))
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
 
 
 # ------------------------------------------------------------------------------- train suite (train_tasks.py)

@@ -1,7 +1,7 @@
-"""Train suite: one MNIST epoch of the MLP (784-512-10, RMSprop) and of LeNet (Adam) at batch 128 through fastnn
-`fit`, Keras `fit` and a PyTorch loop (same initial weights, Keras' optimizer settings); one train_on_batch step at
-batch 32 and 128; predict throughput; test accuracy after one epoch; peak RSS; fastnn on one thread for the
-1 -> 2 thread speed-up."""
+"""Train suite: one MNIST epoch of the MLP (784-512-10, RMSprop), of LeNet (Adam) and of LeNet with
+BatchNormalization at batch 128 through fastnn `fit`, Keras `fit` and a PyTorch loop (same initial weights, Keras'
+optimizer settings); one train_on_batch step at batch 32 and 128; predict throughput; test accuracy after one epoch;
+peak RSS; fastnn on one thread for the 1 -> 2 thread speed-up."""
 from .common import run_suite
 
 
@@ -23,6 +23,8 @@ def task_list(quick):
         ("MLP train_on_batch 128", {**_STEP, "model": "mlp", "batch": 128}),
         ("LeNet train_on_batch 32", {**_STEP, "model": "lenet", "batch": 32}),
         ("LeNet train_on_batch 128", {**_STEP, "model": "lenet", "batch": 128}),
+        ("LeNet+BatchNorm epoch", {**epoch, "model": "lenet_bn", "min_accuracy": 0.965}),
+        ("LeNet+BatchNorm train_on_batch 128", {**_STEP, "model": "lenet_bn", "batch": 128}),
         ("MLP predict 10k, batch 32", {"kind": "predict", "model": "mlp", "batch": 32, "warmup": 1}),
         ("MLP predict 10k, batch 128", {"kind": "predict", "model": "mlp", "batch": 128, "warmup": 1}),
         ("LeNet predict 10k, batch 128", {"kind": "predict", "model": "lenet", "batch": 128, "warmup": 1}),

@@ -1,5 +1,7 @@
 """Train-suite tasks: one MNIST epoch through each framework's idiomatic training path (fastnn and Keras `fit`,
-a PyTorch loop), one train_on_batch step, and predict throughput — MLP 784-512-10 (RMSprop) and LeNet (Adam).
+a PyTorch loop), one train_on_batch step, and predict throughput — MLP 784-512-10 (RMSprop), LeNet (Adam) and
+LeNet with BatchNormalization after each convolution ("lenet_bn", Adam; PyTorch BatchNorm2d with eps=1e-3 and
+momentum=0.01, Keras' settings).
 
 Every framework starts from the same weights (Keras' glorot_uniform / zeros, drawn once with numpy, converted to
 PyTorch's layouts), uses Keras' optimizer settings (PyTorch: RMSprop alpha=0.9, eps=1e-7; Adam eps=1e-7) and
@@ -39,6 +41,9 @@ def initial_weights(model):
     out = []
     for s in shapes:
         out += [glorot(s), np.zeros(s[-1], np.float32)]
+        if model == "lenet_bn" and len(s) == 4:  # BatchNormalization: gamma, beta, moving mean, moving variance
+            c = s[-1]
+            out += [np.ones(c, np.float32), np.zeros(c, np.float32), np.zeros(c, np.float32), np.ones(c, np.float32)]
     return out
 
 
@@ -52,6 +57,10 @@ def keras_like_model(M, model):
     L = M.layers
     if model == "mlp":
         layers = [L.Input((784,)), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]
+    elif model == "lenet_bn":
+        layers = [L.Input((28, 28, 1)), L.Conv2D(6, 3), L.BatchNormalization(), L.MaxPooling2D(2, 2), L.ReLU(),
+                  L.Conv2D(16, 3), L.BatchNormalization(), L.MaxPooling2D(), L.ReLU(), L.Flatten(),
+                  L.Dense(120, activation="relu"), L.Dense(84, activation="relu"), L.Dense(10, activation="softmax")]
     else:
         layers = [L.Input((28, 28, 1)), L.Conv2D(6, 3), L.MaxPooling2D(2, 2), L.ReLU(), L.Conv2D(16, 3),
                   L.MaxPooling2D(), L.ReLU(), L.Flatten(), L.Dense(120, activation="relu"),
@@ -101,6 +110,13 @@ def torch_model(torch, model):
     if model == "mlp":
         net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
         linears, convs = [net[0], net[2]], []
+    elif model == "lenet_bn":
+        def bn(c):
+            return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
+        net = nn.Sequential(nn.Conv2d(1, 6, 3), bn(6), nn.MaxPool2d(2), nn.ReLU(), nn.Conv2d(6, 16, 3), bn(16),
+                            nn.MaxPool2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(),
+                            nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+        convs, linears = [net[0], net[4]], [net[9], net[11], net[13]]
     else:
         net = nn.Sequential(nn.Conv2d(1, 6, 3), nn.MaxPool2d(2), nn.ReLU(), nn.Conv2d(6, 16, 3), nn.MaxPool2d(2),
                             nn.ReLU(), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
@@ -111,13 +127,16 @@ def torch_model(torch, model):
         for conv in convs:
             conv.weight.copy_(torch.from_numpy(next(params).transpose(3, 2, 0, 1).copy()))
             conv.bias.copy_(torch.from_numpy(next(params)))
+            if model == "lenet_bn":  # BatchNorm2d starts as Keras' does (ones, zeros, zeros, ones)
+                for _ in range(4):
+                    next(params)
         for i, linear in enumerate(linears):
             kernel = next(params)
-            if model == "lenet" and i == 0:  # Keras flattens (h, w, c); PyTorch (c, h, w)
+            if model != "mlp" and i == 0:  # Keras flattens (h, w, c); PyTorch (c, h, w)
                 kernel = kernel.reshape(5, 5, 16, -1).transpose(2, 0, 1, 3).reshape(400, -1)
             linear.weight.copy_(torch.from_numpy(kernel.T.copy()))
             linear.bias.copy_(torch.from_numpy(next(params)))
-    net = net.to(memory_format=torch.channels_last) if model == "lenet" else net
+    net = net.to(memory_format=torch.channels_last) if model != "mlp" else net
     opt = (torch.optim.RMSprop(net.parameters(), lr=1e-3, alpha=0.9, eps=1e-7) if model == "mlp"
            else torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7))
     return net, opt
@@ -167,7 +186,8 @@ def build_torch(torch, task):
         def weights_after_one_step():
             fresh, fresh_opt = torch_model(torch, model)
             step(fresh, fresh_opt, xb, yb)
-            return keras_order(model, [p.detach().numpy() for p in fresh.parameters()])
+            state = [v.detach().numpy() for k, v in fresh.state_dict().items() if not k.endswith("num_batches_tracked")]
+            return keras_order(model, state)
         return lambda: step(net, opt, xb, yb), weights_after_one_step
     net, _ = torch_model(torch, model)
     net.eval()
@@ -181,15 +201,19 @@ def build_torch(torch, task):
 
 
 def keras_order(model, params):
-    """PyTorch parameters back in Keras' layouts, flattened (for comparing weights across frameworks)."""
+    """PyTorch's state (parameters and BatchNorm running statistics, in module order) back in Keras' layouts,
+    flattened (for comparing weights across frameworks)."""
     out, it = [], iter(params)
     for p in it:
         b = next(it)
         if p.ndim == 4:
             p = p.transpose(2, 3, 1, 0)
+            if model == "lenet_bn":  # the BatchNorm2d after it: gamma, beta, running mean and variance
+                out += [p.ravel(), b.ravel()] + [next(it).ravel() for _ in range(4)]
+                continue
         else:
             p = p.T
-            if model == "lenet" and p.shape == (400, 120):
+            if model != "mlp" and p.shape == (400, 120):
                 p = p.reshape(16, 5, 5, -1).transpose(1, 2, 0, 3).reshape(400, -1)
         out += [p.ravel(), b.ravel()]
     return np.concatenate(out)

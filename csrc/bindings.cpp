@@ -656,6 +656,7 @@ farray avg_pool2d_grad_py(const std::vector<index_t>& input_shape, const farray&
 }  // namespace
 
 void bind_depthwise_conv2d(py::module_& m);  // bind_depthwise_conv2d.cpp
+void bind_batch_norm(py::module_& m);  // bind_batch_norm.cpp
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastnn C++ kernels (OpenMP + SIMD, run-time ISA dispatch)";
@@ -802,6 +803,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("strides"), py::arg("padding"));
 
   // ---- FAMILY REGISTRATIONS ----
+  bind_batch_norm(m);
 
   fastnn::warm_up_threads();
 }

@@ -10,7 +10,9 @@ from .losses import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from .optimizer_updates import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
 from . import activations, convolution, losses, math, optimizer_updates, pooling  # noqa: F401
+from . import normalization  # noqa: F401
 
 __all__ = (activations.__all__ + convolution.__all__ + losses.__all__ + math.__all__
-           + optimizer_updates.__all__ + pooling.__all__)
+           + optimizer_updates.__all__ + pooling.__all__ + normalization.__all__)

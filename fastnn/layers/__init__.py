@@ -16,6 +16,8 @@ from .pooling import (AveragePooling1D, AvgPool1D, GlobalAveragePooling1D, Globa
                       GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       MaxPool1D, MaxPooling1D)
 from .spatial_reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
+from .normalization import BatchNormalization, LayerNormalization, Normalization, Rescaling
+from .regularization import ActivityRegularization, GaussianNoise, SpatialDropout2D
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D",
            "AvgPool2D", "Flatten", "Reshape", "Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout", "KerasTensor",
@@ -24,4 +26,7 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "M
            "DepthwiseConv2D", "SeparableConv2D", "SeparableConvolution2D", "ZeroPadding2D", "Cropping2D",
            "UpSampling2D", "MaxPooling1D", "MaxPool1D", "AveragePooling1D", "AvgPool1D", "GlobalMaxPooling1D",
            "GlobalMaxPool1D", "GlobalMaxPooling2D", "GlobalMaxPool2D", "GlobalAveragePooling1D", "GlobalAvgPool1D",
-           "GlobalAveragePooling2D", "GlobalAvgPool2D"]
+           "GlobalAveragePooling2D", "GlobalAvgPool2D",
+           "BatchNormalization",
+           "LayerNormalization", "Normalization", "Rescaling", "GaussianNoise", "SpatialDropout2D",
+           "ActivityRegularization"]

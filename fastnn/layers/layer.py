@@ -141,6 +141,7 @@ class Layer:
             raise TypeError(f"`name` must be a string, received {name!r}")
         object.__setattr__(self, "_tracked_layers", [])
         object.__setattr__(self, "_own_weights", [])
+        object.__setattr__(self, "_fixed_weights", [])  # created with trainable=False: unfreezing keeps them fixed
         self.name = name or _unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype = _layer_dtype(dtype, type(self))
@@ -252,6 +253,8 @@ class Layer:
         variable = Variable._named(np.asarray(value, dtype), name, trainable=bool(trainable) and self._trainable,
                                       constraint=constraints_module.get(constraint))
         self._own_weights.append(variable)
+        if not trainable:
+            self._fixed_weights.append(variable)
         regularizer = regularizers_module.get(regularizer)
         if regularizer is not None:
             self._regularized.append((variable, regularizer))
@@ -370,10 +373,12 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):
-        """Freezing a layer freezes its weights and sublayers (as Keras 3)."""
+        """Freezing a layer freezes its weights and sublayers (as Keras 3); unfreezing leaves the weights created
+        non-trainable (e.g. BatchNormalization's moving statistics) non-trainable."""
         self._trainable = bool(value)
+        fixed = self.__dict__.get("_fixed_weights", ())
         for w in self._own_weights:
-            w.trainable = bool(value) and w.dtype == np.float32
+            w.trainable = bool(value) and w.dtype == np.float32 and all(w is not f for f in fixed)
         for layer in self._tracked_layers:
             layer.trainable = value
 

@@ -4,6 +4,8 @@ dense:   act(x @ kernel + bias) is ONE GEMM whose epilogue adds the bias and app
          is one fused pass for act' and the bias gradient, then the two GEMMs (the input gradient only if needed).
 conv2d_bias_activation: the same for Conv2D: one convolution with bias + activation fused, one fused
          filter-and-bias gradient pass, the input gradient only if needed.
+batch_norm: BatchNormalization's op: statistics and normalization in one C++ pass, one fused backward.
+layer_norm: LayerNormalization's op, the same per sample.
 Fusable activations: linear (None), relu, leaky_relu(alpha), sigmoid, tanh.
 
 Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
@@ -12,6 +14,7 @@ Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
 from __future__ import annotations
 
 from collections.abc import Sequence
+import numbers
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -22,7 +25,7 @@ from ..tensor import Tensor
 from .array_ops import reshape
 from .math_ops import _float_input, matmul, multiply, reduce_sum, square, subtract
 
-__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS"]
+__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS", "batch_norm", "layer_norm"]
 
 FUSABLE_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
 
@@ -138,3 +141,113 @@ def _activation_grad(g, y, act, alpha):
     if act == "sigmoid":
         return kernels.sigmoid_grad(g, y)
     return kernels.tanh_grad(g, y)
+
+
+def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3, axis=-1):
+    """Batch normalization along `axis`: `(x - mean) / sqrt(variance + epsilon) * gamma + beta`, with the statistics
+    computed from `x` (training) or given (inference), in one fused pass forward and one backward.
+
+    Without `mean`/`variance`, they are the batch's mean and biased variance over every axis but `axis`
+    (`tf.nn.moments`), and the gradient includes their dependence on `x` (Keras' training mode). With them, they
+    are used as given (Keras' inference mode, the moving statistics) and receive gradients too.
+
+    Args:
+        x: float tensor of rank >= 1.
+        gamma, beta: (C,) scale and offset tensors (C = x.shape[axis]), or None (1 and 0).
+        mean, variance: (C,) statistics, or both None.
+        epsilon: positive float added to the variance.
+        axis: the channel axis (int).
+
+    Returns:
+        `(y, mean, variance)`: the output Tensor (differentiable w.r.t. x, gamma, beta and given statistics) and
+        the statistics used, as constant Tensors.
+
+    Example:
+    >>> y, mean, var = fastnn.ops.batch_norm(np.ones((4, 3)), epsilon=1e-3)
+    """
+    t = _float_input(x, "x")
+    xa = t._value
+    if isinstance(axis, bool) or not isinstance(axis, (numbers.Integral, np.integer)):
+        raise TypeError(f"`axis` must be an int. Received: axis={axis!r}")
+    if xa.ndim < 1 or not -xa.ndim <= axis < xa.ndim:
+        raise ValueError(f"`axis` is out of bounds for an input of shape {xa.shape}. Received: axis={axis!r}")
+    axis = int(axis) % xa.ndim
+    last = axis == xa.ndim - 1  # channels last: no copy; else the channel axis is moved there and back
+
+    def to_kernel(a):
+        return a if last else np.ascontiguousarray(np.moveaxis(a, axis, -1))
+
+    def from_kernel(a):
+        return a if last else np.ascontiguousarray(np.moveaxis(a, -1, axis))
+
+    given = [(k, _float_input(v, k)) for k, v in (("gamma", gamma), ("beta", beta), ("mean", mean),
+                                                   ("variance", variance)) if v is not None]
+    values = {k: v._value for k, v in given}
+    xk = to_kernel(xa)
+    y, m, v = kernels.batch_norm(xk, values.get("gamma"), values.get("beta"), values.get("mean"),
+                                 values.get("variance"), epsilon)
+    batch_stats = mean is None
+
+    def backward(g, needs):
+        dx, dgamma, dbeta = kernels.batch_norm_grad(xk, to_kernel(g), m, v, values.get("gamma"), epsilon,
+                                                    batch_stats)
+        grads = {"gamma": dgamma, "beta": dbeta}
+        if not batch_stats:  # y = (x - mean)·inv·gamma + beta with inv = (variance + epsilon)^-1/2
+            inv = np.float32(1) / np.sqrt(v + np.float32(epsilon))
+            scale = values.get("gamma", np.float32(1))
+            grads["mean"] = -dbeta * inv * scale
+            grads["variance"] = np.float32(-0.5) * dgamma * scale * inv * inv
+        return [from_kernel(dx)] + [grads[k] for k, _ in given]
+
+    return record([t] + [v for _, v in given], from_kernel(y), backward), Tensor(m), Tensor(v)
+
+
+def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+    """Layer normalization over `axis` (Keras' `ops.layer_normalization`): each sample is normalized with the mean
+    and biased variance of its values over `axis`, then scaled by `gamma` and shifted by `beta`, in one fused C++
+    pass forward and one backward.
+
+    Args:
+        x: float tensor.
+        gamma, beta: tensors of shape `[x.shape[a] for a in sorted(axis)]`, or None (1 and 0).
+        axis: int or list of ints, the axes normalized over.
+        epsilon: positive float added to the variance.
+
+    Returns:
+        The normalized Tensor (x's shape), differentiable w.r.t. x, gamma and beta.
+    """
+    t = _float_input(x, "x")
+    xa = t._value
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    if not axes or any(isinstance(a, bool) or not isinstance(a, (numbers.Integral, np.integer)) for a in axes):
+        raise TypeError(f"`axis` must be an int or a non-empty list of ints. Received: axis={axis!r}")
+    if any(not -xa.ndim <= a < xa.ndim for a in axes):
+        raise ValueError(f"`axis` is out of bounds for an input of shape {xa.shape}. Received: axis={axis!r}")
+    axes = sorted({int(a) % xa.ndim for a in axes})
+    rest = [d for d in range(xa.ndim) if d not in axes]
+    perm = rest + axes
+    moved = perm != list(range(xa.ndim))
+    xm = np.ascontiguousarray(np.transpose(xa, perm)) if moved else xa
+    channels = int(np.prod([xa.shape[a] for a in axes]))
+    x2 = xm.reshape(-1, channels)
+    given = [(k, _float_input(v, k)) for k, v in (("gamma", gamma), ("beta", beta)) if v is not None]
+    values = {}
+    for k, v in given:
+        if v._value.size != channels or v._value.shape not in ((channels,), tuple(xa.shape[a] for a in axes)):
+            raise ValueError(f"`{k}` must have shape {tuple(xa.shape[a] for a in axes)}. Received: {k} of shape "
+                             f"{v._value.shape}")
+        values[k] = v._value.reshape(channels)
+    y2, mean, inv = kernels.layer_norm(x2, values.get("gamma"), values.get("beta"), epsilon)
+    inverse = np.argsort(perm)
+
+    def restore(a2):
+        a = a2.reshape(xm.shape)
+        return np.ascontiguousarray(np.transpose(a, inverse)) if moved else a
+
+    def backward(g, needs):
+        gm = np.ascontiguousarray(np.transpose(g, perm)) if moved else g
+        dx, dgamma, dbeta = kernels.layer_norm_grad(x2, gm.reshape(x2.shape), mean, inv, values.get("gamma"))
+        grads = {"gamma": dgamma, "beta": dbeta}
+        return [restore(dx)] + [grads[k].reshape(v._value.shape) for k, v in given]
+
+    return record([t] + [v for _, v in given], restore(y2), backward)

@@ -24,6 +24,7 @@ __all__ = [
     "bias_add",
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "sigmoid_cross_entropy_with_logits", "conv2d", "max_pool2d", "avg_pool2d", "max_pool", "avg_pool", "dropout",
+    "moments", "batch_normalization",
 ]
 
 
@@ -389,3 +390,51 @@ def dropout(x: ArrayLike, rate: float, noise_shape: Sequence[int] | None = None,
         A Tensor.
     """
     return fastnn_random.dropout(x, rate, noise_shape=noise_shape, seed=seed)
+
+
+# ------------------------------------------------------------------------------------------- normalization
+def moments(x, axes, shift=None, keepdims=False, name=None):
+    """`tf.nn.moments`: the mean and (biased) variance of `x` over `axes`, with TF's composition (the variance is
+    the mean of squared differences from the stopped-gradient mean), so its gradients are TF's too.
+
+    Args:
+        x: float tensor.
+        axes: list of ints, the axes to reduce.
+        shift: unused (as in TF 2).
+        keepdims: keep the reduced axes with size 1.
+        name: accepted for TF compatibility.
+
+    Returns:
+        `(mean, variance)` Tensors.
+    """
+    from ..gradient_tape import stop_gradient  # noqa: PLC0415
+    from .math_ops import reduce_mean  # noqa: PLC0415
+
+    t = _float_input(x)
+    if isinstance(axes, (numbers.Integral, np.integer)) and not isinstance(axes, bool):
+        axes = [axes]
+    mean = reduce_mean(t, axis=axes, keepdims=True)
+    variance = reduce_mean(square(subtract(t, stop_gradient(mean))), axis=axes, keepdims=True)
+    if not keepdims:
+        from .array_ops import squeeze  # noqa: PLC0415
+
+        mean, variance = squeeze(mean, axis=axes), squeeze(variance, axis=axes)
+    return mean, variance
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """`tf.nn.batch_normalization`: `(x - mean) * scale / sqrt(variance + variance_epsilon) + offset`, computed as
+    TF does (`inv = rsqrt(variance + eps) * scale; x * inv + (offset - mean * inv)`); all arguments broadcast.
+    `offset` and `scale` may be None. For BatchNormalization's fused kernel see `fastnn.ops.batch_norm`.
+
+    Returns:
+        The normalized Tensor.
+    """
+    from .math_ops import add, negative  # noqa: PLC0415
+
+    inv = rsqrt(add(_float_input(variance, "variance"), np.float32(variance_epsilon)))
+    if scale is not None:
+        inv = multiply(inv, _float_input(scale, "scale"))
+    shift = multiply(_float_input(mean, "mean"), inv)
+    shift = subtract(_float_input(offset, "offset"), shift) if offset is not None else negative(shift)
+    return add(multiply(_float_input(x), inv), shift)

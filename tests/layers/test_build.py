@@ -72,6 +72,17 @@ CASES = {
     "RandomZoom": (lambda: layers.RandomZoom(0.2), IMG, [], lambda x, w: x),
     "Layer": (lambda: layers.Layer(), X2, [], lambda x, w: x),
     "InputLayer": (lambda: layers.InputLayer(shape=(4,)), X2, [], lambda x, w: x),
+    "BatchNormalization": (lambda: layers.BatchNormalization(), X2, [f32(4), f32(4), f32(4), f32(4) ** 2 + 0.5],
+                           lambda x, w: (x - w[2]) / np.sqrt(w[3] + 1e-3) * w[0] + w[1]),  # inference
+    "LayerNormalization": (lambda: layers.LayerNormalization(), X2, [f32(4), f32(4)],
+                           lambda x, w: (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-3)
+                           * w[0] + w[1]),
+    "Normalization": (lambda: layers.Normalization(), X2, [f32(4), f32(4) ** 2 + 0.5, np.int64(5)],
+                      lambda x, w: (x - w[0]) / np.sqrt(w[1])),
+    "Rescaling": (lambda: layers.Rescaling(2.0, 1.0), X2, [], lambda x, w: 2 * x + 1),
+    "GaussianNoise": (lambda: layers.GaussianNoise(0.1), X2, [], lambda x, w: x),  # inference: the identity
+    "SpatialDropout2D": (lambda: layers.SpatialDropout2D(0.5), IMG, [], lambda x, w: x),
+    "ActivityRegularization": (lambda: layers.ActivityRegularization(l1=0.1), X2, [], lambda x, w: x),
 }
 
 

@@ -1198,6 +1198,71 @@ call("GlobalMaxPooling2D-rank", lambda: layers.GlobalMaxPooling2D()(f32(2, 3, 4)
 call("GlobalAveragePooling1D-channels_first", lambda: layers.GlobalAveragePooling1D(data_format="channels_first"),
      ValueError, r"'channels_first'")
 
+# --- normalization layers and ops (issue 16 item 2)
+call("BatchNormalization-momentum-2", lambda: layers.BatchNormalization(momentum=2), ValueError,
+     r"`momentum` must be a finite number >= 0.0 and <= 1.0. Received: momentum=2")
+call("BatchNormalization-epsilon-zero", lambda: layers.BatchNormalization(epsilon=0), ValueError,
+     r"`epsilon` must be a finite number > 0.0. Received: epsilon=0")
+call("BatchNormalization-axis-str", lambda: layers.BatchNormalization(axis="1"), TypeError,
+     r"`axis` must be an int. Received: axis='1'")
+call("BatchNormalization-axis-out-of-range", lambda: layers.BatchNormalization(axis=3)(np.ones((2, 3), np.float32)),
+     ValueError, r"Axis 3 is out of bounds for input shape \(2, 3\). Received: axis=3")
+call("BatchNormalization-renorm", lambda: layers.BatchNormalization(renorm=True), ValueError,
+     r"does not support batch renormalization. Received: renorm=True")
+call("BatchNormalization-synchronized", lambda: layers.BatchNormalization(synchronized=True), ValueError,
+     r"Received: synchronized=True")
+call("BatchNormalization-wrong-channels", lambda: (lambda bn: (bn(np.ones((2, 3), np.float32)),
+                                                                bn(np.ones((2, 4), np.float32))))(
+     layers.BatchNormalization()), ValueError, r"expected axis -1 of size 3, received shape \(2, 4\)")
+op("batch_norm-mean-without-variance", ops.batch_norm, f32(4, 3), mean=f32(3), expect=ValueError,
+   match=r"`mean` and `variance` must be given together")
+op("batch_norm-gamma-shape", ops.batch_norm, f32(4, 3), f32(4), expect=ValueError,
+   match=r"`gamma` must have shape \(3,\), one value per channel. Received: gamma of shape \(4,\)")
+op("batch_norm-epsilon-negative", ops.batch_norm, f32(4, 3), epsilon=-1.0, expect=ValueError,
+   match=r"Received: epsilon=-1.0")
+op("batch_norm-axis-float", ops.batch_norm, f32(4, 3), axis=1.0, expect=TypeError, match=r"Received: axis=1.0")
+op("batch_norm-scalar", ops.batch_norm, np.float32(1), expect=ValueError, match=r"`axis` is out of bounds")
+op("batch_norm-empty-batch-is-nan", lambda x: ops.batch_norm(x)[1].numpy(), np.zeros((0, 3), np.float32),
+   expect=VALID, match=lambda r: np.testing.assert_array_equal(np.isnan(r), True))
+op("batch_norm_grad-grad-shape", fastnn.kernels.batch_norm_grad, f32(4, 3), f32(4, 2), f32(3), f32(3),
+   expect=ValueError, match=r"`grad` must have the shape of `x` \(4, 3\). Received: grad of shape \(4, 2\)")
+op("batch_norm-str-input", ops.batch_norm, np.array(["a"]), expect=TypeError, match=r"x")
+call("LayerNormalization-axis-str", lambda: layers.LayerNormalization(axis="x"), TypeError,
+     r"Expected an int or a list/tuple of ints for the argument 'axis', but received: 'x'")
+call("LayerNormalization-axis-out-of-range", lambda: layers.LayerNormalization(axis=2)(np.ones((2, 3), np.float32)),
+     ValueError, r"Axis 2 is out of bounds for input shape \(2, 3\)")
+call("LayerNormalization-epsilon-negative", lambda: layers.LayerNormalization(epsilon=-1e-3), ValueError,
+     r"Received: epsilon=-0.001")
+call("LayerNormalization-rms_scaling", lambda: layers.LayerNormalization(rms_scaling=True), ValueError,
+     r"Received: rms_scaling=True")
+op("layer_norm-gamma-shape", ops.layer_norm, f32(4, 3), f32(2), expect=ValueError,
+   match=r"`gamma` must have shape \(3,\). Received: gamma of shape \(2,\)")
+op("layer_norm-axis-list-of-str", ops.layer_norm, f32(4, 3), axis=["1"], expect=TypeError, match=r"Received: axis=\['1'\]")
+op("layer_norm-rows-of-nan", lambda x: ops.layer_norm(x).numpy(), np.full((2, 3), np.nan, np.float32), expect=VALID,
+   match=lambda r: np.testing.assert_array_equal(np.isnan(r), True))
+call("Rescaling-scale-str", lambda: layers.Rescaling("x"), TypeError, r"Received: scale='x'")
+call("Normalization-mean-only", lambda: layers.Normalization(mean=1.0), ValueError,
+     r"both `mean` and `variance` must be set. Received: mean=1.0 and variance=None")
+call("Normalization-mean-rank", lambda: layers.Normalization(axis=-1, mean=np.ones((2, 2)), variance=np.ones((2, 2))),
+     ValueError, r"The rank of `mean` must be less than or equal to the number of axes \(1\)")
+call("Normalization-axis-out-of-range", lambda: layers.Normalization(axis=4).adapt(np.ones((3, 2), np.float32)),
+     ValueError, r"All `axis` values must be in the range \[-ndim, ndim\). Received inputs with ndim=2, while axis=\(4,\)")
+call("Normalization-adapt-str", lambda: layers.Normalization().adapt(3), TypeError, r"Received: data of type int")
+call("Normalization-adapt-empty", lambda: layers.Normalization().adapt([]), ValueError, r"empty iterable")
+call("Normalization-adapt-wrong-features", lambda: (lambda n: (n.adapt(np.ones((3, 2), np.float32)),
+                                                             n.adapt(np.ones((3, 5), np.float32))))(layers.Normalization()),
+     ValueError, r"incompatible shape, data.shape=\(3, 5\)")
+call("GaussianNoise-stddev-above-1", lambda: layers.GaussianNoise(2.0), ValueError,
+     r"Expected a float value between 0 and 1. Received: stddev=2.0")
+call("GaussianNoise-seed-str", lambda: layers.GaussianNoise(0.1, seed="1"), TypeError, r"Received: seed='1'")
+call("SpatialDropout2D-rate-negative", lambda: layers.SpatialDropout2D(-0.1), ValueError, r"Received: rate=-0.1")
+call("SpatialDropout2D-channels-first", lambda: layers.SpatialDropout2D(0.1, data_format="channels_first"), ValueError,
+     r"Received: data_format='channels_first'")
+call("SpatialDropout2D-rank-3", lambda: layers.SpatialDropout2D(0.1)(np.ones((2, 3, 4), np.float32), training=True),
+     ValueError, r"expected ndim=4, found ndim=3")
+call("ActivityRegularization-l1-negative", lambda: layers.ActivityRegularization(l1=-1), ValueError,
+     r"`l1` must be a non-negative number. Received: l1=-1")
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -1220,5 +1285,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 595
+    assert len(ROWS) >= 666
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
