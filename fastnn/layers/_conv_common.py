@@ -1,5 +1,6 @@
 """Argument checks and helpers shared by the convolution-family layers (Keras' messages)."""
 from .. import activations
+from ..ops.fused_ops import FUSABLE_ACTIVATIONS
 
 
 def conv_output_length(size, kernel_size, padding, stride, dilation):
@@ -64,7 +65,6 @@ def single(value, name, allow_zero=False):
 
 def fused_activation(activation):
     """The name of `activation` when the conv kernels' epilogue can apply it (as Conv2D does), else None."""
-    from ..ops.fused_ops import FUSABLE_ACTIVATIONS  # noqa: PLC0415
 
     name = activations.serialize(activation)
     return name if name in FUSABLE_ACTIVATIONS and name != "sigmoid" else None

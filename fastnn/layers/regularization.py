@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .. import ops
+from .. import ops, random
 from .dropout import Dropout
 from .layer import Layer
 
@@ -34,7 +34,6 @@ class GaussianNoise(Layer):
     def call(self, inputs, training=None):
         if not training or self.stddev == 0:
             return inputs
-        from .. import random  # noqa: PLC0415  (random imports ops)
 
         seed = None
         if self.seed is not None:  # a fixed layer seed still gives new noise every step, reproducibly

@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from .. import ops
-from ..gradient_tape import record
+from .._tape import record
 from .._validation import spatial_pair
 from ..ops.math_ops import _float_input
 from ._conv_common import check_channels_last

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from .. import kernels, ops
 from .._validation import one_of
-from ..gradient_tape import record
+from .._tape import record
 from ..saving.serialization import to_snake_case
 from ..tensor import Tensor, as_array, convert_to_tensor
 

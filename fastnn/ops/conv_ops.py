@@ -10,9 +10,10 @@ import numbers
 import numpy as np
 
 from .. import kernels
-from ..gradient_tape import record
+from .._tape import record
 from .._validation import padding_arg, spatial_pair
 from .array_ops import reshape
+from .fused_ops import _activation_arg, _activation_grad
 from .math_ops import _float_input
 from .nn_ops import avg_pool2d, conv2d, max_pool2d
 
@@ -138,7 +139,6 @@ def depthwise_conv2d(input, filter, strides, padding, data_format="NHWC", dilati
     """
     if data_format not in ("NHWC", "channels_last"):
         raise ValueError(f"`data_format` must be 'NHWC' (fastnn works channels-last), received {data_format!r}")
-    from .fused_ops import _activation_arg, _activation_grad  # noqa: PLC0415
 
     act = _activation_arg(activation)
     x, w, s, p, d = _depthwise_args(input, filter, strides, padding, dilations)

@@ -14,10 +14,11 @@ from numpy.typing import ArrayLike
 
 from .. import kernels
 from .. import random as fastnn_random
-from .._tape import is_recording, record
+from .._tape import is_recording, record, stop_gradient
 from .._validation import integer, real
 from ..tensor import Tensor, as_array
-from .math_ops import _float_input, maximum, multiply, reduce_sum, rsqrt, square, subtract
+from .array_ops import squeeze
+from .math_ops import _float_input, add, maximum, multiply, negative, reduce_mean, reduce_sum, rsqrt, square, subtract
 
 __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign", "l2_normalize",
@@ -407,8 +408,6 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     Returns:
         `(mean, variance)` Tensors.
     """
-    from ..gradient_tape import stop_gradient  # noqa: PLC0415
-    from .math_ops import reduce_mean  # noqa: PLC0415
 
     t = _float_input(x)
     if isinstance(axes, (numbers.Integral, np.integer)) and not isinstance(axes, bool):
@@ -416,7 +415,6 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     mean = reduce_mean(t, axis=axes, keepdims=True)
     variance = reduce_mean(square(subtract(t, stop_gradient(mean))), axis=axes, keepdims=True)
     if not keepdims:
-        from .array_ops import squeeze  # noqa: PLC0415
 
         mean, variance = squeeze(mean, axis=axes), squeeze(variance, axis=axes)
     return mean, variance
@@ -430,7 +428,6 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     Returns:
         The normalized Tensor.
     """
-    from .math_ops import add, negative  # noqa: PLC0415
 
     inv = rsqrt(add(_float_input(variance, "variance"), np.float32(variance_epsilon)))
     if scale is not None:
