@@ -16,9 +16,9 @@ import numpy as _np
 # `pip install .` put the extension. A developer build in the checkout (scripts/dev_build.sh) still wins.
 __path__ = _pkgutil.extend_path(__path__, __name__)
 
-from . import _core  # noqa: E402
+from .kernels import runtime as _runtime  # noqa: E402  (the only importer of the compiled `_core`)
 
-__version__ = _core.__version__
+__version__ = _runtime.__version__
 
 _ISA_NAMES = ("avx512", "avx2", "generic")
 _requested_isa = _os.environ.get("FASTNN_ISA")
@@ -40,7 +40,7 @@ if _requested_policy is not None and _requested_policy not in ("adaptive", "stat
 
 def isa():
     """The instruction-set path the kernels run on: 'avx512', 'avx2' or 'generic'."""
-    return _core.isa()
+    return _runtime.isa()
 
 
 def set_num_threads(n):
@@ -69,27 +69,27 @@ def set_num_threads(n):
     >>> fastnn.set_num_threads(None)  # back to the default
     """
     if n is None:
-        _core.set_num_threads(0)
+        _runtime.set_num_threads(0)
         return
     if isinstance(n, bool) or not isinstance(n, _numbers.Integral):
         raise TypeError(f"set_num_threads expects an int or None, received {n!r}")
     n = int(n)
     if n < 1:
         raise ValueError(f"set_num_threads expects a positive int (or None for the default). Received: n={n}")
-    cap = _core.max_threads()
+    cap = _runtime.max_threads()
     if n > cap:
         _warnings.warn(f"set_num_threads({n}): using {cap} threads, the number of CPUs this process may run on",
                        RuntimeWarning, stacklevel=2)
         n = cap
-    _core.set_num_threads(n)
+    _runtime.set_num_threads(n)
 
 
 def get_num_threads():
     """Threads a kernel would use now (at most the number of CPUs this process may run on)."""
-    return _core.get_num_threads()
+    return _runtime.get_num_threads()
 
 
-from . import kernels  # noqa: E402  (needs _core above)
+from . import kernels  # noqa: E402
 from .tensor import Tensor, convert_to_tensor  # noqa: E402
 from .variable import Variable  # noqa: E402
 from .gradient_tape import GradientTape, UnconnectedGradients  # noqa: E402

@@ -1,7 +1,7 @@
 """`SGD`: plain, momentum or Nesterov gradient descent (`keras.optimizers.SGD`)."""
 import numbers
 
-from .. import _core
+from ..kernels.optimizers import unchecked as _fused
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -22,7 +22,7 @@ class SGD(Optimizer):
         return ["momentum"] if self.momentum != 0 else []
 
     def _update(self, var, grad, slots, learning_rate, step):
-        _core.sgd_update(var, grad, float(learning_rate), self.momentum, self.nesterov, slots[0] if slots else None)
+        _fused.sgd_update(var, grad, float(learning_rate), self.momentum, self.nesterov, slots[0] if slots else None)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

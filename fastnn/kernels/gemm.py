@@ -1,10 +1,10 @@
-"""fastnn.kernels.math — matrix products and elementwise math (`tf.linalg.matmul`, `tf.math.exp`, `tf.math.log`)."""
+"""fastnn.kernels.gemm — matrix products on the GEMM kernel (`tf.linalg.matmul`, the fused Dense forward)."""
 import numpy as np
 
 from .. import _core
 from ._convert import as_f32
 
-__all__ = ["matmul", "dense", "exp", "log", "exp_grad", "log_grad"]
+__all__ = ["matmul", "dense"]
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False):
@@ -35,29 +35,6 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
         n = b.shape[-2] if transpose_b else b.shape[-1]
         return np.zeros(batch + (m, n), np.float32)
     return np.stack(out).reshape(batch + out[0].shape)
-
-
-from .activations import _unary, _unary_grad  # noqa: E402  (shared 0-d-safe wrappers)
-
-
-def exp(x):
-    """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72)."""
-    return _unary(x, "x", "exp")
-
-
-def log(x):
-    """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0."""
-    return _unary(x, "x", "log")
-
-
-def exp_grad(dy, y):
-    """dy · y, from the output y = exp(x)."""
-    return _unary_grad(dy, "dy", y, "y", "exp")
-
-
-def log_grad(dy, x):
-    """dy · (1/x), from the input x."""
-    return _unary_grad(dy, "dy", x, "x", "log")
 
 
 def dense(inputs, kernel, bias=None, activation=None, alpha=0.2):
