@@ -20,7 +20,8 @@ namespace py = pybind11;
 using fastnn::index_t;
 using farray = py::array_t<float, py::array::c_style>;
 
-namespace {
+// A named namespace, not an anonymous one: the bind_*.cpp files compile as one unity translation unit.
+namespace batch_norm_bindings {
 
 unsigned long g_main_thread = 0;  // Python's main thread: the only one that runs signal handlers
 
@@ -147,9 +148,7 @@ py::tuple ln_backward_py(const farray& x, const farray& grad, const farray& mean
   return py::make_tuple(dx, dgamma, dbeta);
 }
 
-}  // namespace
-
-void bind_batch_norm(py::module_& m) {
+void bind(py::module_& m) {
   g_main_thread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   m.def("batch_norm", &forward_py, py::arg("x"), py::arg("gamma") = py::none(), py::arg("beta") = py::none(),
         py::arg("mean") = py::none(), py::arg("variance") = py::none(), py::arg("epsilon") = 1e-3f,
@@ -163,3 +162,7 @@ void bind_batch_norm(py::module_& m) {
   m.def("layer_norm_grad", &ln_backward_py, py::arg("x"), py::arg("grad"), py::arg("mean"), py::arg("inv"),
         py::arg("gamma") = py::none(), "(dx, dgamma, dbeta) of layer_norm from its row statistics.");
 }
+
+}  // namespace batch_norm_bindings
+
+void bind_batch_norm(py::module_& m) { batch_norm_bindings::bind(m); }

@@ -23,7 +23,8 @@ namespace py = pybind11;
 using fastnn::index_t;
 using farray = py::array_t<float, py::array::c_style>;
 
-namespace {
+// A named namespace, not an anonymous one: the bind_*.cpp files compile as one unity translation unit.
+namespace depthwise_conv2d_bindings {
 
 unsigned long g_main_thread = 0;
 
@@ -190,9 +191,7 @@ py::object backprop_filter_py(const farray& x, const std::vector<index_t>& filte
   return std::move(dw);
 }
 
-}  // namespace
-
-void bind_depthwise_conv2d(py::module_& m) {
+void bind(py::module_& m) {
   g_main_thread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   m.def("depthwise_conv2d", &forward_py, py::arg("input"), py::arg("filter"), py::arg("strides"),
         py::arg("padding"), py::arg("dilations"), py::arg("bias") = py::none(), py::arg("activation") = "linear",
@@ -206,3 +205,7 @@ void bind_depthwise_conv2d(py::module_& m) {
         py::arg("bias_grad") = false,
         "Gradient of depthwise_conv2d with respect to its filter; with bias_grad, (dfilter, dbias) from one pass.");
 }
+
+}  // namespace depthwise_conv2d_bindings
+
+void bind_depthwise_conv2d(py::module_& m) { depthwise_conv2d_bindings::bind(m); }

@@ -8,7 +8,7 @@
 //   dy [N, OH, OW, Cout]       gradient of y;  dx [N, H, W, Cin];  dw [KH, KW, Cin, Cout];  db [Cout]
 //
 // The geometry (OH, OW, pt, pl) is computed by the caller with TF's rules (conv2d_output_geometry). Functions
-// here do no argument validation: bindings.cpp checks everything first.
+// here do no argument validation: bind_conv2d.cpp checks everything first.
 #pragma once
 #include "common.h"
 
@@ -40,8 +40,8 @@ void conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, f
 void conv2d_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw, float* db);
 
 // Bytes of scratch (packed weights, zero-padded image copies for `threads` threads, partial sums) one call of `op`
-// allocates, in double precision so that an absurd geometry cannot overflow. bindings.cpp rejects geometries whose
-// scratch exceeds the machine's memory before calling.
+// allocates, in double precision so that an absurd geometry cannot overflow. bind_conv2d.cpp rejects geometries
+// whose scratch exceeds the machine's memory before calling.
 enum class ConvOp { forward, backward_data, backward_filter };
 double conv2d_scratch_bytes(const ConvShape& s, ConvOp op, int threads);
 

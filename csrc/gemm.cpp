@@ -1,6 +1,6 @@
 // gemm.cpp — GEMM driver: K blocking, B packing into thread-local scratch, the split between threads.
 //
-// Loop nest per thread (BLIS's five loops, research/kernels.md §1.2; A read in place unless M is tall):
+// Loop nest per thread (BLIS's five loops, Van Zee & van de Geijn 2015; A read in place unless M is tall):
 //   for each NC block of this thread's columns:
 //     for each KC block (K split evenly, fixed sizes):   pack op(B)[KC, NC] into NR panels (absorbs trans_b)
 //       for each MC rows (in L2): [pack A's MC×KC slice into MR-row panels (absorbs trans_a)]

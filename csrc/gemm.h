@@ -6,7 +6,7 @@
 // op(B) = B (stored K×N) or Bᵀ (stored N×K) when trans_b. When accumulate is false C is never read
 // (it may hold garbage or NaN). K == 0 gives act(bias) (or act(C + bias) when accumulating).
 //
-// Design (research/kernels.md §1.2): the vector dimension is N. B is packed per K block into panels
+// Design (BLIS-style, the loop nest in gemm.cpp): the vector dimension is N. B is packed per K block into panels
 // [KC][NR] (zero-padded to NR, which also absorbs trans_b); by default A is not packed — micro-kernels broadcast
 // its values straight from A or Aᵀ storage; for tall A (M >= 256) over a few B panels, each MC×KC slice of
 // A is packed into MR-row panels [KC][MR] (contiguous broadcasts; a power-of-two lda would otherwise make the

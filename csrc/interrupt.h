@@ -1,11 +1,11 @@
 // interrupt.h — stopping a long kernel call early (Ctrl-C) without touching Python here.
 //
-// bindings.cpp opens an InterruptScope around a kernel call whose outputs are fresh arrays, with a poll function
-// (it re-acquires the GIL and runs Python's signal handlers). Drivers capture current_interrupt() on the calling
-// thread before their parallel region and, between pieces of bounded work, ask stop_requested(): on the calling
-// thread (thread 0 of the region) that polls at most every kPollInterval; every thread sees the latched answer and
-// returns early. The binding then raises the pending Python exception (KeyboardInterrupt). A call without a scope
-// (in-place updates, calls off Python's main thread) runs exactly as before, unsplit.
+// The bindings (run_kernel in bind_common.h) open an InterruptScope around a kernel call whose outputs are fresh
+// arrays, with a poll function (it re-acquires the GIL and runs Python's signal handlers). Drivers capture
+// current_interrupt() on the calling thread before their parallel region and, between pieces of bounded work, ask
+// stop_requested(): on the calling thread (thread 0 of the region) that polls at most every kPollInterval; every thread
+// sees the latched answer and returns early. The binding then raises the pending Python exception (KeyboardInterrupt).
+// A call without a scope (in-place updates, calls off Python's main thread) runs exactly as before, unsplit.
 //
 // Pieces only change how a thread's range is cut into calls of the same per-item code; drivers split only where
 // the result of an item does not depend on the cut, so results are bitwise identical with or without a scope.

@@ -17,9 +17,9 @@ import warnings as _warnings
 # `pip install .` put the extension. A developer build in the checkout (scripts/dev_build.sh) still wins.
 __path__ = _pkgutil.extend_path(__path__, __name__)
 
-from . import _core  # noqa: E402
+from .kernels import runtime as _runtime  # noqa: E402  (the only importer of the compiled `_core`)
 
-__version__ = _core.__version__
+__version__ = _runtime.__version__
 
 _ISA_NAMES = ("avx512", "avx2", "generic")
 _requested_isa = _os.environ.get("FASTNN_ISA")
@@ -41,7 +41,7 @@ if _requested_policy is not None and _requested_policy not in ("adaptive", "stat
 
 from ._threads import get_num_threads, isa, set_num_threads  # noqa: E402
 
-from . import kernels  # noqa: E402  (needs _core above)
+from . import kernels  # noqa: E402
 from .tensor import Tensor, convert_to_tensor  # noqa: E402
 from .variable import Variable  # noqa: E402
 from .gradient_tape import GradientTape, UnconnectedGradients  # noqa: E402

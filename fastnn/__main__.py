@@ -21,13 +21,14 @@ import time
 import numpy as np
 
 import fastnn
-from fastnn import _core, layers
+from fastnn import layers
+from fastnn.kernels import runtime
 
 
 def info():
     print(f"fastnn {fastnn.__version__}")
-    print(f"isa: {fastnn.isa()} (best supported: {_core.best_supported_isa()}; cpu: {_core.cpu_features()})")
-    print(f"threads: {fastnn.get_num_threads()} (OpenMP: {'yes' if _core.has_openmp() else 'no'})")
+    print(f"isa: {fastnn.isa()} (best supported: {runtime.best_supported_isa()}; cpu: {runtime.cpu_features()})")
+    print(f"threads: {fastnn.get_num_threads()} (OpenMP: {'yes' if runtime.has_openmp() else 'no'})")
     return 0
 
 

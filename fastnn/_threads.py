@@ -4,14 +4,14 @@ through it without importing the whole package."""
 import numbers
 import warnings
 
-from . import _core
+from .kernels import runtime as _runtime  # the only importer of the compiled `_core`
 
 __all__ = ["isa", "set_num_threads", "get_num_threads"]
 
 
 def isa():
     """The instruction-set path the kernels run on: 'avx512', 'avx2' or 'generic'."""
-    return _core.isa()
+    return _runtime.isa()
 
 
 def set_num_threads(n):
@@ -40,21 +40,21 @@ def set_num_threads(n):
     >>> fastnn.set_num_threads(None)  # back to the default
     """
     if n is None:
-        _core.set_num_threads(0)
+        _runtime.set_num_threads(0)
         return
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"set_num_threads expects an int or None, received {n!r}")
     n = int(n)
     if n < 1:
         raise ValueError(f"set_num_threads expects a positive int (or None for the default). Received: n={n}")
-    cap = _core.max_threads()
+    cap = _runtime.max_threads()
     if n > cap:
         warnings.warn(f"set_num_threads({n}): using {cap} threads, the number of CPUs this process may run on",
                        RuntimeWarning, stacklevel=2)
         n = cap
-    _core.set_num_threads(n)
+    _runtime.set_num_threads(n)
 
 
 def get_num_threads():
     """Threads a kernel would use now (at most the number of CPUs this process may run on)."""
-    return _core.get_num_threads()
+    return _runtime.get_num_threads()

@@ -1,7 +1,7 @@
-"""The agreement tolerances of the whole suite, in one place.
+"""The agreement tolerances of the whole suite, in one place (the float64 references they apply to: references.py).
 
 - elementwise ops (activations, their derivatives, softmax, losses per sample): 1e-6 absolute (+1e-6 relative
-  for large magnitudes), the accuracy TF itself has (research/kernels.md §5);
+  for large magnitudes), the accuracy TF's own float32 kernels have against float64;
 - reductions of length K (GEMM, conv, pooled sums): relative 1e-5, absolute 1e-6·√K scaled by the operands'
   magnitude, since our blocking orders the sums differently from oneDNN/Eigen.
 """

@@ -3,16 +3,22 @@ names (`tf.nn.*`) where TF has one. The differentiable, Tensor-returning layer o
 
 Inputs may be any real numeric array-likes; they are converted to C-contiguous float32 (never modified in
 place). Anything else raises TypeError/ValueError naming the argument and the bad value.
-"""
-from .activations import *  # noqa: F401,F403
-from .convolution import *  # noqa: F401,F403
-from .losses import *  # noqa: F401,F403
-from .math import *  # noqa: F401,F403
-from .optimizer_updates import *  # noqa: F401,F403
-from .pooling import *  # noqa: F401,F403
-from .normalization import *  # noqa: F401,F403
-from . import activations, convolution, losses, math, optimizer_updates, pooling  # noqa: F401
-from . import normalization  # noqa: F401
 
-__all__ = (activations.__all__ + convolution.__all__ + losses.__all__ + math.__all__
-           + optimizer_updates.__all__ + pooling.__all__ + normalization.__all__)
+One module per C++ kernel family, named as in csrc/ and tests/csrc/: `gemm`, `elementwise`, `softmax_xent`,
+`conv2d`, `pool`, `optimizers`, `batch_norm`; `runtime` holds the rest (ISA path, threads, version). This package is the only
+importer of the compiled extension (`fastnn._core`). `fastnn.kernels.conv2d` is the function (as `tf.nn.conv2d`);
+its module is `sys.modules["fastnn.kernels.conv2d"]`.
+"""
+# The modules first, under private names: `from .conv2d import *` then rebinds `conv2d` to the function.
+from . import conv2d as _conv2d, elementwise as _elementwise, gemm as _gemm, optimizers as _optimizers  # noqa: F401
+from . import batch_norm as _batch_norm, pool as _pool, runtime, softmax_xent as _softmax_xent  # noqa: F401
+from .batch_norm import *  # noqa: F401,F403
+from .conv2d import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403
+from .gemm import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+from .softmax_xent import *  # noqa: F401,F403
+
+__all__ = (_elementwise.__all__ + _conv2d.__all__ + _softmax_xent.__all__ + _gemm.__all__ + _optimizers.__all__
+           + _pool.__all__ + _batch_norm.__all__)

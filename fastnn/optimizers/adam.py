@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable
 
-from .. import _core
+from ..kernels.optimizers import unchecked as _fused
 from .optimizer import Optimizer
 
 __all__ = ["Adam"]
@@ -57,7 +57,7 @@ class Adam(Optimizer):
         return ["momentum", "velocity"] + (["velocity_hat"] if self.amsgrad else [])
 
     def _update(self, var, grad, slots, learning_rate, step):
-        _core.adam_update(var, grad, slots[0], slots[1], float(learning_rate), self.beta_1, self.beta_2,
+        _fused.adam_update(var, grad, slots[0], slots[1], float(learning_rate), self.beta_1, self.beta_2,
                           self.epsilon, step, slots[2] if self.amsgrad else None)
 
     def get_config(self):

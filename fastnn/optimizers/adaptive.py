@@ -1,5 +1,5 @@
 """`Adagrad`, `Nadam`, `Adamax`, `Lion`, `Adadelta` (`keras.optimizers.*`), each one fused in-place C++ update
-per variable in Keras 3's float32 operation order (see `fastnn.kernels.optimizer_updates`)."""
+per variable in Keras 3's float32 operation order (see `fastnn.kernels.optimizers`)."""
 from __future__ import annotations
 
 import math
@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import _core
 from .._validation import real
-from ..kernels.optimizer_updates import nadam_u_product
+from ..kernels.optimizers import nadam_u_product, unchecked as _fused
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad", "Nadam", "Adamax", "Lion", "Adadelta"]
@@ -56,7 +55,7 @@ class Adagrad(Optimizer):
         return self.initial_accumulator_value
 
     def _update(self, var, grad, slots, learning_rate, step):
-        _core.adagrad_update(var, grad, slots[0], float(learning_rate), self.epsilon)
+        _fused.adagrad_update(var, grad, slots[0], float(learning_rate), self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
@@ -105,7 +104,7 @@ class Nadam(Optimizer):
         return u
 
     def _update(self, var, grad, slots, learning_rate, step):
-        _core.nadam_update(var, grad, slots[0], slots[1], float(learning_rate), self.beta_1, self.beta_2,
+        _fused.nadam_update(var, grad, slots[0], slots[1], float(learning_rate), self.beta_1, self.beta_2,
                            self.epsilon, step, float(self._u_product(step)))
 
     def get_config(self):
@@ -140,7 +139,7 @@ class Adamax(Optimizer):
         return ["momentum", "norm"]
 
     def _update(self, var, grad, slots, learning_rate, step):
-        _core.adamax_update(var, grad, slots[0], slots[1], float(learning_rate), self.beta_1, self.beta_2,
+        _fused.adamax_update(var, grad, slots[0], slots[1], float(learning_rate), self.beta_1, self.beta_2,
                             self.epsilon, step)
 
     def get_config(self):
@@ -176,7 +175,7 @@ class Lion(Optimizer):
         return ["momentum"]
 
     def _update(self, var, grad, slots, learning_rate, step):
-        _core.lion_update(var, grad, slots[0], float(learning_rate), self.beta_1, self.beta_2)
+        _fused.lion_update(var, grad, slots[0], float(learning_rate), self.beta_1, self.beta_2)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
@@ -209,7 +208,7 @@ class Adadelta(Optimizer):
         return ["accumulated_grad", "accumulated_delta_var"]
 
     def _update(self, var, grad, slots, learning_rate, step):
-        _core.adadelta_update(var, grad, slots[0], slots[1], float(learning_rate), self.rho, self.epsilon)
+        _fused.adadelta_update(var, grad, slots[0], slots[1], float(learning_rate), self.rho, self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

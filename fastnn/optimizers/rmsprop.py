@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable
 
-from .. import _core
+from ..kernels.optimizers import unchecked as _fused
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
@@ -43,7 +43,7 @@ class RMSprop(Optimizer):
         it = iter(slots[1:])
         momentum_buf = next(it) if self.momentum > 0 else None
         average_grad = next(it) if self.centered else None
-        _core.rmsprop_update(var, grad, slots[0], float(learning_rate), self.rho, self.epsilon, self.momentum,
+        _fused.rmsprop_update(var, grad, slots[0], float(learning_rate), self.rho, self.epsilon, self.momentum,
                              momentum_buf, average_grad)
 
     def get_config(self):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable
 
-from .. import _core
+from ..kernels.optimizers import unchecked as _fused
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -44,7 +44,7 @@ class SGD(Optimizer):
         return ["momentum"] if self.momentum != 0 else []
 
     def _update(self, var, grad, slots, learning_rate, step):
-        _core.sgd_update(var, grad, float(learning_rate), self.momentum, self.nesterov, slots[0] if slots else None)
+        _fused.sgd_update(var, grad, float(learning_rate), self.momentum, self.nesterov, slots[0] if slots else None)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

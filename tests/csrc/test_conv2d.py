@@ -4,54 +4,8 @@ import pytest
 
 import fastnn
 from fastnn import kernels as ops
+from references import bias_add_grad_ref, conv2d_ref
 from tolerances import assert_close_reduction, assert_close_elementwise
-
-
-# ------------------------------------------------------------------------------------ float64 reference
-def _geometry(size, k, stride, dilation, padding):
-    k_eff = (k - 1) * dilation + 1
-    if padding == "same":
-        out = -(-size // stride)
-        return out, max((out - 1) * stride + k_eff - size, 0) // 2
-    return (size - k_eff + stride) // stride, 0
-
-
-def _taps(x_shape, w_shape, strides, padding, dilations):
-    """Yields (kh, kw, oh, ow, ih, iw) for every in-range tap."""
-    _, H, W, _ = x_shape
-    KH, KW = w_shape[:2]
-    OH, pt = _geometry(H, KH, strides[0], dilations[0], padding)
-    OW, pl = _geometry(W, KW, strides[1], dilations[1], padding)
-    for kh in range(KH):
-        for kw in range(KW):
-            for oh in range(OH):
-                ih = oh * strides[0] + kh * dilations[0] - pt
-                if not 0 <= ih < H:
-                    continue
-                for ow in range(OW):
-                    iw = ow * strides[1] + kw * dilations[1] - pl
-                    if 0 <= iw < W:
-                        yield kh, kw, oh, ow, ih, iw
-    return OH, OW
-
-
-def ref_conv2d(x, w, strides, padding, dilations):
-    x, w = x.astype(np.float64), w.astype(np.float64)
-    OH, _ = _geometry(x.shape[1], w.shape[0], strides[0], dilations[0], padding)
-    OW, _ = _geometry(x.shape[2], w.shape[1], strides[1], dilations[1], padding)
-    y = np.zeros((x.shape[0], OH, OW, w.shape[3]))
-    for kh, kw, oh, ow, ih, iw in _taps(x.shape, w.shape, strides, padding, dilations):
-        y[:, oh, ow] += x[:, ih, iw] @ w[kh, kw]
-    return y
-
-
-def ref_conv2d_grads(x, w, dy, strides, padding, dilations):
-    x, w, dy = x.astype(np.float64), w.astype(np.float64), dy.astype(np.float64)
-    dx, dw = np.zeros_like(x), np.zeros_like(w)
-    for kh, kw, oh, ow, ih, iw in _taps(x.shape, w.shape, strides, padding, dilations):
-        dx[:, ih, iw] += dy[:, oh, ow] @ w[kh, kw].T
-        dw[kh, kw] += x[:, ih, iw].T @ dy[:, oh, ow]
-    return dx, dw
 
 
 def _pair(v):
@@ -95,7 +49,7 @@ def test_forward_vs_tf_and_reference(isa, tf, rng, xs, ws, strides, padding, dil
     scale = np.abs(x).max() * np.abs(w).max()
     k = ws[0] * ws[1] * ws[2]
     assert_close_reduction(y, expected, k, scale)
-    assert_close_reduction(y, ref_conv2d(x, w, _pair(strides), padding, _pair(dilations)), k, scale)
+    assert_close_reduction(y, conv2d_ref(x, w, None, _pair(strides), padding, _pair(dilations))[0], k, scale)
 
 
 @pytest.mark.parametrize("xs,ws,strides,padding,dilations", CASES, ids=IDS)
@@ -107,12 +61,12 @@ def test_backward_vs_tf_and_reference(isa, tf, rng, xs, ws, strides, padding, di
     dw = ops.conv2d_backprop_filter(x, ws, dy, strides, padding, dilations=dilations)
     dw2, db = ops.conv2d_backprop_filter_and_bias(x, ws, dy, strides, padding, dilations=dilations)
     np.testing.assert_array_equal(dw, dw2)
-    assert_close_reduction(db, dy.astype(np.float64).sum((0, 1, 2)), np.prod(dy.shape[:3]), np.abs(dy).max())
+    assert_close_reduction(db, bias_add_grad_ref(dy), np.prod(dy.shape[:3]), np.abs(dy).max())
     k_data = ws[0] * ws[1] * ws[3]
     k_filter = int(np.prod(dy.shape[:3]))
     scale_data = np.abs(dy).max() * np.abs(w).max()
     scale_filter = np.abs(dy).max() * np.abs(x).max()
-    dx_ref, dw_ref = ref_conv2d_grads(x, w, dy, _pair(strides), padding, _pair(dilations))
+    dx_ref, dw_ref = conv2d_ref(x, w, dy, _pair(strides), padding, _pair(dilations))[1:]
     assert_close_reduction(dx, dx_ref, k_data, scale_data)
     assert_close_reduction(dw, dw_ref, k_filter, scale_filter)
     if _pair(dilations) == (1, 1):  # TF's CPU gradient kernels reject dilations > 1
@@ -311,9 +265,9 @@ def test_random_geometries_vs_reference(isa):
         x = rng.standard_normal((n, h, w, cin)).astype(np.float32)
         k = rng.standard_normal((kh, kw, cin, cout)).astype(np.float32)
         y = ops.conv2d(x, k, (sh, sw), padding, dilations=(dh, dw))
-        assert_close_reduction(y, ref_conv2d(x, k, (sh, sw), padding, (dh, dw)), kh * kw * cin, 16.0)
+        assert_close_reduction(y, conv2d_ref(x, k, None, (sh, sw), padding, (dh, dw))[0], kh * kw * cin, 16.0)
         dy = rng.standard_normal(y.shape).astype(np.float32)
-        dx_ref, dw_ref = ref_conv2d_grads(x, k, dy, (sh, sw), padding, (dh, dw))
+        dx_ref, dw_ref = conv2d_ref(x, k, dy, (sh, sw), padding, (dh, dw))[1:]
         dx = ops.conv2d_backprop_input(x.shape, k, dy, (sh, sw), padding, dilations=(dh, dw))
         dwt = ops.conv2d_backprop_filter(x, k.shape, dy, (sh, sw), padding, dilations=(dh, dw))
         assert_close_reduction(dx, dx_ref, kh * kw * cout, 16.0)

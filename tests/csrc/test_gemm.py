@@ -5,6 +5,7 @@ import pytest
 
 import fastnn
 from fastnn import _core, kernels as ops
+from references import activation_ref, gemm_ref
 from tolerances import assert_close_reduction, max_errors
 
 # (M, K, N): unit, primes, the MLP layer shapes and their gradients, vectors, a K of three uneven blocks.
@@ -30,30 +31,6 @@ def operands(rng, m, k, n, trans_a, trans_b, scale=1.0):
     return a, b
 
 
-def act64(x, activation, alpha):
-    if activation == "relu":
-        return np.maximum(x, 0.0)
-    if activation == "leaky_relu":
-        return np.where(x < 0, alpha * x, x)
-    if activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-x))
-    if activation == "tanh":
-        return np.tanh(x)
-    return x
-
-
-def reference(a, b, trans_a, trans_b, bias=None, activation="linear", alpha=0.2, c=None):
-    """float64: act(op(a) @ op(b) [+ c] [+ bias])."""
-    a64 = a.astype(np.float64).T if trans_a else a.astype(np.float64)
-    b64 = b.astype(np.float64).T if trans_b else b.astype(np.float64)
-    out = a64 @ b64
-    if c is not None:
-        out = out + c
-    if bias is not None:
-        out = out + bias
-    return act64(out, activation, alpha)
-
-
 def scale_of(a, b):
     return float(np.abs(a).max(initial=0.0) * np.abs(b).max(initial=0.0)) or 1.0
 
@@ -64,14 +41,14 @@ def test_matches_float64_reference(isa, rng, m, k, n, trans_a, trans_b):
     a, b = operands(rng, m, k, n, trans_a, trans_b)
     out = _core.gemm(a, b, transpose_a=trans_a, transpose_b=trans_b)
     assert out.shape == (m, n) and out.dtype == np.float32
-    assert_close_reduction(out, reference(a, b, trans_a, trans_b), k, scale_of(a, b))
+    assert_close_reduction(out, gemm_ref(a, b, trans_a, trans_b), k, scale_of(a, b))
 
 
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
 def test_large_magnitudes(isa, rng, trans_a, trans_b):
     a, b = operands(rng, 37, 300, 45, trans_a, trans_b, scale=1e4)
     out = _core.gemm(a, b, transpose_a=trans_a, transpose_b=trans_b)
-    assert_close_reduction(out, reference(a, b, trans_a, trans_b), 300, scale_of(a, b))
+    assert_close_reduction(out, gemm_ref(a, b, trans_a, trans_b), 300, scale_of(a, b))
 
 
 @pytest.mark.parametrize("m,n", [(0, 5), (4, 0), (0, 0)])
@@ -88,9 +65,9 @@ def test_k_zero_gives_activation_of_bias(isa, rng, activation):
     bias = rng.standard_normal(9).astype(np.float32)
     out = _core.gemm(np.zeros((5, 0), np.float32), np.zeros((0, 9), np.float32), bias=bias,
                      activation=activation, alpha=0.3)
-    assert_close_reduction(out, np.broadcast_to(act64(bias.astype(np.float64), activation, 0.3), (5, 9)), 1)
+    assert_close_reduction(out, np.broadcast_to(activation_ref(bias, activation, 0.3), (5, 9)), 1)
     c = rng.standard_normal((5, 9)).astype(np.float32)
-    expected = act64(c.astype(np.float64) + bias, activation, 0.3)
+    expected = activation_ref(c.astype(np.float64) + bias, activation, 0.3)
     out = _core.gemm(np.zeros((5, 0), np.float32), np.zeros((0, 9), np.float32), bias=bias,
                      activation=activation, alpha=0.3, c=c)
     assert_close_reduction(out, expected, 1)
@@ -102,7 +79,7 @@ def test_accumulate_in_place(isa, rng, m, k, n, trans_a, trans_b):
     a, b = operands(rng, m, k, n, trans_a, trans_b)
     c = rng.standard_normal((m, n)).astype(np.float32)
     bias = rng.standard_normal(n).astype(np.float32)
-    expected = reference(a, b, trans_a, trans_b, bias=bias, c=c.astype(np.float64))
+    expected = gemm_ref(a, b, trans_a, trans_b, bias=bias, c=c.astype(np.float64))
     out = _core.gemm(a, b, transpose_a=trans_a, transpose_b=trans_b, bias=bias, c=c)
     assert np.shares_memory(out, c)
     assert_close_reduction(c, expected, k, scale_of(a, b))
@@ -127,7 +104,7 @@ def test_bias_and_activation_match_tensorflow(isa, tf, rng, m, k, n, trans_a, tr
     }[activation]
     expected_tf = tf_act(z).numpy()
     assert_close_reduction(out, expected_tf, k, scale_of(a, b))
-    assert_close_reduction(out, reference(a, b, trans_a, trans_b, bias, activation, alpha), k, scale_of(a, b))
+    assert_close_reduction(out, gemm_ref(a, b, trans_a, trans_b, bias, activation, alpha), k, scale_of(a, b))
 
 
 def test_relu_propagates_nan(isa):
@@ -167,7 +144,7 @@ def test_packed_a_path(isa, rng, m, k, n, trans_a, trans_b):
     a, b = operands(rng, m, k, n, trans_a, trans_b, scale=0.1)
     c = rng.standard_normal((m, n)).astype(np.float32)
     bias = rng.standard_normal(n).astype(np.float32)
-    expected = reference(a, b, trans_a, trans_b, bias=bias, activation="leaky_relu", alpha=0.3,
+    expected = gemm_ref(a, b, trans_a, trans_b, bias=bias, activation="leaky_relu", alpha=0.3,
                          c=c.astype(np.float64))
     try:
         fastnn.set_num_threads(1)
@@ -188,10 +165,10 @@ def test_matmul_converts_inputs(isa, rng):
     b = (rng.integers(-5, 6, size=(17, 11)))     # int
     out = ops.matmul(a, b)
     assert out.dtype == np.float32 and out.shape == (20, 11)
-    assert_close_reduction(out, a.astype(np.float32).astype(np.float64) @ b, 17, 5 * np.abs(a).max())
+    assert_close_reduction(out, gemm_ref(a.astype(np.float32), b), 17, 5 * np.abs(a).max())
     out_t = ops.matmul(base_b, a.T, transpose_a=True)       # base_bᵀ(11×17)·aᵀ(17×20)
-    assert_close_reduction(out_t, base_b.astype(np.float32).astype(np.float64).T
-                           @ a.T.astype(np.float32).astype(np.float64), 17, scale_of(base_b, a))
+    assert_close_reduction(out_t, gemm_ref(base_b.astype(np.float32), a.T.astype(np.float32), transpose_a=True), 17,
+                           scale_of(base_b, a))
     assert base_a.dtype == np.float64  # inputs untouched
 
 

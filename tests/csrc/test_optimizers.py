@@ -5,6 +5,7 @@ import pytest
 
 import fastnn
 from fastnn import kernels as ops
+from references import adam_ref, rmsprop_ref, sgd_ref
 from tolerances import assert_close_elementwise, max_errors
 
 STEPS = 5
@@ -65,44 +66,6 @@ def _run_rmsprop(w0, grads, cfg):
     return s.w
 
 
-# float64 references (the same formulas, no float32 rounding).
-def _ref_sgd(w0, grads, learning_rate=0.01, momentum=0.0, nesterov=False):
-    w, m = w0.astype(np.float64), np.zeros(w0.shape)
-    for g in grads:
-        g = g.astype(np.float64)
-        if momentum == 0:
-            w -= learning_rate * g
-            continue
-        m = m * momentum - learning_rate * g
-        w += momentum * m - learning_rate * g if nesterov else m
-    return w
-
-
-def _ref_adam(w0, grads, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
-    w, m, v, vhat = w0.astype(np.float64), np.zeros(w0.shape), np.zeros(w0.shape), np.zeros(w0.shape)
-    for t, g in enumerate(grads, start=1):
-        g = g.astype(np.float64)
-        alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
-        m += (g - m) * (1 - beta_1)
-        v += (g * g - v) * (1 - beta_2)
-        vhat = np.maximum(vhat, v)
-        w -= m * alpha / (np.sqrt(vhat if amsgrad else v) + epsilon)
-    return w
-
-
-def _ref_rmsprop(w0, grads, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=0.0, centered=False):
-    w, v, mom, avg = w0.astype(np.float64), np.zeros(w0.shape), np.zeros(w0.shape), np.zeros(w0.shape)
-    for g in grads:
-        g = g.astype(np.float64)
-        v = rho * v + (1 - rho) * g * g
-        avg = rho * avg + (1 - rho) * g
-        den = v - avg * avg + epsilon if centered else v + epsilon
-        incr = learning_rate * g / np.sqrt(den)
-        mom = momentum * mom + incr
-        w -= mom if momentum > 0 else incr
-    return w
-
-
 def _check(actual, keras_w, ref_w, label):
     # Elementwise ops in Keras' order: within 1e-6 of Keras (measured: equal or ~1 ULP), and close to float64.
     assert_close_elementwise(actual, keras_w, err_msg=f"{label} vs Keras")
@@ -114,7 +77,7 @@ def test_sgd_matches_keras(isa, tf, cfg):
     for i, shape in enumerate(SHAPES):
         w0, grads = _gradients(shape, i)
         keras_w = _keras_run(tf, tf.keras.optimizers.SGD(**cfg), w0, grads)
-        _check(_run_sgd(w0, grads, cfg), keras_w, _ref_sgd(w0, grads, **cfg), f"SGD{cfg} {shape}")
+        _check(_run_sgd(w0, grads, cfg), keras_w, sgd_ref(w0, grads, **cfg), f"SGD{cfg} {shape}")
 
 
 @pytest.mark.parametrize("cfg", ADAM_CONFIGS, ids=str)
@@ -122,7 +85,7 @@ def test_adam_matches_keras(isa, tf, cfg):
     for i, shape in enumerate(SHAPES):
         w0, grads = _gradients(shape, 10 + i)
         keras_w = _keras_run(tf, tf.keras.optimizers.Adam(**cfg), w0, grads)
-        _check(_run_adam(w0, grads, cfg), keras_w, _ref_adam(w0, grads, **cfg), f"Adam{cfg} {shape}")
+        _check(_run_adam(w0, grads, cfg), keras_w, adam_ref(w0, grads, **cfg), f"Adam{cfg} {shape}")
 
 
 @pytest.mark.parametrize("cfg", RMSPROP_CONFIGS, ids=str)
@@ -130,7 +93,7 @@ def test_rmsprop_matches_keras(isa, tf, cfg):
     for i, shape in enumerate(SHAPES):
         w0, grads = _gradients(shape, 20 + i)
         keras_w = _keras_run(tf, tf.keras.optimizers.RMSprop(**cfg), w0, grads)
-        _check(_run_rmsprop(w0, grads, cfg), keras_w, _ref_rmsprop(w0, grads, **cfg), f"RMSprop{cfg} {shape}")
+        _check(_run_rmsprop(w0, grads, cfg), keras_w, rmsprop_ref(w0, grads, **cfg), f"RMSprop{cfg} {shape}")
 
 
 def test_adam_late_step_and_state_match_keras(isa, tf):

@@ -1,10 +1,11 @@
-"""Max / average pooling (fastnn.kernels.pooling), forward and backward, vs TensorFlow (tf.nn.max_pool2d /
+"""Max / average pooling (fastnn.kernels.pool), forward and backward, vs TensorFlow (tf.nn.max_pool2d /
 avg_pool2d and tf.GradientTape) and a float64 numpy reference, on every ISA path."""
 import numpy as np
 import pytest
 
 import fastnn
 from fastnn import kernels as ops
+from references import pool2d_geometry, pool2d_ref
 from tolerances import assert_close_elementwise, assert_close_reduction, max_errors
 
 # (input shape, ksize, strides, padding): batch 1, odd/prime sizes, C 1/6/16/17, 2x2 / 3x3 / (2,3), overlapping
@@ -40,37 +41,9 @@ def _window(v):
 
 def _geometry(shape, ksize, strides, padding):
     (kh, kw), (sh, sw) = _window(ksize), _window(strides)
-    _, H, W, _ = shape
-    if padding.upper() == "SAME":
-        oh, ow = -(-H // sh), -(-W // sw)
-        pt, pl = max((oh - 1) * sh + kh - H, 0) // 2, max((ow - 1) * sw + kw - W, 0) // 2
-    else:
-        oh, ow = max((H - kh) // sh + 1, 0), max((W - kw) // sw + 1, 0)
-        pt = pl = 0
+    oh, pt = pool2d_geometry(shape[1], kh, sh, padding)
+    ow, pl = pool2d_geometry(shape[2], kw, sw, padding)
     return kh, kw, sh, sw, oh, ow, pt, pl
-
-
-def _reference(x, dy, ksize, strides, padding):
-    """float64 max/avg forward and backward (first maximum wins, padding excluded)."""
-    kh, kw, sh, sw, oh, ow, pt, pl = _geometry(x.shape, ksize, strides, padding)
-    N, H, W, C = x.shape
-    x64, dy64 = x.astype(np.float64), dy.astype(np.float64)
-    ymax, yavg = np.zeros((N, oh, ow, C)), np.zeros((N, oh, ow, C))
-    dxmax, dxavg = np.zeros(x.shape), np.zeros(x.shape)
-    for i in range(oh):
-        h0, h1 = max(i * sh - pt, 0), min(i * sh - pt + kh, H)
-        for j in range(ow):
-            w0, w1 = max(j * sw - pl, 0), min(j * sw - pl + kw, W)
-            win = x64[:, h0:h1, w0:w1, :].reshape(N, -1, C)
-            first = np.argmax(win, axis=1)  # numpy's argmax returns the first maximum
-            ymax[:, i, j] = win.max(axis=1)
-            yavg[:, i, j] = win.mean(axis=1)
-            ww = w1 - w0
-            for n in range(N):
-                for c in range(C):
-                    dxmax[n, h0 + first[n, c] // ww, w0 + first[n, c] % ww, c] += dy64[n, i, j, c]
-            dxavg[:, h0:h1, w0:w1, :] += (dy64[:, i, j, :] / win.shape[1])[:, None, None, :]
-    return ymax, yavg, dxmax, dxavg
 
 
 def _tf_results(tf, x, dy, ksize, strides, padding):
@@ -97,7 +70,7 @@ def _check_all(tf, x, dy, ksize, strides, padding, label=""):
     dy_scale = float(np.abs(dy).max(initial=0.0))
     names = ("max", "avg", "max grad", "avg grad")
     for name, a, t, r in zip(names, ours, _tf_results(tf, x, dy, ksize, strides, padding),
-                             _reference(x, dy, ksize, strides, padding)):
+                             pool2d_ref(x, dy, _window(ksize), _window(strides), padding)):
         msg = f"{name} {label}"
         if name.startswith("max"):  # selections and sums of selected values: exact up to overlap sums
             assert_close_elementwise(a, t, err_msg=msg + " vs TF")

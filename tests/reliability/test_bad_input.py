@@ -20,6 +20,7 @@ import pytest
 import fastnn
 from fastnn import layers, losses, metrics, ops, optimizers
 from fastnn.data import Dataset
+from references import conv2d_ref, pool2d_ref, softmax_ref
 from tolerances import assert_close_elementwise, assert_close_reduction
 
 VALID = "valid"
@@ -90,28 +91,21 @@ def shape_is(shape):
 
 
 # --------------------------------------------------------------------------------------- float64 references
-def softmax64(z, axis=-1):
-    z = np.asarray(z, np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+# (tests/references.py, in the shapes the rows below need)
+softmax64 = softmax_ref
 
 
 def conv2d64(x, w, stride=1):
     """VALID NHWC convolution in float64."""
-    x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
-    kh, kw = w.shape[:2]
-    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
-    return np.einsum("nhwcij,ijcd->nhwd", win, w)
+    return conv2d_ref(x, w, None, (stride, stride), "valid")[0]
 
 
 def max_pool64(x, k):
-    win = np.lib.stride_tricks.sliding_window_view(np.asarray(x, np.float64), (k, k), axis=(1, 2))[:, ::k, ::k]
-    return win.max(axis=(-2, -1))
+    return pool2d_ref(x, None, (k, k), (k, k), "valid")[0]
 
 
 def avg_pool64(x, k):
-    win = np.lib.stride_tricks.sliding_window_view(np.asarray(x, np.float64), (k, k), axis=(1, 2))[:, ::k, ::k]
-    return win.mean(axis=(-2, -1))
+    return pool2d_ref(x, None, (k, k), (k, k), "valid")[1]
 
 
 A23, B34, X6 = f32(2, 3), f32(3, 4), f32(6)

@@ -1,4 +1,4 @@
-"""fastnn.kernels.optimizer_updates — fused in-place optimizer steps with Keras 3's exact float32 operation order
+"""fastnn.kernels.optimizers — fused in-place optimizer steps with Keras 3's exact float32 operation order
 (`keras.optimizers.SGD`, `Adam`, `RMSprop`, `Adagrad`, `Nadam`, `Adamax`, `Lion`, `Adadelta`, TensorFlow backend).
 
 `var` and every state array (velocity, m, v, ...) are updated IN PLACE, so they must be writeable, C-contiguous
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import types as _types
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -343,3 +344,13 @@ def adadelta_update(var: np.ndarray, grad: ArrayLike, accumulated_grad: np.ndarr
     _require_inplace(accumulated_delta, "accumulated_delta", var)
     _core.adadelta_update(var, g, accumulated_grad, accumulated_delta, _real(learning_rate, "learning_rate"),
                           _real(rho, "rho"), _real(epsilon, "epsilon"))
+
+
+# The optimizers' fast path (`fastnn.optimizers.*._update`): the C++ steps without the Python checks above, which
+# cost more than a small variable's update. The Optimizer base class hands them float32 C-contiguous arrays of
+# var's shape; the binding still checks shapes and writeability, so a wrong call is an error, never a crash.
+unchecked = _types.SimpleNamespace(
+    sgd_update=_core.sgd_update, adam_update=_core.adam_update, rmsprop_update=_core.rmsprop_update,
+    adagrad_update=_core.adagrad_update, nadam_update=_core.nadam_update, adamax_update=_core.adamax_update,
+    lion_update=_core.lion_update, adadelta_update=_core.adadelta_update,
+)

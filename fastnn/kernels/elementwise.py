@@ -1,4 +1,5 @@
-"""fastnn.kernels.activations — activations, their derivatives and the Dense-backward prologue (`tf.nn.*` names).
+"""fastnn.kernels.elementwise — activations, exp / log, their derivatives and the Dense-backward prologue (`tf.nn.*`,
+`tf.math.exp`, `tf.math.log` names).
 
 Elementwise ops take any shape and return the same shape. Derivatives follow TensorFlow's gradient ops: relu and
 leaky_relu from the forward input (or output: the sign is the same), sigmoid and tanh from the forward output.
@@ -17,6 +18,7 @@ __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax",
     "relu_grad", "leaky_relu_grad", "sigmoid_grad", "tanh_grad", "softmax_grad",
     "bias_add_grad", "dense_activation_grad",
+    "exp", "log", "exp_grad", "log_grad",
 ]
 
 _FUSABLE_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
@@ -232,3 +234,23 @@ def dense_activation_grad(dy: ArrayLike, y: ArrayLike | None = None, activation:
     dy = as_f32(dy, "dy")
     y = None if y is None else as_f32(y, "y")
     return _core.dense_activation_grad(dy, y, activation, _as_alpha(alpha))
+
+
+def exp(x):
+    """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72)."""
+    return _unary(x, "x", "exp")
+
+
+def log(x):
+    """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0."""
+    return _unary(x, "x", "log")
+
+
+def exp_grad(dy, y):
+    """dy · y, from the output y = exp(x)."""
+    return _unary_grad(dy, "dy", y, "y", "exp")
+
+
+def log_grad(dy, x):
+    """dy · (1/x), from the input x."""
+    return _unary_grad(dy, "dy", x, "x", "log")

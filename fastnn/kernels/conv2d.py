@@ -1,4 +1,4 @@
-"""fastnn.kernels.convolution — 2-D convolution and its gradients (`tf.nn.conv2d`, `tf.raw_ops.Conv2DBackpropInput`,
+"""fastnn.kernels.conv2d — 2-D convolution and its gradients (`tf.nn.conv2d`, `tf.raw_ops.Conv2DBackpropInput`,
 `tf.raw_ops.Conv2DBackpropFilter`), NHWC activations and Keras (KH, KW, Cin, Cout) kernels; the depthwise
 convolution (`tf.nn.depthwise_conv2d` and its DepthwiseConv2dNativeBackprop{Input,Filter}) with (KH, KW, C,
 multiplier) kernels."""

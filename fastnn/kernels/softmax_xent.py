@@ -1,4 +1,4 @@
-"""fastnn.kernels.losses — per-sample losses and their gradients.
+"""fastnn.kernels.softmax_xent — per-sample (softmax) cross-entropy losses and their gradients.
 
 - From logits (C++, one fused row pass): `softmax_cross_entropy_with_logits`, `sparse_softmax_cross_entropy_with_logits`
   exactly as `tf.nn.*`, and `*_and_grad` variants returning (loss, dlogits) for training.

@@ -1,4 +1,4 @@
-"""fastnn.kernels.pooling — 2-D max / average pooling over NHWC tensors (`tf.nn.max_pool2d`, `tf.nn.avg_pool2d`)
+"""fastnn.kernels.pool — 2-D max / average pooling over NHWC tensors (`tf.nn.max_pool2d`, `tf.nn.avg_pool2d`)
 and their gradients.
 
 `ksize` / `strides`: an int, a pair (h, w), or TF's 4-list [1, h, w, 1]. `padding`: 'VALID' or 'SAME' (any case),

@@ -1,4 +1,4 @@
-"""fastnn.kernels.math — matrix products and elementwise math (`tf.linalg.matmul`, `tf.math.exp`, `tf.math.log`)."""
+"""fastnn.kernels.gemm — matrix products on the GEMM kernel (`tf.linalg.matmul`, the fused Dense forward)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 from .. import _core
 from ._convert import as_f32
 
-__all__ = ["matmul", "dense", "exp", "log", "exp_grad", "log_grad"]
+__all__ = ["matmul", "dense"]
 
 
 def matmul(a: ArrayLike, b: ArrayLike, transpose_a: bool = False, transpose_b: bool = False) -> np.ndarray:
@@ -48,59 +48,6 @@ def matmul(a: ArrayLike, b: ArrayLike, transpose_a: bool = False, transpose_b: b
         n = b.shape[-2] if transpose_b else b.shape[-1]
         return np.zeros(batch + (m, n), np.float32)
     return np.stack(out).reshape(batch + out[0].shape)
-
-
-from .activations import _unary, _unary_grad  # noqa: E402  (shared 0-d-safe wrappers)
-
-
-def exp(x: ArrayLike) -> np.ndarray:
-    """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72).
-
-    Args:
-        x: A real numeric array-like (converted to float32).
-
-    Returns:
-        A float32 numpy array.
-    """
-    return _unary(x, "x", "exp")
-
-
-def log(x: ArrayLike) -> np.ndarray:
-    """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0.
-
-    Args:
-        x: A real numeric array-like (converted to float32).
-
-    Returns:
-        A float32 numpy array.
-    """
-    return _unary(x, "x", "log")
-
-
-def exp_grad(dy: ArrayLike, y: ArrayLike) -> np.ndarray:
-    """dy · y, from the output y = exp(x).
-
-    Args:
-        dy: The gradient of the loss with respect to the op's output, of its shape.
-        y: The output exp(x).
-
-    Returns:
-        A float32 numpy array.
-    """
-    return _unary_grad(dy, "dy", y, "y", "exp")
-
-
-def log_grad(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
-    """dy · (1/x), from the input x.
-
-    Args:
-        dy: The gradient of the loss with respect to the op's output, of its shape.
-        x: The input.
-
-    Returns:
-        A float32 numpy array.
-    """
-    return _unary_grad(dy, "dy", x, "x", "log")
 
 
 def dense(inputs: ArrayLike, kernel: ArrayLike, bias: ArrayLike | None = None, activation: str | None = None,

@@ -1,4 +1,4 @@
-"""fastnn.kernels.normalization — batch and layer normalization over the last (channel) axis, one fused C++ pass
+"""fastnn.kernels.batch_norm — batch and layer normalization over the last (channel) axis, one fused C++ pass
 forward and one backward (the math of `tf.nn.moments` + `tf.nn.batch_normalization` and their gradients).
 
 `x` has any rank >= 1 with channels last: an NHWC image batch or a (batch, features) matrix. Per-channel vectors
