@@ -119,7 +119,7 @@ def check_accuracy(workers, task):
 def run_suite(task_list, threads=2, reps=9, frameworks=None, suite="kernels"):
     """Runs [(label, task)] in one worker process per framework; prints the table, writes
     bench/results/<suite>.json and a chart, and returns the rows."""
-    from .report import save_results  # noqa: PLC0415
+    from .report import save_results
 
     wanted = set(frameworks or [])
     workers = {}

@@ -78,7 +78,7 @@ def task_configs(task, between):
 
 def run(reps=6, quick=False, frameworks=None):
     """Prints the contention table and writes bench/results/contention.json; returns the rows."""
-    from .report import RESULTS, machine  # noqa: PLC0415
+    from .report import RESULTS, machine
 
     task_list = [STEP, GEMM]
     conditions = CONDITIONS

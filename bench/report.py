@@ -63,7 +63,7 @@ def save_chart(suite, rows, meta):
     ax.set_xticklabels([textwrap.fill(t, 18) for t in tasks], rotation=0, ha="center", fontsize=7)
     ax.set_ylabel("peer time / fastnn time  (> 1: fastnn faster)")
     ax.set_yscale("log")
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: PLC0415
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # 0.5, 1, 2, 5, 10, ... all labelled
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))

@@ -667,7 +667,7 @@ def _batchnorm_tf(tf, name, task, rng):
 
 # ------------------------------------------------------------------------------- train suite (train_tasks.py)
 def _train_task(fw, name, task):
-    from . import train_tasks  # noqa: PLC0415  (reads MNIST; only the train suite needs it)
+    from . import train_tasks
 
     if name.startswith("fastnn"):
         return train_tasks.build_keras_like(fw, task)

@@ -4,7 +4,6 @@ optimizer settings); one train_on_batch step at batch 32 and 128; predict throug
 peak RSS; fastnn on one thread for the 1 -> 2 thread speed-up."""
 from .common import run_suite
 
-
 # PyTorch's RMSprop adds eps outside the square root (Keras: inside), so on near-zero gradients its first step
 # moves a weight by up to lr/sqrt(1 - rho) ≈ 3.2e-3 where Keras and fastnn barely move it: the step check allows it.
 _STEP = {"kind": "train_step", "check_atol": 4e-3}

@@ -15,7 +15,7 @@ def main():
 
     try:
         fw = tasks.load_framework(framework, threads)
-    except ImportError as exc:  # a peer that is not installed: one line for the parent to print, no traceback
+    except ImportError:  # a peer that is not installed: one line for the parent to print, no traceback
         print(json.dumps({"error": "not installed"}), flush=True)
         return
     built = {}

@@ -6,7 +6,6 @@ the differentiable layer: ops on Tensors and Variables, recorded by `GradientTap
 """
 from __future__ import annotations
 
-import numbers as _numbers
 import os as _os
 import pkgutil as _pkgutil
 import warnings as _warnings
@@ -17,7 +16,7 @@ import warnings as _warnings
 # `pip install .` put the extension. A developer build in the checkout (scripts/dev_build.sh) still wins.
 __path__ = _pkgutil.extend_path(__path__, __name__)
 
-from .kernels import runtime as _runtime  # noqa: E402  (the only importer of the compiled `_core`)
+from .kernels import runtime as _runtime
 
 __version__ = _runtime.__version__
 
@@ -49,11 +48,11 @@ from .tensor_spec import TensorSpec  # noqa: E402
 from .polymorphic_function import function  # noqa: E402
 from . import ops  # noqa: E402
 from . import backend, datasets, losses, metrics, optimizers, random, version  # noqa: E402
-from . import activations, callbacks, constraints, data, initializers, layers, models, regularizers, utils  # noqa: E402,E501
+from . import activations, callbacks, constraints, data, initializers, layers, models, regularizers, utils  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
 from .layers import Input  # noqa: E402  (keras.Input)
 from . import distributed  # noqa: E402  (mpi4py is imported by distributed.init() only)
-from .ops import *  # noqa: E402,F401,F403
+from .ops import *  # noqa: E402, F403
 from .models import functional as _functional  # noqa: E402
 from .saving.serialization import register_modules as _register_modules  # noqa: E402
 
@@ -62,6 +61,7 @@ from .saving.serialization import register_modules as _register_modules  # noqa:
 _register_modules(layers=layers, models=models, initializers=initializers, regularizers=regularizers,
                   constraints=constraints, losses=losses, metrics=metrics, optimizers=optimizers,
                   schedules=optimizers.schedules, functional=_functional)
+from . import saving  # noqa: E402  (model and weight files)
 from . import config  # noqa: E402  (tf.config: devices, threading)
 from .config import device  # noqa: E402  (tf.device)
 from . import keras  # noqa: E402  (tf.keras spelled fastnn.keras; last: it aliases the subpackages above)
@@ -70,7 +70,7 @@ from . import keras  # noqa: E402  (tf.keras spelled fastnn.keras; last: it alia
 # read as in TF (each also works wherever numpy takes a dtype)
 from . import dtypes  # noqa: E402
 from .dtypes import DType, as_dtype  # noqa: E402
-from .dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64  # noqa: E402,E501,F401
+from .dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64  # noqa: E402, F401
 from .module import Module, name_scope  # noqa: E402
 newaxis = None  # x[:, fastnn.newaxis] as with tf.newaxis / np.newaxis
 

@@ -26,10 +26,9 @@ from __future__ import annotations
 import enum
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from . import ops
-from ._tape import _local, is_recording, record, stop_gradient, stop_recording  # noqa: F401  (public here too)
+from ._tape import _local, is_recording, record, stop_gradient, stop_recording
 from .tensor import Tensor, TensorLike
 from .variable import Variable
 

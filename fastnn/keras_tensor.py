@@ -54,7 +54,7 @@ InputSpec = KerasTensor  # the name earlier fastnn code used
 
 def Input(shape: Sequence[int | None] | None = None, batch_size: int | None = None, name: str | None = None,
           dtype: str | None = None,
-          batch_shape: Sequence[int | None] | None = None) -> KerasTensor:  # noqa: N802  (Keras' name)
+          batch_shape: Sequence[int | None] | None = None) -> KerasTensor:
     """Creates a symbolic model input (`keras.Input`).
 
     Calling layers on it builds a graph that `fastnn.Model(inputs, outputs)` runs; a Sequential model also accepts

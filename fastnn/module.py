@@ -17,7 +17,7 @@ def current_name_scope():
     return _scope.get()
 
 
-class name_scope(contextlib.ContextDecorator):  # noqa: N801  (TF's name)
+class name_scope(contextlib.ContextDecorator):
     """`with fastnn.name_scope("block"):` — Variables created inside are named "block/<name>:0" (`tf.name_scope`).
 
     Nested scopes join with "/"; a name ending in "/" is taken as the full scope. Entering returns the scope's full

@@ -1,7 +1,7 @@
 """fastnn.regularizers — weight penalties added to the training loss (`keras.regularizers`)."""
 from __future__ import annotations
-import functools
 
+import functools
 from collections.abc import Callable
 
 from . import ops

@@ -207,7 +207,7 @@ def as_array(x, name="x"):
     arr = np.asarray(x)
     kind = arr.dtype.kind
     if kind == "i" and not isinstance(x, (np.ndarray, np.generic)) and arr.dtype == np.int64 and \
-            (arr.size == 0 or -2**31 <= arr.min() and arr.max() < 2**31):
+            (arr.size == 0 or arr.min() >= -2**31 and arr.max() < 2**31):
         return arr.astype(np.int32)  # Python ints become int32, as in TF (numpy values keep their dtype)
     if kind == "f":
         return arr if arr.dtype == np.float32 else arr.astype(np.float32)

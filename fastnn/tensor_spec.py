@@ -2,7 +2,6 @@
 `fastnn.function(input_signature=...)` and `fastnn.Input`-like declarations."""
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np

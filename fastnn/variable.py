@@ -6,8 +6,8 @@ and bool values keep their dtype (such variables are never trainable). Inside a 
 trainable Variable makes the tape watch it (unless the tape was made with `watch_accessed_variables=False`).
 """
 from __future__ import annotations
-import contextvars
 
+import contextvars
 import itertools
 from collections.abc import Callable
 

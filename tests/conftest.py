@@ -4,9 +4,9 @@ import os
 
 import numpy as np
 import pytest
+from tf_oracle import reason_to_run_without_tensorflow, require_tensorflow, tensorflow_missing
 
 from fastnn import _core
-from tf_oracle import reason_to_run_without_tensorflow, require_tensorflow, tensorflow_missing
 
 try:
     from hypothesis import HealthCheck, settings

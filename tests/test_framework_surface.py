@@ -16,7 +16,7 @@ def test_top_level_names_match_tf(tf):
     assert fastnn.newaxis is tf.newaxis is None
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert fastnn.constant(x)[:, fastnn.newaxis].shape == tuple(tf.constant(x)[:, tf.newaxis].shape) == (2, 1, 3)
-    assert fastnn.version.VERSION == fastnn.__version__
+    assert fastnn.__version__ == fastnn.version.VERSION
     assert isinstance(tf.version.VERSION, str)
     for module in (fastnn, keras):  # keras.Input's spelling builds a functional model
         inputs = module.Input(shape=(3,))

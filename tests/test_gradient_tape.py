@@ -3,10 +3,10 @@ that is either `fastnn` or `tf`), and every gradient must agree; then the tape's
 unconnected sources, watch rules, nesting, structures) as TF defines them."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import gradient_tape
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(7)
 

@@ -3,10 +3,10 @@ as its own target, gradients through where/indexing/control flow, persistent tap
 batch_jacobian, nested tapes (second order) — each run as the same program on fastnn and on TF."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import layers
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(21)
 

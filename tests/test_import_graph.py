@@ -50,7 +50,7 @@ LAYERS = [
 # The two arrows that go the wrong way in Keras too, each imported inside a function: a Tensor's operators are ops
 # (ops import the tensor module), and `Model(inputs, outputs)` returns the Functional subclass.
 ALLOWED = import_graph.KERAS_ARROWS
-assert ALLOWED == {("fastnn.tensor", "fastnn.ops"), ("fastnn.models.model", "fastnn.models.functional")}
+assert {("fastnn.tensor", "fastnn.ops"), ("fastnn.models.model", "fastnn.models.functional")} == ALLOWED
 
 
 # Imports that may stay inside functions: optional dependencies loaded on first use (not fastnn modules).

@@ -1,10 +1,10 @@
 """Initializers (Keras' distributions and fans), activations by name vs Keras, regularizers and constraints."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import activations, constraints, initializers, regularizers
-from tolerances import assert_close_scaled
 
 
 @pytest.mark.parametrize("name, shape, check", [

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import numbers
-from collections.abc import Sequence
 
 import numpy as np
 
 from ..optimizers import Optimizer
 from ..tensor import as_array
-from ..variable import Variable
 from . import comm
-from .comm import broadcast_variables  # noqa: F401  (its former home)
+from .comm import broadcast_variables
 from .training import DataParallel
 
 __all__ = ["DistributedOptimizer", "broadcast_variables"]

@@ -10,15 +10,15 @@ importer of the compiled extension (`fastnn._core`). `fastnn.kernels.conv2d` is 
 its module is `sys.modules["fastnn.kernels.conv2d"]`.
 """
 # The modules first, under private names: `from .conv2d import *` then rebinds `conv2d` to the function.
-from . import conv2d as _conv2d, elementwise as _elementwise, gemm as _gemm, optimizers as _optimizers  # noqa: F401
+from . import conv2d as _conv2d, elementwise as _elementwise, gemm as _gemm, optimizers as _optimizers
 from . import batch_norm as _batch_norm, pool as _pool, runtime, softmax_xent as _softmax_xent  # noqa: F401
-from .batch_norm import *  # noqa: F401,F403
-from .conv2d import *  # noqa: F401,F403
-from .elementwise import *  # noqa: F401,F403
-from .gemm import *  # noqa: F401,F403
-from .optimizers import *  # noqa: F401,F403
-from .pool import *  # noqa: F401,F403
-from .softmax_xent import *  # noqa: F401,F403
+from .batch_norm import *  # noqa: F403
+from .conv2d import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .gemm import *  # noqa: F403
+from .optimizers import *  # noqa: F403
+from .pool import *  # noqa: F403
+from .softmax_xent import *  # noqa: F403
 
 __all__ = (_elementwise.__all__ + _conv2d.__all__ + _softmax_xent.__all__ + _gemm.__all__ + _optimizers.__all__
            + _pool.__all__ + _batch_norm.__all__)

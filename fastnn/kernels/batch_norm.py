@@ -8,7 +8,6 @@ them. Results are bitwise identical for any thread count.
 """
 import numbers
 
-
 from .. import _core
 from ._convert import as_f32
 

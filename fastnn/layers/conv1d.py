@@ -1,7 +1,14 @@
 """`Conv1D` (channels-last, 'causal' padding too): the 2-D convolution kernels over images of height 1."""
 from .. import activations, ops
-from ._conv_common import (activate, check_channels_last, check_strides_and_dilation, conv_output_length,
-                           conv_padding, fused_activation, single)
+from ._conv_common import (
+    activate,
+    check_channels_last,
+    check_strides_and_dilation,
+    conv_output_length,
+    conv_padding,
+    fused_activation,
+    single,
+)
 from .dense import _positive_int, _regularization_config, _ser
 from .layer import Layer
 

@@ -1,8 +1,7 @@
 """`Conv2DTranspose` (channels-last): the transpose of a convolution, on the conv backprop-input kernel."""
 from .. import activations, ops
 from .._validation import spatial_pair
-from ._conv_common import (activate, check_channels_last, check_strides_and_dilation, conv_padding,
-                           deconv_output_length)
+from ._conv_common import activate, check_channels_last, check_strides_and_dilation, conv_padding, deconv_output_length
 from .dense import _positive_int, _regularization_config, _ser
 from .layer import Layer
 

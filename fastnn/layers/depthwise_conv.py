@@ -1,8 +1,14 @@
 """`DepthwiseConv2D` and `SeparableConv2D` (channels-last), on fastnn's depthwise convolution kernel."""
 from .. import activations, ops
 from .._validation import spatial_pair
-from ._conv_common import (activate, check_channels_last, check_strides_and_dilation, conv_output_length,
-                           conv_padding, fused_activation)
+from ._conv_common import (
+    activate,
+    check_channels_last,
+    check_strides_and_dilation,
+    conv_output_length,
+    conv_padding,
+    fused_activation,
+)
 from .dense import _positive_int, _ser
 from .layer import Layer
 

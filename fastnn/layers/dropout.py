@@ -1,7 +1,6 @@
 """`Dropout`: inverted dropout, active only when training."""
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 from .. import ops

@@ -8,12 +8,10 @@ then the sublayers' in assignment order, as Keras).
 """
 from __future__ import annotations
 
-import contextvars
 import functools
 import inspect
 import itertools
 import math
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -23,8 +21,8 @@ from .. import backend
 from .. import constraints as constraints_module
 from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
-from ..module import Module, register_layer_type
 from ..keras_tensor import KerasTensor
+from ..module import Module, register_layer_type
 from ..ops import identity
 from ..saving.serialization import to_snake_case, weight_budget
 from ..tensor import TensorLike, as_array, convert_to_tensor

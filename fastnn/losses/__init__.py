@@ -11,10 +11,10 @@ from ..saving import serialization
 from collections.abc import Callable
 
 from . import focal_losses, losses, regression_losses
-from .focal_losses import *  # noqa: F401,F403
-from .losses import *  # noqa: F401,F403
+from .focal_losses import *  # noqa: F403
+from .losses import *  # noqa: F403
 from .losses import EPSILON
-from .regression_losses import *  # noqa: F401,F403
+from .regression_losses import *  # noqa: F403
 
 __all__ = losses.__all__ + regression_losses.__all__ + focal_losses.__all__ + ["get"]
 

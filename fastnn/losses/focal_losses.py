@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 from .. import ops
 from .._validation import boolean
 from ..tensor import Tensor
-from .losses import (EPSILON, _check_from_logits, _check_label_smoothing, _FunctionLoss, _pred, _true_like)
+from .losses import EPSILON, _check_from_logits, _check_label_smoothing, _FunctionLoss, _pred, _true_like
 from .regression_losses import _check_number
 
 __all__ = ["binary_focal_crossentropy", "categorical_focal_crossentropy", "BinaryFocalCrossentropy",

@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import kernels, ops
-from .._validation import one_of
 from .._tape import record
+from .._validation import one_of
 from ..saving.serialization import to_snake_case
 from ..tensor import Tensor, as_array, convert_to_tensor
 

@@ -9,7 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import ops
-from .._validation import axis as check_axis, finite_real
+from .._validation import axis as check_axis
+from .._validation import finite_real
 from ..tensor import Tensor
 from .losses import EPSILON, _FunctionLoss, _pred, _true_like
 

@@ -7,16 +7,16 @@ counterpart): what the Keras-style layers run on.
 import functools
 import inspect
 
-from .array_ops import *  # noqa: F401,F403
-from .fused_ops import *  # noqa: F401,F403
-from .math_ops import *  # noqa: F401,F403
-from .nn_ops import *  # noqa: F401,F403
-from .linalg_ops import *  # noqa: F401,F403
-from .sort_ops import *  # noqa: F401,F403
-from .special_math_ops import *  # noqa: F401,F403
-from .conv_ops import *  # noqa: F401,F403
-from . import array_ops, fused_ops, linalg_ops, math_ops, nn_ops, sort_ops, special_math_ops  # noqa: F401
-from . import conv_ops  # noqa: F401
+from .array_ops import *  # noqa: F403
+from .fused_ops import *  # noqa: F403
+from .math_ops import *  # noqa: F403
+from .nn_ops import *  # noqa: F403
+from .linalg_ops import *  # noqa: F403
+from .sort_ops import *  # noqa: F403
+from .special_math_ops import *  # noqa: F403
+from .conv_ops import *  # noqa: F403
+from . import array_ops, fused_ops, linalg_ops, math_ops, nn_ops, sort_ops, special_math_ops
+from . import conv_ops
 
 __all__ = (array_ops.__all__ + fused_ops.__all__ + math_ops.__all__ + nn_ops.__all__ + linalg_ops.__all__
            + sort_ops.__all__ + special_math_ops.__all__ + conv_ops.__all__)

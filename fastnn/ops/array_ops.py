@@ -167,7 +167,7 @@ def zeros_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # n
 
 
 def range(start: float, limit: float | None = None, delta: float = 1,
-          dtype: DTypeLike | None = None) -> Tensor:  # noqa: A001  (tf.range)
+          dtype: DTypeLike | None = None) -> Tensor:
     """Evenly spaced values in [start, limit) (like tf.range / np.arange).
 
     Args:

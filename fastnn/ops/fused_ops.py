@@ -13,8 +13,8 @@ Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike

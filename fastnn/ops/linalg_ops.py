@@ -16,7 +16,7 @@ __all__ = ["norm"]
 
 
 def norm(tensor: ArrayLike, ord: str | float = "euclidean", axis: int | Sequence[int] | None = None,
-         keepdims: bool | None = None) -> Tensor:  # noqa: A002  (TF's names)
+         keepdims: bool | None = None) -> Tensor:
     """The vector norm of `tensor` over `axis` (an int, or None for all entries as one vector), or the matrix norm
     over a pair of axes. Vector `ord`: 'euclidean' (= 2), 1, np.inf, or any p > 0; matrix `ord`: 'fro' /
     'euclidean', 1 (max column sum) or np.inf (max row sum).

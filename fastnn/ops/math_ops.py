@@ -16,8 +16,13 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from .. import kernels
 from .._tape import record
-from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
-from ..tensor import _float_input  # noqa: F401  (the other ops modules import it from here)
+from ..tensor import (
+    Tensor,
+    TensorLike,
+    _float_input,
+    as_array,
+    convert_to_tensor,
+)
 from .array_ops import reshape
 
 __all__ = [
@@ -993,7 +998,7 @@ def _arg_extreme(input, axis, output_type, fn, name):
 
 
 def argmax(input: ArrayLike, axis: int | None = None,
-           output_type: DTypeLike = np.int64) -> Tensor:  # noqa: A002  (TF's name)
+           output_type: DTypeLike = np.int64) -> Tensor:
     """Index of the largest value along `axis` (default 0, as TF); the first one on ties.
 
     Args:

@@ -287,7 +287,7 @@ def sigmoid_cross_entropy_with_logits(labels: ArrayLike, logits: ArrayLike) -> T
 
 # ------------------------------------------------------------------------------------------- conv and pooling
 def conv2d(input: ArrayLike, filters: ArrayLike, strides: int | Sequence[int] = 1, padding: str = "VALID",
-           data_format: str = "NHWC", dilations: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
+           data_format: str = "NHWC", dilations: int | Sequence[int] | None = None) -> Tensor:
     """tf.nn.conv2d: input [N, H, W, Cin] * filters [KH, KW, Cin, Cout] -> [N, OH, OW, Cout]; 'VALID'/'SAME'
     with TF's output sizes. The input gradient is skipped when the tape does not need it (a first layer).
 
@@ -327,7 +327,7 @@ def conv2d(input: ArrayLike, filters: ArrayLike, strides: int | Sequence[int] = 
 
 
 def max_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
-               data_format: str = "NHWC") -> Tensor:  # noqa: A002
+               data_format: str = "NHWC") -> Tensor:
     """Max over each window (NHWC); the gradient goes to each window's first maximum (TF's CPU rule).
 
     Args:
@@ -351,7 +351,7 @@ def max_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequ
 
 
 def avg_pool2d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
-               data_format: str = "NHWC") -> Tensor:  # noqa: A002
+               data_format: str = "NHWC") -> Tensor:
     """Mean over the valid cells of each window (NHWC).
 
     Args:

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._tape import record
-from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
+from ..tensor import Tensor, TensorLike, as_array
 from .array_ops import reshape, transpose
 from .math_ops import _float_input, matmul
 

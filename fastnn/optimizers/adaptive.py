@@ -3,13 +3,13 @@ per variable in Keras 3's float32 operation order (see `fastnn.kernels.optimizer
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 
 import numpy as np
 
 from .._validation import real
-from ..kernels.optimizers import nadam_u_product, unchecked as _fused
+from ..kernels.optimizers import nadam_u_product
+from ..kernels.optimizers import unchecked as _fused
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad", "Nadam", "Adamax", "Lion", "Adadelta"]

@@ -174,7 +174,7 @@ def _fastnn_config(cls, config, what):
     for key, value in config.items():
         if key in accepted:
             out[key] = _plain(value)
-        elif value not in (None, False, 0, [], {}) and value != _KERAS_DEFAULTS.get(key, None):
+        elif value not in (None, False, 0, [], {}) and value != _KERAS_DEFAULTS.get(key):
             raise ValueError(f"{what} sets {key}={value!r}, which fastnn's {cls.__name__} does not support")
     return out
 

@@ -24,8 +24,17 @@ import os
 import numpy as np
 
 from .. import random as random_module
-from .files import (_checked_destination, _existing_file, _filepath, _json_bytes, _marker, _npz_bytes, _NpzArchive,
-                    _weight_name, atomic_write_bytes)
+from .files import (
+    _checked_destination,
+    _existing_file,
+    _filepath,
+    _json_bytes,
+    _marker,
+    _npz_bytes,
+    _NpzArchive,
+    _weight_name,
+    atomic_write_bytes,
+)
 from .keras_archive import is_keras_archive, load_keras_archive, save_keras_archive
 from .keras_h5 import keras_h5_bytes, load_keras_h5
 from .serialization import _json_type, deserialize_layer, deserialize_object, registered_module, weight_budget

@@ -31,8 +31,14 @@ from ..tensor import TensorLike, as_array
 from ..utils.progbar import Progbar
 from . import data_adapter
 from .compile_utils import Compiled
-from .data_adapter import (is_data_stream, num_samples, pack_x_y_sample_weight, positive_int, take,
-                           unpack_x_y_sample_weight)
+from .data_adapter import (
+    is_data_stream,
+    num_samples,
+    pack_x_y_sample_weight,
+    positive_int,
+    take,
+    unpack_x_y_sample_weight,
+)
 from .local_loop import LOCAL
 
 __all__ = ["Trainer"]

@@ -1,6 +1,7 @@
 """Image arrays to and from PIL images (`keras.utils.array_to_img` / `img_to_array`). Pillow is optional: these
 two functions need it, nothing else in fastnn does."""
 import numpy as np
+
 from .._validation import one_of
 
 __all__ = ["array_to_img", "img_to_array"]

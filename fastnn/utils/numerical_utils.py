@@ -1,8 +1,6 @@
 """Array helpers from `keras.utils`: `normalize`."""
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.typing import ArrayLike
 

@@ -5,11 +5,10 @@ each epoch is printed, so logs stay readable. `fit` / `evaluate` pass their runn
 averages, so their bars average nothing (`stateless_metrics=()`).
 """
 from __future__ import annotations
-import numbers
 
+import numbers
 import sys
 import time
-from typing import TextIO
 
 import numpy as np
 

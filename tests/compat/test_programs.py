@@ -1,7 +1,6 @@
 """Published Keras/TensorFlow programs, ported by changing their imports only, run on fastnn and land within
 `tolerance` of the result Keras recorded for the same program, cuts and data (see compat/harness.py)."""
 import pytest
-
 from compat import harness
 from compat.programs_table import KERAS_RESULTS, PROGRAMS
 

@@ -1,11 +1,11 @@
 """Conv2D forward / backward-data / backward-filter vs TensorFlow and a float64 numpy reference, on every ISA path."""
 import numpy as np
 import pytest
+from references import bias_add_grad_ref, conv2d_ref
+from tolerances import assert_close_elementwise, assert_close_reduction
 
 import fastnn
 from fastnn import kernels as ops
-from references import bias_add_grad_ref, conv2d_ref
-from tolerances import assert_close_reduction, assert_close_elementwise
 
 
 def _pair(v):

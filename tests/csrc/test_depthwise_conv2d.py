@@ -2,11 +2,11 @@
 on every ISA path; 1 vs 2 threads and interrupt pieces bitwise equal; argument errors."""
 import numpy as np
 import pytest
+from tolerances import assert_close_reduction
 
 import fastnn
 from fastnn import _core
 from fastnn import kernels as ops
-from tolerances import assert_close_reduction
 
 
 def _geometry(size, k, stride, dilation, padding):

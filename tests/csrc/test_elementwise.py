@@ -2,11 +2,11 @@
 against TensorFlow (tf.nn.* and tf.GradientTape) and float64 numpy, on every ISA path."""
 import numpy as np
 import pytest
+from references import bias_add_grad_ref, softmax_ref, unary_ref
+from tolerances import assert_close_elementwise, assert_close_reduction
 
 import fastnn
 import fastnn.kernels as F
-from references import bias_add_grad_ref, softmax_ref, unary_ref
-from tolerances import assert_close_elementwise, assert_close_reduction
 
 SHAPES = [(0,), (1,), (7,), (13, 17), (128, 10), (3, 5, 7), (2, 3, 4, 5), (4, 0, 3)]
 SCALES = [1.0, 30.0, 1e4]

@@ -2,11 +2,12 @@
 against a float64 numpy reference and against TensorFlow (matmul + bias_add + activation)."""
 import numpy as np
 import pytest
-
-import fastnn
-from fastnn import _core, kernels as ops
 from references import activation_ref, gemm_ref
 from tolerances import assert_close_reduction, max_errors
+
+import fastnn
+from fastnn import _core
+from fastnn import kernels as ops
 
 # (M, K, N): unit, primes, the MLP layer shapes and their gradients, vectors, a K of three uneven blocks.
 SHAPES = [

@@ -2,11 +2,11 @@
 (apply_gradients on tf.Variables, the TF backend that `fit` uses) and a float64 numpy reference, on every ISA path."""
 import numpy as np
 import pytest
+from references import adam_ref, rmsprop_ref, sgd_ref
+from tolerances import assert_close_elementwise, max_errors
 
 import fastnn
 from fastnn import kernels as ops
-from references import adam_ref, rmsprop_ref, sgd_ref
-from tolerances import assert_close_elementwise, max_errors
 
 STEPS = 5
 SHAPES = [(1,), (7,), (33, 5), (3, 1030)]  # scalar-ish, sub-vector tail, odd, more than one 1024-block

@@ -2,11 +2,11 @@
 avg_pool2d and tf.GradientTape) and a float64 numpy reference, on every ISA path."""
 import numpy as np
 import pytest
+from references import pool2d_geometry, pool2d_ref
+from tolerances import assert_close_elementwise, assert_close_reduction, max_errors
 
 import fastnn
 from fastnn import kernels as ops
-from references import pool2d_geometry, pool2d_ref
-from tolerances import assert_close_elementwise, assert_close_reduction, max_errors
 
 # (input shape, ksize, strides, padding): batch 1, odd/prime sizes, C 1/6/16/17, 2x2 / 3x3 / (2,3), overlapping
 # windows, the LeNet pools, windows that do not tile the input, SAME with odd padding.

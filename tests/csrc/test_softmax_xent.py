@@ -2,11 +2,11 @@
 tf.nn.*, tf.keras.losses.* (per sample) and tf.GradientTape, on every ISA path."""
 import numpy as np
 import pytest
+from references import softmax_xent_ref
+from tolerances import assert_close_elementwise
 
 import fastnn
 import fastnn.kernels as F
-from references import softmax_xent_ref
-from tolerances import assert_close_elementwise
 
 SHAPES = [(1, 1), (1, 10), (7, 13), (128, 10), (5, 1000), (0, 10), (2, 3, 7)]
 

@@ -2,9 +2,9 @@
 ULP of the float32 result, plus their NaN / ±inf / ±0 behaviour (TF's, with denormals flushed)."""
 import numpy as np
 import pytest
+from references import unary_ref
 
 from fastnn import _core
-from references import unary_ref
 
 FLT_MIN = np.float32(1.17549435e-38)
 MAX_ULP = {"exp": 2.0, "log": 2.0, "sigmoid": 4.0, "tanh": 4.0}

@@ -3,10 +3,10 @@ Keras' (TF's projective resampler: fill modes, bilinear/nearest); random factors
 identity."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import layers
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(12)
 IMAGES = R.random((3, 9, 11, 2)).astype(np.float32)

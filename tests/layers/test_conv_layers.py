@@ -3,10 +3,10 @@ outputs and the input and weight gradients through the two tapes; then Keras' co
 weight files moving both ways, and argument errors."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled, max_errors
 
 import fastnn
 from fastnn import layers
-from tolerances import assert_close_scaled, max_errors
 
 R = np.random.default_rng(23)
 

@@ -2,10 +2,10 @@
 the two tapes; then Keras defaults, weight layouts and argument errors."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import layers
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(17)
 

@@ -2,9 +2,9 @@
 and inference, moving statistics, freezing, configs, parameter counts and weight files."""
 import numpy as np
 import pytest
+from tolerances import max_errors
 
 import fastnn
-from tolerances import max_errors
 
 RNG = np.random.default_rng(7)
 

@@ -2,10 +2,10 @@
 two tapes), every reduction, sample weights, from_logits and label smoothing, probabilities near the clip."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import losses
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(21)
 

@@ -3,10 +3,10 @@ losses_test.py (ported as a table), then value and gradient (through both tapes)
 for every reduction with sample weights, get_config round trips, string aliases and bad arguments."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import losses
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(31)
 YT = np.array([[1, 9, 2], [-5, -2, 6]], np.float32)     # Keras' regression fixtures

@@ -4,7 +4,6 @@ random inputs, the expected numbers of Keras 3.15's own metric tests, configs, l
 import numpy as np
 import pytest
 
-import fastnn
 from fastnn import metrics
 
 R = np.random.default_rng(44)

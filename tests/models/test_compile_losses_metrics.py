@@ -2,9 +2,9 @@
 unshuffled batches) — weights, every History key and the evaluate results."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(5)
 X = R.standard_normal((120, 8)).astype(np.float32)

@@ -2,10 +2,10 @@
 model given the same weights (outputs, fit), plus summary, saving and errors."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import layers
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(9)
 X = R.standard_normal((64, 6)).astype(np.float32)

@@ -5,10 +5,10 @@ import re
 
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import layers
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(2)
 X = R.standard_normal((200, 12)).astype(np.float32)

@@ -1,9 +1,9 @@
 """fastnn.nn's convolution-family ops (issue 16 item 1) vs tf.nn, forward and gradients, on every ISA path."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(31)
 

@@ -2,10 +2,10 @@
 errors. (Whole programs through the tape: tests/test_gradient_tape.py.)"""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import ops
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(11)
 

@@ -3,10 +3,10 @@ input gradients against TensorFlow, table-driven (one row per op and notable var
 ones, the `tf.math` / `tf.linalg` / `tf.nn` spellings, and bad arguments."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import ops
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(15)
 

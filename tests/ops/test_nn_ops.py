@@ -2,10 +2,10 @@
 kernel-backed ones; then dropout's statistics and argument errors."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import ops
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(5)
 

@@ -24,9 +24,8 @@ def _train(var, opt):
 
 @pytest.mark.parametrize("cls", ALL)
 def test_lr_and_decay_warn_and_train_like_keras_two(cls, tf):
-    with pytest.warns(DeprecationWarning, match="`lr`"):
-        with pytest.warns(DeprecationWarning, match="`decay`"):
-            opt = getattr(optimizers, cls)(lr=0.05, decay=0.3)
+    with pytest.warns(DeprecationWarning, match="`lr`"), pytest.warns(DeprecationWarning, match="`decay`"):
+        opt = getattr(optimizers, cls)(lr=0.05, decay=0.3)
     ours = _train(fastnn.Variable(INIT), opt)
     schedule = tf.keras.optimizers.schedules.InverseTimeDecay(0.05, decay_steps=1, decay_rate=0.3)
     theirs = _train(tf.Variable(INIT), getattr(tf.keras.optimizers, cls)(learning_rate=schedule))

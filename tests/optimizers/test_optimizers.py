@@ -5,10 +5,10 @@ import warnings
 
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import optimizers
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(3)
 SHAPES = [(7, 5), (5,), ()]

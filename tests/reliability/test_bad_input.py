@@ -16,12 +16,12 @@ import warnings
 
 import numpy as np
 import pytest
+from references import conv2d_ref, pool2d_ref, softmax_ref
+from tolerances import assert_close_elementwise, assert_close_reduction
 
 import fastnn
 from fastnn import layers, losses, metrics, ops, optimizers
 from fastnn.data import Dataset
-from references import conv2d_ref, pool2d_ref, softmax_ref
-from tolerances import assert_close_elementwise, assert_close_reduction
 
 VALID = "valid"
 HUGE = 2**40  # HUGE * HUGE overflows int64

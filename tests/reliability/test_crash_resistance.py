@@ -18,9 +18,8 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import _core
+from fastnn import _core, layers
 from fastnn import kernels as K
-from fastnn import layers
 
 HERE = os.path.dirname(__file__)
 # AddressSanitizer reserves terabytes of address space for its shadow memory: no RLIMIT_AS can hold it.

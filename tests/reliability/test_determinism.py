@@ -13,10 +13,10 @@ import sys
 
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
 from fastnn import _core
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(11)
 MLP_X = R.standard_normal((256, 64)).astype(np.float32)

@@ -8,10 +8,10 @@ probability path) and `ops.log_softmax`, value and gradient finite; `TerminateOn
 """
 import numpy as np
 import pytest
+from references import softmax_xent_ref
 
 import fastnn
 from fastnn import kernels as K
-from references import softmax_xent_ref
 
 SATURATING = np.array([-np.inf, -1e4, -1e3, -100.0, -30.0, 30.0, 100.0, 1e3, 1e4, np.inf], np.float32)
 

@@ -16,13 +16,27 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import assume, given, settings, strategies as st  # noqa: E402
-
-from fastnn import _core, kernels as K  # noqa: E402
-from references import (activation_ref, bias_add_grad_ref, conv2d_geometry, conv2d_ref,  # noqa: E402
-                        dense_activation_grad_ref, gemm_ref, pool2d_geometry, pool2d_ref, softmax_grad_ref,
-                        softmax_ref, softmax_xent_ref, unary_grad_ref, unary_ref)
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st
+from references import (  # noqa: E402
+    activation_ref,
+    bias_add_grad_ref,
+    conv2d_geometry,
+    conv2d_ref,
+    dense_activation_grad_ref,
+    gemm_ref,
+    pool2d_geometry,
+    pool2d_ref,
+    softmax_grad_ref,
+    softmax_ref,
+    softmax_xent_ref,
+    unary_grad_ref,
+    unary_ref,
+)
 from tolerances import assert_close_elementwise, assert_close_reduction  # noqa: E402
+
+from fastnn import _core  # noqa: E402
+from fastnn import kernels as K
 
 # FASTNN_PROPERTY_SCALE=N multiplies every example count (a longer local hunt; CI uses 1).
 SCALE = int(os.environ.get("FASTNN_PROPERTY_SCALE", "1"))

@@ -7,9 +7,9 @@ import zipfile
 
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
-from tolerances import assert_close_scaled
 
 pytest.importorskip("h5py")
 X = np.random.default_rng(2).random((4, 8, 8, 1)).astype(np.float32)

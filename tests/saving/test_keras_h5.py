@@ -1,9 +1,9 @@
 """Keras .weights.h5 files move both ways between Keras and fastnn (Sequential, functional, subclassed)."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
-from tolerances import assert_close_scaled
 
 X = np.random.default_rng(1).random((4, 10, 10, 1)).astype(np.float32)
 

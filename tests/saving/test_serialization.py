@@ -95,7 +95,7 @@ def test_package_gets_keep_their_behaviour():
 @pytest.mark.parametrize("name", ["Dense", "Conv2D", "MaxPooling2D", "AUC", "KLDivergence", "MyAUC", "HTTPLayer2D",
                                   "BatchNormalization", "GlobalAveragePooling1D"])
 def test_snake_case_is_keras(name):
-    from keras.src.utils.naming import to_snake_case  # noqa: PLC0415  (Keras is a test dependency)
+    from keras.src.utils.naming import to_snake_case
 
     assert serialization.to_snake_case(name) == to_snake_case(name)
 

@@ -8,9 +8,9 @@ output's loss by is unknown (None), so `<output>_loss` becomes the plain mean of
 in size; eager Keras, and fastnn, weight by batch size as Keras intends (the total `loss` agrees either way)."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(11)
 XA = R.standard_normal((48, 4)).astype(np.float32)

@@ -3,9 +3,9 @@ keras.io's "Customizing what happens in fit()" guide, run on fastnn and on Keras
 the loop's own promises (a raising train_step raises, metrics reset per epoch, compile without a loss)."""
 import numpy as np
 import pytest
+from tolerances import assert_close_scaled
 
 import fastnn
-from tolerances import assert_close_scaled
 
 R = np.random.default_rng(5)
 X = R.standard_normal((64, 8)).astype(np.float32)
