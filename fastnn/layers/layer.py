@@ -210,7 +210,9 @@ class Layer:
                 raise TypeError(f"layer {self.name!r} received a mix of symbolic (Input) and concrete inputs")
             shape = [t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
             self._maybe_build(shape)
-            return KerasTensor(self.compute_output_shape(shape), layer=self, inputs=inputs)
+            output = KerasTensor(self.compute_output_shape(shape), layer=self, inputs=inputs)
+            object.__setattr__(self, "_symbolic_call", (inputs, output))  # for `layer.input` / `layer.output`
+            return output
         if isinstance(inputs, Variable):
             inputs = identity(inputs)  # a layer reads a Variable input as a snapshot (recorded, as in Keras)
         elif not isinstance(inputs, (TensorLike, list, tuple, dict)):
@@ -280,6 +282,32 @@ class Layer:
             if recursive:
                 out.extend(layer.flatten_layers())
         return out
+
+    @property
+    def input(self):
+        """The symbolic input of this layer's last call on KerasTensors (in a functional or Sequential model).
+
+        Raises:
+            AttributeError: if the layer was never called on symbolic inputs.
+        """
+        return self._symbolic("input")[0]
+
+    @property
+    def output(self):
+        """The symbolic output of this layer's last call on KerasTensors, e.g. to build a feature extractor
+        `fastnn.Model(model.inputs, [layer.output for layer in model.layers])`.
+
+        Raises:
+            AttributeError: if the layer was never called on symbolic inputs.
+        """
+        return self._symbolic("output")[1]
+
+    def _symbolic(self, what):
+        call = self.__dict__.get("_symbolic_call")
+        if call is None:
+            raise AttributeError(f"Layer {self.name!r} is not connected (never called on an Input), so it has no "
+                                 f"{what}")
+        return call
 
     @property
     def seed_calls(self):

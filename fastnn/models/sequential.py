@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..keras_tensor import Input
 from ..layers.input_layer import InputLayer, InputSpec
 from ..layers.layer import Layer
 from .model import Model
@@ -63,6 +64,7 @@ class Sequential(Model):
         """
         if isinstance(layer, InputSpec):
             self._set_input_shape(layer.shape)
+            object.__setattr__(self, "_input_tensor", layer)  # the model's symbolic input, as Keras keeps it
             return
         if isinstance(layer, InputLayer):
             self._set_input_shape(layer.spec.shape)
@@ -113,6 +115,45 @@ class Sequential(Model):
             shapes.append(shape)
         self._output_shapes = shapes
         self.built = True
+        if self._input_spec_shape is not None:
+            self._connect_symbolically()
+
+    def _connect_symbolically(self):
+        """Runs the layers on the model's symbolic Input, so `inputs`, `outputs` and each layer's `input` /
+        `output` exist as in Keras (for feature extractors built with `fastnn.Model(inputs, outputs)`)."""
+        x = self.__dict__.get("_input_tensor")
+        if x is None or tuple(x.shape) != tuple(self._input_spec_shape):
+            x = Input(batch_shape=self._input_spec_shape)
+            object.__setattr__(self, "_input_tensor", x)
+        inputs = x
+        for layer in self._stack:
+            x = layer(x)
+        object.__setattr__(self, "_graph", ([inputs], [x]))
+
+    @property
+    def inputs(self):
+        """The model's symbolic inputs (a list of one KerasTensor), once its input shape is known.
+
+        Raises:
+            AttributeError: for a model built without an input shape (no Input and no `input_shape`).
+        """
+        return list(self._symbolic_graph()[0])
+
+    @property
+    def outputs(self):
+        """The model's symbolic outputs (a list of one KerasTensor), once its input shape is known.
+
+        Raises:
+            AttributeError: for a model built without an input shape (no Input and no `input_shape`).
+        """
+        return list(self._symbolic_graph()[1])
+
+    def _symbolic_graph(self):
+        graph = self.__dict__.get("_graph")
+        if graph is None or not self.built:
+            raise AttributeError(f"Sequential model {self.name!r} has no symbolic inputs/outputs: start it with an "
+                                 f"Input (or `input_shape=` on its first layer)")
+        return graph
 
     def call(self, inputs, training=None):
         x = inputs
