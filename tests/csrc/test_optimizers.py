@@ -118,7 +118,7 @@ def test_graph_mode_keras_matches(tf):
                           (tf.keras.optimizers.RMSprop, _run_rmsprop, dict(centered=True, momentum=0.9)),
                           (tf.keras.optimizers.SGD, _run_sgd, dict(momentum=0.9, nesterov=True))]:
         opt, var = cls(**cfg), tf.Variable(w0)
-        step = tf.function(lambda g: opt.apply_gradients([(g, var)]))
+        step = tf.function(lambda g: opt.apply_gradients([(g, var)]))  # noqa: B023  (called at once, inside the loop)
         for g in grads:
             step(tf.constant(g))
         assert_close_elementwise(run(w0, grads, cfg), var.numpy(), err_msg=f"{cls.__name__} in tf.function")

@@ -108,7 +108,7 @@ def test_dict_outputs_one_loss_for_all_validation_split_and_dataset(tf):
 
 def test_layers_get_layer_inputs_outputs_like_keras(tf):
     ours, theirs = _pair(tf)
-    assert [l.name for l in ours.layers] == [l.name for l in theirs.layers] == ["a", "b", "concat", "hidden",
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers] == ["a", "b", "concat", "hidden",
                                                                                  "out1", "out2"]
     assert type(ours.layers[0]).__name__ == "InputLayer"
     assert ours.get_layer("hidden") is ours.layers[3] and ours.get_layer(index=-1).name == "out2"
@@ -139,8 +139,8 @@ def test_nested_model_is_one_trainable_layer(inner_kind, tf, capsys):
     ours, inner = _nested(fastnn, inner_kind)
     theirs, keras_inner = _nested(tf.keras, inner_kind)
     ours.set_weights(theirs.get_weights())
-    assert [type(l).__name__ for l in ours.layers] == ["InputLayer", type(inner).__name__, "Dense"]
-    assert [l.name for l in ours.layers][1:] == [l.name for l in theirs.layers][1:] == ["inner", "head"]
+    assert [type(layer).__name__ for layer in ours.layers] == ["InputLayer", type(inner).__name__, "Dense"]
+    assert [layer.name for layer in ours.layers][1:] == [layer.name for layer in theirs.layers][1:] == ["inner", "head"]
     assert ours.get_layer("inner") is inner and len(ours.weights) == 6
     y = XA @ np.ones((4, 1), np.float32)
     for model, M in ((ours, fastnn), (theirs, tf.keras)):
@@ -173,7 +173,7 @@ def test_subclassed_model_layers_and_get_layer():
             return self.head(x)
 
     model = Sub()
-    assert [l.name for l in model.layers] == ["b0", "b1", "head"]
+    assert [layer.name for layer in model.layers] == ["b0", "b1", "head"]
     assert model.get_layer("head") is model.head
 
 
