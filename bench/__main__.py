@@ -8,7 +8,8 @@ OPT_IN = ("contention",)  # run only when named: it spawns busy processes to loa
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("suites", nargs="*", default=list(SUITES), help=f"any of {', '.join(SUITES + OPT_IN)} (default: all but {', '.join(OPT_IN)})")
+    parser.add_argument("suites", nargs="*", default=list(SUITES),
+                        help=f"any of {', '.join(SUITES + OPT_IN)} (default: all but {', '.join(OPT_IN)})")
     parser.add_argument("--threads", type=int, default=2, help="threads for every framework (default 2)")
     parser.add_argument("--reps", type=int, default=9, help="timed repeats per task (median reported)")
     parser.add_argument("--frameworks", default="", help="comma-separated peers to include (default: all)")

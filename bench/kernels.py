@@ -15,8 +15,10 @@ def task_list(quick):
     # Same multiply with half of A subnormal: fastnn's time should match the row above (denormals flushed)
     out.insert(1, ("sgemm 128x784x512, A half denormal",
                    {"kind": "gemm", "m": 128, "k": 784, "n": 512, "ta": False, "tb": False, "denormal": True}))
-    lenet = [("conv1 28x28x1->6 3x3 fwd+bwd", {"kind": "conv", "n": 128, "h": 28, "w": 28, "cin": 1, "cout": 6, "k": 3}),
-             ("conv2 13x13x6->16 3x3 fwd+bwd", {"kind": "conv", "n": 128, "h": 13, "w": 13, "cin": 6, "cout": 16, "k": 3}),
+    lenet = [("conv1 28x28x1->6 3x3 fwd+bwd",
+              {"kind": "conv", "n": 128, "h": 28, "w": 28, "cin": 1, "cout": 6, "k": 3}),
+             ("conv2 13x13x6->16 3x3 fwd+bwd",
+              {"kind": "conv", "n": 128, "h": 13, "w": 13, "cin": 6, "cout": 16, "k": 3}),
              ("conv wide 32x32x64->64 3x3 fwd+bwd (batch 32)",
               {"kind": "conv", "n": 32, "h": 32, "w": 32, "cin": 64, "cout": 64, "k": 3}),
              ("maxpool 26x26x6 2x2 fwd+bwd", {"kind": "maxpool", "n": 128, "h": 26, "w": 26, "c": 6}),

@@ -81,7 +81,7 @@ def main():
                 reply = {"path": path}
             else:
                 reply = {"error": f"unknown op {op!r}"}
-        except Exception as exc:  # report, keep serving
+        except Exception as exc:  # noqa: BLE001  (report, keep serving)
             reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
         out.write(json.dumps(reply) + "\n")
         out.flush()

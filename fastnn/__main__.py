@@ -104,7 +104,8 @@ def train(args):
     n_fit = int(len(x_train) * (1.0 - VALIDATION_SPLIT))  # fit keeps the first samples for training (Keras)
     say(f"fastnn {fastnn.__version__} [{fastnn.isa()}, {fastnn.get_num_threads()} threads"
         f"{f' x {ranks} ranks' if ranks > 1 else ''}]: {args.model} ({model.count_params():,} params) on "
-        f"{args.dataset} ({n_fit} train + {len(x_train) - n_fit} validation / {len(x_test)} test), {name}({learning_rate}), batch {batch_size}"
+        f"{args.dataset} ({n_fit} train + {len(x_train) - n_fit} validation / {len(x_test)} test), "
+        f"{name}({learning_rate}), batch {batch_size}"
         f"{f' ({batch_size // ranks} per rank)' if ranks > 1 else ''}, {epochs} epochs")
     start = time.perf_counter()
     history = model.fit(x_train, y_train, batch_size=batch_size // ranks, epochs=epochs,

@@ -44,7 +44,7 @@ def record(inputs, value, backward, backward_ops=None):
     return out
 
 
-def stop_gradient(input, name=None):  # noqa: A002  (TF's name)
+def stop_gradient(input, name=None):  # (TF's name)
     """`input`'s value as a new Tensor that no tape traces back through (`tf.stop_gradient`): its gradient is
     treated as zero.
 

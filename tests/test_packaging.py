@@ -75,7 +75,8 @@ def test_cibuildwheel_configuration_lists_the_release_wheels():
     pytest.importorskip("cibuildwheel", reason="cibuildwheel is not installed (it is in the test extra)")
     identifiers = {}
     for platform in ("linux", "macos"):
-        run = subprocess.run([sys.executable, "-m", "cibuildwheel", "--print-build-identifiers", "--platform", platform, str(ROOT)],
+        run = subprocess.run([sys.executable, "-m", "cibuildwheel", "--print-build-identifiers", "--platform", platform,
+                              str(ROOT)],
                              capture_output=True, text=True, timeout=120, cwd=ROOT)
         assert run.returncode == 0, run.stdout + run.stderr
         identifiers[platform] = set(run.stdout.split())

@@ -8,7 +8,8 @@ import fastnn
 
 def test_construction_and_facts():
     v = fastnn.Variable(np.ones((2, 3)), name="kernel")
-    assert v.shape == (2, 3) and v.dtype == np.float32 and v.trainable and v.name == "kernel:0"  # TF names a Variable "<name>:0"
+    # TF names a Variable "<name>:0"
+    assert v.shape == (2, 3) and v.dtype == np.float32 and v.trainable and v.name == "kernel:0"
     assert "kernel" in repr(v)
     assert fastnn.Variable(lambda: np.zeros(4)).shape == (4,)  # callable initial value, as TF
     assert fastnn.Variable(fastnn.constant([1.0, 2.0])).shape == (2,)

@@ -136,13 +136,13 @@ class Dataset:
             idx = order()
             if batch is None:
                 for i in idx:
-                    yield _map_structure(lambda a: a[i], arrays)
+                    yield _map_structure(lambda a: a[i], arrays)  # noqa: B023  (called at once, inside the loop)
             else:
                 for start in range(0, len(idx), batch[0]):
                     chunk = idx[start:start + batch[0]]
                     if batch[1] and len(chunk) < batch[0]:
                         return
-                    yield _map_structure(lambda a: a[chunk], arrays)
+                    yield _map_structure(lambda a: a[chunk], arrays)  # noqa: B023  (called at once, inside the loop)
         card = n if batch is None else (n // batch[0] if batch[1] else -(-n // batch[0]))
         return cls(iterate, card, (arrays, order, batch, n))
 

@@ -113,7 +113,7 @@ class DataParallel:
             return
         try:
             yield
-        except BaseException as error:  # noqa: B036  (SystemExit and KeyboardInterrupt hang the peers too)
+        except BaseException as error:  # noqa: BLE001  (SystemExit and KeyboardInterrupt hang the peers too)
             comm.fail(error, what)
         finally:
             comm.set_position("")

@@ -14,8 +14,9 @@ True
 """
 import sys as _sys
 
-from .. import (activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics,
-                models, optimizers, random, regularizers, saving, utils)
+from .. import (  # noqa: F401  (the tf.keras subpackages this module re-exports)
+    activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models, optimizers,
+    random, regularizers, saving, utils)
 from ..layers import Input
 from ..models import Model, Sequential
 

@@ -104,7 +104,8 @@ def _factor_range(factor, name, symmetric=True):
 class _Augmentation(Layer):
     def __init__(self, seed=None, fill_mode="reflect", interpolation="bilinear", fill_value=0.0, **kwargs):
         super().__init__(**kwargs)
-        one_of(fill_mode, "fill_mode", _FILL_MODES, "`{name}` must be one of " + str(_FILL_MODES) + ", received {value!r}")
+        one_of(fill_mode, "fill_mode", _FILL_MODES,
+               "`{name}` must be one of " + str(_FILL_MODES) + ", received {value!r}")
         one_of(interpolation, "interpolation", _INTERPOLATIONS,
                "`{name}` must be one of " + str(_INTERPOLATIONS) + ", received {value!r}")
         self.seed, self.fill_mode, self.interpolation, self.fill_value = seed, fill_mode, interpolation, fill_value

@@ -167,9 +167,9 @@ class Layer:
                         self._track_module(v)
                     elif v not in self._tracked_layers:
                         self._tracked_layers.append(v)
-        elif isinstance(value, Variable) and not name.startswith("_"):
-            if all(value is not w for w in self._own_weights):
-                self._own_weights.append(value)
+        elif (isinstance(value, Variable) and not name.startswith("_")
+              and all(value is not w for w in self._own_weights)):
+            self._own_weights.append(value)
         object.__setattr__(self, name, value)
 
     def _track_module(self, module):

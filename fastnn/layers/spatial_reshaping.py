@@ -65,8 +65,8 @@ class ZeroPadding2D(Layer):
 
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape
-        (t, b), (l, r) = self.padding
-        return (n, None if h is None else h + t + b, None if w is None else w + l + r, c)
+        (t, b), (left, r) = self.padding
+        return (n, None if h is None else h + t + b, None if w is None else w + left + r, c)
 
     def get_config(self):
         return {**super().get_config(), "padding": self.padding, "data_format": "channels_last"}
@@ -96,8 +96,8 @@ class Cropping2D(Layer):
     def call(self, inputs):
         _check_images(self, inputs.shape)
         _, h, w, _ = self.compute_output_shape(inputs.shape)
-        (t, _), (l, _) = self.cropping
-        return inputs[:, t:t + h, l:l + w, :]
+        (t, _), (left, _) = self.cropping
+        return inputs[:, t:t + h, left:left + w, :]
 
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape

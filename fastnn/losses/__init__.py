@@ -13,7 +13,7 @@ from collections.abc import Callable
 from . import focal_losses, losses, regression_losses
 from .focal_losses import *  # noqa: F403
 from .losses import *  # noqa: F403
-from .losses import EPSILON
+from .losses import EPSILON  # noqa: F401  (re-exported: fastnn.losses.EPSILON, as before losses became a package)
 from .regression_losses import *  # noqa: F403
 
 __all__ = losses.__all__ + regression_losses.__all__ + focal_losses.__all__ + ["get"]
@@ -41,7 +41,7 @@ _FUNCTIONS = {  # Keras' function names and its legacy aliases
     "binary_focal_crossentropy": binary_focal_crossentropy,  # noqa: F405
     "categorical_focal_crossentropy": categorical_focal_crossentropy,  # noqa: F405
 }
-_BY_NAME = {**_FUNCTIONS, **{c.__name__: c for c in _CLASSES if c is not Loss}}
+_BY_NAME = {**_FUNCTIONS, **{c.__name__: c for c in _CLASSES if c is not losses.Loss}}
 
 
 def get(identifier: str | losses.Loss | Callable) -> losses.Loss | Callable:

@@ -21,9 +21,9 @@ from ..saving.serialization import to_snake_case
 from ..tensor import Tensor, as_array, convert_to_tensor
 
 __all__ = [
-    "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
-    "BinaryCrossentropy", "mean_squared_error", "mean_absolute_error", "categorical_crossentropy",
-    "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae",
+    "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy", "BinaryCrossentropy", "mean_squared_error", "mean_absolute_error",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae",
 ]
 
 EPSILON = 1e-7  # keras.config.epsilon()

@@ -138,7 +138,7 @@ def fill(dims: Sequence[int], value: ArrayLike) -> Tensor:
     return Tensor(np.full(_nonneg_shape(dims, "dims"), v.reshape(()), dtype=v.dtype))
 
 
-def ones_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # noqa: A002  (TF's name)
+def ones_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # (TF's name)
     """Ones of input's shape (and dtype unless given).
 
     Args:
@@ -152,7 +152,7 @@ def ones_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # no
     return Tensor(np.ones(a.shape, a.dtype if dtype is None else _as_dtype(dtype)))
 
 
-def zeros_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:  # noqa: A002
+def zeros_like(input: ArrayLike, dtype: DTypeLike | None = None) -> Tensor:
     """Zeros of input's shape (and dtype unless given).
 
     Args:
@@ -239,7 +239,7 @@ def one_hot(indices: ArrayLike, depth: int, on_value: float | None = None, off_v
     return Tensor(out)
 
 
-def shape(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:  # noqa: A002
+def shape(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:
     """The shape as an int32 tensor (`tf.shape`).
 
     Args:
@@ -252,7 +252,7 @@ def shape(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:  # noqa: 
     return Tensor(np.asarray(as_array(input, "input").shape, _as_dtype(out_type)))
 
 
-def size(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:  # noqa: A002
+def size(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:
     """The number of elements (`tf.size`).
 
     Args:
@@ -265,7 +265,7 @@ def size(input: ArrayLike, out_type: DTypeLike = np.int32) -> Tensor:  # noqa: A
     return Tensor(np.asarray(as_array(input, "input").size, _as_dtype(out_type)))
 
 
-def rank(input: ArrayLike) -> Tensor:  # noqa: A002
+def rank(input: ArrayLike) -> Tensor:
     """The number of dimensions (`tf.rank`).
 
     Args:
@@ -278,7 +278,7 @@ def rank(input: ArrayLike) -> Tensor:  # noqa: A002
 
 
 # ------------------------------------------------------------------------------------------- differentiable
-def identity(input: ArrayLike) -> Tensor:  # noqa: A002
+def identity(input: ArrayLike) -> Tensor:
     """A Tensor with input's value (a snapshot when `input` is a Variable); gradient passes through.
 
     Args:
@@ -365,7 +365,7 @@ def transpose(a: ArrayLike, perm: Sequence[int] | None = None) -> Tensor:
                   lambda g, out, needs: [transpose(g, inverse.tolist())])
 
 
-def expand_dims(input: ArrayLike, axis: int) -> Tensor:  # noqa: A002
+def expand_dims(input: ArrayLike, axis: int) -> Tensor:
     """Insert a length-1 axis at `axis` (negative counts from the end of the result).
 
     Args:
@@ -385,7 +385,7 @@ def expand_dims(input: ArrayLike, axis: int) -> Tensor:  # noqa: A002
                   lambda g, out, needs: [reshape(g, a.shape)])
 
 
-def squeeze(input: ArrayLike, axis: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
+def squeeze(input: ArrayLike, axis: int | Sequence[int] | None = None) -> Tensor:
     """Remove length-1 axes (all of them, or those in `axis`).
 
     Args:
@@ -578,7 +578,7 @@ def _scatter_back(shape, positions, g):
     return flat.reshape(shape)
 
 
-def tile(input: ArrayLike, multiples: Sequence[int]) -> Tensor:  # noqa: A002  (TF's name)
+def tile(input: ArrayLike, multiples: Sequence[int]) -> Tensor:  # (TF's name)
     """`input` repeated `multiples[i]` times along each axis i; the gradient sums the copies.
 
     Args:

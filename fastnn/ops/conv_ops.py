@@ -32,7 +32,7 @@ def _output_shape_arg(output_shape):
     return shape
 
 
-def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",  # noqa: A002
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",
                      dilations=None):
     """The transpose (gradient) of `conv2d`, like `tf.nn.conv2d_transpose`.
 
@@ -96,7 +96,7 @@ def _stride1d(value, name):
     return int(value)
 
 
-def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None):  # noqa: A002
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None):
     """1-D convolution like `tf.nn.conv1d`: input [N, W, Cin] * filters [K, Cin, Cout] -> [N, OW, Cout].
 
     Runs the 2-D kernels on images of height 1; `stride` and `dilations` are ints (or TF's [1, s, 1]),
@@ -114,7 +114,7 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None): 
     return reshape(y, (y.shape[0],) + y.shape[2:])
 
 
-def _depthwise_args(input, filter, strides, padding, dilations):  # noqa: A002
+def _depthwise_args(input, filter, strides, padding, dilations):
     x, w = _float_input(input, "input"), _float_input(filter, "filter")
     if x.ndim != 4 or w.ndim != 4 or w.shape[2] != x.shape[3]:
         raise ValueError(f"depthwise_conv2d: `input` must be [N, H, W, C] and `filter` [KH, KW, C, multiplier], "
@@ -123,7 +123,7 @@ def _depthwise_args(input, filter, strides, padding, dilations):  # noqa: A002
         spatial_pair(1 if dilations is None else dilations, "dilations")
 
 
-def depthwise_conv2d(input, filter, strides, padding, data_format="NHWC", dilations=None, bias=None,  # noqa: A002
+def depthwise_conv2d(input, filter, strides, padding, data_format="NHWC", dilations=None, bias=None,
                      activation=None, alpha=0.2):
     """Depthwise 2-D convolution like `tf.nn.depthwise_conv2d`: every input channel c convolved with its own
     filters [KH, KW, c, m], giving output channel c·multiplier + m.
@@ -159,7 +159,7 @@ def depthwise_conv2d(input, filter, strides, padding, data_format="NHWC", dilati
     return record([x, w] if b is None else [x, w, b], y, backward)
 
 
-def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format="NHWC",  # noqa: A002
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format="NHWC",
                      dilations=None):
     """`tf.nn.separable_conv2d`: a depthwise convolution ([KH, KW, C, multiplier]) followed by a 1×1 convolution
     (pointwise_filter [1, 1, C·multiplier, Cout]). Returns [N, OH, OW, Cout]."""
@@ -167,7 +167,7 @@ def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding
     return conv2d(mid, pointwise_filter, 1, "VALID")
 
 
-def _pool1d(op, input, ksize, strides, padding, data_format):  # noqa: A002
+def _pool1d(op, input, ksize, strides, padding, data_format):
     if data_format not in ("NWC", "channels_last"):
         raise ValueError(f"`data_format` must be 'NWC' (fastnn works channels-last), received {data_format!r}")
     k, s = _stride1d(ksize, "ksize"), _stride1d(strides, "strides")
@@ -178,11 +178,11 @@ def _pool1d(op, input, ksize, strides, padding, data_format):  # noqa: A002
     return reshape(y, (y.shape[0],) + y.shape[2:])
 
 
-def max_pool1d(input, ksize, strides, padding, data_format="NWC"):  # noqa: A002
+def max_pool1d(input, ksize, strides, padding, data_format="NWC"):
     """`tf.nn.max_pool1d`: max over windows of `ksize` steps along W of [N, W, C]; TF's 'VALID'/'SAME' sizes."""
     return _pool1d(max_pool2d, input, ksize, strides, padding, data_format)
 
 
-def avg_pool1d(input, ksize, strides, padding, data_format="NWC"):  # noqa: A002
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC"):
     """`tf.nn.avg_pool1d`: mean over the valid cells of windows of `ksize` steps along W of [N, W, C]."""
     return _pool1d(avg_pool2d, input, ksize, strides, padding, data_format)

@@ -184,7 +184,7 @@ def negative(x: ArrayLike) -> Tensor:
     return record([x], np.negative(x._value), lambda g, needs: [-g], lambda g, out, needs: [negative(g)])
 
 
-def abs(x: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
+def abs(x: ArrayLike) -> Tensor:  # (TF's name)
     """|x|; the gradient is sign(x)·dy (0 at 0).
 
     Args:
@@ -199,7 +199,7 @@ def abs(x: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
                   lambda g, out, needs: [multiply(g, np.sign(a).astype(np.float32))])
 
 
-def pow(x: ArrayLike, y: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
+def pow(x: ArrayLike, y: ArrayLike) -> Tensor:  # (TF's name)
     """x ** y elementwise; d/dx = y·x^(y−1), d/dy = x^y·log(x) where x > 0 (else 0), as TF.
 
     Args:
@@ -431,7 +431,7 @@ def ceil(x: ArrayLike) -> Tensor:
     return _rounding(x, np.ceil)
 
 
-def round(x: ArrayLike) -> Tensor:  # noqa: A001  (TF's name)
+def round(x: ArrayLike) -> Tensor:  # (TF's name)
     """x rounded to the nearest integer, halves to even (as TF and numpy); not differentiable.
 
     Args:
@@ -1012,7 +1012,7 @@ def argmax(input: ArrayLike, axis: int | None = None,
     return _arg_extreme(input, axis, output_type, np.argmax, "argmax")
 
 
-def argmin(input: ArrayLike, axis: int | None = None, output_type: DTypeLike = np.int64) -> Tensor:  # noqa: A002
+def argmin(input: ArrayLike, axis: int | None = None, output_type: DTypeLike = np.int64) -> Tensor:
     """Index of the smallest value along `axis` (default 0, as TF); the first one on ties.
 
     Args:

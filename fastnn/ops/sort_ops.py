@@ -86,7 +86,7 @@ def argsort(values: ArrayLike, axis: int = -1, direction: str = "ASCENDING", sta
     return Tensor(_order(a, axis, _direction(direction)).astype(np.int32))
 
 
-def top_k(input: ArrayLike, k: int = 1, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002  (TF's names)
+def top_k(input: ArrayLike, k: int = 1, sorted: bool = True) -> tuple[Tensor, Tensor]:  # (TF's names)
     """The `k` largest entries along the last axis and their int32 indices, as `(values, indices)`; equal values
     keep their index order. The gradient flows back to the picked entries.
 

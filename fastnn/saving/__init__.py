@@ -13,4 +13,4 @@ from .model_io import load_model, load_weights, save_model, save_weights
 from .serialization import deserialize_layer, deserialize_object, serialize_object
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model", "serialize_object", "deserialize_object",
-           "atomic_write_bytes"]
+           "deserialize_layer", "atomic_write_bytes"]

@@ -12,6 +12,7 @@ Reading (`_NpzArchive`) never runs code (`allow_pickle` is never used), checks e
 and shape against what the caller expects before reading a byte of it, never decompresses more than those shapes
 announce, and reports any problem as a ValueError naming the file.
 """
+import contextlib
 import inspect
 import io
 import json
@@ -145,10 +146,8 @@ def _create_temporary(folder, name, existing):
     try:
         if existing is not None:
             if hasattr(os, "geteuid") and os.geteuid() == 0:
-                try:
+                with contextlib.suppress(OSError):  # e.g. a filesystem without ownership: keep the file anyway
                     os.fchown(fd, existing.st_uid, existing.st_gid)
-                except OSError:  # e.g. a filesystem without ownership: keep the file anyway
-                    pass
             os.fchmod(fd, stat.S_IMODE(existing.st_mode))
     except BaseException:
         os.close(fd)

@@ -275,7 +275,7 @@ def _compile(model, spec, filepath, custom_objects):
                          "with compile=False") from e
 
 
-def load_keras_archive(filepath, custom_objects=None, compile=True):  # noqa: A002  (Keras' name)
+def load_keras_archive(filepath, custom_objects=None, compile=True):  # (Keras' name)
     """Loads a Sequential model from a Keras 3 `.keras` archive (written by Keras or by fastnn).
 
     Args:

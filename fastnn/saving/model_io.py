@@ -173,7 +173,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     atomic_write_bytes(filepath, _npz_bytes(arrays))
 
 
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Keras' name)
+def load_model(filepath, custom_objects=None, compile=True):  # (Keras' name)
     """Loads the model saved by `model.save(filepath)`: a fastnn `.npz` model file, or a Keras 3 `.keras` archive.
 
     With `compile=True` and a file saved with its optimizer (the default, and what `ModelCheckpoint` writes), the
@@ -218,7 +218,7 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002  (Ker
         raise
 
 
-def _load_model(archive, filepath, custom_objects, compile):  # noqa: A002
+def _load_model(archive, filepath, custom_objects, compile):
     config = _checked_model_config(archive.json("__config__", "model config"), filepath,
                                    max(_MAX_SAMPLE_ELEMENTS, archive.weight_elements()))
     restore = compile and "compile" in config

@@ -14,7 +14,8 @@ from ..data import Dataset
 from ..tensor import TensorLike, as_array
 from ..utils.dataset_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
-__all__ = ["as_batchable", "as_batchable_structure", "num_samples", "take", "is_data_stream", "unpack_x_y_sample_weight", "pack_x_y_sample_weight", "prepare_arrays",
+__all__ = ["as_batchable", "as_batchable_structure", "num_samples", "take", "is_data_stream",
+           "unpack_x_y_sample_weight", "pack_x_y_sample_weight", "prepare_arrays",
            "batch_indices", "array_source", "stream_source", "positive_int", "verbose_level"]
 
 

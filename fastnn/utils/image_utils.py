@@ -9,7 +9,7 @@ __all__ = ["array_to_img", "img_to_array"]
 
 def _pil_image():
     try:
-        from PIL import Image
+        from PIL import Image  # noqa: PLC0415  (optional dependency, loaded on first use)
     except ImportError:
         raise ImportError("array_to_img needs Pillow: pip install pillow") from None
     return Image

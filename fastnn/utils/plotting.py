@@ -18,11 +18,11 @@ def plot_history(history: object, path: str | os.PathLike, title: str | None = N
         None.
     """
     try:  # matplotlib is optional: loaded on the first plot, not with `import fastnn`
-        import matplotlib
+        import matplotlib  # noqa: PLC0415  (optional dependency, loaded on first use)
 
         matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
+        import matplotlib.pyplot as plt  # noqa: PLC0415  (optional dependency, loaded on first use)
+        from matplotlib.ticker import MaxNLocator  # noqa: PLC0415  (optional dependency, loaded on first use)
     except ImportError:
         raise ImportError("plotting needs matplotlib: pip install matplotlib") from None
     logs = getattr(history, "history", history)

@@ -141,7 +141,8 @@ def _data_for(framework, data):
             if module is None:
                 continue  # a loader the framework lacks fails in the program, as it would for a user
             saved.append((module, module.load_data))
-            module.load_data = lambda *args, _value=substitute(data), **kwargs: _value
+            value = substitute(data)
+            module.load_data = lambda *args, _value=value, **kwargs: _value
     try:
         yield
     finally:

@@ -40,7 +40,8 @@ PROGRAMS = {
         result="model.count_params() + 1e6 * features.shape[1]",
         tolerance=0.0),
     "keras_io_custom_training_loop_tf": Program(
-        source=KERAS_IO + "1806537c4333fbff1f9fd038b78179beeda480fb:guides/writing_a_custom_training_loop_in_tensorflow.py",
+        source=KERAS_IO + "1806537c4333fbff1f9fd038b78179beeda480fb:"
+                          "guides/writing_a_custom_training_loop_in_tensorflow.py",
         result="float(val_acc)",
         cuts=(("epochs = 3", "epochs = 1"), ("epochs = 2", "epochs = 1")),
         # the guide feeds raw 0-255 pixels: one epoch lands within ±0.04 of itself from run to run in Keras too

@@ -12,7 +12,8 @@ def test_every_program_has_a_recorded_keras_result():
 def test_the_port_changes_imports_only():
     for name in PROGRAMS:
         ported = harness.port(harness.source_of(name))
-        assert "tensorflow" not in ported.replace("TensorFlow", "")  # every TF import was rewritten (port checks the rest)
+        # every TF import was rewritten (port checks the rest)
+        assert "tensorflow" not in ported.replace("TensorFlow", "")
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))

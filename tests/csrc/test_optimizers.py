@@ -118,7 +118,7 @@ def test_graph_mode_keras_matches(tf):
                           (tf.keras.optimizers.RMSprop, _run_rmsprop, dict(centered=True, momentum=0.9)),
                           (tf.keras.optimizers.SGD, _run_sgd, dict(momentum=0.9, nesterov=True))]:
         opt, var = cls(**cfg), tf.Variable(w0)
-        step = tf.function(lambda g: opt.apply_gradients([(g, var)]))
+        step = tf.function(lambda g: opt.apply_gradients([(g, var)]))  # noqa: B023  (called at once, inside the loop)
         for g in grads:
             step(tf.constant(g))
         assert_close_elementwise(run(w0, grads, cfg), var.numpy(), err_msg=f"{cls.__name__} in tf.function")
@@ -301,14 +301,17 @@ def test_new_kernels_threads_bitwise_equal():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: ops.adagrad_update(np.ones(3, np.float32), np.ones(3), np.ones(3)), TypeError, "`accumulator` must have dtype float32"),
+    (lambda: ops.adagrad_update(np.ones(3, np.float32), np.ones(3), np.ones(3)), TypeError,
+     "`accumulator` must have dtype float32"),
     (lambda: ops.nadam_update(np.ones(3, np.float32), np.ones(3), np.zeros(3, np.float32), np.zeros(3, np.float32), 0),
      ValueError, r"`step` must be >= 1 .*received 0"),
     (lambda: ops.adamax_update(np.ones(3, np.float32), np.ones(3), np.zeros(3, np.float32), np.zeros(2, np.float32), 1),
      ValueError, r"`u` must have the shape of `var` \(3,\), received shape \(2,\)"),
-    (lambda: ops.lion_update(np.ones(3, np.float32), np.ones(4), np.zeros(3, np.float32)), ValueError, "`grad` must have the shape"),
+    (lambda: ops.lion_update(np.ones(3, np.float32), np.ones(4), np.zeros(3, np.float32)), ValueError,
+     "`grad` must have the shape"),
     (lambda: ops.adadelta_update(np.ones(3, np.float32), np.ones(3), np.zeros(3, np.float32),
-                                 np.zeros(3, np.float32), rho="x"), TypeError, "`rho` must be a real number, received 'x'"),
+                                 np.zeros(3, np.float32), rho="x"),
+     TypeError, "`rho` must be a real number, received 'x'"),
 ])
 def test_new_kernels_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):

@@ -41,7 +41,7 @@ def test_dense_xent_matches_tf(isa, tf, rng, shape, scale):
         labels = labels if soft else labels[0]
         grad_scale = 1.0 / max(shape[0], 1)
         tf_loss, tf_grad = _tf_loss_and_grad(
-            tf, lambda z: tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=z), logits, grad_scale)
+            tf, lambda z: tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=z), logits, grad_scale)  # noqa: B023  (called at once, inside the loop)
         loss = F.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
         loss2, dlogits = F.softmax_cross_entropy_with_logits_and_grad(labels, logits, grad_scale=grad_scale)
         assert loss.shape == shape[:-1] and dlogits.shape == shape

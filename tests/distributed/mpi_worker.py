@@ -131,10 +131,9 @@ def fault(what):
                     metrics=[exiting_accuracy])
         net.evaluate(x, y, batch_size=BATCH, verbose=0)
         return
-    elif what == "stall":       # rank 1 never calls fit: rank 0 waits in the start check until the watchdog fires
-        if me == 1:
-            time.sleep(120)
-            return
+    elif what == "stall" and me == 1:
+        time.sleep(120)  # rank 1 never calls fit: rank 0 waits in the start check until the watchdog fires
+        return
     net.compile(dist.DistributedOptimizer(optimizer), "sparse_categorical_crossentropy")
     net.fit(x, y, batch_size=BATCH, verbose=0, **kwargs)
 

@@ -164,7 +164,8 @@ def test_mpiexec_main_job_equals_the_single_process_run(tmp_path):
     assert single.returncode == 0, single.stderr
     job = _run(args, ranks=2, cwd=tmp_path)
     assert job.returncode == 0, job.stdout + job.stderr
-    assert len(re.findall(r"^fastnn \d", job.stdout, re.M)) == 1 and "x 2 ranks" in job.stdout and "(16 per rank)" in job.stdout
+    assert (len(re.findall(r"^fastnn \d", job.stdout, re.M)) == 1 and "x 2 ranks" in job.stdout
+            and "(16 per rank)" in job.stdout)
     assert job.stdout.count("test accuracy") == 1, job.stdout  # rank 0 prints, rank 1 is silent
 
     def numbers(stdout):

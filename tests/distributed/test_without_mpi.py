@@ -32,4 +32,5 @@ def test_fastnn_works_without_mpi4py_and_init_says_what_to_install():
     out = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert "ImportError: fastnn.distributed needs MPI for Python" in out.stdout
-    assert "pip install mpi4py mpich" in out.stdout and "fastnn[" not in out.stdout  # `fastnn` on PyPI is another project
+    # `fastnn` on PyPI is another project
+    assert "pip install mpi4py mpich" in out.stdout and "fastnn[" not in out.stdout

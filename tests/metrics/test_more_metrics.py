@@ -123,7 +123,8 @@ def test_config_round_trip_matches_keras(name, tf):
     # cross-entropy has no ignore_class.
     assert set(theirs) - {"ignore_class"} <= set(config) <= set(theirs) | {"from_sorted_ids"}, name
     for key, value in theirs.items():
-        if key in config and key not in ("name", "dtype", "label_weights", "thresholds"):  # Keras numbers names: "auc_3"
+        # Keras numbers names: "auc_3"
+        if key in config and key not in ("name", "dtype", "label_weights", "thresholds"):
             assert config[key] == value, (name, key)
     clone = getattr(metrics, cls).from_config(config)
     assert clone.get_config() == config

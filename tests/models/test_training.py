@@ -151,8 +151,8 @@ def test_subclassed_model_trains():
             return self.out(self.hidden(inputs))
 
     model = TwoLayer()
-    model.compile(optimizer=fastnn.optimizers.Adam(0.01), loss=fastnn.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(optimizer=fastnn.optimizers.Adam(0.01),
+                  loss=fastnn.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     history = model.fit(X, Y, epochs=15, verbose=0)
     assert history.history["loss"][-1] < 0.6 * history.history["loss"][0]
     assert len(model.trainable_weights) == 4 and model.count_params() == 12 * 16 + 16 + 16 * 3 + 3

@@ -79,8 +79,10 @@ def test_schedule_and_learning_rate_changes_match_keras(tf):
 @pytest.mark.parametrize("staircase", [False, True])
 def test_schedules_match_keras(staircase, tf):
     ks = tf.keras.optimizers.schedules
-    pairs = [(optimizers.schedules.ExponentialDecay(0.1, 3, 0.7, staircase), ks.ExponentialDecay(0.1, 3, 0.7, staircase)),
-             (optimizers.schedules.InverseTimeDecay(0.1, 3, 0.7, staircase), ks.InverseTimeDecay(0.1, 3, 0.7, staircase)),
+    pairs = [(optimizers.schedules.ExponentialDecay(0.1, 3, 0.7, staircase),
+              ks.ExponentialDecay(0.1, 3, 0.7, staircase)),
+             (optimizers.schedules.InverseTimeDecay(0.1, 3, 0.7, staircase),
+              ks.InverseTimeDecay(0.1, 3, 0.7, staircase)),
              (optimizers.schedules.PiecewiseConstantDecay([2, 5], [0.1, 0.01, 0.001]),
               ks.PiecewiseConstantDecay([2, 5], [0.1, 0.01, 0.001]))]
     for ours, theirs in pairs:

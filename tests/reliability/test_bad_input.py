@@ -1165,7 +1165,7 @@ call("Conv2DTranspose-input-3d", lambda: layers.Conv2DTranspose(2, 3)(f32(4, 4, 
 call("Conv1D-padding-full", lambda: layers.Conv1D(2, 3, padding="full"), ValueError, r"Received: padding='full'")
 call("Conv1D-kernel_size-pair", lambda: layers.Conv1D(2, (3, 3)), ValueError, r"Received: kernel_size=\(3, 3\)")
 call("Conv1D-groups", lambda: layers.Conv1D(2, 3, groups=2), ValueError, r"Received: groups=2")
-call("Conv1D-input-channels", lambda: (lambda l: (l(f32(1, 6, 2)), l(f32(1, 6, 3))))(layers.Conv1D(2, 3)), ValueError,
+call("Conv1D-input-channels", lambda: (lambda layer: (layer(f32(1, 6, 2)), layer(f32(1, 6, 3))))(layers.Conv1D(2, 3)), ValueError,
      r"expected \(batch, steps, 2\), received shape \(1, 6, 3\)")
 call("DepthwiseConv2D-depth_multiplier-zero", lambda: layers.DepthwiseConv2D(3, depth_multiplier=0), ValueError,
      r"Received: depth_multiplier=0")

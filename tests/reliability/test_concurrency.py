@@ -202,7 +202,7 @@ def test_set_num_threads_from_another_thread_while_kernels_run(restore_threads):
     flip_thread.start()
     try:
         def worker(i):
-            for r in range(3):
+            for _ in range(3):
                 for name, job in JOBS.items():
                     _assert_same(job(), serial[name], f"{name} while set_num_threads flips (thread {i})")
         run_threads(worker, 2)

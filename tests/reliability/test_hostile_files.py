@@ -266,7 +266,8 @@ CASES = [
          lambda t: h5_file(t, lambda g, t: g.create_dataset("0", data=np.full((8, 4), b"ab"))),
          r"'layers/dense/vars/0' has dtype \|S2, which does not convert"),
     Case("h5-compressed", "weights",
-         lambda t: h5_file(t, lambda g, t: g.create_dataset("0", data=np.zeros((8, 4), np.float32), compression="gzip")),
+         lambda t: h5_file(t, lambda g, t: g.create_dataset("0", data=np.zeros((8, 4), np.float32),
+                                                            compression="gzip")),
          r"'layers/dense/vars/0' is compressed or filtered"),
     # --- model configs
     Case("config-list", "model", lambda t: model_file(t, raw_config="[]"),

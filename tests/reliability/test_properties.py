@@ -17,7 +17,7 @@ import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import assume, given, settings  # noqa: E402
-from hypothesis import strategies as st
+from hypothesis import strategies as st  # noqa: E402
 from references import (  # noqa: E402
     activation_ref,
     bias_add_grad_ref,
@@ -36,7 +36,7 @@ from references import (  # noqa: E402
 from tolerances import assert_close_elementwise, assert_close_reduction  # noqa: E402
 
 from fastnn import _core  # noqa: E402
-from fastnn import kernels as K
+from fastnn import kernels as K  # noqa: E402
 
 # FASTNN_PROPERTY_SCALE=N multiplies every example count (a longer local hunt; CI uses 1).
 SCALE = int(os.environ.get("FASTNN_PROPERTY_SCALE", "1"))

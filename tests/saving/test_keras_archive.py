@@ -143,10 +143,10 @@ def test_damaged_or_hostile_archives_raise_clear_errors(tmp_path):
                       weights), r"Unknown layer 'os'"),
     ]
     big = tmp_path / "g.keras"  # a config member that decompresses to 64 MiB: refused from its declared size
-    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("config.json", "w", force_zip64=True) as f:
-            for _ in range(64):
-                f.write(b" " * (1 << 20))
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("config.json", "w", force_zip64=True) as f:
+        for _ in range(64):
+            f.write(b" " * (1 << 20))
     cases.append((big, r"config.json is encrypted or declares 67108864 bytes"))
     # a weights member of 256 MiB (zeros) for a model of 16 weight values (64 bytes): refused unread
     bomb = tmp_path / "h.keras"

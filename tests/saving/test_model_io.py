@@ -192,7 +192,8 @@ def test_weight_order_is_exact_beyond_1000_tensors(tmp_path, route):
         loaded = fastnn.models.load_model(tmp_path / "ckpt.npz")
         assert int(loaded.optimizer.iterations) == 1
         for i, w in enumerate(model.trainable_weights):  # optimizer slots follow their weights too
-            for a, b in zip(model.optimizer._slots[id(w)][1], loaded.optimizer._slots[id(loaded.trainable_weights[i])][1]):
+            for a, b in zip(model.optimizer._slots[id(w)][1],
+                            loaded.optimizer._slots[id(loaded.trainable_weights[i])][1]):
                 np.testing.assert_array_equal(a.numpy(), b.numpy())
     elif route == "save":
         model.save(tmp_path / "m.npz")

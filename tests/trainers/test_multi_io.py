@@ -42,8 +42,8 @@ def _assert_logs(a, b, tol=2e-5):
 COMPILES = {
     "lists": dict(loss=["mse", "sparse_categorical_crossentropy"], loss_weights=[0.5, 2.0],
                   metrics=[["mae"], ["accuracy"]]),
-    "dicts": dict(loss={"out1": "mse", "out2": "sparse_categorical_crossentropy"}, loss_weights={"out1": 1.0, "out2": 0.3},
-                  metrics={"out1": ["mae", "mse"], "out2": "accuracy"}),
+    "dicts": dict(loss={"out1": "mse", "out2": "sparse_categorical_crossentropy"},
+                  loss_weights={"out1": 1.0, "out2": 0.3}, metrics={"out1": ["mae", "mse"], "out2": "accuracy"}),
     "one_output_trained": dict(loss={"out1": None, "out2": "sparse_categorical_crossentropy"}, metrics={"out1": "mae"}),
 }
 
@@ -108,8 +108,8 @@ def test_dict_outputs_one_loss_for_all_validation_split_and_dataset(tf):
 
 def test_layers_get_layer_inputs_outputs_like_keras(tf):
     ours, theirs = _pair(tf)
-    assert [l.name for l in ours.layers] == [l.name for l in theirs.layers] == ["a", "b", "concat", "hidden",
-                                                                                 "out1", "out2"]
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers] == [
+        "a", "b", "concat", "hidden", "out1", "out2"]
     assert type(ours.layers[0]).__name__ == "InputLayer"
     assert ours.get_layer("hidden") is ours.layers[3] and ours.get_layer(index=-1).name == "out2"
     assert [t.shape for t in ours.inputs] == [tuple(t.shape) for t in theirs.inputs]
@@ -139,8 +139,8 @@ def test_nested_model_is_one_trainable_layer(inner_kind, tf, capsys):
     ours, inner = _nested(fastnn, inner_kind)
     theirs, keras_inner = _nested(tf.keras, inner_kind)
     ours.set_weights(theirs.get_weights())
-    assert [type(l).__name__ for l in ours.layers] == ["InputLayer", type(inner).__name__, "Dense"]
-    assert [l.name for l in ours.layers][1:] == [l.name for l in theirs.layers][1:] == ["inner", "head"]
+    assert [type(layer).__name__ for layer in ours.layers] == ["InputLayer", type(inner).__name__, "Dense"]
+    assert [layer.name for layer in ours.layers][1:] == [layer.name for layer in theirs.layers][1:] == ["inner", "head"]
     assert ours.get_layer("inner") is inner and len(ours.weights) == 6
     y = XA @ np.ones((4, 1), np.float32)
     for model, M in ((ours, fastnn), (theirs, tf.keras)):
@@ -157,7 +157,8 @@ def test_nested_model_is_one_trainable_layer(inner_kind, tf, capsys):
         np.testing.assert_array_equal(u, v)
     ours.summary()
     out = capsys.readouterr().out
-    assert f"inner ({type(inner).__name__})" in out and "Trainable params: 4 " in out and "Non-trainable params: 51 " in out
+    assert (f"inner ({type(inner).__name__})" in out and "Trainable params: 4 " in out
+            and "Non-trainable params: 51 " in out)
 
 
 def test_subclassed_model_layers_and_get_layer():
@@ -173,7 +174,7 @@ def test_subclassed_model_layers_and_get_layer():
             return self.head(x)
 
     model = Sub()
-    assert [l.name for l in model.layers] == ["b0", "b1", "head"]
+    assert [layer.name for layer in model.layers] == ["b0", "b1", "head"]
     assert model.get_layer("head") is model.head
 
 
