@@ -42,8 +42,10 @@ def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3)
 
     Args:
         x: array of rank >= 1, channels last.
-        gamma, beta: (C,) scale and offset, or None (1 and 0).
-        mean, variance: (C,) statistics to use (inference), or both None to use the batch's own (training).
+        gamma: `(C,)` scale, or None (ones).
+        beta: `(C,)` offset, or None (zeros).
+        mean: `(C,)` mean to use (inference), or None (with `variance`) to use the batch's own (training).
+        variance: `(C,)` variance to use (inference), or None (with `mean`) to use the batch's own (training).
         epsilon: positive float added to the variance.
 
     Returns:
@@ -64,8 +66,12 @@ def batch_norm_grad(x, grad, mean, variance, gamma=None, epsilon=1e-3, batch_sta
     """Gradients of `batch_norm` with respect to x, gamma and beta.
 
     Args:
-        x: the forward's input; grad: the gradient of its output (x's shape).
-        mean, variance: (C,) statistics the forward used; gamma: its scale (None: ones); epsilon: its epsilon.
+        x: the forward's input.
+        grad: the gradient of its output (x's shape).
+        mean: `(C,)` mean the forward used.
+        variance: `(C,)` variance the forward used.
+        gamma: the forward's `(C,)` scale, or None (ones).
+        epsilon: the forward's epsilon.
         batch_stats: True when the forward computed mean/variance from `x` (their dependence on x is included).
 
     Returns:
@@ -85,7 +91,8 @@ def layer_norm(x, gamma=None, beta=None, epsilon=1e-3):
 
     Args:
         x: array of rank >= 1; the statistics are per row (every index of the leading axes).
-        gamma, beta: (C,) scale and offset over the last axis, or None (1 and 0).
+        gamma: `(C,)` scale over the last axis, or None (ones).
+        beta: `(C,)` offset over the last axis, or None (zeros).
         epsilon: positive float added to the variance.
 
     Returns:
@@ -99,7 +106,18 @@ def layer_norm(x, gamma=None, beta=None, epsilon=1e-3):
 
 
 def layer_norm_grad(x, grad, mean, inv, gamma=None):
-    """`(dx, dgamma, dbeta)` of `layer_norm` from its input, the output's gradient and its row statistics."""
+    """`(dx, dgamma, dbeta)` of `layer_norm` from its input, the output's gradient and its row statistics.
+
+    Args:
+        x: the forward's input.
+        grad: the gradient of its output (x's shape).
+        mean: each row's mean, as `layer_norm` returned it.
+        inv: each row's 1/sqrt(variance + epsilon), as `layer_norm` returned it.
+        gamma: the forward's `(C,)` scale, or None (ones).
+
+    Returns:
+        `(dx, dgamma, dbeta)`.
+    """
     xa = _x_arg(x, "x")
     g = as_f32(grad, "grad")
     if g.shape != xa.shape:

@@ -143,7 +143,22 @@ def conv2d_backprop_filter_and_bias(input: ArrayLike, filter_sizes: Sequence[int
 def depthwise_conv2d(input, filter, strides=1, padding="VALID", data_format="NHWC", dilations=None,
                      bias=None, activation=None, alpha=0.2):
     """activation(depthwise_conv2d(input, filter) + bias) like `tf.nn.depthwise_conv2d`: input [N, H, W, C],
-    filter [KH, KW, C, M] -> [N, OH, OW, C·M] (output channel c·M + m); TF's 'same'/'valid' geometry."""
+    filter [KH, KW, C, M] -> [N, OH, OW, C·M] (output channel c·M + m); TF's 'same'/'valid' geometry.
+
+    Args:
+        input: The input `[N, H, W, C]`.
+        filter: The depthwise filter `[KH, KW, C, M]` (M: the channel multiplier).
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+        bias: None, or the bias `[C·M]`.
+        activation: None/`"linear"`, `"relu"`, `"leaky_relu"`, `"sigmoid"` or `"tanh"`, fused in the epilogue.
+        alpha: The slope for negative inputs of leaky_relu.
+
+    Returns:
+        A float32 numpy array.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     w = require_ndim(as_f32(filter, "filter"), 4, "filter")
@@ -157,7 +172,20 @@ def depthwise_conv2d(input, filter, strides=1, padding="VALID", data_format="NHW
 def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
                                     data_format="NHWC", dilations=None):
     """Gradient of `depthwise_conv2d` with respect to its input (`tf.raw_ops.DepthwiseConv2dNativeBackpropInput`):
-    filter [KH, KW, C, M], out_backprop [N, OH, OW, C·M] -> [N, H, W, C] = input_sizes."""
+    filter [KH, KW, C, M], out_backprop [N, OH, OW, C·M] -> [N, H, W, C] = input_sizes.
+
+    Args:
+        input_sizes: 4 non-negative ints, the input's shape `[N, H, W, C]`.
+        filter: The depthwise filter `[KH, KW, C, M]`.
+        out_backprop: The gradient with respect to the output, `[N, OH, OW, C·M]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A float32 numpy array of shape `input_sizes`.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     sizes = _sizes(input_sizes, "input_sizes")
     w = require_ndim(as_f32(filter, "filter"), 4, "filter")
@@ -169,7 +197,20 @@ def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides,
                                      data_format="NHWC", dilations=None):
     """Gradient of `depthwise_conv2d` with respect to its filter (`tf.raw_ops.DepthwiseConv2dNativeBackpropFilter`):
     input [N, H, W, C], out_backprop [N, OH, OW, C·M] -> [KH, KW, C, M] = filter_sizes. Deterministic batch
-    reduction."""
+    reduction.
+
+    Args:
+        input: The forward input `[N, H, W, C]`.
+        filter_sizes: 4 non-negative ints, the filter's shape `[KH, KW, C, M]`.
+        out_backprop: The gradient with respect to the output, `[N, OH, OW, C·M]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A float32 numpy array of shape `filter_sizes`.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     sizes = _sizes(filter_sizes, "filter_sizes")
@@ -179,7 +220,20 @@ def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides,
 
 def depthwise_conv2d_backprop_filter_and_bias(input, filter_sizes, out_backprop, strides, padding,
                                               data_format="NHWC", dilations=None):
-    """(filter gradient, bias gradient) of `depthwise_conv2d` from one pass over out_backprop."""
+    """(filter gradient, bias gradient) of `depthwise_conv2d` from one pass over out_backprop.
+
+    Args:
+        input: The forward input `[N, H, W, C]`.
+        filter_sizes: 4 non-negative ints, the filter's shape `[KH, KW, C, M]`.
+        out_backprop: The gradient with respect to the output, `[N, OH, OW, C·M]`.
+        strides: An int or a pair of ints, the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int or a pair of ints, the dilation of the filter.
+
+    Returns:
+        A pair of float32 numpy arrays: the filter gradient (shape `filter_sizes`) and the bias gradient `[C·M]`.
+    """
     (s, padding, d) = _geometry_args(strides, padding, dilations, data_format)
     x = require_ndim(as_f32(input, "input"), 4, "input")
     sizes = _sizes(filter_sizes, "filter_sizes")

@@ -237,20 +237,50 @@ def dense_activation_grad(dy: ArrayLike, y: ArrayLike | None = None, activation:
 
 
 def exp(x):
-    """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72)."""
+    """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72).
+
+    Args:
+        x: The input (array-like, converted to float32).
+
+    Returns:
+        A float32 numpy array of the shape of `x`.
+    """
     return _unary(x, "x", "exp")
 
 
 def log(x):
-    """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0."""
+    """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0.
+
+    Args:
+        x: The input (array-like, converted to float32).
+
+    Returns:
+        A float32 numpy array of the shape of `x`.
+    """
     return _unary(x, "x", "log")
 
 
 def exp_grad(dy, y):
-    """dy · y, from the output y = exp(x)."""
+    """dy · y, from the output y = exp(x).
+
+    Args:
+        dy: The gradient with respect to the output of `exp`.
+        y: The output of `exp` (`exp(x)`), of the shape of `dy`.
+
+    Returns:
+        A float32 numpy array, the gradient with respect to `x`.
+    """
     return _unary_grad(dy, "dy", y, "y", "exp")
 
 
 def log_grad(dy, x):
-    """dy · (1/x), from the input x."""
+    """dy · (1/x), from the input x.
+
+    Args:
+        dy: The gradient with respect to the output of `log`.
+        x: The input of `log`, of the shape of `dy`.
+
+    Returns:
+        A float32 numpy array, the gradient with respect to `x`.
+    """
     return _unary_grad(dy, "dy", x, "x", "log")
