@@ -37,11 +37,14 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     """The transpose (gradient) of `conv2d`, like `tf.nn.conv2d_transpose`.
 
     Args:
-        input: [N, H, W, Cin] float tensor.
-        filters: [KH, KW, Cout, Cin] — note TF's order: output channels before input channels.
-        output_shape: the 4 ints [N, OH, OW, Cout] of the result; a `conv2d` with the same strides, padding and
+        input: `[N, H, W, Cin]` float tensor.
+        filters: `[KH, KW, Cout, Cin]` — note TF's order: output channels before input channels.
+        output_shape: the 4 ints `[N, OH, OW, Cout]` of the result; a `conv2d` with the same strides, padding and
             dilations maps this shape back to `input`'s.
-        strides, padding, dilations: as for `conv2d` ('VALID'/'SAME', an int, a pair or [1, h, w, 1]).
+        strides: an int, a pair of ints or `[1, h, w, 1]`, the stride of the corresponding `conv2d`.
+        padding: `"VALID"` or `"SAME"` (case-insensitive), as for `conv2d`.
+        data_format: `"NHWC"` (channels-last only).
+        dilations: None, an int, a pair of ints or `[1, h, w, 1]`, the dilation of the filter.
 
     Returns:
         A Tensor of shape `output_shape`.
@@ -99,8 +102,18 @@ def _stride1d(value, name):
 def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None):
     """1-D convolution like `tf.nn.conv1d`: input [N, W, Cin] * filters [K, Cin, Cout] -> [N, OW, Cout].
 
-    Runs the 2-D kernels on images of height 1; `stride` and `dilations` are ints (or TF's [1, s, 1]),
-    `padding` 'VALID' or 'SAME'. Differentiable in `input` and `filters`.
+    Runs the 2-D kernels on images of height 1. Differentiable in `input` and `filters`.
+
+    Args:
+        input: `[N, W, Cin]` float tensor.
+        filters: `[K, Cin, Cout]` float tensor.
+        stride: a positive int (or TF's `[1, s, 1]`), the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NWC"` or `"channels_last"` (channels-last only).
+        dilations: None (1), a positive int or TF's `[1, d, 1]`, the dilation of the filter.
+
+    Returns:
+        A Tensor `[N, OW, Cout]`.
     """
     if data_format not in ("NWC", "channels_last"):
         raise ValueError(f"`data_format` must be 'NWC' (fastnn works channels-last), received {data_format!r}")
@@ -129,13 +142,19 @@ def depthwise_conv2d(input, filter, strides, padding, data_format="NHWC", dilati
     filters [KH, KW, c, m], giving output channel c·multiplier + m.
 
     Args:
-        input: [N, H, W, C]; filter: [KH, KW, C, multiplier].
-        strides, padding, dilations: as for `conv2d` (TF's depthwise op takes [1, s, s, 1] strides too).
-        bias: optional [C·multiplier], added in the kernel's epilogue; activation: None, 'relu', 'leaky_relu'
-            (slope `alpha`), 'sigmoid' or 'tanh', fused the same way (fastnn's extension).
+        input: `[N, H, W, C]` float tensor.
+        filter: `[KH, KW, C, multiplier]` float tensor.
+        strides: an int, a pair of ints or `[1, s, s, 1]`, the window's step (as for `conv2d`).
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NHWC"` or `"channels_last"` (channels-last only).
+        dilations: None (1), an int or a pair of ints, the dilation of the filter.
+        bias: optional `[C·multiplier]` tensor, added in the kernel's epilogue (fastnn's extension).
+        activation: None, `"relu"`, `"leaky_relu"` (slope `alpha`), `"sigmoid"` or `"tanh"`, fused in the
+            epilogue (fastnn's extension).
+        alpha: the slope for negative inputs of leaky_relu.
 
     Returns:
-        [N, OH, OW, C·multiplier], differentiable in input, filter and bias.
+        A Tensor `[N, OH, OW, C·multiplier]`, differentiable in input, filter and bias.
     """
     if data_format not in ("NHWC", "channels_last"):
         raise ValueError(f"`data_format` must be 'NHWC' (fastnn works channels-last), received {data_format!r}")
@@ -161,8 +180,20 @@ def depthwise_conv2d(input, filter, strides, padding, data_format="NHWC", dilati
 
 def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format="NHWC",
                      dilations=None):
-    """`tf.nn.separable_conv2d`: a depthwise convolution ([KH, KW, C, multiplier]) followed by a 1×1 convolution
-    (pointwise_filter [1, 1, C·multiplier, Cout]). Returns [N, OH, OW, Cout]."""
+    """`tf.nn.separable_conv2d`: a depthwise convolution followed by a 1×1 (pointwise) convolution.
+
+    Args:
+        input: `[N, H, W, C]` float tensor.
+        depthwise_filter: `[KH, KW, C, multiplier]` float tensor.
+        pointwise_filter: `[1, 1, C·multiplier, Cout]` float tensor, applied with stride 1 and `"VALID"` padding.
+        strides: an int, a pair of ints or `[1, s, s, 1]`, the depthwise window's step.
+        padding: `"VALID"` or `"SAME"` for the depthwise convolution.
+        data_format: `"NHWC"` or `"channels_last"` (channels-last only).
+        dilations: None (1), an int or a pair of ints, the dilation of the depthwise filter.
+
+    Returns:
+        A Tensor `[N, OH, OW, Cout]`.
+    """
     mid = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format, dilations)
     return conv2d(mid, pointwise_filter, 1, "VALID")
 
@@ -179,10 +210,32 @@ def _pool1d(op, input, ksize, strides, padding, data_format):
 
 
 def max_pool1d(input, ksize, strides, padding, data_format="NWC"):
-    """`tf.nn.max_pool1d`: max over windows of `ksize` steps along W of [N, W, C]; TF's 'VALID'/'SAME' sizes."""
+    """`tf.nn.max_pool1d`: max over windows of `ksize` steps along W of `[N, W, C]`; TF's 'VALID'/'SAME' sizes.
+
+    Args:
+        input: `[N, W, C]` float tensor.
+        ksize: a positive int (or TF's `[1, k, 1]`), the window's length.
+        strides: a positive int (or TF's `[1, s, 1]`), the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NWC"` or `"channels_last"` (channels-last only).
+
+    Returns:
+        A Tensor `[N, OW, C]`.
+    """
     return _pool1d(max_pool2d, input, ksize, strides, padding, data_format)
 
 
 def avg_pool1d(input, ksize, strides, padding, data_format="NWC"):
-    """`tf.nn.avg_pool1d`: mean over the valid cells of windows of `ksize` steps along W of [N, W, C]."""
+    """`tf.nn.avg_pool1d`: mean over the valid cells of windows of `ksize` steps along W of `[N, W, C]`.
+
+    Args:
+        input: `[N, W, C]` float tensor.
+        ksize: a positive int (or TF's `[1, k, 1]`), the window's length.
+        strides: a positive int (or TF's `[1, s, 1]`), the window's step.
+        padding: `"VALID"` or `"SAME"` (TF's output sizes).
+        data_format: `"NWC"` or `"channels_last"` (channels-last only).
+
+    Returns:
+        A Tensor `[N, OW, C]`.
+    """
     return _pool1d(avg_pool2d, input, ksize, strides, padding, data_format)

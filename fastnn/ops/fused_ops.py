@@ -153,8 +153,10 @@ def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3,
 
     Args:
         x: float tensor of rank >= 1.
-        gamma, beta: (C,) scale and offset tensors (C = x.shape[axis]), or None (1 and 0).
-        mean, variance: (C,) statistics, or both None.
+        gamma: `(C,)` scale tensor (`C = x.shape[axis]`), or None (ones).
+        beta: `(C,)` offset tensor, or None (zeros).
+        mean: `(C,)` mean to use (inference), or None (with `variance`) for the batch's own.
+        variance: `(C,)` variance to use (inference), or None (with `mean`) for the batch's own.
         epsilon: positive float added to the variance.
         axis: the channel axis (int).
 
@@ -209,7 +211,8 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
 
     Args:
         x: float tensor.
-        gamma, beta: tensors of shape `[x.shape[a] for a in sorted(axis)]`, or None (1 and 0).
+        gamma: scale tensor of shape `[x.shape[a] for a in sorted(axis)]`, or None (ones).
+        beta: offset tensor of that shape, or None (zeros).
         axis: int or list of ints, the axes normalized over.
         epsilon: positive float added to the variance.
 

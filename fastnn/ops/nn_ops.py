@@ -425,6 +425,15 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     TF does (`inv = rsqrt(variance + eps) * scale; x * inv + (offset - mean * inv)`); all arguments broadcast.
     `offset` and `scale` may be None. For BatchNormalization's fused kernel see `fastnn.ops.batch_norm`.
 
+    Args:
+        x: The input tensor.
+        mean: The mean tensor (broadcast against `x`).
+        variance: The variance tensor (broadcast against `x`).
+        offset: The offset (beta) tensor, or None (no offset).
+        scale: The scale (gamma) tensor, or None (no scaling).
+        variance_epsilon: A small float added to the variance to avoid dividing by zero.
+        name: Ignored (TF's op name).
+
     Returns:
         The normalized Tensor.
     """
