@@ -27,11 +27,22 @@ class Conv2DTranspose(Layer):
         dilation_rate: int or pair.
         activation: activation function or its name; None is linear.
         use_bias: bool.
-        kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, kernel_constraint,
-            bias_constraint: as in `Conv2D`.
+        kernel_initializer: Initializer for the kernel (name, instance or callable).
+        bias_initializer: Initializer for the bias.
+        kernel_regularizer: Regularizer applied to the kernel (its penalty joins the model's losses).
+        bias_regularizer: Regularizer applied to the bias.
+        kernel_constraint: Constraint applied to the kernel after each optimizer step.
+        bias_constraint: Constraint applied to the bias after each optimizer step.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
 
     Weights: `kernel` of shape (kh, kw, filters, in_channels) — Keras' layout, output channels before input
     channels — and `bias` of shape (filters,).
+
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        4-D tensor of shape `(batch_size, new_rows, new_cols, filters)` (new sizes as above).
 
     Example:
 
