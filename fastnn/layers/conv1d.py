@@ -30,10 +30,24 @@ class Conv1D(Layer):
         data_format: "channels_last" or None.
         dilation_rate: int (or 1-tuple).
         groups: 1 (grouped convolutions are not supported).
-        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-            kernel_constraint, bias_constraint: as in `Conv2D`.
+        activation: Activation name or callable (see `fastnn.activations`); None means linear.
+        use_bias: Whether the layer adds a bias vector.
+        kernel_initializer: Initializer for the kernel (name, instance or callable).
+        bias_initializer: Initializer for the bias.
+        kernel_regularizer: Regularizer applied to the kernel (its penalty joins the model's losses).
+        bias_regularizer: Regularizer applied to the bias.
+        kernel_constraint: Constraint applied to the kernel after each optimizer step.
+        bias_constraint: Constraint applied to the bias after each optimizer step.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
 
     Weights: `kernel` (kernel_size, in_channels, filters) and `bias` (filters,), Keras' layout.
+
+    Input shape:
+        3-D tensor of shape `(batch_size, steps, channels)`.
+
+    Output shape:
+        3-D tensor of shape `(batch_size, new_steps, filters)`; `new_steps` is `steps` with "same" or "causal"
+        padding and strides 1.
 
     Example:
 
