@@ -67,10 +67,21 @@ class DepthwiseConv2D(_DepthwiseBase):
         dilation_rate: int or pair.
         activation: activation function or its name; None is linear.
         use_bias: bool.
-        depthwise_initializer, bias_initializer: initializers (default "glorot_uniform", "zeros").
-        depthwise_regularizer, bias_regularizer, depthwise_constraint, bias_constraint: optional.
+        depthwise_initializer: Initializer for the depthwise kernel (default "glorot_uniform").
+        bias_initializer: Initializer for the bias (default "zeros").
+        depthwise_regularizer: Regularizer applied to the depthwise kernel (its penalty joins the model's losses).
+        bias_regularizer: Regularizer applied to the bias.
+        depthwise_constraint: Constraint applied to the depthwise kernel after each optimizer step.
+        bias_constraint: Constraint applied to the bias after each optimizer step.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
 
     Weights: `kernel` (kh, kw, channels, depth_multiplier) and `bias` (channels·depth_multiplier,), as Keras.
+
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        4-D tensor of shape `(batch_size, new_rows, new_cols, channels * depth_multiplier)`.
 
     Example:
 
@@ -127,15 +138,33 @@ class SeparableConv2D(_DepthwiseBase):
 
     Args:
         filters: int, the number of output channels.
-        kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier: as in `DepthwiseConv2D`.
-        activation, use_bias: as in `Conv2D`.
-        depthwise_initializer, pointwise_initializer, bias_initializer: default "glorot_uniform",
-            "glorot_uniform", "zeros".
-        depthwise_regularizer, pointwise_regularizer, bias_regularizer, depthwise_constraint,
-            pointwise_constraint, bias_constraint: optional.
+        kernel_size: int or pair, the depthwise window size.
+        strides: int or pair, the depthwise step. `strides > 1` is incompatible with `dilation_rate > 1`.
+        padding: "valid" or "same".
+        data_format: "channels_last" or None.
+        dilation_rate: int or pair, the dilation of the depthwise kernel.
+        depth_multiplier: int, depthwise output channels per input channel (default 1).
+        activation: Activation name or callable (see `fastnn.activations`); None means linear.
+        use_bias: Whether the layer adds a bias vector (after the pointwise step).
+        depthwise_initializer: Initializer for the depthwise kernel (default "glorot_uniform").
+        pointwise_initializer: Initializer for the pointwise kernel (default "glorot_uniform").
+        bias_initializer: Initializer for the bias (default "zeros").
+        depthwise_regularizer: Regularizer applied to the depthwise kernel (its penalty joins the model's losses).
+        pointwise_regularizer: Regularizer applied to the pointwise kernel.
+        bias_regularizer: Regularizer applied to the bias.
+        depthwise_constraint: Constraint applied to the depthwise kernel after each optimizer step.
+        pointwise_constraint: Constraint applied to the pointwise kernel after each optimizer step.
+        bias_constraint: Constraint applied to the bias after each optimizer step.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
 
     Weights: `depthwise_kernel` (kh, kw, channels, depth_multiplier), `pointwise_kernel`
     (1, 1, channels·depth_multiplier, filters) and `bias` (filters,), in that order, as Keras.
+
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        4-D tensor of shape `(batch_size, new_rows, new_cols, filters)`.
 
     Example:
 
