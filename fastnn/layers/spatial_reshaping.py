@@ -42,8 +42,13 @@ class ZeroPadding2D(Layer):
         padding: int (the same on all four sides), (symmetric_height_pad, symmetric_width_pad), or
             ((top_pad, bottom_pad), (left_pad, right_pad)). Default (1, 1).
         data_format: "channels_last" or None.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
 
-    Input (batch, rows, cols, channels) -> (batch, top + rows + bottom, left + cols + right, channels).
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        4-D tensor of shape `(batch_size, top_pad + rows + bottom_pad, left_pad + cols + right_pad, channels)`.
 
     Example:
 
@@ -79,9 +84,14 @@ class Cropping2D(Layer):
         cropping: int (the same on all four sides), (symmetric_height_crop, symmetric_width_crop), or
             ((top_crop, bottom_crop), (left_crop, right_crop)). Default ((0, 0), (0, 0)).
         data_format: "channels_last" or None.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
 
-    Input (batch, rows, cols, channels) -> (batch, rows − top − bottom, cols − left − right, channels);
-    at least one row and column must remain (ValueError otherwise).
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        4-D tensor of shape `(batch_size, rows - top_crop - bottom_crop, cols - left_crop - right_crop, channels)`;
+        at least one row and column must remain (ValueError otherwise).
     """
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
@@ -158,8 +168,13 @@ class UpSampling2D(Layer):
         data_format: "channels_last" or None.
         interpolation: "nearest" (each pixel repeated, Keras' `ops.repeat`) or "bilinear" (TF's
             `tf.image.resize` with half-pixel centres, which Keras' bilinear mode runs).
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
 
-    Input (batch, rows, cols, channels) -> (batch, rows·size[0], cols·size[1], channels).
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        4-D tensor of shape `(batch_size, rows * size[0], cols * size[1], channels)`.
 
     Example:
 
