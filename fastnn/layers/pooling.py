@@ -164,6 +164,13 @@ class MaxPooling1D(_Pooling1D):
         strides: int (or 1-tuple), default `pool_size`.
         padding: "valid" or "same" (TF's output sizes; padded cells are ignored).
         data_format: "channels_last" or None.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        3-D tensor of shape `(batch_size, steps, channels)`.
+
+    Output shape:
+        3-D tensor of shape `(batch_size, new_steps, channels)`.
     """
     _op = staticmethod(ops.max_pool1d)
 
@@ -172,7 +179,20 @@ class AveragePooling1D(_Pooling1D):
     """Average pooling over windows along the steps axis, channels-last.
 
     (batch, steps, channels) -> (batch, new_steps, channels); the mean over each window's valid (non-padded)
-    cells. Args as for `MaxPooling1D`.
+    cells.
+
+    Args:
+        pool_size: int (or 1-tuple), the window length (default 2).
+        strides: int (or 1-tuple), default `pool_size`.
+        padding: "valid" or "same" (TF's output sizes; padded cells are not counted in the mean).
+        data_format: "channels_last" or None.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        3-D tensor of shape `(batch_size, steps, channels)`.
+
+    Output shape:
+        3-D tensor of shape `(batch_size, new_steps, channels)`.
     """
     _op = staticmethod(ops.avg_pool1d)
 
@@ -204,29 +224,81 @@ class _GlobalPooling(Layer):
 
 
 class GlobalMaxPooling1D(_GlobalPooling):
-    """Max over the steps axis: (batch, steps, channels) -> (batch, channels), or (batch, 1, channels) with
-    `keepdims=True`. Tied maxima share the gradient equally (as TF's reduce_max)."""
+    """Global max pooling over the steps axis of temporal data, channels-last.
+
+    Tied maxima share the gradient equally (as TF's reduce_max).
+
+    Args:
+        data_format: `"channels_last"` or None; fastnn works channels-last only.
+        keepdims: Whether to keep the reduced spatial axes (with length 1), as Keras' `keepdims`. Default False.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        3-D tensor of shape `(batch_size, steps, channels)`.
+
+    Output shape:
+        2-D tensor of shape `(batch_size, channels)`, or `(batch_size, 1, channels)` with `keepdims=True`.
+    """
     _rank = 1
     _reduce = staticmethod(ops.reduce_max)
 
 
 class GlobalMaxPooling2D(_GlobalPooling):
-    """Max over height and width: (batch, h, w, channels) -> (batch, channels), or (batch, 1, 1, channels) with
-    `keepdims=True`. Tied maxima share the gradient equally (as TF's reduce_max)."""
+    """Global max pooling over the height and width of images, channels-last.
+
+    Tied maxima share the gradient equally (as TF's reduce_max).
+
+    Args:
+        data_format: `"channels_last"` or None; fastnn works channels-last only.
+        keepdims: Whether to keep the reduced spatial axes (with length 1), as Keras' `keepdims`. Default False.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        2-D tensor of shape `(batch_size, channels)`, or `(batch_size, 1, 1, channels)` with `keepdims=True`.
+    """
     _rank = 2
     _reduce = staticmethod(ops.reduce_max)
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over the steps axis: (batch, steps, channels) -> (batch, channels), or (batch, 1, channels) with
-    `keepdims=True`."""
+    """Global average pooling over the steps axis of temporal data, channels-last.
+
+    Each output channel is the mean over all steps.
+
+    Args:
+        data_format: `"channels_last"` or None; fastnn works channels-last only.
+        keepdims: Whether to keep the reduced spatial axes (with length 1), as Keras' `keepdims`. Default False.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        3-D tensor of shape `(batch_size, steps, channels)`.
+
+    Output shape:
+        2-D tensor of shape `(batch_size, channels)`, or `(batch_size, 1, channels)` with `keepdims=True`.
+    """
     _rank = 1
     _reduce = staticmethod(ops.reduce_mean)
 
 
 class GlobalAveragePooling2D(_GlobalPooling):
-    """Mean over height and width: (batch, h, w, channels) -> (batch, channels), or (batch, 1, 1, channels) with
-    `keepdims=True`."""
+    """Global average pooling over the height and width of images, channels-last.
+
+    Each output channel is the mean over all rows and columns.
+
+    Args:
+        data_format: `"channels_last"` or None; fastnn works channels-last only.
+        keepdims: Whether to keep the reduced spatial axes (with length 1), as Keras' `keepdims`. Default False.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        2-D tensor of shape `(batch_size, channels)`, or `(batch_size, 1, 1, channels)` with `keepdims=True`.
+    """
     _rank = 2
     _reduce = staticmethod(ops.reduce_mean)
 
