@@ -49,14 +49,25 @@ class BatchNormalization(Layer):
         epsilon: small float added to the variance to avoid dividing by zero.
         center: if True, add the learned offset `beta`.
         scale: if True, multiply by the learned scale `gamma`.
-        beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer: initializers.
-        beta_regularizer, gamma_regularizer: optional regularizers.
-        beta_constraint, gamma_constraint: optional constraints.
+        beta_initializer: Initializer for `beta` (default "zeros").
+        gamma_initializer: Initializer for `gamma` (default "ones").
+        moving_mean_initializer: Initializer for the moving mean (default "zeros").
+        moving_variance_initializer: Initializer for the moving variance (default "ones").
+        beta_regularizer: Optional regularizer applied to `beta`.
+        gamma_regularizer: Optional regularizer applied to `gamma`.
+        beta_constraint: Optional constraint applied to `beta` after each optimizer step.
+        gamma_constraint: Optional constraint applied to `gamma` after each optimizer step.
         synchronized: only False (fastnn's data-parallel training keeps per-process statistics).
         **kwargs: base layer arguments (`name`, `trainable`, `dtype`, ...).
 
     Weights, in Keras' order: `gamma`, `beta` (trainable, when scale/center), `moving_mean`, `moving_variance`
     (non-trainable), each of shape `(input_shape[axis],)`.
+
+    Input shape:
+        Arbitrary. Use the keyword argument `input_shape` when using this layer as the first layer in a model.
+
+    Output shape:
+        Same shape as input.
 
     Example:
     >>> model = fastnn.Sequential([fastnn.layers.Input((28, 28, 1)), fastnn.layers.Conv2D(8, 3),
@@ -154,12 +165,21 @@ class LayerNormalization(Layer):
         epsilon: small float added to the variance.
         center: if True, add the learned offset `beta`.
         scale: if True, multiply by the learned scale `gamma`.
-        beta_initializer, gamma_initializer: initializers.
-        beta_regularizer, gamma_regularizer: optional regularizers.
-        beta_constraint, gamma_constraint: optional constraints.
+        beta_initializer: Initializer for `beta` (default "zeros").
+        gamma_initializer: Initializer for `gamma` (default "ones").
+        beta_regularizer: Optional regularizer applied to `beta`.
+        gamma_regularizer: Optional regularizer applied to `gamma`.
+        beta_constraint: Optional constraint applied to `beta` after each optimizer step.
+        gamma_constraint: Optional constraint applied to `gamma` after each optimizer step.
         **kwargs: base layer arguments (`name`, `trainable`, `dtype`, ...).
 
     Weights: `gamma`, `beta` of shape `[input_shape[a] for a in sorted(axis)]`, as Keras.
+
+    Input shape:
+        Arbitrary. Use the keyword argument `input_shape` when using this layer as the first layer in a model.
+
+    Output shape:
+        Same shape as input.
 
     Example:
     >>> layer = fastnn.layers.LayerNormalization()
@@ -239,6 +259,12 @@ class Rescaling(Layer):
         offset: float, or a list/array, added after scaling.
         **kwargs: base layer arguments.
 
+    Input shape:
+        Arbitrary. Use the keyword argument `input_shape` when using this layer as the first layer in a model.
+
+    Output shape:
+        Same shape as input (float32).
+
     Example:
     >>> fastnn.layers.Rescaling(1.0 / 127.5, offset=-1)(np.array([[0, 255]], np.uint8)).numpy()
     array([[-1.,  1.]], dtype=float32)
@@ -287,9 +313,17 @@ class Normalization(Layer):
     Args:
         axis: int, tuple of ints or None: the axes that keep their own mean and variance (the feature axes; the
             last by default). None: one mean and variance over everything.
-        mean, variance: optional statistics (scalars or arrays broadcast over the kept axes); give both or none.
+        mean: optional mean (a scalar or an array broadcast over the kept axes); give it with `variance` or not
+            at all (then `adapt()` learns the statistics).
+        variance: optional variance, of the shape of `mean`; given together with `mean`.
         invert: if True, apply the inverse transformation (undo a normalization).
         **kwargs: base layer arguments.
+
+    Input shape:
+        Arbitrary. Use the keyword argument `input_shape` when using this layer as the first layer in a model.
+
+    Output shape:
+        Same shape as input.
 
     Weights (when adapted rather than given), in Keras' order: `mean`, `variance` of the kept axes' shape and an
     integer `count` (all non-trainable).
