@@ -16,9 +16,15 @@ class GaussianNoise(Layer):
     as `keras.layers.GaussianNoise`.
 
     Args:
-        stddev: float in [0, 1], the noise's standard deviation.
+        stddev: float in `[0, 1]`, the noise's standard deviation.
         seed: optional int, for reproducible noise (a new draw every call).
         **kwargs: base layer arguments.
+
+    Input shape:
+        Arbitrary. Use the keyword argument `input_shape` when using this layer as the first layer in a model.
+
+    Output shape:
+        Same shape as input.
     """
 
     def __init__(self, stddev, seed=None, **kwargs):
@@ -53,10 +59,18 @@ class SpatialDropout2D(Dropout):
     map of a 4-D channels-last input is zeroed with probability `rate` and the rest scaled by 1 / (1 - rate).
 
     Args:
-        rate: float in [0, 1], the fraction of feature maps to drop.
+        rate: float in `[0, 1]`, the fraction of feature maps to drop.
         data_format: 'channels_last' or None (fastnn layers are channels-last).
         seed: optional int, for reproducible masks.
-        name, dtype: base layer arguments.
+        name: base layer argument, the layer's name.
+        dtype: base layer argument, the layer's dtype.
+        **kwargs: other base layer arguments (`trainable`, `input_shape`, ...), passed on to `Dropout`.
+
+    Input shape:
+        4-D tensor of shape `(batch_size, rows, cols, channels)`.
+
+    Output shape:
+        Same shape as input.
     """
 
     def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
@@ -85,8 +99,15 @@ class ActivityRegularization(Layer):
     (Keras 3 divides by the batch size).
 
     Args:
-        l1, l2: non-negative floats, the penalty factors.
+        l1: non-negative float, the L1 penalty factor (default 0).
+        l2: non-negative float, the L2 penalty factor (default 0).
         **kwargs: base layer arguments.
+
+    Input shape:
+        Arbitrary. Use the keyword argument `input_shape` when using this layer as the first layer in a model.
+
+    Output shape:
+        Same shape as input.
     """
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
