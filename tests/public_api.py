@@ -34,7 +34,13 @@ def public_objects():
                     walk(obj, path)
                 continue
             if inspect.isclass(obj) or inspect.isroutine(obj):
-                found.setdefault(id(obj), (obj, []))[1].append(path)
+                paths = found.setdefault(id(obj), (obj, []))[1]
+                paths.append(path)
+                # where it is defined names it too (`fastnn.kernels.conv2d.conv2d`: the package attribute
+                # `conv2d` is the function, and documentation tools see the module of that name there)
+                home = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
+                if home.startswith("fastnn.") and home not in paths:
+                    paths.append(home)
 
     walk(fastnn, "fastnn")
     return found

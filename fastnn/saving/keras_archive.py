@@ -39,7 +39,8 @@ _WRAPPING = ("module", "registered_name", "build_config", "compile_config", "sha
 _ROLES = {"_initializer": "keras.initializers", "_regularizer": "keras.regularizers",
           "_constraint": "keras.constraints"}
 # Keras-only options with a default other than None/False/0 (fastnn's layers behave as at these values)
-_KERAS_DEFAULTS = {"groups": 1, "data_format": "channels_last"}
+# Keras-only options at the values that mean "off" in Keras (a config with them is read; any other value is refused)
+_KERAS_DEFAULTS = {"groups": 1, "data_format": "channels_last", "renorm_momentum": 0.99}
 # Errors a damaged (or hostile) config can raise while the model is rebuilt from it
 _REBUILD_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, MemoryError,
                    OverflowError)
