@@ -56,7 +56,7 @@ def test_wheel_holds_the_package_the_extension_and_the_licence(wheel):
     lines = _metadata(meta)
     assert "Name: fastnn-cpu" in lines  # `fastnn` on the package index is an unrelated project
     assert "License-Expression: MIT" in lines
-    assert "Requires-Dist: numpy>=1.22" in lines
+    assert "Requires-Dist: numpy>=1.24" in lines
     assert any(line.startswith("Classifier: Programming Language :: Python :: 3.13") for line in lines)
 
 

@@ -12,8 +12,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-# (Python, the oldest numpy with wheels for it). 1.22 is the floor pyproject.toml declares.
-MATRIX = [("3.9", "1.22.0"), ("3.13", "2.1.0")]
+# (Python, the oldest numpy with wheels for it). 1.24 is the floor pyproject.toml declares.
+MATRIX = [("3.9", "1.24.0"), ("3.13", "2.1.0")]
 # the test extra minus TensorFlow (the oracle, run in the main job), MPI (its own job: tests/distributed) and the
 # packaging tools (tests/test_packaging.py runs once, in the main job)
 TEST_DEPENDENCIES = ["pytest>=7", "hypothesis>=6", "threadpoolctl>=3", "matplotlib>=3.5", "h5py>=3"]

@@ -45,7 +45,7 @@ def _as_class_ids(labels, num_classes):
     wrap it (2**64-1 becomes -1) and the kernel's range check would name the wrapped value."""
     labels = np.asarray(labels)
     if labels.dtype.kind in "iu":
-        if labels.dtype == np.uint64 and labels.size and labels.max() > _INT64_MAX:
+        if labels.dtype == np.uint64 and labels.size and int(labels.max()) > _INT64_MAX:  # int: exact on numpy 1 too
             _label_out_of_range(int(labels.max()), num_classes)
         return np.ascontiguousarray(labels, dtype=np.int64)
     if labels.dtype.kind == "f":

@@ -705,7 +705,7 @@ call("Dataset-slices-lengths", lambda: Dataset.from_tensor_slices((A23, X6)), Va
      r"one first-axis length, received lengths \[2, 6\]")
 call("Dataset-slices-dict-lengths", lambda: Dataset.from_tensor_slices({"a": A23, "b": X6}), ValueError, r"lengths \[2, 6\]")
 call("Dataset-slices-scalar", lambda: Dataset.from_tensor_slices(np.float32(3)), ValueError,
-     r"`tensors` must not hold scalars, received np.float32\(3.0\)")
+     r"`tensors` must not hold scalars, received (np.float32\()?3.0")  # numpy 1 prints a scalar as 3.0
 call("Dataset-slices-complex", lambda: Dataset.from_tensor_slices(CPLX), TypeError, r"`tensors` must be a real numeric.*complex64")
 call("Dataset-shuffle-0", lambda: Dataset.from_tensor_slices(A23).shuffle(0), ValueError, r"`buffer_size` .*received 0")
 call("Dataset-take-str", lambda: Dataset.from_tensor_slices(A23).take("2"), ValueError,
@@ -821,7 +821,7 @@ op("sparse-xent-uint64-small-is-valid", ops.sparse_softmax_cross_entropy_with_lo
 call("scce-loss-uint64-max-label",
      lambda: losses.SparseCategoricalCrossentropy()(np.array([2**64 - 1, 0], np.uint64), np.full((2, 3), 1 / 3, np.float32)),
      ValueError, r"label value of 18446744073709551615 which is outside the valid range of \[0, 3\)")
-call("fit-uint64-max-label", lambda: fit(y=np.where(Y == 2, 2**64 - 1, Y).astype(np.uint64)), ValueError,
+call("fit-uint64-max-label", lambda: fit(y=np.where(Y == 2, np.uint64(2**64 - 1), Y.astype(np.uint64))), ValueError,
      r"label value of 18446744073709551615 which is outside the valid range of \[0, 3\)")
 call("sparse_categorical_accuracy-uint64-max-label-misses",
      lambda: metrics.sparse_categorical_accuracy(np.array([2**64 - 1, 1], np.uint64), np.eye(3, dtype=np.float32)[[2, 1]]),
