@@ -52,15 +52,14 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
         if top != 0:
             values /= top
         values *= 255
+    # Pillow infers the mode from the array (RGBA, RGB, L, or I for int32); passing it is deprecated (Pillow 11.3)
     channels = values.shape[2]
-    if channels == 4:
-        return image_module.fromarray(values.astype("uint8"), "RGBA")
-    if channels == 3:
-        return image_module.fromarray(values.astype("uint8"), "RGB")
+    if channels in (3, 4):
+        return image_module.fromarray(values.astype("uint8"))
     if channels == 1:
         if values.size and values.max() > 255:  # 32-bit grey (PIL's "I" mode) rather than wrapping around
-            return image_module.fromarray(values[:, :, 0].astype("int32"), "I")
-        return image_module.fromarray(values[:, :, 0].astype("uint8"), "L")
+            return image_module.fromarray(values[:, :, 0].astype("int32"))
+        return image_module.fromarray(values[:, :, 0].astype("uint8"))
     raise ValueError(f"Unsupported channel number: {channels} (expected 1, 3 or 4)")
 
 
