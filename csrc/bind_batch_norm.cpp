@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "batch_norm.h"
+#include "bind_common.h"
 #include "interrupt.h"
 
 namespace py = pybind11;
@@ -23,37 +24,9 @@ using farray = py::array_t<float, py::array::c_style>;
 // A named namespace, not an anonymous one: the bind_*.cpp files compile as one unity translation unit.
 namespace batch_norm_bindings {
 
-unsigned long g_main_thread = 0;  // Python's main thread: the only one that runs signal handlers
-
-bool poll_signals() {
-  py::gil_scoped_acquire gil;
-  return PyErr_CheckSignals() != 0;
-}
-
-// The kernel with the GIL released; Ctrl-C on the main thread stops it (its outputs are fresh arrays) and the
-// KeyboardInterrupt is raised here; running out of memory for its scratch is a MemoryError naming `op`.
-template <class F>
-void run_interruptible(const char* op, F&& kernel) {
-  bool stopped = false;
-  try {
-    py::gil_scoped_release nogil;
-    fastnn::InterruptScope scope(PyThread_get_thread_ident() == g_main_thread ? &poll_signals : nullptr);
-    kernel();
-    stopped = scope.stopped();
-  } catch (const std::bad_alloc&) {
-    PyErr_SetString(PyExc_MemoryError, (std::string(op) + ": out of memory for the kernel's working buffers").c_str());
-    throw py::error_already_set();
-  }
-  if (stopped) throw py::error_already_set();
-}
-
-std::string shape_of(const py::array& a) {
-  std::ostringstream s;
-  s << "(";
-  for (py::ssize_t i = 0; i < a.ndim(); ++i) s << (i ? ", " : "") << a.shape(i);
-  s << (a.ndim() == 1 ? ",)" : ")");
-  return s.str();
-}
+// The kernel runner and shape text every binding shares (bind_common.h).
+using fastnn_bind::run_kernel;
+using fastnn_bind::shape_of;
 
 // Rows M and channels C of x (channels last, rank >= 1).
 void rows_channels(const farray& x, index_t* M, index_t* C) {
@@ -89,7 +62,7 @@ py::tuple forward_py(const farray& x, const std::optional<farray>& gamma, const 
     fastnn::copy_floats(pmo, pm, C);
     fastnn::copy_floats(pvo, pv, C);
   }
-  run_interruptible("batch_norm", [&] {
+  run_kernel("batch_norm", true, 0, [&] {
     fastnn::batch_norm_forward(M, C, px, pg, pb, pm, pv, epsilon, py_, pmo, pvo);
   });
   return py::make_tuple(y, mean_out, var_out);
@@ -108,7 +81,7 @@ py::tuple backward_py(const farray& x, const farray& grad, const farray& mean, c
   farray dx = like(x), dgamma(std::vector<py::ssize_t>{C}), dbeta(std::vector<py::ssize_t>{C});
   const float *px = x.data(), *pdy = grad.data();
   float *pdx = dx.mutable_data(), *pdg = dgamma.mutable_data(), *pdb = dbeta.mutable_data();
-  run_interruptible("batch_norm_grad", [&] {
+  run_kernel("batch_norm_grad", true, 0, [&] {
     fastnn::batch_norm_backward(M, C, px, pdy, pm, pv, pg, epsilon, batch_stats, pdx, pdg, pdb);
   });
   return py::make_tuple(dx, dgamma, dbeta);
@@ -123,7 +96,7 @@ py::tuple ln_forward_py(const farray& x, const std::optional<farray>& gamma, con
   farray y = like(x), mean(std::vector<py::ssize_t>{M}), inv(std::vector<py::ssize_t>{M});
   const float* px = x.data();
   float *py_ = y.mutable_data(), *pm = mean.mutable_data(), *pi = inv.mutable_data();
-  run_interruptible("layer_norm", [&] { fastnn::layer_norm_forward(M, C, px, pg, pb, epsilon, py_, pm, pi); });
+  run_kernel("layer_norm", true, 0, [&] { fastnn::layer_norm_forward(M, C, px, pg, pb, epsilon, py_, pm, pi); });
   return py::make_tuple(y, mean, inv);
 }
 
@@ -142,14 +115,13 @@ py::tuple ln_backward_py(const farray& x, const farray& grad, const farray& mean
   farray dx = like(x), dgamma(std::vector<py::ssize_t>{C}), dbeta(std::vector<py::ssize_t>{C});
   const float *px = x.data(), *pdy = grad.data(), *pm = mean.data(), *pi = inv.data();
   float *pdx = dx.mutable_data(), *pdg = dgamma.mutable_data(), *pdb = dbeta.mutable_data();
-  run_interruptible("layer_norm_grad", [&] {
+  run_kernel("layer_norm_grad", true, 0, [&] {
     fastnn::layer_norm_backward(M, C, px, pdy, pm, pi, pg, pdx, pdg, pdb);
   });
   return py::make_tuple(dx, dgamma, dbeta);
 }
 
 void bind(py::module_& m) {
-  g_main_thread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   m.def("batch_norm", &forward_py, py::arg("x"), py::arg("gamma") = py::none(), py::arg("beta") = py::none(),
         py::arg("mean") = py::none(), py::arg("variance") = py::none(), py::arg("epsilon") = 1e-3f,
         "Batch normalization over the last axis: (y, mean, variance). Without mean/variance, the batch's own "

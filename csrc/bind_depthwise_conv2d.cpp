@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bind_common.h"
 #include "conv2d.h"
 #include "depthwise_conv2d.h"
 #include "interrupt.h"
@@ -26,9 +27,12 @@ using farray = py::array_t<float, py::array::c_style>;
 // A named namespace, not an anonymous one: the bind_*.cpp files compile as one unity translation unit.
 namespace depthwise_conv2d_bindings {
 
-unsigned long g_main_thread = 0;
-
-[[noreturn]] void fail(const std::string& msg) { throw py::value_error(msg); }
+// The checks and the kernel runner every binding shares (bind_common.h).
+using fastnn_bind::fail;
+using fastnn_bind::human_bytes;
+using fastnn_bind::parse_act;
+using fastnn_bind::run_kernel;
+using fastnn_bind::shape_vector;
 
 std::string shape_str(const std::vector<index_t>& shape) {
   std::string s = "(";
@@ -36,47 +40,10 @@ std::string shape_str(const std::vector<index_t>& shape) {
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-std::vector<index_t> shape_of(const py::array& a) { return {a.shape(), a.shape() + a.ndim()}; }
-
 std::string pair_str(const std::pair<index_t, index_t>& p) {
   return "(" + std::to_string(p.first) + ", " + std::to_string(p.second) + ")";
 }
 
-std::string mib(double bytes) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f MiB", bytes / (1024.0 * 1024.0));
-  return buf;
-}
-
-bool poll_signals() {
-  py::gil_scoped_acquire gil;
-  return PyErr_CheckSignals() != 0;
-}
-
-template <class F>
-void run(const char* op, double scratch, F&& kernel) {
-  bool stopped = false;
-  try {
-    py::gil_scoped_release nogil;
-    fastnn::InterruptScope scope(PyThread_get_thread_ident() == g_main_thread ? &poll_signals : nullptr);
-    kernel();
-    stopped = scope.stopped();
-  } catch (const std::bad_alloc&) {
-    PyErr_SetString(PyExc_MemoryError, (std::string(op) + ": out of memory for the kernel's working buffers (it "
-                                        "needs " + mib(scratch) + " of scratch)").c_str());
-    throw py::error_already_set();
-  }
-  if (stopped) throw py::error_already_set();
-}
-
-fastnn::Act parse_act(const std::string& name) {
-  if (name == "linear" || name == "none") return fastnn::Act::linear;
-  if (name == "relu") return fastnn::Act::relu;
-  if (name == "leaky_relu") return fastnn::Act::leaky_relu;
-  if (name == "sigmoid") return fastnn::Act::sigmoid;
-  if (name == "tanh") return fastnn::Act::tanh;
-  fail("Unknown activation: '" + name + "'. Expected one of linear, relu, leaky_relu, sigmoid, tanh");
-}
 
 std::vector<index_t> sizes_arg(const std::vector<index_t>& sizes, const char* name) {
   if (sizes.size() != 4) fail(std::string("`") + name + "` must have 4 elements, received " + shape_str(sizes));
@@ -123,15 +90,15 @@ double scratch_checked(const fastnn::DepthwiseShape& s, fastnn::DepthwiseOp op, 
   const double bytes = fastnn::depthwise_conv2d_scratch_bytes(s, op, fastnn::num_threads());
   const double memory = fastnn::physical_memory_bytes();
   if (memory > 0 && bytes > memory)
-    fail(std::string(what) + ": this geometry needs " + mib(bytes) + " of scratch, more than this machine's " +
-         mib(memory) + " of memory");
+    fail(std::string(what) + ": this geometry needs " + human_bytes(bytes) + " of scratch, more than this machine's " +
+         human_bytes(memory) + " of memory");
   return bytes;
 }
 
 void require_out_backprop(const farray& dy, const fastnn::DepthwiseShape& s) {
   const std::vector<index_t> want = {s.N, s.OH, s.OW, s.C * s.M};
-  if (shape_of(dy) != want)
-    fail("`out_backprop` must have shape " + shape_str(want) + ", received " + shape_str(shape_of(dy)));
+  if (shape_vector(dy) != want)
+    fail("`out_backprop` must have shape " + shape_str(want) + ", received " + shape_str(shape_vector(dy)));
 }
 
 farray new_array(const std::vector<index_t>& shape) {
@@ -141,9 +108,9 @@ farray new_array(const std::vector<index_t>& shape) {
 farray forward_py(const farray& x, const farray& w, const std::pair<index_t, index_t>& strides,
                   const std::string& padding, const std::pair<index_t, index_t>& dilations,
                   const std::optional<farray>& bias, const std::string& activation, float alpha) {
-  const fastnn::DepthwiseShape s = depthwise_shape(shape_of(x), shape_of(w), strides, padding, dilations);
-  if (bias && shape_of(*bias) != std::vector<index_t>{s.C * s.M})
-    fail("`bias` must have shape (" + std::to_string(s.C * s.M) + ",), received " + shape_str(shape_of(*bias)));
+  const fastnn::DepthwiseShape s = depthwise_shape(shape_vector(x), shape_vector(w), strides, padding, dilations);
+  if (bias && shape_vector(*bias) != std::vector<index_t>{s.C * s.M})
+    fail("`bias` must have shape (" + std::to_string(s.C * s.M) + ",), received " + shape_str(shape_vector(*bias)));
   fastnn::Epilogue ep;
   ep.bias = bias ? bias->data() : nullptr;
   ep.act = parse_act(activation);
@@ -152,7 +119,7 @@ farray forward_py(const farray& x, const farray& w, const std::pair<index_t, ind
   farray y = new_array({s.N, s.OH, s.OW, s.C * s.M});
   const float *px = x.data(), *pw = w.data();
   float* py_ = y.mutable_data();
-  run("depthwise_conv2d", scratch, [&] { fastnn::depthwise_conv2d_forward(s, px, pw, py_, ep); });
+  run_kernel("depthwise_conv2d", true, scratch, [&] { fastnn::depthwise_conv2d_forward(s, px, pw, py_, ep); });
   return y;
 }
 
@@ -160,13 +127,13 @@ farray backprop_input_py(const std::vector<index_t>& input_sizes, const farray& 
                          const std::pair<index_t, index_t>& strides, const std::string& padding,
                          const std::pair<index_t, index_t>& dilations) {
   const std::vector<index_t> xs = sizes_arg(input_sizes, "input_sizes");
-  const fastnn::DepthwiseShape s = depthwise_shape(xs, shape_of(w), strides, padding, dilations);
+  const fastnn::DepthwiseShape s = depthwise_shape(xs, shape_vector(w), strides, padding, dilations);
   require_out_backprop(dy, s);
   const double scratch = scratch_checked(s, fastnn::DepthwiseOp::backward_data, "depthwise_conv2d_backprop_input");
   farray dx = new_array(xs);
   const float *pw = w.data(), *pdy = dy.data();
   float* pdx = dx.mutable_data();
-  run("depthwise_conv2d_backprop_input", scratch, [&] { fastnn::depthwise_conv2d_backward_data(s, pdy, pw, pdx); });
+  run_kernel("depthwise_conv2d_backprop_input", true, scratch, [&] { fastnn::depthwise_conv2d_backward_data(s, pdy, pw, pdx); });
   return dx;
 }
 
@@ -174,7 +141,7 @@ py::object backprop_filter_py(const farray& x, const std::vector<index_t>& filte
                               const std::pair<index_t, index_t>& strides, const std::string& padding,
                               const std::pair<index_t, index_t>& dilations, bool bias_grad) {
   const std::vector<index_t> ws = sizes_arg(filter_sizes, "filter_sizes");
-  const fastnn::DepthwiseShape s = depthwise_shape(shape_of(x), ws, strides, padding, dilations);
+  const fastnn::DepthwiseShape s = depthwise_shape(shape_vector(x), ws, strides, padding, dilations);
   require_out_backprop(dy, s);
   const double scratch =
       scratch_checked(s, fastnn::DepthwiseOp::backward_filter, "depthwise_conv2d_backprop_filter");
@@ -184,7 +151,7 @@ py::object backprop_filter_py(const farray& x, const std::vector<index_t>& filte
   const float *px = x.data(), *pdy = dy.data();
   float* pdw = dw.mutable_data();
   float* pdb = db ? db->mutable_data() : nullptr;
-  run("depthwise_conv2d_backprop_filter", scratch, [&] {
+  run_kernel("depthwise_conv2d_backprop_filter", true, scratch, [&] {
     fastnn::depthwise_conv2d_backward_filter(s, px, pdy, pdw, pdb);
   });
   if (bias_grad) return py::make_tuple(dw, *db);
@@ -192,7 +159,6 @@ py::object backprop_filter_py(const farray& x, const std::vector<index_t>& filte
 }
 
 void bind(py::module_& m) {
-  g_main_thread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   m.def("depthwise_conv2d", &forward_py, py::arg("input"), py::arg("filter"), py::arg("strides"),
         py::arg("padding"), py::arg("dilations"), py::arg("bias") = py::none(), py::arg("activation") = "linear",
         py::arg("alpha") = 0.2f,

@@ -6,7 +6,7 @@
 #include "memory.h"
 #include "parallel.h"
 
-// Families whose bindings keep their own helpers (in a named namespace of their file).
+// Families bound in a named namespace of their own file (declared here rather than in bind_common.h).
 void bind_depthwise_conv2d(pybind11::module_& m);  // bind_depthwise_conv2d.cpp
 void bind_batch_norm(pybind11::module_& m);        // bind_batch_norm.cpp
 

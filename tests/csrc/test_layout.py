@@ -9,7 +9,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 CSRC = ROOT / "csrc"
 FAMILIES = ("gemm", "elementwise", "softmax_xent", "conv2d", "pool", "optimizers")
 # families whose Python wrappers share a module with a sibling family (depthwise convolution in kernels/conv2d.py)
-# and whose bindings keep their helpers in a named namespace of their bind file
+# and whose bindings live in a named namespace of their bind file
 LATER_FAMILIES = {"batch_norm": "batch_norm", "depthwise_conv2d": "conv2d"}
 
 
