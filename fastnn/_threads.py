@@ -1,6 +1,8 @@
 """How many threads the kernels use, and which instruction set they run on (re-exported as `fastnn.isa`,
 `fastnn.set_num_threads`, `fastnn.get_num_threads`). A leaf: `fastnn.distributed` sets the thread count per rank
 through it without importing the whole package."""
+from __future__ import annotations
+
 import numbers
 import warnings
 
@@ -9,12 +11,12 @@ from .kernels import runtime as _runtime  # the only importer of the compiled `_
 __all__ = ["isa", "set_num_threads", "get_num_threads"]
 
 
-def isa():
+def isa() -> str:
     """The instruction-set path the kernels run on: 'avx512', 'avx2' or 'generic'."""
     return _runtime.isa()
 
 
-def set_num_threads(n):
+def set_num_threads(n: int | None) -> None:
     """Sets how many threads every fastnn kernel uses.
 
     The count is capped at the number of CPUs this process may run on (`os.sched_getaffinity`), with a
@@ -55,6 +57,6 @@ def set_num_threads(n):
     _runtime.set_num_threads(n)
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Threads a kernel would use now (at most the number of CPUs this process may run on)."""
     return _runtime.get_num_threads()

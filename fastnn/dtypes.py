@@ -2,6 +2,8 @@
 `as_numpy_dtype`, `is_floating` / `is_integer` / `is_bool`, `size`, `min` / `max`. Each is accepted wherever numpy
 takes a dtype (it carries the numpy dtype in `.dtype`) and compares equal to that dtype and to its name, so
 `t.dtype == fastnn.float32`, `np.zeros(3, fastnn.int64)` and `cast(x, "float32")` all read as in TF."""
+from __future__ import annotations
+
 import numpy as np
 
 __all__ = ["DType", "as_dtype"]
@@ -29,7 +31,7 @@ class DType:
 
     __slots__ = ("dtype",)
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.dtype = np.dtype(name)  # numpy reads an object's `.dtype` when it is given one as a dtype
 
     @property
@@ -90,7 +92,7 @@ class DType:
 _BY_NAME = {}
 
 
-def as_dtype(value):
+def as_dtype(value: object) -> DType:
     """`value` (a DType, a numpy dtype or scalar type, a name such as "float32", or an object with TF's
     `as_numpy_dtype`, e.g. `tf.float32`) as a fastnn `DType` (`tf.as_dtype`).
 

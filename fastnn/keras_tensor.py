@@ -29,7 +29,8 @@ class KerasTensor:
         dtype: The dtype of the values it stands for.
     """
 
-    def __init__(self, shape, layer=None, inputs=None, name=None, dtype="float32"):
+    def __init__(self, shape: Sequence[int | None], layer: object = None, inputs: Sequence[KerasTensor] | None = None,
+                 name: str | None = None, dtype: str = "float32") -> None:
         self.shape = tuple(shape)
         self.layer = layer
         self.inputs = inputs

@@ -2,6 +2,8 @@
 found by walking its attributes — Variables, other Modules, Layers, and lists / tuples / dicts of them — and
 `fastnn.name_scope` / `Module.name_scope`, under which new Variables' names get the scope as a prefix
 ("dense/w:0"), as in TF."""
+from __future__ import annotations
+
 import contextlib
 import functools
 import re
@@ -40,7 +42,7 @@ class name_scope(contextlib.ContextDecorator):
     ```
     """
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         if not isinstance(name, str):
             raise TypeError(f"`name` must be a string. Received: name={name!r}")
         self._name = name
@@ -133,7 +135,7 @@ class Module:
     'dense/b:0'
     """
 
-    def __init__(self, name=None):
+    def __init__(self, name: str | None = None) -> None:
         if name is None:
             name = _camel_to_snake(type(self).__name__)
         elif not isinstance(name, str) or not _NAME.match(name):

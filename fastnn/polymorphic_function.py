@@ -4,8 +4,11 @@ fastnn has no graph compiler: every op already runs its C++ kernel at once, so t
 faster. The decorator exists so TensorFlow code ports unchanged, and it keeps tf.function's one behaviour that
 changes results: an `input_signature` is checked, and a call that does not fit it fails as it does in TF.
 """
+from __future__ import annotations
+
 import functools
 import inspect
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -128,9 +131,12 @@ def _conform(value, spec, name):
     return value
 
 
-def function(func=None, input_signature=None, autograph=True, jit_compile=None, reduce_retracing=False,
-             experimental_implements=None, experimental_autograph_options=None, experimental_attributes=None,
-             experimental_relax_shapes=None, experimental_compile=None, experimental_follow_type_hints=None):
+def function(func: Callable | None = None, input_signature: Sequence[TensorSpec] | None = None,
+             autograph: bool = True, jit_compile: bool | None = None, reduce_retracing: bool = False,
+             experimental_implements: str | None = None, experimental_autograph_options: object = None,
+             experimental_attributes: dict | None = None, experimental_relax_shapes: bool | None = None,
+             experimental_compile: bool | None = None, experimental_follow_type_hints: bool | None = None
+             ) -> Function | Callable[[Callable], Function]:
     """Decorate a Python function as `tf.function` does: `@fastnn.function`, `@fastnn.function(...)` or
     `fastnn.function(f)`. The function runs eagerly (fastnn's ops already call compiled kernels); an
     `input_signature` is enforced like TF's.

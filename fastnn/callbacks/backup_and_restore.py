@@ -1,4 +1,6 @@
 """`BackupAndRestore`: resume an interrupted `fit` from its last backup, as `keras.callbacks.BackupAndRestore`."""
+from __future__ import annotations
+
 import json
 import numbers
 import os
@@ -45,7 +47,8 @@ class BackupAndRestore(Callback):
     ```
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+    def __init__(self, backup_dir: str | os.PathLike, save_freq: str | int = "epoch", double_checkpoint: bool = False,
+                 delete_checkpoint: bool = True) -> None:
         super().__init__()
         if not isinstance(backup_dir, (str, os.PathLike)) or not os.fspath(backup_dir):
             raise ValueError(f"Empty `backup_dir` argument passed. Received: backup_dir={backup_dir!r}")

@@ -1,4 +1,9 @@
 """`CallbackList`: calls each hook on every callback, in order."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
 from .callback import HOOKS, Callback
 
 __all__ = ["CallbackList"]
@@ -21,7 +26,7 @@ class CallbackList:
     >>> callbacks.on_epoch_end(0, {"loss": 0.5})
     """
 
-    def __init__(self, callbacks, model, params):
+    def __init__(self, callbacks: Iterable[Callback], model: Any, params: dict) -> None:
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):

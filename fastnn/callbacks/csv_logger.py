@@ -1,4 +1,6 @@
 """`CSVLogger`: one CSV row of logs per epoch."""
+from __future__ import annotations
+
 import csv
 import os
 
@@ -24,7 +26,7 @@ class CSVLogger(Callback):
     >>> model.fit(x, y, epochs=3, callbacks=[csv_logger])
     """
 
-    def __init__(self, filename, separator=",", append=False):
+    def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
         super().__init__()
         self.filename, self.separator, self.append = os.fspath(filename), separator, append
         self._file = self._writer = None

@@ -1,4 +1,6 @@
 """`EarlyStopping`: stop training when a monitored quantity stops improving (Keras' rules)."""
+from __future__ import annotations
+
 from .monitor_callback import MonitorCallback
 
 __all__ = ["EarlyStopping"]
@@ -31,8 +33,9 @@ class EarlyStopping(MonitorCallback):
     >>> len(history.history["loss"])  # fewer than 10 epochs if the loss stalled
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
-                 restore_best_weights=False, start_from_epoch=0):
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
+                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
+                 start_from_epoch: int = 0) -> None:
         super().__init__(monitor, mode, baseline, min_delta)
         self.patience, self.verbose = int(patience), verbose
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch

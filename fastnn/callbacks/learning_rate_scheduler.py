@@ -1,5 +1,8 @@
 """`LearningRateScheduler`: set the learning rate from a function of the epoch before each epoch."""
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
 
 from .callback import Callback
 
@@ -26,7 +29,7 @@ class LearningRateScheduler(Callback):
     >>> model.fit(x, y, epochs=15, callbacks=[callback], verbose=0)
     """
 
-    def __init__(self, schedule, verbose=0):
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
         self.schedule, self.verbose = schedule, verbose
 

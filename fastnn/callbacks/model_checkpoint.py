@@ -1,4 +1,6 @@
 """`ModelCheckpoint`: save the model or its weights after each epoch, optionally only when it improved."""
+from __future__ import annotations
+
 import numbers
 import os
 
@@ -38,8 +40,9 @@ class ModelCheckpoint(MonitorCallback):
     >>> model.load_weights("ckpt/best.weights.npz")  # the weights of the epoch with the best val_accuracy
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
-                 mode="auto", save_freq="epoch", initial_value_threshold=None):
+    def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
+                 save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
+                 save_freq: str | int = "epoch", initial_value_threshold: float | None = None) -> None:
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
                                      or save_freq < 1):
             raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or a positive "

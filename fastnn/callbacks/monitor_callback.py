@@ -1,5 +1,7 @@
 """`MonitorCallback`: the base of the callbacks that watch one logged quantity and act when it improves or stalls
 (`EarlyStopping`, `ReduceLROnPlateau`, `ModelCheckpoint`), as Keras 3's."""
+from __future__ import annotations
+
 import warnings
 
 from .callback import Callback
@@ -39,7 +41,8 @@ class MonitorCallback(Callback):
     >>> cb = StopAtTarget(monitor="val_accuracy", baseline=0.95)
     """
 
-    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+    def __init__(self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None,
+                 min_delta: float = 0) -> None:
         super().__init__()
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"`mode` must be 'auto', 'min' or 'max', received {mode!r}")

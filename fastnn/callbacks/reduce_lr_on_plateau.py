@@ -1,4 +1,6 @@
 """`ReduceLROnPlateau`: lower the learning rate when a monitored quantity stops improving."""
+from __future__ import annotations
+
 from .monitor_callback import MonitorCallback
 
 __all__ = ["ReduceLROnPlateau"]
@@ -30,8 +32,8 @@ class ReduceLROnPlateau(MonitorCallback):
     >>> model.fit(x_train, y_train, validation_split=0.2, callbacks=[reduce_lr])
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
-                 cooldown=0, min_lr=0.0):
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
+                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0) -> None:
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
         super().__init__(monitor, mode, min_delta=min_delta)

@@ -100,7 +100,8 @@ class Dataset:
     model.fit(ds, epochs=1, verbose=0)
     ```
     """
-    def __init__(self, make_iterator, cardinality=None, slices=None):
+    def __init__(self, make_iterator: Callable[[], Iterable], cardinality: int | None = None,
+                 slices: tuple | None = None) -> None:
         self._make_iterator = make_iterator
         self._cardinality = cardinality
         self._slices = slices  # (structure of arrays, order factory, batch size or None) for the fast path

@@ -2,6 +2,8 @@
 the 1970s and their median value in k$. As Keras warns, one attribute ("B") encodes a racial assumption: use the
 data set only to illustrate such ethical problems. The `.npz` comes from Keras' origin, SHA-256 checked, cached in
 `$FASTNN_HOME/datasets`; the train/test split shuffles with numpy's RandomState(seed), as Keras does."""
+from __future__ import annotations
+
 import numbers
 import os
 
@@ -15,7 +17,8 @@ ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/boston_hou
 SHA256 = "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5"
 
 
-def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
+def load_data(path: str | os.PathLike = "boston_housing.npz", test_split: float = 0.2, seed: int = 113
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Loads Boston Housing.
 
     Args:

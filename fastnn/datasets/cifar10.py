@@ -1,6 +1,10 @@
 """CIFAR-10 (Krizhevsky, 2009), as `keras.datasets.cifar10.load_data()`: 32x32 colour images of 10 classes
 (0 airplane, 1 automobile, 2 bird, 3 cat, 4 deer, 5 dog, 6 frog, 7 horse, 8 ship, 9 truck), from the
 python-version archive at Keras' origin, cached in `$FASTNN_HOME/datasets/cifar10` with its SHA-256 checked."""
+from __future__ import annotations
+
+import os
+
 import numpy as np
 
 from .cifar import load_archive
@@ -12,7 +16,8 @@ FNAME = "cifar-10-python.tar.gz"
 SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 
 
-def load_data(path=None):
+def load_data(path: str | os.PathLike | None = None
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Loads CIFAR-10.
 
     Args:

@@ -1,6 +1,10 @@
 """CIFAR-100 (Krizhevsky, 2009), as `keras.datasets.cifar100.load_data(label_mode)`: 32x32 colour images of 100
 fine classes grouped into 20 coarse ones, from the python-version archive at Keras' origin, cached in
 `$FASTNN_HOME/datasets/cifar100` with its SHA-256 checked."""
+from __future__ import annotations
+
+import os
+
 import numpy as np
 
 from .cifar import load_archive
@@ -12,7 +16,8 @@ FNAME = "cifar-100-python.tar.gz"
 SHA256 = "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"
 
 
-def load_data(label_mode="fine", path=None):
+def load_data(label_mode: str = "fine", path: str | os.PathLike | None = None
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Loads CIFAR-100.
 
     Args:

@@ -2,8 +2,12 @@
 10 clothing classes (0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag,
 9 Ankle boot). The four gzip-compressed IDX files come from Keras' origin, cached in
 `$FASTNN_HOME/datasets/fashion-mnist` with their SHA-256 checked (the same checks as Keras pins)."""
+from __future__ import annotations
+
 import gzip
 import os
+
+import numpy as np
 
 from . import _download
 from .mnist import read_idx
@@ -20,7 +24,8 @@ FILES = {  # file -> SHA-256 of the published .gz
 _MAX_IDX_BYTES = 60000 * 28 * 28 + 64  # the largest file's content: a crafted .gz cannot inflate beyond it
 
 
-def load_data(path=None):
+def load_data(path: str | os.PathLike | None = None
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Loads Fashion-MNIST.
 
     Args:

@@ -18,6 +18,7 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ def launched_world_size() -> int:
     return 1
 
 
-def init(comm=None, timeout: float | None = None) -> int:
+def init(comm: Any = None, timeout: float | None = None) -> int:
     """Join the MPI world (mpi4py's COMM_WORLD, or `comm`) and return its size. Idempotent.
 
     Also, with more than one rank: an uncaught exception on any rank aborts the whole job (instead of leaving the

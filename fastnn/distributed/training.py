@@ -22,11 +22,14 @@ naming the first one and each rank's value; a rank that leaves the data-parallel
 different steps get a ValueError at that step; anything else that leaves a rank waiting is caught by the stall
 watchdog of `fastnn.distributed.comm` (`set_timeout`).
 """
+from __future__ import annotations
+
 import contextlib
 
 import numpy as np
 
 from ..callbacks import CSVLogger, ModelCheckpoint
+from ..optimizers import Optimizer
 from ..trainers.data_adapter import num_samples
 from . import comm, data
 from .comm import broadcast_variables
@@ -47,7 +50,7 @@ class DataParallel:
     Args:
         optimizer: The model's `DistributedOptimizer`.
     """
-    def __init__(self, optimizer):
+    def __init__(self, optimizer: Optimizer) -> None:
         self.optimizer = optimizer
         self._synced = False
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numbers
 import sys
 import time
+from collections.abc import Iterable
+from typing import TextIO
 
 import numpy as np
 
@@ -56,8 +58,9 @@ class Progbar:
     ```
     """
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, stateless_metrics=None,
-                 unit_name="step", stream=None):
+    def __init__(self, target: int | None, width: int = 20, verbose: int = 1, interval: float = 0.05,
+                 stateful_metrics: Iterable[str] | None = None, stateless_metrics: Iterable[str] | None = None,
+                 unit_name: str = "step", stream: TextIO | None = None) -> None:
         if stateful_metrics is not None and stateless_metrics is not None:
             raise ValueError("Only one of `stateful_metrics` or `stateless_metrics` can be provided. Received: "
                              f"stateful_metrics={stateful_metrics!r}, stateless_metrics={stateless_metrics!r}")
