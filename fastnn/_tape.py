@@ -3,6 +3,8 @@ differentiable op makes) and `stop_gradient`. It sits below `fastnn.ops` (every 
 `GradientTape` (`fastnn.gradient_tape`) sits above the ops, which its `jacobian` uses. See `fastnn.gradient_tape`
 for the recording contract.
 """
+from __future__ import annotations
+
 import threading
 
 import numpy as np
@@ -44,7 +46,7 @@ def record(inputs, value, backward, backward_ops=None):
     return out
 
 
-def stop_gradient(input, name=None):  # (TF's name)
+def stop_gradient(input: TensorLike, name: str | None = None) -> Tensor:  # (TF's name)
     """`input`'s value as a new Tensor that no tape traces back through (`tf.stop_gradient`): its gradient is
     treated as zero.
 

@@ -15,6 +15,7 @@ import collections
 import contextlib
 import re
 import types
+from collections.abc import Iterator
 
 from ._threads import get_num_threads, set_num_threads
 
@@ -67,7 +68,7 @@ _DEVICE_NAME = re.compile(r"^(/job:\w+)?(/replica:\d+)?(/task:\d+)?(/?(device:)?
 
 
 @contextlib.contextmanager
-def device(device_name: str | None):
+def device(device_name: str | None) -> Iterator[None]:
     """`with fastnn.device("CPU:0"):` as `tf.device`: accepted, and everything inside runs on the CPU.
 
     TensorFlow places an op on another device when the one asked for is missing (soft placement, on by default in

@@ -140,8 +140,9 @@ def conv2d_backprop_filter_and_bias(input: ArrayLike, filter_sizes: Sequence[int
     return _core.conv2d_backprop_filter(x, sizes, dy, s, padding, d, bias_grad=True)
 
 
-def depthwise_conv2d(input, filter, strides=1, padding="VALID", data_format="NHWC", dilations=None,
-                     bias=None, activation=None, alpha=0.2):
+def depthwise_conv2d(input: ArrayLike, filter: ArrayLike, strides: int | Sequence[int] = 1, padding: str = "VALID",
+                     data_format: str = "NHWC", dilations: int | Sequence[int] | None = None,
+                     bias: ArrayLike | None = None, activation: str | None = None, alpha: float = 0.2) -> np.ndarray:
     """activation(depthwise_conv2d(input, filter) + bias) like `tf.nn.depthwise_conv2d`: input [N, H, W, C],
     filter [KH, KW, C, M] -> [N, OH, OW, C·M] (output channel c·M + m); TF's 'same'/'valid' geometry.
 
@@ -169,8 +170,9 @@ def depthwise_conv2d(input, filter, strides=1, padding="VALID", data_format="NHW
     return _core.depthwise_conv2d(x, w, s, padding, d, bias=b, activation=act, alpha=float(alpha))
 
 
-def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
-                                    data_format="NHWC", dilations=None):
+def depthwise_conv2d_backprop_input(input_sizes: Sequence[int], filter: ArrayLike, out_backprop: ArrayLike,
+                                    strides: int | Sequence[int], padding: str, data_format: str = "NHWC",
+                                    dilations: int | Sequence[int] | None = None) -> np.ndarray:
     """Gradient of `depthwise_conv2d` with respect to its input (`tf.raw_ops.DepthwiseConv2dNativeBackpropInput`):
     filter [KH, KW, C, M], out_backprop [N, OH, OW, C·M] -> [N, H, W, C] = input_sizes.
 
@@ -193,8 +195,9 @@ def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, 
     return _core.depthwise_conv2d_backprop_input(sizes, w, dy, s, padding, d)
 
 
-def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
-                                     data_format="NHWC", dilations=None):
+def depthwise_conv2d_backprop_filter(input: ArrayLike, filter_sizes: Sequence[int], out_backprop: ArrayLike,
+                                     strides: int | Sequence[int], padding: str, data_format: str = "NHWC",
+                                     dilations: int | Sequence[int] | None = None) -> np.ndarray:
     """Gradient of `depthwise_conv2d` with respect to its filter (`tf.raw_ops.DepthwiseConv2dNativeBackpropFilter`):
     input [N, H, W, C], out_backprop [N, OH, OW, C·M] -> [KH, KW, C, M] = filter_sizes. Deterministic batch
     reduction.
@@ -218,8 +221,10 @@ def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides,
     return _core.depthwise_conv2d_backprop_filter(x, sizes, dy, s, padding, d)
 
 
-def depthwise_conv2d_backprop_filter_and_bias(input, filter_sizes, out_backprop, strides, padding,
-                                              data_format="NHWC", dilations=None):
+def depthwise_conv2d_backprop_filter_and_bias(input: ArrayLike, filter_sizes: Sequence[int], out_backprop: ArrayLike,
+                                              strides: int | Sequence[int], padding: str, data_format: str = "NHWC",
+                                              dilations: int | Sequence[int] | None = None
+                                              ) -> tuple[np.ndarray, np.ndarray]:
     """(filter gradient, bias gradient) of `depthwise_conv2d` from one pass over out_backprop.
 
     Args:

@@ -1,4 +1,8 @@
 """`Conv1D` (channels-last, 'causal' padding too): the 2-D convolution kernels over images of height 1."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 from .. import activations, ops
 from ._conv_common import (
     activate,
@@ -55,10 +59,13 @@ class Conv1D(Layer):
     (2, 10, 4)
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1, groups=1,
-                 activation=None, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
+                 padding: str = "valid", data_format: str | None = None, dilation_rate: int | Sequence[int] = 1,
+                 groups: int = 1, activation: str | Callable | None = None, use_bias: bool = True,
+                 kernel_initializer: str | Callable | None = "glorot_uniform",
+                 bias_initializer: str | Callable | None = "zeros", kernel_regularizer: str | Callable | None = None,
+                 bias_regularizer: str | Callable | None = None, kernel_constraint: str | Callable | None = None,
+                 bias_constraint: str | Callable | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.filters = _positive_int(filters, "filters")
         self.kernel_size = single(kernel_size, "kernel_size")

@@ -1,4 +1,8 @@
 """`Conv2DTranspose` (channels-last): the transpose of a convolution, on the conv backprop-input kernel."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 from .. import activations, ops
 from .._validation import spatial_pair
 from ._conv_common import activate, check_channels_last, check_strides_and_dilation, conv_padding, deconv_output_length
@@ -51,10 +55,14 @@ class Conv2DTranspose(Layer):
     (1, 8, 8, 8)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None, data_format=None,
-                 dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, **kwargs):
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = (1, 1),
+                 padding: str = "valid", output_padding: int | Sequence[int] | None = None,
+                 data_format: str | None = None, dilation_rate: int | Sequence[int] = (1, 1),
+                 activation: str | Callable | None = None, use_bias: bool = True,
+                 kernel_initializer: str | Callable | None = "glorot_uniform",
+                 bias_initializer: str | Callable | None = "zeros", kernel_regularizer: str | Callable | None = None,
+                 bias_regularizer: str | Callable | None = None, kernel_constraint: str | Callable | None = None,
+                 bias_constraint: str | Callable | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.filters = _positive_int(filters, "filters")
         self.kernel_size = spatial_pair(kernel_size, "kernel_size")

@@ -1,4 +1,8 @@
 """`DepthwiseConv2D` and `SeparableConv2D` (channels-last), on fastnn's depthwise convolution kernel."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 from .. import activations, ops
 from .._validation import spatial_pair
 from ._conv_common import (
@@ -89,10 +93,13 @@ class DepthwiseConv2D(_DepthwiseBase):
     (1, 3, 3, 8)
     """
 
-    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, data_format=None,
-                 dilation_rate=(1, 1), activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
-                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(self, kernel_size: int | Sequence[int], strides: int | Sequence[int] = (1, 1), padding: str = "valid",
+                 depth_multiplier: int = 1, data_format: str | None = None, dilation_rate: int | Sequence[int] = (1, 1),
+                 activation: str | Callable | None = None, use_bias: bool = True,
+                 depthwise_initializer: str | Callable | None = "glorot_uniform",
+                 bias_initializer: str | Callable | None = "zeros", depthwise_regularizer: str | Callable | None = None,
+                 bias_regularizer: str | Callable | None = None, depthwise_constraint: str | Callable | None = None,
+                 bias_constraint: str | Callable | None = None, **kwargs) -> None:
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
                          use_bias, **kwargs)
         self.depthwise_initializer, self.bias_initializer = depthwise_initializer, bias_initializer
@@ -172,12 +179,15 @@ class SeparableConv2D(_DepthwiseBase):
     (1, 5, 5, 8)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
-                 bias_regularizer=None, depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
-                 **kwargs):
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = (1, 1),
+                 padding: str = "valid", data_format: str | None = None, dilation_rate: int | Sequence[int] = (1, 1),
+                 depth_multiplier: int = 1, activation: str | Callable | None = None, use_bias: bool = True,
+                 depthwise_initializer: str | Callable | None = "glorot_uniform",
+                 pointwise_initializer: str | Callable | None = "glorot_uniform",
+                 bias_initializer: str | Callable | None = "zeros", depthwise_regularizer: str | Callable | None = None,
+                 pointwise_regularizer: str | Callable | None = None, bias_regularizer: str | Callable | None = None,
+                 depthwise_constraint: str | Callable | None = None, pointwise_constraint: str | Callable | None = None,
+                 bias_constraint: str | Callable | None = None, **kwargs) -> None:
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
                          use_bias, **kwargs)
         self.filters = _positive_int(filters, "filters")

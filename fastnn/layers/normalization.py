@@ -1,9 +1,13 @@
 """Normalization layers with Keras' names, defaults, weights and configs: `BatchNormalization`,
 `LayerNormalization` (fused C++ passes), and the preprocessing layers `Normalization` (with `adapt`) and
 `Rescaling`."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import ops
 from ..tensor import TensorLike, as_array
@@ -74,10 +78,14 @@ class BatchNormalization(Layer):
     ...                            fastnn.layers.BatchNormalization(), fastnn.layers.ReLU()])
     """
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 synchronized=False, **kwargs):
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: str | Callable | None = "zeros",
+                 gamma_initializer: str | Callable | None = "ones",
+                 moving_mean_initializer: str | Callable | None = "zeros",
+                 moving_variance_initializer: str | Callable | None = "ones",
+                 beta_regularizer: str | Callable | None = None, gamma_regularizer: str | Callable | None = None,
+                 beta_constraint: str | Callable | None = None, gamma_constraint: str | Callable | None = None,
+                 synchronized: bool = False, **kwargs) -> None:
         for key in ("renorm", "renorm_clipping", "renorm_momentum"):  # Keras' batch renormalization: not here
             value = kwargs.pop(key, None)
             if value not in (None, False) and not (key == "renorm_momentum" and value == 0.99):
@@ -187,9 +195,11 @@ class LayerNormalization(Layer):
     array([[-1.224,  0.   ,  1.224]], dtype=float32)
     """
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, **kwargs):
+    def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
+                 beta_initializer: str | Callable | None = "zeros", gamma_initializer: str | Callable | None = "ones",
+                 beta_regularizer: str | Callable | None = None, gamma_regularizer: str | Callable | None = None,
+                 beta_constraint: str | Callable | None = None, gamma_constraint: str | Callable | None = None,
+                 **kwargs) -> None:
         if kwargs.pop("rms_scaling", False):
             raise ValueError("`rms_scaling=True` is deprecated in Keras and not supported by fastnn. "
                              "Received: rms_scaling=True")
@@ -270,7 +280,7 @@ class Rescaling(Layer):
     array([[-1.,  1.]], dtype=float32)
     """
 
-    def __init__(self, scale, offset=0.0, **kwargs):
+    def __init__(self, scale: float | ArrayLike, offset: float | ArrayLike = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self._scale, self._offset = self._value(scale, "scale"), self._value(offset, "offset")
         self.scale, self.offset = scale, offset
@@ -335,7 +345,8 @@ class Normalization(Layer):
     array([[0., 0.]], dtype=float32)
     """
 
-    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+    def __init__(self, axis: int | Sequence[int] | None = -1, mean: ArrayLike | None = None,
+                 variance: ArrayLike | None = None, invert: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         if axis is None:
             axis = ()

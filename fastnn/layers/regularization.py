@@ -1,5 +1,7 @@
 """Regularization layers beyond `Dropout`, as Keras has them: `GaussianNoise`, `SpatialDropout2D`,
 `ActivityRegularization`. The noise layers act only when `training` is True."""
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
@@ -27,7 +29,7 @@ class GaussianNoise(Layer):
         Same shape as input.
     """
 
-    def __init__(self, stddev, seed=None, **kwargs):
+    def __init__(self, stddev: float, seed: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, numbers.Real) or not 0 <= stddev <= 1:
             raise ValueError(f"Invalid value received for argument `stddev`. Expected a float value between 0 and "
@@ -73,7 +75,8 @@ class SpatialDropout2D(Dropout):
         Same shape as input.
     """
 
-    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, name: str | None = None,
+                 dtype: str | None = None, **kwargs) -> None:
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError(f"fastnn layers are channels-last: `data_format` must be 'channels_last' or None. "
@@ -110,7 +113,7 @@ class ActivityRegularization(Layer):
         Same shape as input.
     """
 
-    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+    def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
         for key, value in (("l1", l1), ("l2", l2)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 or \

@@ -1,5 +1,8 @@
 """`ZeroPadding2D`, `Cropping2D` and `UpSampling2D` (channels-last): reshape the spatial axes of images."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -56,7 +59,8 @@ class ZeroPadding2D(Layer):
     (1, 3, 7, 1)
     """
 
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+    def __init__(self, padding: int | Sequence[int] | Sequence[Sequence[int]] = (1, 1), data_format: str | None = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.padding = _two_pairs(padding, "padding")
         check_channels_last(data_format)
@@ -94,7 +98,8 @@ class Cropping2D(Layer):
         at least one row and column must remain (ValueError otherwise).
     """
 
-    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+    def __init__(self, cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((0, 0), (0, 0)),
+                 data_format: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.cropping = _two_pairs(cropping, "cropping")
         check_channels_last(data_format)
@@ -182,7 +187,8 @@ class UpSampling2D(Layer):
     (1, 6, 8, 2)
     """
 
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+    def __init__(self, size: int | Sequence[int] = (2, 2), data_format: str | None = None,
+                 interpolation: str = "nearest", **kwargs) -> None:
         super().__init__(**kwargs)
         self.size = spatial_pair(size, "size")
         check_channels_last(data_format)

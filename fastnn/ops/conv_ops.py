@@ -5,13 +5,18 @@ A transposed convolution is the input gradient of a convolution: its forward is 
 its input gradient the forward convolution and its filter gradient the Conv2DBackpropFilter kernel with the roles
 of image and output gradient swapped. The 1-D ops are the 2-D kernels over images of height 1.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import kernels
 from .._tape import record
 from .._validation import padding_arg, spatial_pair
+from ..tensor import Tensor
 from .array_ops import reshape
 from .fused_ops import _activation_arg, _activation_grad
 from .math_ops import _float_input
@@ -32,8 +37,9 @@ def _output_shape_arg(output_shape):
     return shape
 
 
-def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",
-                     dilations=None):
+def conv2d_transpose(input: ArrayLike, filters: ArrayLike, output_shape: Sequence[int], strides: int | Sequence[int],
+                     padding: str = "SAME", data_format: str = "NHWC",
+                     dilations: int | Sequence[int] | None = None) -> Tensor:
     """The transpose (gradient) of `conv2d`, like `tf.nn.conv2d_transpose`.
 
     Args:
@@ -99,7 +105,8 @@ def _stride1d(value, name):
     return int(value)
 
 
-def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None):
+def conv1d(input: ArrayLike, filters: ArrayLike, stride: int | Sequence[int], padding: str, data_format: str = "NWC",
+           dilations: int | Sequence[int] | None = None) -> Tensor:
     """1-D convolution like `tf.nn.conv1d`: input [N, W, Cin] * filters [K, Cin, Cout] -> [N, OW, Cout].
 
     Runs the 2-D kernels on images of height 1. Differentiable in `input` and `filters`.
@@ -136,8 +143,9 @@ def _depthwise_args(input, filter, strides, padding, dilations):
         spatial_pair(1 if dilations is None else dilations, "dilations")
 
 
-def depthwise_conv2d(input, filter, strides, padding, data_format="NHWC", dilations=None, bias=None,
-                     activation=None, alpha=0.2):
+def depthwise_conv2d(input: ArrayLike, filter: ArrayLike, strides: int | Sequence[int], padding: str,
+                     data_format: str = "NHWC", dilations: int | Sequence[int] | None = None,
+                     bias: ArrayLike | None = None, activation: str | None = None, alpha: float = 0.2) -> Tensor:
     """Depthwise 2-D convolution like `tf.nn.depthwise_conv2d`: every input channel c convolved with its own
     filters [KH, KW, c, m], giving output channel c·multiplier + m.
 
@@ -178,8 +186,9 @@ def depthwise_conv2d(input, filter, strides, padding, data_format="NHWC", dilati
     return record([x, w] if b is None else [x, w, b], y, backward)
 
 
-def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format="NHWC",
-                     dilations=None):
+def separable_conv2d(input: ArrayLike, depthwise_filter: ArrayLike, pointwise_filter: ArrayLike,
+                     strides: int | Sequence[int], padding: str, data_format: str = "NHWC",
+                     dilations: int | Sequence[int] | None = None) -> Tensor:
     """`tf.nn.separable_conv2d`: a depthwise convolution followed by a 1×1 (pointwise) convolution.
 
     Args:
@@ -209,7 +218,8 @@ def _pool1d(op, input, ksize, strides, padding, data_format):
     return reshape(y, (y.shape[0],) + y.shape[2:])
 
 
-def max_pool1d(input, ksize, strides, padding, data_format="NWC"):
+def max_pool1d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
+               data_format: str = "NWC") -> Tensor:
     """`tf.nn.max_pool1d`: max over windows of `ksize` steps along W of `[N, W, C]`; TF's 'VALID'/'SAME' sizes.
 
     Args:
@@ -225,7 +235,8 @@ def max_pool1d(input, ksize, strides, padding, data_format="NWC"):
     return _pool1d(max_pool2d, input, ksize, strides, padding, data_format)
 
 
-def avg_pool1d(input, ksize, strides, padding, data_format="NWC"):
+def avg_pool1d(input: ArrayLike, ksize: int | Sequence[int], strides: int | Sequence[int], padding: str,
+               data_format: str = "NWC") -> Tensor:
     """`tf.nn.avg_pool1d`: mean over the valid cells of windows of `ksize` steps along W of `[N, W, C]`.
 
     Args:

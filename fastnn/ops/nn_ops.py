@@ -394,7 +394,8 @@ def dropout(x: ArrayLike, rate: float, noise_shape: Sequence[int] | None = None,
 
 
 # ------------------------------------------------------------------------------------------- normalization
-def moments(x, axes, shift=None, keepdims=False, name=None):
+def moments(x: ArrayLike, axes: int | Sequence[int], shift: ArrayLike | None = None, keepdims: bool = False,
+            name: str | None = None) -> tuple[Tensor, Tensor]:
     """`tf.nn.moments`: the mean and (biased) variance of `x` over `axes`, with TF's composition (the variance is
     the mean of squared differences from the stopped-gradient mean), so its gradients are TF's too.
 
@@ -420,7 +421,8 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     return mean, variance
 
 
-def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+def batch_normalization(x: ArrayLike, mean: ArrayLike, variance: ArrayLike, offset: ArrayLike, scale: ArrayLike,
+                        variance_epsilon: float, name: str | None = None) -> Tensor:
     """`tf.nn.batch_normalization`: `(x - mean) * scale / sqrt(variance + variance_epsilon) + offset`, computed as
     TF does (`inv = rsqrt(variance + eps) * scale; x * inv + (offset - mean * inv)`); all arguments broadcast.
     `offset` and `scale` may be None. For BatchNormalization's fused kernel see `fastnn.ops.batch_norm`.

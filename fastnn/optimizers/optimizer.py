@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -63,9 +63,11 @@ class Optimizer:
         if init is not None and not getattr(init, "_fastnn_legacy_arguments", False):
             cls.__init__ = accept_legacy_arguments(init)
 
-    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, gradient_accumulation_steps=None,
-                 name=None, **kwargs):
+    def __init__(self, learning_rate: float | LearningRateSchedule | Callable[[], float],
+                 weight_decay: float | None = None, clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, gradient_accumulation_steps: int | None = None,
+                 name: str | None = None, **kwargs) -> None:
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import random as fastnn_random
 from ..data import Dataset
@@ -51,7 +52,9 @@ def _arrays(dataset):
                     f"Received: {type(dataset).__name__}")
 
 
-def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+def split_dataset(dataset: Dataset | ArrayLike | tuple | list | dict, left_size: int | float | None = None,
+                  right_size: int | float | None = None, shuffle: bool = False, seed: int | None = None
+                  ) -> tuple[Dataset, Dataset]:
     """Split `dataset` into a left and a right `fastnn.data.Dataset` of single samples.
 
     Args:

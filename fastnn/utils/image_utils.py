@@ -1,6 +1,11 @@
 """Image arrays to and from PIL images (`keras.utils.array_to_img` / `img_to_array`). Pillow is optional: these
 two functions need it, nothing else in fastnn does."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import one_of
 
@@ -21,7 +26,7 @@ def _data_format(data_format):
     return data_format or "channels_last"
 
 
-def array_to_img(x, data_format=None, scale=True, dtype=None):
+def array_to_img(x: ArrayLike, data_format: str | None = None, scale: bool = True, dtype: str | None = None) -> Any:
     """A PIL image from one image array (height, width, channels) with 1, 3 or 4 channels.
 
     Args:
@@ -63,7 +68,7 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     raise ValueError(f"Unsupported channel number: {channels} (expected 1, 3 or 4)")
 
 
-def img_to_array(img, data_format=None, dtype=None):
+def img_to_array(img: Any, data_format: str | None = None, dtype: str | None = None) -> np.ndarray:
     """A float32 numpy array (height, width, channels) from a PIL image (or any array-like image).
 
     Args:
