@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import random as fastnn_random
+from .._validation import integer
 from ..tensor import TensorLike, as_array
 
 __all__ = ["Dataset"]
@@ -66,9 +67,8 @@ def _buffered_order(n, buffer_size, generator):
 
 
 def _count_arg(count, name):
-    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < -1:
-        raise ValueError(f"`{name}` must be a non-negative integer or -1 (all), received {count!r}")
-    return int(count)
+    return integer(count, name, minimum=-1, message="`{name}` must be a non-negative integer or -1 (all), received "
+                                                    "{value!r}")
 
 
 class Dataset:

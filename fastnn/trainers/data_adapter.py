@@ -5,11 +5,11 @@ by input / output names) always, a list or tuple of arrays when the model has se
 outputs (`multi_y`) — for a single-input model a list stays what it was, an array-like."""
 import inspect
 import math
-import numbers
 
 import numpy as np
 
 from .. import random as fastnn_random
+from .._validation import integer, one_of
 from ..data import Dataset
 from ..tensor import TensorLike, as_array
 from ..utils.dataset_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
@@ -76,19 +76,14 @@ def take(x, index):
 
 
 def positive_int(value, name, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer, received {value!r}")
-    return int(value)
+    return integer(value, name, minimum=1, allow_none=allow_none,
+                   message="`{name}` must be a positive integer, received {value!r}")
 
 
 def verbose_level(verbose):
     if verbose == "auto":
         return 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, received {verbose!r}")
-    return verbose
+    return one_of(verbose, "verbose", (0, 1, 2), "`{name}` must be 'auto', 0, 1 or 2, received {value!r}")
 
 
 def is_data_stream(x):

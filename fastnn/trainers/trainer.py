@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
+from .._validation import non_negative_int, real
 from ..callbacks import Callback, CallbackList, History
 from ..data import Dataset
 from ..gradient_tape import GradientTape
@@ -331,17 +332,13 @@ class Trainer:
         """
         self._require_compiled("training the model")
         batch_size = positive_int(32 if batch_size is None else batch_size, "batch_size")
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-            raise ValueError(f"`epochs` must be a non-negative integer, received {epochs!r}")
-        epochs = int(epochs)
+        epochs = non_negative_int(epochs, "epochs", "`{name}` must be a non-negative integer, received {value!r}")
         verbose = data_adapter.verbose_level(verbose)
-        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, numbers.Integral) or initial_epoch < 0:
-            raise ValueError(f"`initial_epoch` must be a non-negative integer, received {initial_epoch!r}")
+        non_negative_int(initial_epoch, "initial_epoch", "`{name}` must be a non-negative integer, received {value!r}")
         validation_freq = positive_int(validation_freq, "validation_freq")
         steps_limit = positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
-        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or \
-                not 0.0 <= validation_split < 1.0:
-            raise ValueError(f"`validation_split` must be in [0, 1), received {validation_split!r}")
+        real(validation_split, "validation_split", 0.0, 1.0, high_open=True,
+             message="`{name}` must be in [0, 1), received {value!r}")
         if validation_split and not is_data_stream(x):
             x, y, sample_weight = data_adapter.prepare_arrays(x, y, sample_weight, class_weight, self._multi_input,
                                                               self._multi_output)
