@@ -1,4 +1,6 @@
 """`Callback`: the base class of the hooks `fit`, `evaluate` and `predict` call."""
+from __future__ import annotations
+
 __all__ = ["Callback"]
 
 HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
@@ -24,7 +26,7 @@ class Callback:
     >>> model.fit(x, y, epochs=2, callbacks=[PrintLoss()])
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.model = None
         self.params = {}
 

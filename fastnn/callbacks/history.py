@@ -1,4 +1,6 @@
 """`History`: what `fit` returns — `history.history[name]` holds one value per epoch."""
+from __future__ import annotations
+
 from ..utils.plotting import plot_history
 from .callback import Callback
 
@@ -19,7 +21,7 @@ class History(Callback):
     >>> history.plot("curves.png")     # needs matplotlib
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.history = {}
         self.epoch = []

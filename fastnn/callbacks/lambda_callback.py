@@ -1,4 +1,8 @@
 """`LambdaCallback`: a callback made of plain functions."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from .callback import HOOKS, Callback
 
 __all__ = ["LambdaCallback"]
@@ -22,7 +26,7 @@ class LambdaCallback(Callback):
     >>> model.fit(x, y, epochs=2, callbacks=[print_epoch])
     """
 
-    def __init__(self, **hooks):
+    def __init__(self, **hooks: Callable) -> None:
         super().__init__()
         for name, fn in hooks.items():
             if name not in HOOKS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -87,7 +88,7 @@ class DistributedOptimizer:
         wrapped.__dict__.update(optimizer.__dict__)
         return wrapped
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if "iterations" in self.__dict__:  # wrapping an existing optimizer: its settings and state are taken over
             return
         comm.init()

@@ -5,6 +5,7 @@ train_step, ...) comes from `fastnn.trainers.Trainer`; this module adds building
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,7 @@ class Model(Trainer, Layer):
                 return object.__new__(_functional_subclass(cls, Functional))
         return object.__new__(cls)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args:
             raise TypeError(f"Model() takes (inputs, outputs) or keyword arguments, received {args!r}")
         super().__init__(**kwargs)
