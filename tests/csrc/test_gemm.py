@@ -273,3 +273,18 @@ def test_ops_dense_rejects_bad_arguments():
         fastnn.kernels.dense(np.ones((2, 3)), np.ones((3, 4)), np.ones(5))
     with pytest.raises(TypeError, match="`kernel` must be a real numeric array"):
         fastnn.kernels.dense(np.ones((2, 3)), np.ones((3, 4), complex))
+
+
+# Packing only copies, so a transposed operand gives bitwise the same C as the same matrix stored plainly. The
+# shapes cover the 8×8 register transposes of a packed Bᵀ and their edges: widths with and without a tail of
+# fewer than 8 columns (per panel and overall), K blocks that are not a multiple of 8, the dX shape.
+@pytest.mark.parametrize("m,k,n", [(128, 512, 784), (13, 37, 23), (40, 801, 45), (7, 8, 8), (64, 1000, 17)])
+def test_transposed_storage_bitwise_equal_to_plain(isa, rng, m, k, n):
+    a, b = operands(rng, m, k, n, False, False)
+    bias = rng.standard_normal(n).astype(np.float32)
+    plain = _core.gemm(a, b, False, False, bias=bias, activation="relu")
+    for trans_a, trans_b in TRANSPOSES[1:]:
+        a_op = np.ascontiguousarray(a.T) if trans_a else a
+        b_op = np.ascontiguousarray(b.T) if trans_b else b
+        out = _core.gemm(a_op, b_op, trans_a, trans_b, bias=bias, activation="relu")
+        np.testing.assert_array_equal(out, plain, err_msg=f"trans_a={trans_a} trans_b={trans_b}")
