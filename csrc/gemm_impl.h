@@ -267,6 +267,25 @@ void pack_b(bool trans_b, const float* b, index_t ldb, index_t kc, index_t nc, f
   }
 }
 
+void store_transposed(const float* ct, index_t ldct, float* c, index_t ldc, index_t m, index_t n,
+                      const Epilogue& ep) {
+  GemmBlock blk;  // only act/alpha are read by the epilogue
+  blk.act = ep.act;
+  blk.alpha = ep.alpha;
+  alignas(64) float tmp[W];
+  for (index_t j = 0; j < n; ++j) {
+    const float* src = ct + j * ldct;
+    for (index_t i0 = 0; i0 < m; i0 += W) {
+      const int lanes = static_cast<int>(m - i0 < W ? m - i0 : W);
+      vf acc[1][1] = {{lanes == W ? vload(src + i0) : vload_n(src + i0, lanes)}};
+      if (ep.bias) acc[0][0] = vadd(acc[0][0], vset1(ep.bias[j]));
+      epilogue<1, 1>(acc, blk, nullptr, W);
+      vstore(tmp, acc[0][0]);
+      for (int l = 0; l < lanes; ++l) c[(i0 + l) * ldc + j] = tmp[l];
+    }
+  }
+}
+
 }  // namespace gemm_detail
 
 extern const GemmKernels gemm_kernels;
@@ -276,7 +295,8 @@ const GemmKernels gemm_kernels = {gemm_detail::kMR,
                                   gemm_detail::kNC,
                                   (gemm_detail::kMC / gemm_detail::kMR) * gemm_detail::kMR,
                                   &gemm_detail::pack_b,
-                                  &gemm_detail::gemm_block};
+                                  &gemm_detail::gemm_block,
+                                  &gemm_detail::store_transposed};
 
 }  // namespace FASTNN_ISA_NS
 }  // namespace fastnn
