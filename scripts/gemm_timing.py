@@ -4,8 +4,9 @@ machine. Compares fastnn builds by running each in its own process, interleaved 
     python scripts/gemm_timing.py --build base=/tmp/base_pkg_dir --build new=. [--isa avx2] [--rounds 5]
 
 Each --build is LABEL=DIR where DIR contains the `fastnn` package to import (put first on sys.path). The minimum
-over all rounds is reported (the least-disturbed run), with the best peak probe of the same process kind. Times are the calling thread's CPU time (1 thread runs the GEMM
-on the caller), which preemption on a shared machine does not inflate.
+over all rounds is reported (the least-disturbed run), with the best peak probe of the same process kind.
+Times are the calling thread's CPU time (1 thread runs the GEMM on the caller), which preemption on a shared
+machine does not inflate (cache refills after it still do: the 1024^3 shapes read low under load).
 """
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ import os
 import subprocess
 import sys
 import time
+
+import numpy as np
+
+import fastnn
+from fastnn import _core
 
 SHAPES = [  # label, M, K, N, trans_a, trans_b
     ("NN 128x784x512", 128, 784, 512, False, False),
@@ -30,11 +36,6 @@ SHAPES = [  # label, M, K, N, trans_a, trans_b
 
 
 def _worker(budget: float) -> None:
-    import numpy as np
-
-    import fastnn
-    from fastnn import _core
-
     fastnn.set_num_threads(1)
     rng = np.random.default_rng(0)
     out = {"isa": fastnn.isa(), "file": _core.__file__, "peak": 0.0, "peak_wall": 0.0}
