@@ -186,10 +186,10 @@ void gemm(bool trans_a, bool trans_b, index_t M, index_t N, index_t K, const flo
   if (M <= 0 || N <= 0) return;
   if (K < 0) K = 0;
   const GemmKernels& kern = FASTNN_SELECT(gemm_kernels);
-  // Fewer columns than a panel but at least a panel of rows: compute Cᵀ = op(B)ᵀ·op(A)ᵀ (op(B)ᵀ is B read with
+  // Fewer columns than a panel but at least a panel of rows (where the ISA path gains from it): compute Cᵀ = op(B)ᵀ·op(A)ᵀ (op(B)ᵀ is B read with
   // the other transpose flag, likewise A), whose tiles are full (see gemm.h). The K blocking and every FMA chain
   // are the same, so this is a speed choice only.
-  if (K > 0 && N < kern.nr && M >= kern.nr) {
+  if (kern.small_n_transposed && K > 0 && N < kern.nr && M >= kern.nr) {
     // Rows in chunks (independent rows of C) bound the scratch at N·kMaxRowsTransposedC floats.
     const index_t chunk = M < kMaxRowsTransposedC ? M : kMaxRowsTransposedC;
     float* ct = transposed_c_scratch(std::size_t(N) * chunk);

@@ -296,7 +296,12 @@ const GemmKernels gemm_kernels = {gemm_detail::kMR,
                                   (gemm_detail::kMC / gemm_detail::kMR) * gemm_detail::kMR,
                                   &gemm_detail::pack_b,
                                   &gemm_detail::gemm_block,
-                                  &gemm_detail::store_transposed};
+                                  &gemm_detail::store_transposed,
+#if defined(FASTNN_TARGET_AVX2)
+                                  true};
+#else
+                                  false};
+#endif
 
 }  // namespace FASTNN_ISA_NS
 }  // namespace fastnn

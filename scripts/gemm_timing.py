@@ -1,10 +1,10 @@
-"""Min-of-many 1-thread GEMM timings per shape, as % of the measured FMA peak, for tuning decisions on a noisy
-machine. Compares fastnn builds by running each in its own process, interleaved round by round:
+"""Best-of-many (5th percentile) 1-thread GEMM timings per shape, as % of the measured FMA peak, for tuning
+decisions on a noisy machine. Compares fastnn builds by running each in its own process, interleaved round by round:
 
     python scripts/gemm_timing.py --build base=/tmp/base_pkg_dir --build new=. [--isa avx2] [--rounds 5]
 
-Each --build is LABEL=DIR where DIR contains the `fastnn` package to import (put first on sys.path). The minimum
-over all rounds is reported (the least-disturbed run), with the best peak probe of the same process kind.
+Each --build is LABEL=DIR where DIR contains the `fastnn` package to import (put first on sys.path). The best
+round is reported (the least-disturbed one), with the best peak probe of the same process kind.
 Times are the calling thread's CPU time (1 thread runs the GEMM on the caller), which preemption on a shared
 machine does not inflate (cache refills after it still do: the 1024^3 shapes read low under load).
 """
@@ -38,7 +38,8 @@ SHAPES = [  # label, M, K, N, trans_a, trans_b
 def _worker(budget: float) -> None:
     fastnn.set_num_threads(1)
     rng = np.random.default_rng(0)
-    out = {"isa": fastnn.isa(), "file": _core.__file__, "peak": 0.0, "peak_wall": 0.0}
+    out = {"isa": fastnn.isa(), "file": _core.__file__, "peak_wall": 0.0}
+    peaks = []
     # Thread CPU time, not wall time: with many processes per core a run of a few ms is almost never
     # undisturbed, but preemption does not count against CPU time. seconds=1e-9 makes the probe return after its
     # first run of 2**16 iterations of 12 FMAs (a known amount of work, ~0.1 ms).
@@ -47,18 +48,20 @@ def _worker(budget: float) -> None:
         t0 = time.thread_time_ns()
         wall = _core.measure_fma_peak_gflops(1, 1e-9)
         dt = time.thread_time_ns() - t0
-        out["peak"] = max(out["peak"], 2**16 * 12 * lanes * 2 / dt)
+        peaks.append(2**16 * 12 * lanes * 2 / dt)
         out["peak_wall"] = max(out["peak_wall"], wall)
+    out["peak"] = float(np.percentile(peaks, 95))  # not the maximum: see the percentile note below
     for label, m, k, n, ta, tb in SHAPES:
         a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
         b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
         _core.gemm(a, b, transpose_a=ta, transpose_b=tb)
-        best, t_end = float("inf"), time.perf_counter() + budget * (4 if m * n * k > 2**28 else 1)
+        times, t_end = [], time.perf_counter() + budget * (4 if m * n * k > 2**28 else 1)
         while time.perf_counter() < t_end:
             t0 = time.thread_time_ns()
             _core.gemm(a, b, transpose_a=ta, transpose_b=tb)
-            best = min(best, time.thread_time_ns() - t0)
-        out[label] = 2.0 * m * n * k / best
+            times.append(time.thread_time_ns() - t0)
+        # A low percentile, not the minimum: the CPU clock now and then reads a few µs short.
+        out[label] = 2.0 * m * n * k / float(np.percentile(times, 5))
     print(json.dumps(out))
 
 

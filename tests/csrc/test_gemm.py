@@ -290,10 +290,11 @@ def test_transposed_storage_bitwise_equal_to_plain(isa, rng, m, k, n):
         np.testing.assert_array_equal(out, plain, err_msg=f"trans_a={trans_a} trans_b={trans_b}")
 
 
-# Fewer columns than one B panel (NR = 16 on AVX2, 32 on AVX-512) with enough rows: C is computed as Cᵀ and
-# transposed in the store. Each element is the same FMA chain as in the direct computation, which the first
-# columns of the same GEMM padded to 40 columns (always the direct path) still use: bitwise equal, with bias,
-# activation, accumulation, every transpose case, M tails and chunks of rows, at 1 and 2 threads.
+# Fewer columns than one B panel (NR = 16) with enough rows: the AVX2 path computes C as Cᵀ and transposes it in
+# the store (the other paths compute C directly, which this checks as well). Each element is the same FMA chain
+# as in the direct computation, which the first columns of the same GEMM padded to 40 columns (always the direct
+# path) still use: bitwise equal, with bias, activation, accumulation, every transpose case, M tails and chunks
+# of rows, at 1 and 2 threads.
 @pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
 @pytest.mark.parametrize("m,k,n", [(128, 512, 10), (4100, 33, 3), (37, 1000, 15), (32, 7, 1)])
 def test_small_n_transposed_path_bitwise_equal_to_direct(isa, rng, m, k, n, trans_a, trans_b):
