@@ -27,6 +27,8 @@ inline index_t ceil_div(index_t a, index_t b) { return (a + b - 1) / b; }
 // -2 % for M = 128 (the copy is not amortised and a 128-row A already sits in L2 without conflicts).
 constexpr index_t kMinRowsToPackA = 256;
 constexpr index_t kMinPanelsToPackA = 4;
+// Small-N GEMMs computed as Cᵀ (see gemm()) take this many rows of C at a time.
+constexpr index_t kMaxRowsTransposedC = 4096;
 
 // Per-thread packing buffer, 64-byte aligned, grown on demand and kept (no allocation once warm).
 class PackScratch {
@@ -52,6 +54,12 @@ class PackScratch {
 };
 
 float* pack_scratch(std::size_t floats) {
+  thread_local PackScratch scratch;
+  return scratch.get(floats);
+}
+
+// Cᵀ of a small-N GEMM (separate from pack_scratch: the calling thread packs B while Cᵀ is live).
+float* transposed_c_scratch(std::size_t floats) {
   thread_local PackScratch scratch;
   return scratch.get(floats);
 }
@@ -132,14 +140,9 @@ void run_tile_range(const GemmKernels& kern, const GemmProblem& pr, index_t i0, 
   }
 }
 
-}  // namespace
-
-void gemm(bool trans_a, bool trans_b, index_t M, index_t N, index_t K, const float* A, index_t lda,
-          const float* B, index_t ldb, float* C, index_t ldc, bool accumulate, const Epilogue& ep,
-          bool allow_threads) {
-  if (M <= 0 || N <= 0) return;
-  if (K < 0) K = 0;
-  const GemmKernels& kern = FASTNN_SELECT(gemm_kernels);
+void gemm_direct(const GemmKernels& kern, bool trans_a, bool trans_b, index_t M, index_t N, index_t K,
+                 const float* A, index_t lda, const float* B, index_t ldb, float* C, index_t ldc, bool accumulate,
+                 const Epilogue& ep, bool allow_threads) {
   GemmProblem pr{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, &ep, false, false, 1, 0,
                  current_interrupt()};
   if (K > 0) {
@@ -173,6 +176,40 @@ void gemm(bool trans_a, bool trans_b, index_t M, index_t N, index_t K, const flo
       run_tile_range(kern, pr, b * kern.mr, e * kern.mr < M ? e * kern.mr : M, 0, panels);
     }
   });
+}
+
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, index_t M, index_t N, index_t K, const float* A, index_t lda,
+          const float* B, index_t ldb, float* C, index_t ldc, bool accumulate, const Epilogue& ep,
+          bool allow_threads) {
+  if (M <= 0 || N <= 0) return;
+  if (K < 0) K = 0;
+  const GemmKernels& kern = FASTNN_SELECT(gemm_kernels);
+  // Fewer columns than a panel but at least a panel of rows (where the ISA path gains from it): compute Cᵀ = op(B)ᵀ·op(A)ᵀ (op(B)ᵀ is B read with
+  // the other transpose flag, likewise A), whose tiles are full (see gemm.h). The K blocking and every FMA chain
+  // are the same, so this is a speed choice only.
+  if (kern.small_n_transposed && K > 0 && N < kern.nr && M >= kern.nr) {
+    // Rows in chunks (independent rows of C) bound the scratch at N·kMaxRowsTransposedC floats.
+    const index_t chunk = M < kMaxRowsTransposedC ? M : kMaxRowsTransposedC;
+    float* ct = transposed_c_scratch(std::size_t(N) * chunk);
+    InterruptScope* irq = current_interrupt();
+    for (index_t i0 = 0; i0 < M; i0 += chunk) {
+      const index_t m = M - i0 < chunk ? M - i0 : chunk;
+      float* c = C + i0 * ldc;
+      if (accumulate) {
+        for (index_t i = 0; i < m; ++i)
+          for (index_t j = 0; j < N; ++j) ct[j * m + i] = c[i * ldc + j];
+      }
+      gemm_direct(kern, !trans_b, !trans_a, N, m, K, B, ldb, trans_a ? A + i0 : A + i0 * lda, lda, ct, m,
+                  accumulate, Epilogue{}, allow_threads);
+      if (irq && irq->stop_requested()) return;  // Cᵀ is incomplete: leave C as the direct path would
+      DenormalGuard guard;  // the epilogue runs under the same flush-to-zero mode as in the micro-kernels
+      kern.store_transposed(ct, m, c, ldc, m, N, ep);
+    }
+    return;
+  }
+  gemm_direct(kern, trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, ep, allow_threads);
 }
 
 }  // namespace fastnn

@@ -12,6 +12,9 @@
 // A is packed into MR-row panels [KC][MR] (contiguous broadcasts; a power-of-two lda would otherwise make the
 // MR rows of a tile alias in the same L1 sets). A micro-tile MR×NR lives in registers for a whole K block; bias and
 // activation are applied in the store after the last K block. Results do not depend on the thread count.
+// Fewer than NR columns (the N=10 output layer) would leave most lanes of every tile idle: on the AVX2 path C is
+// computed as Cᵀ = op(B)ᵀ·op(A)ᵀ into scratch (its vector dimension is then M) and transposed in the store; each element is
+// the same chain of FMAs over k, so results are bitwise those of the direct computation.
 #pragma once
 #include "common.h"
 
@@ -56,6 +59,13 @@ struct GemmKernels {
   // into ceil(nc/nr) panels [kc][nr], zero-padded; dst holds ceil(nc/nr)*nr*kc floats.
   void (*pack_b)(bool trans_b, const float* b, index_t ldb, index_t kc, index_t nc, float* dst);
   void (*block)(const GemmBlock& blk);
+  // c[i*ldc + j] = act(ct[j*ldct + i] + bias[j]) for i < m, j < n: the store of a GEMM computed as Cᵀ (small N),
+  // with the same vector bias add and activation as the micro-kernels' epilogue (bitwise the same results).
+  void (*store_transposed)(const float* ct, index_t ldct, float* c, index_t ldc, index_t m, index_t n,
+                           const Epilogue& ep);
+  // Whether N < nr is computed as Cᵀ: it pays where the narrow tile's masked C stores are slow (AVX2 on AMD:
+  // 128x512x10 at 49 -> 62 % of peak on Zen 4), not with AVX-512 masks (measured 49 -> 45 % there).
+  bool small_n_transposed;
 };
 
 }  // namespace fastnn

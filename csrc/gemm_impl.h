@@ -175,6 +175,16 @@ static void pack_a(const GemmBlock& blk, index_t i0, index_t i1) {
   }
 }
 
+// Starts loading the C tile the next micro-kernel call reads (later K blocks) or overwrites: a large C is not in
+// L2 between K blocks, and the micro-kernel loads its tile before the first FMA (the load would stall it).
+static FASTNN_INLINE void prefetch_c_tile(const GemmBlock& blk, const float* c, index_t rows) {
+  const int mr = static_cast<int>(rows < kMR ? rows : kMR);
+  for (int r = 0; r < mr; ++r) {
+    __builtin_prefetch(c + r * blk.ldc, 1, 3);
+    __builtin_prefetch(c + r * blk.ldc + kNR - 1, 1, 3);
+  }
+}
+
 // Loop order (BLIS's, with A in the role of its packed A): one B panel (KC×NR, packed) stays in L1 while the
 // micro-kernel walks the row tiles of an MC-row slice of A, which stays in L2 (A is streamed MR broadcasts at a
 // time — the operand with the small tile dimension is the one that comes from L2).
@@ -204,6 +214,7 @@ void gemm_block(const GemmBlock& blk) {
       float* c = blk.c + p * kNR;
       for (index_t i = i0; i < i1; i += kMR) {
         const MicroKernel ukr = kernels[last_panel][i1 - i < kMR];
+        if (i + kMR < i1) prefetch_c_tile(blk, c + (i + kMR) * blk.ldc, i1 - i - kMR);
         if (blk.a_pack) {
           ukr(blk, blk.a_pack + (i - i0) * blk.k, b, c + i * blk.ldc, bias, n_last);
         } else {
@@ -233,18 +244,44 @@ void pack_b(bool trans_b, const float* b, index_t ldb, index_t kc, index_t nc, f
     } else {
       // Bᵀ storage: column j of the panel is row n0+j of the stored matrix, contiguous in k. Eight k at a time
       // for all the panel's rows: short contiguous reads, and the writes fill a kNR×8 patch of the L1-resident
-      // panel (measured 4-8 % faster on the dX shape than four source rows over the whole of k).
+      // panel (measured 4-8 % faster on the dX shape than four source rows over the whole of k). On x86 each
+      // 8×8 patch is transposed in registers; scalar copies are left for the edges.
       constexpr int kChunk = 8;
       for (index_t k0 = 0; k0 < kc; k0 += kChunk) {
         const int kn = static_cast<int>(kc - k0 < kChunk ? kc - k0 : kChunk);
         float* dk = d + k0 * kNR;
-        for (int j = 0; j < cols; ++j) {
+        int j = 0;
+#if defined(FASTNN_HAVE_TRANSPOSE8X8)
+        if (kn == kChunk) {  // 8 source rows × 8 k -> 8 panel rows × 8 columns, in registers
+          for (; j + 8 <= cols; j += 8) transpose8x8(b + (n0 + j) * ldb + k0, ldb, dk + j, kNR);
+        }
+#endif
+        for (; j < cols; ++j) {
           const float* s = b + (n0 + j) * ldb + k0;
           for (int kk = 0; kk < kn; ++kk) dk[kk * kNR + j] = s[kk];
         }
         for (int j = cols; j < kNR; ++j)
           for (int kk = 0; kk < kn; ++kk) dk[kk * kNR + j] = 0.f;
       }
+    }
+  }
+}
+
+void store_transposed(const float* ct, index_t ldct, float* c, index_t ldc, index_t m, index_t n,
+                      const Epilogue& ep) {
+  GemmBlock blk;  // only act/alpha are read by the epilogue
+  blk.act = ep.act;
+  blk.alpha = ep.alpha;
+  alignas(64) float tmp[W];
+  for (index_t j = 0; j < n; ++j) {
+    const float* src = ct + j * ldct;
+    for (index_t i0 = 0; i0 < m; i0 += W) {
+      const int lanes = static_cast<int>(m - i0 < W ? m - i0 : W);
+      vf acc[1][1] = {{lanes == W ? vload(src + i0) : vload_n(src + i0, lanes)}};
+      if (ep.bias) acc[0][0] = vadd(acc[0][0], vset1(ep.bias[j]));
+      epilogue<1, 1>(acc, blk, nullptr, W);
+      vstore(tmp, acc[0][0]);
+      for (int l = 0; l < lanes; ++l) c[(i0 + l) * ldc + j] = tmp[l];
     }
   }
 }
@@ -258,7 +295,13 @@ const GemmKernels gemm_kernels = {gemm_detail::kMR,
                                   gemm_detail::kNC,
                                   (gemm_detail::kMC / gemm_detail::kMR) * gemm_detail::kMR,
                                   &gemm_detail::pack_b,
-                                  &gemm_detail::gemm_block};
+                                  &gemm_detail::gemm_block,
+                                  &gemm_detail::store_transposed,
+#if defined(FASTNN_TARGET_AVX2)
+                                  true};
+#else
+                                  false};
+#endif
 
 }  // namespace FASTNN_ISA_NS
 }  // namespace fastnn

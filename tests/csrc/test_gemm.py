@@ -273,3 +273,46 @@ def test_ops_dense_rejects_bad_arguments():
         fastnn.kernels.dense(np.ones((2, 3)), np.ones((3, 4)), np.ones(5))
     with pytest.raises(TypeError, match="`kernel` must be a real numeric array"):
         fastnn.kernels.dense(np.ones((2, 3)), np.ones((3, 4), complex))
+
+
+# Packing only copies, so a transposed operand gives bitwise the same C as the same matrix stored plainly. The
+# shapes cover the 8×8 register transposes of a packed Bᵀ and their edges: widths with and without a tail of
+# fewer than 8 columns (per panel and overall), K blocks that are not a multiple of 8, the dX shape.
+@pytest.mark.parametrize("m,k,n", [(128, 512, 784), (13, 37, 23), (40, 801, 45), (7, 8, 8), (64, 1000, 17)])
+def test_transposed_storage_bitwise_equal_to_plain(isa, rng, m, k, n):
+    a, b = operands(rng, m, k, n, False, False)
+    bias = rng.standard_normal(n).astype(np.float32)
+    plain = _core.gemm(a, b, False, False, bias=bias, activation="relu")
+    for trans_a, trans_b in TRANSPOSES[1:]:
+        a_op = np.ascontiguousarray(a.T) if trans_a else a
+        b_op = np.ascontiguousarray(b.T) if trans_b else b
+        out = _core.gemm(a_op, b_op, trans_a, trans_b, bias=bias, activation="relu")
+        np.testing.assert_array_equal(out, plain, err_msg=f"trans_a={trans_a} trans_b={trans_b}")
+
+
+# Fewer columns than one B panel (NR = 16) with enough rows: the AVX2 path computes C as Cᵀ and transposes it in
+# the store (the other paths compute C directly, which this checks as well). Each element is the same FMA chain
+# as in the direct computation, which the first columns of the same GEMM padded to 40 columns (always the direct
+# path) still use: bitwise equal, with bias, activation, accumulation, every transpose case, M tails and chunks
+# of rows, at 1 and 2 threads.
+@pytest.mark.parametrize("trans_a,trans_b", TRANSPOSES)
+@pytest.mark.parametrize("m,k,n", [(128, 512, 10), (4100, 33, 3), (37, 1000, 15), (32, 7, 1)])
+def test_small_n_transposed_path_bitwise_equal_to_direct(isa, rng, m, k, n, trans_a, trans_b):
+    a, b = operands(rng, m, k, n, trans_a, trans_b)
+    c = rng.standard_normal((m, n)).astype(np.float32)
+    bias = rng.standard_normal(n).astype(np.float32)
+    pad = 40 - n
+    b_wide = np.concatenate([b, np.zeros((pad, k) if trans_b else (k, pad), np.float32)], axis=0 if trans_b else 1)
+    c_wide = np.concatenate([c, np.zeros((m, pad), np.float32)], axis=1)
+    bias_wide = np.concatenate([bias, np.zeros(pad, np.float32)])
+    kwargs = dict(activation="sigmoid")
+    direct = _core.gemm(a, b_wide, trans_a, trans_b, bias=bias_wide, c=c_wide, **kwargs)[:, :n]
+    try:
+        for threads in (1, 2):
+            fastnn.set_num_threads(threads)
+            out = _core.gemm(a, b, trans_a, trans_b, bias=bias, c=c.copy(), **kwargs)
+            np.testing.assert_array_equal(out, direct, err_msg=f"threads={threads}")
+    finally:
+        fastnn.set_num_threads(None)
+    expected = gemm_ref(a, b, trans_a, trans_b, bias=bias, activation="sigmoid", c=c.astype(np.float64))
+    assert_close_reduction(out, expected, k, scale_of(a, b))
