@@ -46,6 +46,15 @@ class RMSprop(Optimizer):
         _fused.rmsprop_update(var, grad, slots[0], float(learning_rate), self.rho, self.epsilon, self.momentum,
                              momentum_buf, average_grad)
 
+    def _update_all(self, variables, grads, slots, learning_rate, step):
+        _fused.rmsprop_update_multi(variables, grads, [self._kernel_slots(s) for s in slots], float(learning_rate),
+                                    self.rho, self.epsilon, self.momentum)
+
+    def _kernel_slots(self, slots):
+        """[velocity, momentum_buf or None, average_grad or None], as `_update` picks them."""
+        it = iter(slots[1:])
+        return [slots[0], next(it) if self.momentum > 0 else None, next(it) if self.centered else None]
+
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                 "centered": self.centered}
