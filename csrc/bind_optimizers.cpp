@@ -127,6 +127,79 @@ void adadelta_update_py(farray var, const farray& grad, farray accumulated_grad,
   fastnn::adadelta_update(w, g, ag, ad, n, learning_rate, rho, epsilon);
 }
 
+// ------------------------------------------------------------------------ multi-tensor updates (issue 17)
+// The arrays of one multi-tensor update: vars[i] and slots[i][j] (a list per tensor, None for an unused slot)
+// updated in place, grads[i] read. Every array must already be a C-contiguous float32 numpy array (no
+// conversion: an in-place update must never land on a copy); `required` slots must be present. The vars must be
+// distinct arrays (one region updates them all at once).
+std::vector<fastnn::TensorSlots> optim_multi_args(const py::sequence& vars, const py::sequence& grads,
+                                                  const py::sequence& slots, std::vector<int> required) {
+  const size_t count = py::len(vars);
+  if (py::len(grads) != count || py::len(slots) != count)
+    fail("`vars`, `grads` and `slots` must have the same length, received " + std::to_string(count) + ", " +
+         std::to_string(py::len(grads)) + " and " + std::to_string(py::len(slots)));
+  auto as_farray = [](const py::handle& h, const std::string& name) {
+    if (!py::isinstance<farray>(h))
+      throw py::type_error("`" + name + "` must be a C-contiguous float32 numpy array, received " +
+                           std::string(py::str(py::type::of(h))));
+    return py::reinterpret_borrow<farray>(h);
+  };
+  std::vector<fastnn::TensorSlots> ts(count);
+  std::vector<const float*> seen;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string at = "[" + std::to_string(i) + "]";
+    farray var = as_farray(vars[i], "vars" + at);
+    farray grad = as_farray(grads[i], "grads" + at);
+    float* w = optim_inplace_ptr(var, ("vars" + at).c_str(), var);
+    optim_require_same_shape(grad, ("grads" + at).c_str(), var);
+    for (const float* p : seen)
+      if (p == w) fail("`vars` must be distinct arrays, received the same array twice (vars" + at + ")");
+    seen.push_back(w);
+    const py::sequence tensor_slots = py::reinterpret_borrow<py::sequence>(slots[i]);
+    if (py::len(tensor_slots) > 3) fail("`slots" + at + "` must hold at most 3 arrays");
+    fastnn::TensorSlots& t = ts[i];
+    t.var = w;
+    t.grad = grad.data();
+    t.n = var.size();
+    t.slot[0] = t.slot[1] = t.slot[2] = nullptr;
+    for (size_t j = 0; j < py::len(tensor_slots); ++j) {
+      if (tensor_slots[j].is_none()) continue;
+      const std::string name = "slots" + at + "[" + std::to_string(j) + "]";
+      farray a = as_farray(tensor_slots[j], name);
+      t.slot[j] = optim_inplace_ptr(a, name.c_str(), var);
+    }
+    for (int j : required)
+      if (!t.slot[j]) fail("`slots" + at + "[" + std::to_string(j) + "]` is required, received None");
+  }
+  return ts;
+}
+
+void sgd_update_multi_py(const py::sequence& vars, const py::sequence& grads, const py::sequence& slots,
+                         double learning_rate, double momentum, bool nesterov) {
+  const auto ts = optim_multi_args(vars, grads, slots, momentum != 0.0 ? std::vector<int>{0} : std::vector<int>{});
+  run_kernel("sgd_update_multi", false, 0, [&] {  // in place: never interrupted
+    fastnn::sgd_update_multi(ts.data(), static_cast<index_t>(ts.size()), learning_rate, momentum, nesterov);
+  });
+}
+
+void adam_update_multi_py(const py::sequence& vars, const py::sequence& grads, const py::sequence& slots,
+                          double learning_rate, double beta_1, double beta_2, double epsilon, std::int64_t step) {
+  if (step < 1) fail("`step` must be >= 1 (iterations + 1), received " + std::to_string(step));
+  const auto ts = optim_multi_args(vars, grads, slots, {0, 1});
+  run_kernel("adam_update_multi", false, 0, [&] {
+    fastnn::adam_update_multi(ts.data(), static_cast<index_t>(ts.size()), learning_rate, beta_1, beta_2, epsilon,
+                              step);
+  });
+}
+
+void rmsprop_update_multi_py(const py::sequence& vars, const py::sequence& grads, const py::sequence& slots,
+                             double learning_rate, double rho, double epsilon, double momentum) {
+  const auto ts = optim_multi_args(vars, grads, slots, momentum > 0.0 ? std::vector<int>{0, 1} : std::vector<int>{0});
+  run_kernel("rmsprop_update_multi", false, 0, [&] {
+    fastnn::rmsprop_update_multi(ts.data(), static_cast<index_t>(ts.size()), learning_rate, rho, epsilon, momentum);
+  });
+}
+
 }  // namespace
 
 void bind_optimizers(py::module_& m) {
@@ -161,6 +234,17 @@ void bind_optimizers(py::module_& m) {
         py::arg("accumulated_grad").noconvert(), py::arg("accumulated_delta").noconvert(),
         py::arg("learning_rate"), py::arg("rho"), py::arg("epsilon"),
         "Keras Adadelta step, in place on var, accumulated_grad, accumulated_delta.");
+  // multi-tensor updates (issue 17): one region over every parameter, bitwise equal to the per-tensor calls
+  m.def("sgd_update_multi", &sgd_update_multi_py, py::arg("vars"), py::arg("grads"), py::arg("slots"),
+        py::arg("learning_rate"), py::arg("momentum") = 0.0, py::arg("nesterov") = false,
+        "sgd_update on every (vars[i], grads[i], slots[i] = [velocity]) in one parallel region.");
+  m.def("adam_update_multi", &adam_update_multi_py, py::arg("vars"), py::arg("grads"), py::arg("slots"),
+        py::arg("learning_rate"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("step"),
+        "adam_update on every (vars[i], grads[i], slots[i] = [m, v, vhat or None]) in one parallel region.");
+  m.def("rmsprop_update_multi", &rmsprop_update_multi_py, py::arg("vars"), py::arg("grads"), py::arg("slots"),
+        py::arg("learning_rate"), py::arg("rho"), py::arg("epsilon"), py::arg("momentum") = 0.0,
+        "rmsprop_update on every (vars[i], grads[i], slots[i] = [velocity, momentum_buf, average_grad]) in one "
+        "parallel region.");
 }
 
 }  // namespace fastnn_bind

@@ -2,7 +2,9 @@
 // then one parallel region over fixed blocks of elements (elementwise, so the split never changes a bit).
 #include "optimizers.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "dispatch.h"
 #include "parallel.h"
@@ -24,6 +26,27 @@ void for_blocks(index_t n, index_t work_per_element, F&& fn) {
     fn(begin, end - begin);
   });
 }
+
+// for_blocks over several tensors in ONE region: tensor t's blocks follow tensor t-1's in a global block index, the
+// threads split that index, and fn(t, i, len) runs on each piece of tensor t (cut at t's own kBlock multiples).
+template <class F>
+void for_blocks_multi(const TensorSlots* ts, index_t count, index_t work_per_element, F&& fn) {
+  std::vector<index_t> first(static_cast<size_t>(count) + 1, 0);  // first global block of each tensor
+  for (index_t t = 0; t < count; ++t) first[t + 1] = first[t] + (ts[t].n + kBlock - 1) / kBlock;
+  parallel_for(first[count], kBlock * work_per_element, [&](index_t b0, index_t b1) {
+    index_t t = std::upper_bound(first.begin(), first.end(), b0) - first.begin() - 1;
+    for (index_t b = b0; b < b1; ++t) {
+      const index_t e = b1 < first[t + 1] ? b1 : first[t + 1];
+      if (e > b) {
+        const index_t begin = (b - first[t]) * kBlock, end = (e - first[t]) * kBlock;
+        fn(t, begin, (end < ts[t].n ? end : ts[t].n) - begin);
+      }
+      b = e;
+    }
+  });
+}
+
+float* at(float* p, index_t i) { return p ? p + i : nullptr; }
 
 }  // namespace
 
@@ -59,6 +82,44 @@ void rmsprop_update(float* var, const float* grad, float* velocity, float* momen
   for_blocks(n, 4, [&](index_t i, index_t len) {
     k.rmsprop(var + i, grad + i, velocity + i, mom ? mom + i : nullptr, average_grad ? average_grad + i : nullptr,
               len, c);
+  });
+}
+
+// --- multi-tensor forms (issue 17): the same coefficients, one region for all tensors
+
+void sgd_update_multi(const TensorSlots* ts, index_t count, double learning_rate, double momentum, bool nesterov) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  const SgdCoeffs c{static_cast<float>(learning_rate), static_cast<float>(momentum), nesterov};
+  const bool use_m = momentum != 0.0;
+  for_blocks_multi(ts, count, 2, [&](index_t t, index_t i, index_t len) {
+    k.sgd(ts[t].var + i, ts[t].grad + i, use_m ? at(ts[t].slot[0], i) : nullptr, len, c);
+  });
+}
+
+void adam_update_multi(const TensorSlots* ts, index_t count, double learning_rate, double beta_1, double beta_2,
+                       double epsilon, std::int64_t step) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  const float t = static_cast<float>(step), lr = static_cast<float>(learning_rate);  // as adam_update
+  const float beta_1_power = std::pow(static_cast<float>(beta_1), t);
+  const float beta_2_power = std::pow(static_cast<float>(beta_2), t);
+  const float alpha = lr * std::sqrt(1.0f - beta_2_power) / (1.0f - beta_1_power);
+  const AdamCoeffs c{alpha, static_cast<float>(1.0 - beta_1), static_cast<float>(1.0 - beta_2),
+                     static_cast<float>(epsilon)};
+  for_blocks_multi(ts, count, 5, [&](index_t j, index_t i, index_t len) {
+    const TensorSlots& s = ts[j];
+    k.adam(s.var + i, s.grad + i, s.slot[0] + i, s.slot[1] + i, at(s.slot[2], i), len, c);
+  });
+}
+
+void rmsprop_update_multi(const TensorSlots* ts, index_t count, double learning_rate, double rho, double epsilon,
+                          double momentum) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  const RmspropCoeffs c{static_cast<float>(learning_rate), static_cast<float>(rho), static_cast<float>(1.0 - rho),
+                        static_cast<float>(epsilon), static_cast<float>(momentum)};
+  const bool use_mom = momentum > 0.0;
+  for_blocks_multi(ts, count, 4, [&](index_t j, index_t i, index_t len) {
+    const TensorSlots& s = ts[j];
+    k.rmsprop(s.var + i, s.grad + i, s.slot[0] + i, use_mom ? at(s.slot[1], i) : nullptr, at(s.slot[2], i), len, c);
   });
 }
 

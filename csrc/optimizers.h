@@ -50,6 +50,25 @@ void lion_update(float* var, const float* grad, float* m, index_t n, double lear
 void adadelta_update(float* var, const float* grad, float* accumulated_grad, float* accumulated_delta, index_t n,
                      double learning_rate, double rho, double epsilon);
 
+// --- Multi-tensor updates (issue 17): one parallel region for a whole step over every parameter. Each tensor is
+// cut at the same kBlock multiples as its single-tensor update and the kernels are elementwise, so the results
+// are bitwise equal to calling the single-tensor update on each tensor in turn. Tensors must not alias.
+struct TensorSlots {
+  float* var;
+  const float* grad;
+  float* slot[3];  // the optimizer's state buffers, in the single-tensor function's argument order (null: unused)
+  index_t n;
+};
+
+// sgd_update on each tensor (slot[0]: velocity).
+void sgd_update_multi(const TensorSlots* ts, index_t count, double learning_rate, double momentum, bool nesterov);
+// adam_update on each tensor (slot[0..2]: m, v, vhat).
+void adam_update_multi(const TensorSlots* ts, index_t count, double learning_rate, double beta_1, double beta_2,
+                       double epsilon, std::int64_t step);
+// rmsprop_update on each tensor (slot[0..2]: velocity, momentum_buf, average_grad).
+void rmsprop_update_multi(const TensorSlots* ts, index_t count, double learning_rate, double rho, double epsilon,
+                          double momentum);
+
 // Per-ISA elementwise kernels over [0, n); coefficients already rounded to float32 by the driver.
 struct SgdCoeffs { float lr, momentum; bool nesterov; };
 struct AdamCoeffs { float alpha, one_minus_beta_1, one_minus_beta_2, epsilon; };

@@ -353,4 +353,8 @@ unchecked = _types.SimpleNamespace(
     sgd_update=_core.sgd_update, adam_update=_core.adam_update, rmsprop_update=_core.rmsprop_update,
     adagrad_update=_core.adagrad_update, nadam_update=_core.nadam_update, adamax_update=_core.adamax_update,
     lion_update=_core.lion_update, adadelta_update=_core.adadelta_update,
+    # multi-tensor forms (issue 17): vars, grads and slots as lists (slots[i]: that tensor's state arrays in the
+    # single-tensor call's order, None where unused), one parallel region, bitwise equal to per-tensor calls
+    sgd_update_multi=_core.sgd_update_multi, adam_update_multi=_core.adam_update_multi,
+    rmsprop_update_multi=_core.rmsprop_update_multi,
 )

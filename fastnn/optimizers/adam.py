@@ -60,6 +60,10 @@ class Adam(Optimizer):
         _fused.adam_update(var, grad, slots[0], slots[1], float(learning_rate), self.beta_1, self.beta_2,
                           self.epsilon, step, slots[2] if self.amsgrad else None)
 
+    def _update_all(self, variables, grads, slots, learning_rate, step):
+        _fused.adam_update_multi(variables, grads, [[s[0], s[1], s[2] if self.amsgrad else None] for s in slots],
+                                 float(learning_rate), self.beta_1, self.beta_2, self.epsilon, step)
+
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
                 "amsgrad": self.amsgrad}

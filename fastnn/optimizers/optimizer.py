@@ -292,13 +292,21 @@ class Optimizer:
             arrays.append(a)
         if self._accumulate(arrays, kept):
             arrays = self._clip(arrays)
+            if self.clipnorm or self.global_clipnorm or self.clipvalue or self.gradient_accumulation_steps:
+                # (their numpy results may be 0-d scalars: the multi-tensor kernels take float32 arrays only)
+                arrays = [np.asarray(a, np.float32) for a in arrays]
             learning_rate = float(self.learning_rate)
             step = self._update_count() + 1
-            for a, (_, v) in zip(arrays, kept):
-                if self.weight_decay:
-                    wd, lr = np.float32(self.weight_decay), np.float32(learning_rate)
+            if self.weight_decay:  # each variable's decay touches only itself: all first, then the updates
+                wd, lr = np.float32(self.weight_decay), np.float32(learning_rate)
+                for _, v in kept:
                     v.assign(v._value - v._value * wd * lr)
-                self._update(v._value, a, [s._value for s in self._slots_of(v)], learning_rate, step)
+            values = [v._value for _, v in kept]
+            slots = [[s._value for s in self._slots_of(v)] for _, v in kept]
+            if len({id(a) for a in values}) == len(values):
+                self._update_all(values, arrays, slots, learning_rate, step)
+            else:  # a variable listed twice: its updates must run one after the other
+                Optimizer._update_all(self, values, arrays, slots, learning_rate, step)
         if self.use_ema:
             self._update_ema()
         for _, v in kept:  # Keras constrains after the update and the EMA
@@ -306,6 +314,12 @@ class Optimizer:
                 v.assign(v.constraint(v))
         self.iterations.assign_add(1)
         return self.iterations
+
+    def _update_all(self, variables, grads, slots, learning_rate, step):
+        """One step for every variable: `_update` on each in turn. Subclasses with a multi-tensor kernel override
+        this with one C++ call (one parallel region for the whole step), bitwise equal to this loop."""
+        for var, grad, var_slots in zip(variables, grads, slots):
+            self._update(var, grad, var_slots, learning_rate, step)
 
     def _update_count(self):
         """Updates applied so far: `iterations` counts calls, so with gradient accumulation it is

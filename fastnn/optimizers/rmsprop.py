@@ -46,6 +46,13 @@ class RMSprop(Optimizer):
         _fused.rmsprop_update(var, grad, slots[0], float(learning_rate), self.rho, self.epsilon, self.momentum,
                              momentum_buf, average_grad)
 
+    def _update_all(self, variables, grads, slots, learning_rate, step):
+        # each tensor's [velocity, momentum_buf or None, average_grad or None], as `_update` picks them
+        mom, avg = self.momentum > 0, self.centered
+        kernel_slots = [[s[0], s[1] if mom else None, s[1 + mom] if avg else None] for s in slots]
+        _fused.rmsprop_update_multi(variables, grads, kernel_slots, float(learning_rate), self.rho, self.epsilon,
+                                    self.momentum)
+
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                 "centered": self.centered}

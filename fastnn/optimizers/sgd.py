@@ -46,5 +46,9 @@ class SGD(Optimizer):
     def _update(self, var, grad, slots, learning_rate, step):
         _fused.sgd_update(var, grad, float(learning_rate), self.momentum, self.nesterov, slots[0] if slots else None)
 
+    def _update_all(self, variables, grads, slots, learning_rate, step):
+        _fused.sgd_update_multi(variables, grads, [[s[0] if s else None] for s in slots], float(learning_rate),
+                                self.momentum, self.nesterov)
+
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -78,3 +78,16 @@ def test_quick_contention_bench_compares_policies_and_thread_counts():
         assert {"fastnn 2t", "fastnn 2t static", "fastnn 1t"} <= set(row)
         assert row["fastnn 2t / 1t"] > 0 and row["fastnn 2t static / 1t"] > 0
     assert {"numpy 2t", "numpy 1t"} <= set(record["rows"][0])
+
+
+def test_step_cost_decomposes_a_fit_step_into_its_kernels(mnist_dir):
+    """bench/step_cost.py (issue 17): every C++ call of a fit step is recorded, the optimizer's fast path included
+    (one multi-tensor update for all parameters), and replayed; timings are never asserted."""
+    env = dict(os.environ, FASTNN_MNIST_DIR=mnist_dir)
+    out = subprocess.run([sys.executable, "-m", "bench.step_cost", "--models", "mlp", "--threads", "1", "--steps",
+                          "2", "--reps", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    row = next(line.split() for line in out.stdout.splitlines() if line.startswith("mlp "))
+    assert row[2] == "1" and float(row[3]) > 0 and float(row[4]) > 0
+    per_step = next(line for line in out.stdout.splitlines() if line.startswith("mlp ") and "per step" in line)
+    assert "gemm x5" in per_step and "rmsprop_update_multi x1" in per_step, per_step

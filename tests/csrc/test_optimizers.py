@@ -1,5 +1,7 @@
 """Fused optimizer updates (fastnn.kernels.sgd_update / adam_update / rmsprop_update) vs Keras 3's optimizers
 (apply_gradients on tf.Variables, the TF backend that `fit` uses) and a float64 numpy reference, on every ISA path."""
+import re
+
 import numpy as np
 import pytest
 from references import adam_ref, rmsprop_ref, sgd_ref
@@ -316,3 +318,80 @@ def test_new_kernels_threads_bitwise_equal():
 def test_new_kernels_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# --- multi-tensor updates (issue 17): one region for every parameter, bitwise equal to per-tensor calls
+MULTI_SHAPES = [(1,), (7,), (33, 5), (3, 1030), (784, 512), (512,)]  # the MLP's: one region spans them all
+MULTI_CASES = [  # (multi kernel, per-tensor kernel, slots per tensor, kwargs of both, per-tensor slot names)
+    ("sgd_update_multi", "sgd_update", 1, dict(learning_rate=0.05, momentum=0.9, nesterov=True), ["velocity"]),
+    ("sgd_update_multi", "sgd_update", 1, dict(learning_rate=0.05), ["velocity"]),
+    ("adam_update_multi", "adam_update", 3, dict(learning_rate=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-7),
+     ["m", "v", "vhat"]),
+    ("adam_update_multi", "adam_update", 2, dict(learning_rate=0.001, beta_1=0.8, beta_2=0.99, epsilon=1e-3),
+     ["m", "v"]),
+    ("rmsprop_update_multi", "rmsprop_update", 3, dict(learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=0.5),
+     ["velocity", "momentum_buf", "average_grad"]),
+    ("rmsprop_update_multi", "rmsprop_update", 1, dict(learning_rate=0.01, rho=0.8, epsilon=1e-4),
+     ["velocity"]),
+]
+
+
+def _multi_state(seed):
+    rng = np.random.default_rng(seed)
+    ws = [rng.standard_normal(s).astype(np.float32) for s in MULTI_SHAPES]
+    grads = [[(rng.standard_normal(s) * 10.0 ** rng.integers(-3, 2, s)).astype(np.float32) for s in MULTI_SHAPES]
+             for _ in range(3)]
+    return ws, grads
+
+
+@pytest.mark.parametrize("multi, single, nslots, kwargs, names", MULTI_CASES)
+def test_multi_tensor_updates_equal_per_tensor_calls_bitwise(isa, multi, single, nslots, kwargs, names):
+    ws, grads = _multi_state(17)
+    results = []
+    try:
+        for threads in (1, 2):
+            fastnn.set_num_threads(threads)
+            for path in ("multi", "single"):
+                w = [a.copy() for a in ws]
+                slots = [[np.zeros_like(a) for _ in range(nslots)] for a in ws]
+                for step, gs in enumerate(grads, start=1):
+                    extra = {"step": step} if "adam" in multi else {}
+                    if path == "multi":
+                        getattr(fastnn._core, multi)(w, gs, slots, **kwargs, **extra)
+                    else:
+                        for a, g, s in zip(w, gs, slots):
+                            getattr(fastnn._core, single)(a, g, **dict(zip(names, s)), **kwargs, **extra)
+                results.append((threads, path, w + [x for s in slots for x in s]))
+    finally:
+        fastnn.set_num_threads(None)
+    reference = results[-1][2]  # 2 threads, per-tensor calls
+    for threads, path, arrays in results:
+        for got, want in zip(arrays, reference):
+            np.testing.assert_array_equal(got, want, err_msg=f"{multi} {path} at {threads} thread(s)")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda w, g, s: fastnn._core.rmsprop_update_multi(w, g[:1], s, 1e-3, 0.9, 1e-7), ValueError,
+     "same length"),
+    (lambda w, g, s: fastnn._core.rmsprop_update_multi([w[0].astype(np.float64)], g[:1], s[:1], 1e-3, 0.9, 1e-7),
+     TypeError, "vars[0]` must be a C-contiguous float32"),
+    (lambda w, g, s: fastnn._core.rmsprop_update_multi([w[0], w[0]], [g[0], g[0]], [s[0], s[0]], 1e-3, 0.9,
+                                                         1e-7), ValueError,
+     "distinct"),
+    (lambda w, g, s: fastnn._core.rmsprop_update_multi(w, g, [[None], s[1]], 1e-3, 0.9, 1e-7), ValueError,
+     "slots[0][0]` is required"),
+    (lambda w, g, s: fastnn._core.adam_update_multi(w, g, s, 1e-3, 0.9, 0.999, 1e-7, 0), ValueError,
+     "`step` must be >= 1"),
+    (lambda w, g, s: fastnn._core.sgd_update_multi(w, [g[0], g[0]], s, 0.1), ValueError, "grads[1]"),
+    (lambda w, g, s: fastnn._core.sgd_update_multi(w, g, [[np.zeros(3, np.float32)], s[1]], 0.1, 0.9),
+     ValueError, "slots[0][0]"),
+])
+def test_multi_tensor_update_bad_arguments(call, error, message):
+    w = [np.ones(4, np.float32), np.ones((2, 3), np.float32)]
+    g = [np.ones(4, np.float32), np.ones((2, 3), np.float32)]
+    s = [[np.zeros(4, np.float32), np.zeros(4, np.float32)], [np.zeros((2, 3), np.float32)] * 2]
+    before = [a.copy() for a in w]
+    with pytest.raises(error, match=re.escape(message)):
+        call(w, g, s)
+    for a, b in zip(w, before):  # refused before any update
+        np.testing.assert_array_equal(a, b)

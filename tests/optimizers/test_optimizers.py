@@ -1,6 +1,7 @@
 """fastnn.optimizers vs keras.optimizers: the same float32 weights and gradients give the same weights after
 several steps (bitwise where the update order allows), for every option; then the shared behaviour (None
 gradients, iterations, learning-rate changes and schedules, lookup, errors)."""
+import types
 import warnings
 
 import numpy as np
@@ -396,3 +397,49 @@ def test_fit_with_use_ema_ends_at_the_moving_averages():
     opt = model.optimizer
     for w in model.trainable_weights:  # finalize_variable_values ran at the end of fit, as in Keras
         np.testing.assert_array_equal(w.numpy(), opt._extra_slot(w, "average").numpy())
+
+
+# --- the multi-tensor optimizer step (issue 17): `fit` with one C++ update for all parameters gives the bits of
+# the per-tensor loop it replaced (Optimizer._update_all), at 1 and 2 threads
+@pytest.mark.parametrize("make", [
+    lambda: optimizers.RMSprop(), lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    lambda: optimizers.Adam(), lambda: optimizers.Adam(amsgrad=True), lambda: optimizers.AdamW(weight_decay=0.01),
+    lambda: optimizers.SGD(0.05, momentum=0.9, nesterov=True), lambda: optimizers.SGD(0.05),
+    lambda: optimizers.Adam(gradient_accumulation_steps=2, clipnorm=1.0),
+], ids=["rmsprop", "rmsprop-centered-momentum", "adam", "amsgrad", "adamw", "sgd-nesterov", "sgd", "adam-accum"])
+def test_fit_multi_tensor_step_is_bitwise_the_per_tensor_loop(make, monkeypatch):
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((96, 128)).astype(np.float32)
+    y = rng.integers(0, 10, 96)
+
+    def train(threads, per_tensor):
+        fastnn.utils.set_random_seed(3)
+        # 142k parameters: above the threshold where the update runs on 2 threads
+        model = fastnn.Sequential([fastnn.layers.Input((128,)), fastnn.layers.Dense(1000, activation="relu"),
+                                   fastnn.layers.Dense(10, activation="softmax")])
+        opt = make()
+        if per_tensor:
+            monkeypatch.setattr(opt, "_update_all", types.MethodType(optimizers.Optimizer._update_all, opt))
+        model.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+        fastnn.set_num_threads(threads)
+        try:
+            model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+        finally:
+            fastnn.set_num_threads(None)
+        return model.get_weights() + [v.numpy() for v in opt.variables]
+
+    reference = train(1, per_tensor=True)
+    for threads, per_tensor in ((1, False), (2, False), (2, True)):
+        for got, want in zip(train(threads, per_tensor), reference):
+            np.testing.assert_array_equal(got, want, err_msg=f"{threads} thread(s), per_tensor={per_tensor}")
+
+
+def test_a_variable_listed_twice_is_updated_twice_in_order():
+    """The multi-tensor kernel refuses aliased variables; apply() then runs the per-tensor updates in turn."""
+    w, w_ref = fastnn.Variable(np.ones(3, np.float32)), fastnn.Variable(np.ones(3, np.float32))
+    g = np.full(3, 0.5, np.float32)
+    optimizers.Adam(0.1).apply_gradients([(g, w), (g, w)])
+    opt = optimizers.Adam(0.1)
+    opt._update_all = types.MethodType(optimizers.Optimizer._update_all, opt)
+    opt.apply_gradients([(g, w_ref), (g, w_ref)])
+    np.testing.assert_array_equal(w.numpy(), w_ref.numpy())
