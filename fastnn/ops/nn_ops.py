@@ -142,7 +142,8 @@ def _keras_activation(features, name, alpha=1.0):
     """One-pass C++ forward (kernels.activation) recorded with its one-pass derivative from the input."""
     x = _float_input(features, "features")
     a = x._value
-    return record([x], kernels.activation(a, name, alpha), lambda g, needs: [kernels.activation_grad(g, a, name, alpha)])
+    return record([x], kernels.activation(a, name, alpha),
+                  lambda g, needs: [kernels.activation_grad(g, a, name, alpha)])
 
 
 def softplus(features: ArrayLike) -> Tensor:
