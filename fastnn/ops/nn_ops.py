@@ -26,7 +26,7 @@ __all__ = [
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "sigmoid_cross_entropy_with_logits", "conv2d", "max_pool2d", "avg_pool2d", "max_pool", "avg_pool", "dropout",
     "moments", "batch_normalization",
-    "gelu", "elu", "selu", "silu", "swish", "relu6", "hard_sigmoid", "hard_silu", "hard_swish", "mish",
+    "gelu", "elu", "selu", "silu", "relu6", "hard_sigmoid", "hard_silu", "mish",
 ]
 
 
@@ -236,7 +236,6 @@ def silu(features: ArrayLike) -> Tensor:
     return _keras_activation(features, "swish")
 
 
-swish = silu
 
 
 def relu6(features: ArrayLike) -> Tensor:
@@ -275,7 +274,6 @@ def hard_silu(x: ArrayLike) -> Tensor:
     return _keras_activation(x, "hard_swish")
 
 
-hard_swish = hard_silu
 
 
 def mish(x: ArrayLike) -> Tensor:
