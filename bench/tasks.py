@@ -22,6 +22,7 @@ FRAMEWORKS = {
     "train_step": ("fastnn", "torch", "tf"),              # one train_on_batch step
     "predict": ("fastnn", "torch", "tf"),                 # predict over the test images
     "batchnorm": ("fastnn", "torch", "tf"),               # training-mode forward + backward (dx, dgamma, dbeta)
+    "gelu": ("fastnn", "torch", "tf"),                    # exact (erf) gelu: forward + input gradient
 }
 
 
@@ -698,3 +699,45 @@ def flops(task):
         pairs = list(zip(task["sizes"][:-1], task["sizes"][1:]))
         return 2.0 * task["batch"] * (3 * sum(a * b for a, b in pairs) - pairs[0][0] * pairs[0][1])
     return None
+
+
+# ---------------------------------------------------------------------------------------------------- gelu
+def _gelu_inputs(task, rng):
+    x = (rng.standard_normal(task["shape"]) * 2).astype(np.float32)
+    return x, rng.standard_normal(task["shape"]).astype(np.float32)
+
+
+def _gelu_fastnn(fastnn, name, task, rng):
+    x, dy = _gelu_inputs(task, rng)
+    k = fastnn.kernels
+
+    def fn():
+        return k.activation(x, "gelu"), k.activation_grad(dy, x, "gelu")
+
+    return fn, lambda: _flat(*fn())
+
+
+def _gelu_torch(torch, name, task, rng):
+    x, dy = _gelu_inputs(task, rng)
+    xt, dyt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(dy)
+    gelu = torch.nn.functional.gelu
+
+    def fn():
+        y = gelu(xt)
+        return y, torch.autograd.grad(y, xt, dyt)[0]
+
+    return fn, lambda: _flat(*(t.detach().numpy() for t in fn()))
+
+
+def _gelu_tf(tf, name, task, rng):
+    x, dy = (tf.constant(a) for a in _gelu_inputs(task, rng))
+
+    @tf.function
+    def fn():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.gelu(x, approximate=False)
+        return y, tape.gradient(y, x, output_gradients=dy)
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
+

@@ -13,7 +13,19 @@ fastnn::Unary parse_unary(const std::string& name) {
   if (name == "tanh") return fastnn::Unary::tanh;
   if (name == "exp") return fastnn::Unary::exp;
   if (name == "log") return fastnn::Unary::log;
-  fail("Unknown elementwise op: '" + name + "'. Expected one of relu, leaky_relu, sigmoid, tanh, exp, log");
+  if (name == "gelu") return fastnn::Unary::gelu;
+  if (name == "gelu_tanh") return fastnn::Unary::gelu_tanh;
+  if (name == "elu") return fastnn::Unary::elu;
+  if (name == "selu") return fastnn::Unary::selu;
+  if (name == "swish") return fastnn::Unary::swish;
+  if (name == "softplus") return fastnn::Unary::softplus;
+  if (name == "softsign") return fastnn::Unary::softsign;
+  if (name == "hard_sigmoid") return fastnn::Unary::hard_sigmoid;
+  if (name == "hard_swish") return fastnn::Unary::hard_swish;
+  if (name == "relu6") return fastnn::Unary::relu6;
+  if (name == "mish") return fastnn::Unary::mish;
+  fail("Unknown elementwise op: '" + name + "'. Expected one of relu, leaky_relu, sigmoid, tanh, exp, log, gelu, "
+       "gelu_tanh, elu, selu, swish, softplus, softsign, hard_sigmoid, hard_swish, relu6, mish");
 }
 
 void require_min_ndim(const py::array& a, const char* name, int ndim) {
@@ -41,8 +53,7 @@ farray unary_py(const farray& x, const std::string& op, float alpha) {
 
 farray unary_grad_py(const farray& dy, const farray& xy, const std::string& op, float alpha) {
   const fastnn::Unary kind = parse_unary(op);
-  require_same_shape(dy, "dy", xy, kind == fastnn::Unary::relu || kind == fastnn::Unary::leaky_relu ||
-                                           kind == fastnn::Unary::log ? "x" : "y");
+  require_same_shape(dy, "dy", xy, fastnn::unary_grad_from_output(kind) ? "y" : "x");
   farray dx(shape_vector(dy));
   const float *pg = dy.data(), *pv = xy.data();
   float* pd = dx.mutable_data();
@@ -108,9 +119,9 @@ farray bias_add_grad_py(const farray& dy) {
 
 void bind_elementwise(py::module_& m) {
   m.def("unary", &unary_py, py::arg("x"), py::arg("op"), py::arg("alpha") = 0.2f,
-        "y = op(x) elementwise, op in relu, leaky_relu, sigmoid, tanh, exp, log; any shape.");
+        "y = op(x) elementwise (relu, leaky_relu, sigmoid, tanh, exp, log or a Keras activation); any shape.");
   m.def("unary_grad", &unary_grad_py, py::arg("dy"), py::arg("xy"), py::arg("op"), py::arg("alpha") = 0.2f,
-        "dy * op'(.): from the input x for relu/leaky_relu/log, from the output y for sigmoid/tanh/exp.");
+        "dy * op'(.): from the output y for sigmoid/tanh/exp, from the input x for every other op.");
   m.def("softmax", &softmax_py, py::arg("logits"), "Softmax over the last axis.");
   m.def("softmax_grad", &softmax_grad_py, py::arg("dy"), py::arg("y"), "y * (dy - sum(dy * y, -1)).");
   m.def("dense_activation_grad", &dense_activation_grad_py, py::arg("dy"), py::arg("y") = py::none(),

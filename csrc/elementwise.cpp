@@ -41,7 +41,8 @@ void unary(Unary op, const float* x, float* y, index_t n, float alpha) {
 
 void unary_grad(Unary op, const float* dy, const float* xy, float* dx, index_t n, float alpha) {
   const ElementwiseKernels& k = FASTNN_SELECT(elementwise_kernels);
-  split_elements(n, 1, [&](index_t b, index_t e) { k.unary_grad(op, alpha, dy + b, xy + b, dx + b, e - b); });
+  const index_t cost = op >= Unary::gelu ? unary_cost(op) : 1;  // the Keras activations' derivatives need exp/erf
+  split_elements(n, cost, [&](index_t b, index_t e) { k.unary_grad(op, alpha, dy + b, xy + b, dx + b, e - b); });
 }
 
 void softmax(const float* x, float* y, index_t rows, index_t n) {

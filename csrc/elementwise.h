@@ -1,8 +1,10 @@
 // elementwise.h — activations, their derivatives, exp/log, softmax, and the Dense-backward prologue.
 //
-//   unary:       y[n]  = f(x[n])                 f in {relu, leaky_relu(alpha), sigmoid, tanh, exp, log}
-//   unary_grad:  dx[n] = dy[n] · f'(.)           from the forward INPUT x for relu/leaky_relu/log, from the
-//                                                OUTPUT y for sigmoid/tanh/exp (as TensorFlow's gradient ops)
+//   unary:       y[n]  = f(x[n])                 f in {relu, leaky_relu(alpha), sigmoid, tanh, exp, log, and the
+//                                                Keras 3 activations gelu, gelu_tanh, elu(alpha), selu, swish,
+//                                                softplus, softsign, hard_sigmoid, hard_swish, relu6, mish}
+//   unary_grad:  dx[n] = dy[n] · f'(.)           from the forward OUTPUT y for sigmoid/tanh/exp (as TensorFlow's
+//                                                gradient ops), from the forward INPUT x for every other op
 //   softmax:     y[R,N] = exp(x − max_row) / Σ_row                      (over the last axis, R rows)
 //   softmax_grad dx[R,N] = y · (dy − Σ_row dy·y)
 //   dense_activation_grad: dz[B,N] = dy ⊙ act'(y)  and  db[N] = Σ_b dz   (one pass; y = activation output)
@@ -16,7 +18,14 @@
 
 namespace fastnn {
 
-enum class Unary : int { relu = 0, leaky_relu = 1, sigmoid = 2, tanh = 3, exp = 4, log = 5 };
+enum class Unary : int {
+  relu = 0, leaky_relu = 1, sigmoid = 2, tanh = 3, exp = 4, log = 5,
+  gelu = 6, gelu_tanh = 7, elu = 8, selu = 9, swish = 10, softplus = 11, softsign = 12, hard_sigmoid = 13,
+  hard_swish = 14, relu6 = 15, mish = 16,
+};
+
+// Whether unary_grad takes the forward output y (else the input x).
+inline bool unary_grad_from_output(Unary op) { return op == Unary::sigmoid || op == Unary::tanh || op == Unary::exp; }
 
 struct ElementwiseKernels {
   void (*unary)(Unary op, float alpha, const float* x, float* y, index_t n);

@@ -45,6 +45,87 @@ FASTNN_INLINE vf act_grad(Act act, vf alpha, vf dy, vf y) {
   }
 }
 
+// ---- the Keras 3 activations, each the formula of Keras' TensorFlow backend (keras/src/backend/tensorflow/nn.py
+// and the tf.nn ops it calls), evaluated in one pass; derivatives from the forward input x.
+constexpr float kSqrtHalf = 0.7071067811865476f, kInvSqrt2Pi = 0.3989422804014327f;
+constexpr float kGeluC = 0.7978845608028654f, kGeluK = 0.044715f;  // √(2/π) and the cubic coefficient
+constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+constexpr float kSeluScaleAlpha = 1.7580993408473768599402175208123f;  // scale · alpha, as TF's kernel
+
+// hard_sigmoid = relu6(x + 3) / 6 (Keras 3).
+FASTNN_INLINE vf hard_sigmoid_v(vf v) {
+  return vdiv(vmin(vset1(6.f), vmax(vzero(), vadd(v, vset1(3.f)))), vset1(6.f));
+}
+
+// 1 where lo < t < hi, else 0 (NaN: 0), for TF's dy * mask products (a NaN dy stays NaN).
+FASTNN_INLINE vf open_interval_mask(vf t, float lo, float hi) {
+  return vselect_gt(t, vset1(lo), vselect_lt(t, vset1(hi), vset1(1.f), vzero()), vzero());
+}
+
+FASTNN_INLINE vf keras_act(Unary op, vf alpha, vf v) {
+  const vf half = vset1(0.5f), one = vset1(1.f);
+  switch (op) {
+    case Unary::gelu:  // 0.5·x·(1 + erf(x/√2))
+      return vmul(vmul(half, v), vadd(one, verf(vmul(v, vset1(kSqrtHalf)))));
+    case Unary::gelu_tanh: {  // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+      const vf inner = vmul(vset1(kGeluC), vfma(vmul(vset1(kGeluK), vmul(v, v)), v, v));
+      return vmul(vmul(half, v), vadd(one, vtanh(inner)));
+    }
+    case Unary::elu: return vselect_lt(v, vzero(), vmul(alpha, vexpm1_neg(v)), v);  // TF's test x < 0: elu(−0) = −0
+    case Unary::selu:  // TF's branch test is x < 0 (so the slope at 0 is scale)
+      return vselect_lt(v, vzero(), vmul(vset1(kSeluScaleAlpha), vexpm1_neg(v)), vmul(vset1(kSeluScale), v));
+    case Unary::swish: return vmul(v, vsigmoid(v));
+    case Unary::softplus: return vsoftplus(v);
+    case Unary::softsign: return vdiv(v, vadd(one, vabs(v)));
+    case Unary::hard_sigmoid: return hard_sigmoid_v(v);
+    case Unary::hard_swish: return vmul(v, hard_sigmoid_v(v));
+    case Unary::relu6: return vmin(vset1(6.f), vmax(vzero(), v));  // constants first: NaN propagates, relu6(−0) = −0 as TF
+    case Unary::mish: return vmul(v, vtanh(vsoftplus(v)));
+    default: return v;
+  }
+}
+
+FASTNN_INLINE vf keras_act_grad(Unary op, vf alpha, vf g, vf v) {
+  const vf half = vset1(0.5f), one = vset1(1.f);
+  switch (op) {
+    case Unary::gelu: {  // Φ(x) + x·φ(x)
+      const vf cdf = vmul(half, vadd(one, verf(vmul(v, vset1(kSqrtHalf)))));
+      const vf pdf = vmul(vset1(kInvSqrt2Pi), vexp(vmul(vmul(v, v), vset1(-0.5f))));
+      return vmul(g, vfma(v, pdf, cdf));
+    }
+    case Unary::gelu_tanh: {  // 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)
+      const vf x2 = vmul(v, v);
+      const vf t = vtanh(vmul(vset1(kGeluC), vfma(vmul(vset1(kGeluK), x2), v, v)));
+      const vf dinner = vmul(vset1(kGeluC), vfma(vset1(3.f * kGeluK), x2, one));
+      const vf d = vfma(vmul(vmul(half, v), vfnma(t, t, one)), dinner, vmul(half, vadd(one, t)));
+      return vmul(g, d);
+    }
+    case Unary::elu: return vselect_gt(v, vzero(), g, vmul(g, vmul(alpha, vexp(v))));
+    case Unary::selu:
+      return vselect_lt(v, vzero(), vmul(g, vmul(vset1(kSeluScaleAlpha), vexp(v))), vmul(g, vset1(kSeluScale)));
+    case Unary::swish: {  // s·(1 + x·(1 − s))
+      const vf s = vsigmoid(v);
+      return vmul(g, vmul(s, vfma(v, vsub(one, s), one)));
+    }
+    case Unary::softplus: return vmul(g, vsigmoid(v));
+    case Unary::softsign: {
+      const vf d = vadd(one, vabs(v));
+      return vdiv(g, vmul(d, d));
+    }
+    case Unary::hard_sigmoid:
+      return vmul(vdiv(g, vset1(6.f)), open_interval_mask(vadd(v, vset1(3.f)), 0.f, 6.f));
+    case Unary::hard_swish:  // d(x·hs(x)) = hs(x) + x·hs'(x), as TF's product rule adds them
+      return vfma(vdiv(vmul(g, v), vset1(6.f)), open_interval_mask(vadd(v, vset1(3.f)), 0.f, 6.f),
+                  vmul(g, hard_sigmoid_v(v)));
+    case Unary::relu6: return vmul(g, open_interval_mask(v, 0.f, 6.f));
+    case Unary::mish: {  // tanh(sp) + x·sigmoid(x)·(1 − tanh(sp)²)
+      const vf t = vtanh(vsoftplus(v));
+      return vmul(g, vfma(vmul(v, vsigmoid(v)), vfnma(t, t, one), t));
+    }
+    default: return g;
+  }
+}
+
 void unary_kernel(Unary op, float alpha, const float* x, float* y, index_t n) {
   const vf a = vset1(alpha), zero = vzero();
   switch (op) {
@@ -54,6 +135,7 @@ void unary_kernel(Unary op, float alpha, const float* x, float* y, index_t n) {
     case Unary::tanh: map1(x, y, n, [](vf v) { return vtanh(v); }); break;
     case Unary::exp: map1(x, y, n, [](vf v) { return vexp(v); }); break;
     case Unary::log: map1(x, y, n, [](vf v) { return vlog(v); }); break;
+    default: map1(x, y, n, [&](vf v) { return keras_act(op, a, v); }); break;
   }
 }
 
@@ -69,6 +151,7 @@ void unary_grad_kernel(Unary op, float alpha, const float* dy, const float* xy, 
     case Unary::tanh: map2(dy, xy, dx, n, [&](vf g, vf v) { return act_grad(Act::tanh, a, g, v); }); break;
     case Unary::exp: map2(dy, xy, dx, n, [](vf g, vf v) { return vmul(g, v); }); break;
     case Unary::log: map2(dy, xy, dx, n, [&](vf g, vf v) { return vmul(g, vdiv(one, v)); }); break;  // TF: dy * (1/x)
+    default: map2(dy, xy, dx, n, [&](vf g, vf v) { return keras_act_grad(op, a, g, v); }); break;
   }
 }
 

@@ -1,4 +1,4 @@
-// vmath.h — vectorised exp / log / sigmoid / tanh on simd.h's `vf`, for elementwise kernels and fused epilogues.
+// vmath.h — vectorised exp / log / sigmoid / tanh / erf / softplus on simd.h's `vf`, for elementwise kernels and fused epilogues.
 // Include after simd.h in an ISA translation unit. Accuracy targets (checked by tests/csrc/test_vmath.py):
 // exp <= 2 ULP, log <= 2 ULP, sigmoid and tanh <= 4 ULP (measured on AVX2/generic: exp 1.2, log 0.8,
 // sigmoid 2.3, tanh 2.5), matching TF's flush-to-zero behaviour (exp(x) = 0 below ln(FLT_MIN)).
@@ -67,6 +67,30 @@ static FASTNN_INLINE vf vtanh(vf x) {
   return vcopysign(vdiv(vneg(m), vadd(vset1(2.f), m)), x);
 }
 
+// erf(x) as Eigen's (so TensorFlow's CPU) float erf: x clamped to [−4, 4] (erf is ±1 in float32 beyond), then an
+// odd degree-13 over even degree-8 rational function in x. Max error ~2e-7 absolute (tests/csrc/test_vmath.py).
+static FASTNN_INLINE vf verf(vf x_in) {
+  const vf x = vmax(vset1(-4.f), vmin(vset1(4.f), x_in));  // constant first: NaN propagates
+  const vf x2 = vmul(x, x);
+  vf p = vfma(x2, vset1(-2.72614225801306e-10f), vset1(2.77068142495902e-08f));
+  p = vfma(x2, p, vset1(-2.10102402082508e-06f));
+  p = vfma(x2, p, vset1(-5.69250639462346e-05f));
+  p = vfma(x2, p, vset1(-7.34990630326855e-04f));
+  p = vfma(x2, p, vset1(-2.95459980854025e-03f));
+  p = vfma(x2, p, vset1(-1.60960333262415e-02f));
+  p = vmul(x, p);
+  vf q = vfma(x2, vset1(-1.45660718464996e-05f), vset1(-2.13374055278905e-04f));
+  q = vfma(x2, q, vset1(-1.68282697438203e-03f));
+  q = vfma(x2, q, vset1(-7.37332916720468e-03f));
+  q = vfma(x2, q, vset1(-1.42647390514189e-02f));
+  return vdiv(p, q);
+}
+
+// e^x − 1 for any x <= 0 (x is clamped to [−40, 0], where e^x − 1 rounds to −1 below −40).
+static FASTNN_INLINE vf vexpm1_neg(vf x) {
+  return vexpm1_nonpositive(vmax(vset1(-40.f), vmin(vzero(), x)));  // constants first: NaN propagates
+}
+
 // log(x): x = m·2^e with m folded into [√½, √2), f = m − 1, log(1+f) = f − f²/2 + f³·P(f) (the Cephes logf
 // polynomial), plus e·ln2 in two parts. Special values as IEEE/TF with denormals flushed: log(±0) and
 // log(denormal) = −inf, log(x<0) = NaN, log(+inf) = +inf, NaN propagates.
@@ -97,6 +121,19 @@ static FASTNN_INLINE vf vlog(vf x) {
   r = vselect_lt(x, inf, r, x);                                    // +inf -> +inf, NaN -> NaN
   r = vselect_lt(x, vset1(1.17549435e-38f), vneg(inf), r);         // [0, FLT_MIN) -> -inf
   return vselect_lt(x, vzero(), vset1(__builtin_nanf("")), r);     // x < 0 -> NaN
+}
+
+// log(1 + e) for e in [0, 1] without losing e's low bits: u = 1 + e rounded, log(u) corrected by the rounding
+// error (u − 1 − e)/u (Goldberg's trick). e = 0 or denormal gives e itself.
+static FASTNN_INLINE vf vlog1p_unit(vf e) {
+  const vf one = vset1(1.f);
+  const vf u = vadd(one, e);
+  return vsub(vlog(u), vdiv(vsub(vsub(u, one), e), u));
+}
+
+// softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^−|x|): never overflows, exact x for large x.
+static FASTNN_INLINE vf vsoftplus(vf x) {
+  return vadd(vmax(vzero(), x), vlog1p_unit(vexp(vneg(vabs(x)))));
 }
 
 // ---- row helpers shared by softmax and the softmax cross-entropy (XNNPACK's rmax / raddstoreexpminusmax)

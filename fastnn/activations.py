@@ -1,7 +1,9 @@
 """fastnn.activations — Keras' activation functions on tensors (differentiable), and `get` by name.
 
 Layers with relu / leaky_relu / sigmoid / tanh / linear fuse the activation into their kernel (see
-fastnn.ops.fused_ops); these functions are what every other activation, and user code, calls.
+fastnn.ops.fused_ops); these functions are what every other activation, and user code, calls. gelu, elu, selu,
+silu, softplus, softsign, hard_sigmoid, hard_silu, relu6 and mish each run as one C++ pass forward and one backward
+(`fastnn.kernels.activation`). Names and defaults are Keras 3's (`serialize(swish)` is `"silu"`).
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from .saving import serialization
 from .tensor import Tensor
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "elu", "selu", "softplus",
-           "softsign", "swish", "silu", "relu6", "hard_sigmoid", "exponential", "get", "serialize"]
+           "softsign", "swish", "silu", "relu6", "hard_sigmoid", "exponential", "get", "serialize", "gelu",
+           "hard_silu", "hard_swish", "mish"]
 
 
 def relu(x: ArrayLike, negative_slope: float = 0.0, max_value: float | None = None,
@@ -22,7 +25,8 @@ def relu(x: ArrayLike, negative_slope: float = 0.0, max_value: float | None = No
     """Applies the rectified linear unit activation: `max(x, 0)`, with Keras' options.
 
     With the defaults it is `fastnn.nn.relu` (one kernel); otherwise `x` if `x > threshold`, else
-    `negative_slope * (x - threshold)`, capped at `max_value`.
+    `negative_slope * (x - threshold)`, capped at `max_value` — composed exactly as Keras 3 does (so clipped values
+    are +0.0, never -0.0, and `max_value=6` runs `relu6`).
 
     Args:
         x: Input tensor-like.
@@ -41,10 +45,27 @@ def relu(x: ArrayLike, negative_slope: float = 0.0, max_value: float | None = No
     print(fastnn.activations.relu([-2.0, 1.0, 8.0], max_value=6.0).numpy())  # [0. 1. 6.])
     ```
     """
+    # keras/src/activations/activations.py ReLU.static_call, step for step.
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return ops.relu(x)
-    y = ops.where(ops.greater(x, threshold), x, ops.multiply(ops.subtract(x, threshold), negative_slope))
-    return y if max_value is None else ops.minimum(y, max_value)
+    x = ops.convert_to_tensor(x, dtype="float32")
+    if negative_slope != 0.0:
+        if max_value is None and threshold == 0:
+            return ops.leaky_relu(x, alpha=negative_slope)
+        negative_part = ops.relu(ops.add(ops.negative(x), threshold) if threshold != 0 else ops.negative(x))
+    clip_max = max_value is not None
+    if threshold != 0:
+        x = ops.where(ops.greater(x, threshold), x, 0.0)
+    elif max_value == 6:
+        x = ops.relu6(x)
+        clip_max = False
+    else:
+        x = ops.relu(x)
+    if clip_max:
+        x = ops.clip_by_value(x, 0.0, max_value)
+    if negative_slope != 0.0:
+        x = ops.subtract(x, ops.multiply(negative_part, negative_slope))
+    return x
 
 
 def leaky_relu(x: ArrayLike, negative_slope: float = 0.2) -> Tensor:
@@ -164,10 +185,7 @@ def elu(x: ArrayLike, alpha: float = 1.0) -> Tensor:
     Returns:
         A Tensor of `x`'s shape.
     """
-    return ops.where(ops.greater(x, 0.0), x, ops.multiply(ops.subtract(ops.exp(ops.minimum(x, 0.0)), 1.0), alpha))
-
-
-_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return ops.elu(x, alpha)
 
 
 def selu(x: ArrayLike) -> Tensor:
@@ -181,7 +199,7 @@ def selu(x: ArrayLike) -> Tensor:
     Returns:
         A Tensor of `x`'s shape.
     """
-    return ops.multiply(elu(x, _SELU_ALPHA), _SELU_SCALE)
+    return ops.selu(x)
 
 
 def softplus(x: ArrayLike) -> Tensor:
@@ -195,7 +213,7 @@ def softplus(x: ArrayLike) -> Tensor:
     Returns:
         A Tensor of `x`'s shape.
     """
-    return ops.add(ops.maximum(x, 0.0), ops.log(ops.add(ops.exp(ops.negative(ops.abs(x))), 1.0)))
+    return ops.softplus(x)
 
 
 def softsign(x: ArrayLike) -> Tensor:
@@ -207,11 +225,58 @@ def softsign(x: ArrayLike) -> Tensor:
     Returns:
         A Tensor of `x`'s shape.
     """
-    return ops.divide(x, ops.add(ops.abs(x), 1.0))
+    return ops.softsign(x)
 
 
-def swish(x: ArrayLike) -> Tensor:
-    """Swish (SiLU) activation: `x * sigmoid(x)`; `silu` is the same function.
+def silu(x: ArrayLike) -> Tensor:
+    """SiLU (swish) activation: `x * sigmoid(x)`; `swish` is the same function (Keras 3 serializes it "silu").
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.activations.get("swish") is fastnn.activations.silu)  # True
+    ```
+    """
+    return ops.silu(x)
+
+
+swish = silu
+
+
+def gelu(x: ArrayLike, approximate: bool = False) -> Tensor:
+    """Gaussian error linear unit: `x * Phi(x)`, Phi the standard normal CDF (Keras 3's default is exact).
+
+    Exact: `0.5 * x * (1 + erf(x / sqrt(2)))`; `approximate=True`:
+    `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))`.
+
+    Args:
+        x: Input tensor-like.
+        approximate: Whether to use the tanh approximation.
+
+    Returns:
+        A Tensor of `x`'s shape.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.activations.gelu([-1.0, 0.0, 1.0]).numpy())  # [-0.15865529  0.          0.8413447 ]
+    ```
+    """
+    return ops.gelu(x, approximate=approximate)
+
+
+def hard_silu(x: ArrayLike) -> Tensor:
+    """Hard SiLU (hard swish) activation: `x * hard_sigmoid(x)` = `x * relu6(x + 3) / 6`.
 
     Args:
         x: Input tensor-like.
@@ -219,10 +284,22 @@ def swish(x: ArrayLike) -> Tensor:
     Returns:
         A Tensor of `x`'s shape.
     """
-    return ops.multiply(x, ops.sigmoid(x))
+    return ops.hard_silu(x)
 
 
-silu = swish
+hard_swish = hard_silu
+
+
+def mish(x: ArrayLike) -> Tensor:
+    """Mish activation: `x * tanh(softplus(x))`.
+
+    Args:
+        x: Input tensor-like.
+
+    Returns:
+        A Tensor of `x`'s shape.
+    """
+    return ops.mish(x)
 
 
 def relu6(x: ArrayLike) -> Tensor:
@@ -236,7 +313,7 @@ def relu6(x: ArrayLike) -> Tensor:
     Returns:
         A Tensor of `x`'s shape.
     """
-    return ops.where(ops.less(x, 6.0), ops.relu(x), 6.0)
+    return ops.relu6(x)
 
 
 def hard_sigmoid(x: ArrayLike) -> Tensor:
@@ -248,7 +325,7 @@ def hard_sigmoid(x: ArrayLike) -> Tensor:
     Returns:
         A Tensor of `x`'s shape.
     """
-    return ops.divide(relu6(ops.add(x, 3.0)), 6.0)
+    return ops.hard_sigmoid(x)
 
 
 def exponential(x: ArrayLike) -> Tensor:
@@ -263,9 +340,12 @@ def exponential(x: ArrayLike) -> Tensor:
     return ops.exp(x)
 
 
+# Keras 3's names (serialize returns the first name registered for a function) then its aliases.
 _BY_NAME = {f.__name__: f for f in (relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, linear, elu, selu,
-                                    softplus, softsign, swish, relu6, hard_sigmoid, exponential)}
-_BY_NAME["silu"] = swish
+                                    softplus, softsign, silu, relu6, hard_sigmoid, exponential, gelu, hard_silu,
+                                    mish)}
+_BY_NAME["swish"] = silu
+_BY_NAME["hard_swish"] = hard_silu
 
 
 def get(identifier: str | Callable | None) -> Callable:
@@ -299,7 +379,8 @@ def serialize(activation: Callable) -> str:
         activation: An activation function.
 
     Returns:
-        Its registered name for a built-in activation, else the function's `__name__`.
+        Its Keras 3 name for a built-in activation (`swish` gives `"silu"`, `hard_swish` `"hard_silu"`), else the
+        function's `__name__`.
     """
     for name, fn in _BY_NAME.items():
         if fn is activation:

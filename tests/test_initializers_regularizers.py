@@ -38,7 +38,7 @@ def test_seeded_initializers_repeat_and_global_seed_makes_layers_reproducible():
 
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "softplus",
                                   "softsign", "swish", "silu", "relu6", "hard_sigmoid", "exponential",
-                                  "leaky_relu", "log_softmax"])
+                                  "leaky_relu", "log_softmax", "gelu", "hard_silu", "hard_swish", "mish"])
 def test_activations_match_keras(name, tf):
     import keras
 
@@ -55,6 +55,44 @@ def test_activations_match_keras(name, tf):
     if name == "linear":
         return
     assert_close_scaled(g.numpy(), e.numpy(), tol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("kwargs", [{"approximate": True}, {"approximate": False}])
+def test_gelu_options_match_keras(kwargs, tf):
+    import keras
+
+    x = np.linspace(-8, 8, 64, dtype=np.float32)
+    assert_close_scaled(activations.gelu(x, **kwargs).numpy(), keras.activations.gelu(x, **kwargs).numpy(), tol=2e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{"max_value": 6.0}, {"max_value": 4.0}, {"threshold": 0.5},
+                                    {"negative_slope": 0.1, "max_value": 4.0},
+                                    {"negative_slope": 0.1, "threshold": 1.0, "max_value": 6.0}])
+def test_relu_options_match_keras_bitwise_and_clip_to_positive_zero(kwargs, tf):
+    """Keras' relu(max_value=...) gives +0.0 for negative inputs; the old composition gave -0.0 (x * 0)."""
+    import keras
+
+    x = np.array([-3.0, -1.0, -1e-3, 0.0, 0.5, 1.0, 5.0, 6.0, 7.0, 10.0], np.float32)
+    v, tv = fastnn.Variable(x), tf.Variable(x)
+    with fastnn.GradientTape() as tape:
+        y = activations.relu(v, **kwargs)
+    with tf.GradientTape() as tf_tape:
+        ty = keras.activations.relu(tv, **kwargs)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(ty.numpy()))
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), tf_tape.gradient(ty, tv).numpy())
+
+
+def test_activation_names_are_keras_3s(tf):
+    import keras
+
+    for name in ["swish", "silu", "hard_swish", "hard_silu", "gelu", "mish", "elu", "relu6"]:
+        assert activations.serialize(activations.get(name)) == keras.activations.serialize(keras.activations.get(name))
+    assert activations.serialize(activations.swish) == "silu"
+    layer = fastnn.layers.Dense(2, activation="gelu")
+    assert layer.get_config()["activation"] == "gelu"
+    with pytest.raises(ValueError, match="gelu"):
+        activations.get("gelus")
 
 
 def test_regularizers_match_keras(tf):

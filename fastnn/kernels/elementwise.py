@@ -19,7 +19,12 @@ __all__ = [
     "relu_grad", "leaky_relu_grad", "sigmoid_grad", "tanh_grad", "softmax_grad",
     "bias_add_grad", "dense_activation_grad",
     "exp", "log", "exp_grad", "log_grad",
+    "KERAS_ACTIVATIONS", "activation", "activation_grad",
 ]
+
+# The Keras 3 activations with a one-pass kernel each (forward and derivative); "gelu_tanh" is gelu(approximate=True).
+KERAS_ACTIVATIONS = ("gelu", "gelu_tanh", "elu", "selu", "swish", "softplus", "softsign", "hard_sigmoid",
+                     "hard_swish", "relu6", "mish")
 
 _FUSABLE_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
 
@@ -284,3 +289,51 @@ def log_grad(dy, x):
         A float32 numpy array, the gradient with respect to `x`.
     """
     return _unary_grad(dy, "dy", x, "x", "log")
+
+
+def _keras_activation_name(name):
+    if name not in KERAS_ACTIVATIONS:
+        raise ValueError(f"`name` must be one of {', '.join(KERAS_ACTIVATIONS)}. Received: name={name!r}")
+    return name
+
+
+def activation(x: ArrayLike, name: str, alpha: float = 1.0) -> np.ndarray:
+    """A Keras 3 activation in one vectorised pass: y = f(x), with TF's formulas (`tf.nn.gelu`, `tf.nn.elu`, ...).
+
+    gelu is `0.5·x·(1 + erf(x/√2))`, gelu_tanh `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, elu
+    `x if x > 0 else alpha·(eˣ − 1)`, selu `scale·x if x >= 0 else scale·alpha·(eˣ − 1)` (Keras' constants), swish
+    `x·sigmoid(x)`, softplus `log(1 + eˣ)` (no overflow), softsign `x/(1 + |x|)`, hard_sigmoid `relu6(x + 3)/6`,
+    hard_swish `x·hard_sigmoid(x)`, relu6 `min(max(x, 0), 6)`, mish `x·tanh(softplus(x))`.
+
+    Args:
+        x: A real numeric array-like (converted to float32), any shape.
+        name: One of `KERAS_ACTIVATIONS`.
+        alpha: elu's scale of the negative part (ignored by the others).
+
+    Returns:
+        A float32 numpy array of `x`'s shape.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.kernels.activation([-1.0, 0.0, 8.0], "relu6"))  # [0. 0. 6.]
+    ```
+    """
+    return _unary(x, "x", _keras_activation_name(name), _as_alpha(alpha))
+
+
+def activation_grad(dy: ArrayLike, x: ArrayLike, name: str, alpha: float = 1.0) -> np.ndarray:
+    """dy · f'(x) for a Keras 3 activation (see `activation`), from the forward input x, in one pass.
+
+    Args:
+        dy: The gradient of the loss with respect to the activation's output.
+        x: The activation's input, of the shape of `dy`.
+        name: One of `KERAS_ACTIVATIONS`.
+        alpha: elu's scale of the negative part (ignored by the others).
+
+    Returns:
+        A float32 numpy array, the gradient with respect to `x`.
+    """
+    return _unary_grad(dy, "dy", x, "x", _keras_activation_name(name), _as_alpha(alpha))

@@ -1,12 +1,15 @@
-"""Activation layers: `Activation`, `ReLU`, `LeakyReLU` (Keras' layer default negative_slope 0.3), `Softmax`."""
+"""Activation layers: `Activation`, `ReLU`, `LeakyReLU` (Keras' layer default negative_slope 0.3), `Softmax`, `ELU`,
+`PReLU`."""
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from .. import activations, ops
+from .._validation import real
+from .dense import _ser
 from .layer import Layer
 
-__all__ = ["Activation", "ReLU", "LeakyReLU", "Softmax"]
+__all__ = ["Activation", "ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
 
 
 class Activation(Layer):
@@ -190,3 +193,124 @@ class Softmax(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+class ELU(Layer):
+    """Exponential linear unit: `x` if `x > 0`, else `alpha * (exp(x) - 1)` (one C++ pass each way).
+
+    Args:
+        alpha: A number, the scale of the negative part (default 1.0).
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        Arbitrary. Use the keyword `input_shape` when this is a model's first layer.
+
+    Output shape:
+        Same shape as the input.
+
+    Raises:
+        TypeError: if `alpha` is not a number.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    print(layers.ELU(alpha=0.5)(np.array([-1.0, 2.0], "float32")).numpy())  # [-0.31606028  2.        ]
+    ```
+    """
+
+    def __init__(self, alpha: float = 1.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.alpha = real(alpha, "alpha", error=TypeError,
+                          message="`{name}` of an ELU layer must be a number. Received: {name}={value!r}")
+
+    def call(self, inputs):
+        return activations.elu(inputs, alpha=self.alpha)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+class PReLU(Layer):
+    """Parametric relu: `x` if `x >= 0`, else `alpha * x`, with `alpha` a learned weight (Keras' layout).
+
+    `alpha` has the input's shape without the batch axis, with size 1 along every axis in `shared_axes` (e.g.
+    `shared_axes=[1, 2]` for NHWC images: one slope per channel). Computed as Keras does,
+    `relu(x) - alpha * relu(-x)`, so values and gradients match it.
+
+    Args:
+        alpha_initializer: Initializer of the slopes (default `"zeros"`).
+        alpha_regularizer: Optional regularizer of the slopes.
+        alpha_constraint: Optional constraint on the slopes.
+        shared_axes: None, an int or a list of ints in `[1, rank)`: the axes along which one slope is shared.
+        **kwargs: Base layer arguments (`name`, `trainable`, `dtype`, `input_shape`).
+
+    Input shape:
+        Arbitrary, rank >= 2 (batch first). Use the keyword `input_shape` when this is a model's first layer.
+
+    Output shape:
+        Same shape as the input.
+
+    Raises:
+        TypeError: if `shared_axes` is not None, an int or a list of ints.
+        ValueError: if an axis in `shared_axes` is out of range for the input (at build time).
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import layers
+
+    layer = layers.PReLU(alpha_initializer="ones", shared_axes=[1, 2])
+    print(layer(np.full((1, 2, 2, 3), -1.0, "float32")).shape, layer.alpha.shape)  # (1, 2, 2, 3) (1, 1, 3)
+    ```
+    """
+
+    def __init__(self, alpha_initializer: str | Callable | None = "zeros",
+                 alpha_regularizer: str | Callable | None = None, alpha_constraint: str | Callable | None = None,
+                 shared_axes: int | list[int] | tuple[int, ...] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.alpha_initializer, self.alpha_regularizer = alpha_initializer, alpha_regularizer
+        self.alpha_constraint = alpha_constraint
+        if shared_axes is None:
+            self.shared_axes = None
+        else:
+            axes = [shared_axes] if isinstance(shared_axes, int) else shared_axes
+            if (isinstance(shared_axes, bool) or not isinstance(axes, (list, tuple))
+                    or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes)):
+                raise TypeError(f"`shared_axes` must be None, an int or a list of ints. Received: "
+                                f"shared_axes={shared_axes!r}")
+            self.shared_axes = list(axes)
+
+    def build(self, input_shape):
+        if len(input_shape) < 2:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected min_ndim=2, "
+                             f"found ndim={len(input_shape)}. Full shape received: {tuple(input_shape)}")
+        param_shape = list(input_shape[1:])
+        for axis in self.shared_axes or ():
+            if not 1 <= axis < len(input_shape):
+                raise ValueError(f"`shared_axes` entries must be in [1, {len(input_shape)}) for an input of rank "
+                                 f"{len(input_shape)}. Received: shared_axes={self.shared_axes}")
+            param_shape[axis - 1] = 1
+        if any(d is None for d in param_shape):
+            raise ValueError(f"PReLU layer {self.name!r} needs known sizes on every non-shared axis, received shape "
+                             f"{tuple(input_shape)}")
+        self.alpha = self.add_weight(param_shape, self.alpha_initializer, name="alpha",
+                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+
+    def call(self, inputs):
+        positive = ops.relu(inputs)
+        return ops.subtract(positive, ops.multiply(self.alpha, ops.relu(ops.negative(inputs))))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha_initializer": _ser(self.alpha_initializer),
+                "alpha_regularizer": _ser(self.alpha_regularizer), "alpha_constraint": _ser(self.alpha_constraint),
+                "shared_axes": self.shared_axes}

@@ -26,6 +26,7 @@ __all__ = [
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
     "sigmoid_cross_entropy_with_logits", "conv2d", "max_pool2d", "avg_pool2d", "max_pool", "avg_pool", "dropout",
     "moments", "batch_normalization",
+    "gelu", "elu", "selu", "silu", "relu6", "hard_sigmoid", "hard_silu", "mish",
 ]
 
 
@@ -137,8 +138,16 @@ def log_softmax(logits: ArrayLike, axis: int = -1) -> Tensor:
                   lambda g, needs: [g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)])
 
 
+def _keras_activation(features, name, alpha=1.0):
+    """One-pass C++ forward (kernels.activation) recorded with its one-pass derivative from the input."""
+    x = _float_input(features, "features")
+    a = x._value
+    return record([x], kernels.activation(a, name, alpha),
+                  lambda g, needs: [kernels.activation_grad(g, a, name, alpha)])
+
+
 def softplus(features: ArrayLike) -> Tensor:
-    """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); gradient dy·sigmoid(x).
+    """log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|) in one pass; gradient dy·sigmoid(x).
 
     Args:
         features: A tensor-like.
@@ -148,13 +157,12 @@ def softplus(features: ArrayLike) -> Tensor:
     """
     x = _float_input(features, "features")
     a = x._value
-    with np.errstate(over="ignore"):
-        y = (np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))).astype(np.float32)
-    return record([x], y, lambda g, needs: [g * kernels.sigmoid(a)], lambda g, out, needs: [multiply(g, sigmoid(x))])
+    return record([x], kernels.activation(a, "softplus"), lambda g, needs: [kernels.activation_grad(g, a, "softplus")],
+                  lambda g, out, needs: [multiply(g, sigmoid(x))])
 
 
 def softsign(features: ArrayLike) -> Tensor:
-    """x / (1 + |x|); gradient dy / (1 + |x|)².
+    """x / (1 + |x|) in one pass; gradient dy / (1 + |x|)².
 
     Args:
         features: A tensor-like.
@@ -162,10 +170,122 @@ def softsign(features: ArrayLike) -> Tensor:
     Returns:
         A Tensor.
     """
-    x = _float_input(features, "features")
-    a = x._value
-    denominator = np.float32(1) + np.abs(a)
-    return record([x], a / denominator, lambda g, needs: [g / np.square(denominator)])
+    return _keras_activation(features, "softsign")
+
+
+def gelu(features: ArrayLike, approximate: bool = False) -> Tensor:
+    """Gaussian error linear unit `x·Φ(x)` (`tf.nn.gelu`), one pass forward and one backward.
+
+    Exact: `0.5·x·(1 + erf(x/√2))`; `approximate=True`: `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+
+    Args:
+        features: A tensor-like.
+        approximate: Whether to use the tanh approximation.
+
+    Returns:
+        A Tensor.
+
+    Example:
+
+    ```python
+    import fastnn
+
+    print(fastnn.nn.gelu([0.0, 1.0]).numpy())  # [0.        0.8413447]
+    ```
+    """
+    if not isinstance(approximate, (bool, np.bool_)):
+        raise TypeError(f"`approximate` must be a bool. Received: approximate={approximate!r}")
+    return _keras_activation(features, "gelu_tanh" if approximate else "gelu")
+
+
+def elu(features: ArrayLike, alpha: float = 1.0) -> Tensor:
+    """Exponential linear unit: `x` if `x > 0`, else `alpha·(eˣ − 1)`, in one pass; gradient `alpha·eˣ` below 0.
+
+    Args:
+        features: A tensor-like.
+        alpha: The scale of the negative part (`tf.nn.elu` has 1; Keras' `elu(x, alpha)` any).
+
+    Returns:
+        A Tensor.
+    """
+    real(alpha, "alpha", error=TypeError, message="`{name}` must be a number. Received: {name}={value!r}")
+    return _keras_activation(features, "elu", float(alpha))
+
+
+def selu(features: ArrayLike) -> Tensor:
+    """Scaled exponential linear unit (`tf.nn.selu`): `scale·x` for `x >= 0`, `scale·alpha·(eˣ − 1)` below.
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
+    return _keras_activation(features, "selu")
+
+
+def silu(features: ArrayLike) -> Tensor:
+    """SiLU / swish `x·sigmoid(x)` (`tf.nn.silu`) in one pass; gradient `s·(1 + x·(1 − s))`.
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
+    return _keras_activation(features, "swish")
+
+
+
+
+def relu6(features: ArrayLike) -> Tensor:
+    """`min(max(x, 0), 6)` (`tf.nn.relu6`); gradient `dy` strictly inside (0, 6), 0 elsewhere.
+
+    Args:
+        features: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
+    return _keras_activation(features, "relu6")
+
+
+def hard_sigmoid(x: ArrayLike) -> Tensor:
+    """Keras 3's hard sigmoid `relu6(x + 3) / 6` in one pass.
+
+    Args:
+        x: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
+    return _keras_activation(x, "hard_sigmoid")
+
+
+def hard_silu(x: ArrayLike) -> Tensor:
+    """Hard SiLU / hard swish `x·relu6(x + 3) / 6` (Keras 3) in one pass.
+
+    Args:
+        x: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
+    return _keras_activation(x, "hard_swish")
+
+
+
+
+def mish(x: ArrayLike) -> Tensor:
+    """Mish `x·tanh(softplus(x))` (Keras 3) in one pass.
+
+    Args:
+        x: A tensor-like.
+
+    Returns:
+        A Tensor.
+    """
+    return _keras_activation(x, "mish")
 
 
 def l2_normalize(x: ArrayLike, axis: int | Sequence[int] | None = None, epsilon: float = 1e-12) -> Tensor:

@@ -3,7 +3,7 @@ against TensorFlow (tf.nn.* and tf.GradientTape) and float64 numpy, on every ISA
 import numpy as np
 import pytest
 from references import bias_add_grad_ref, softmax_ref, unary_ref
-from tolerances import assert_close_elementwise, assert_close_reduction
+from tolerances import assert_close_elementwise, assert_close_reduction, assert_close_scaled
 
 import fastnn
 import fastnn.kernels as F
@@ -201,7 +201,55 @@ def test_bad_inputs_raise_with_the_argument_name():
         F.dense_activation_grad(np.zeros((2, 2)), None, "relu")
     with pytest.raises(ValueError, match="`dy` must be 2-D, received shape \\(2,\\)"):
         F.dense_activation_grad(np.zeros(2), np.zeros(2), "relu")
-    with pytest.raises(ValueError, match="Unknown elementwise op: 'gelu'"):
-        fastnn._core.unary(np.zeros(2, np.float32), "gelu")
+    with pytest.raises(ValueError, match="Unknown elementwise op: 'swishh'"):
+        fastnn._core.unary(np.zeros(2, np.float32), "swishh")
     with pytest.raises(TypeError):  # the binding takes float32 only (no silent cast)
         fastnn._core.unary(np.zeros(2, np.float64), "relu")
+
+
+# --- the Keras 3 activations (issue 16 item 4): one-pass kernels vs TF/Keras and the tape gradients
+def _keras_tf_activation(tf, keras, name, alpha):
+    return {
+        "gelu": lambda x: tf.nn.gelu(x, approximate=False), "gelu_tanh": lambda x: tf.nn.gelu(x, approximate=True),
+        "elu": lambda x: keras.activations.elu(x, alpha=alpha), "selu": tf.nn.selu, "swish": tf.nn.silu,
+        "softplus": tf.math.softplus, "softsign": tf.nn.softsign, "hard_sigmoid": keras.activations.hard_sigmoid,
+        "hard_swish": keras.activations.hard_silu, "relu6": tf.nn.relu6, "mish": keras.activations.mish,
+    }[name]
+
+
+@pytest.mark.parametrize("name, alpha", [(name, 1.0) for name in F.KERAS_ACTIVATIONS] + [("elu", 0.3)])
+def test_keras_activation_kernels_match_tf(isa, tf, rng, name, alpha):
+    """Forward within the elementwise tolerance of TF's values; the one-pass derivative within GRADIENT_RTOL of
+    tf.GradientTape's (TF chains several float32 ops for gelu/mish/swish, each rounding)."""
+    import keras
+    fn = _keras_tf_activation(tf, keras, name, alpha)
+    for shape, scale in [((0,), 1.0), ((7,), 1.0), ((13, 17), 3.0), ((128, 10), 30.0)]:
+        x = _data(rng, shape, scale)
+        if x.size >= 6:
+            x.flat[:6] = [0.0, -0.0, -3.0, 3.0, 6.0, -6.0]  # the kinks of relu6 / hard_sigmoid and the branch at 0
+        dy = _data(rng, shape, 1.0)
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            yt = fn(xt)
+        gt = tape.gradient(yt, xt, output_gradients=tf.constant(dy)).numpy()
+        y = F.activation(x, name, alpha)
+        assert y.shape == x.shape and y.dtype == np.float32
+        assert_close_elementwise(y, yt.numpy(), err_msg=f"{name} forward, scale {scale}")
+        assert_close_scaled(F.activation_grad(dy, x, name, alpha), gt, err_msg=f"{name} gradient, scale {scale}")
+
+
+@pytest.mark.parametrize("name", F.KERAS_ACTIVATIONS)
+def test_keras_activation_special_values_like_tf(isa, tf, name):
+    import keras
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e4, -1e4, 88.0, -88.0, 3e38, -3e38], np.float32)
+    ours = F.activation(x, name)
+    theirs = _keras_tf_activation(tf, keras, name, 1.0)(tf.constant(x)).numpy()
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs), err_msg=name)
+    finite = ~np.isnan(theirs)
+    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-6, atol=1e-6, err_msg=name)
+
+
+def test_keras_activation_unknown_name_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="gelu_tanh.*Received: name='geluu'"):
+        F.activation([1.0], "geluu")

@@ -138,6 +138,12 @@ for alias, name in [("Convolution1D", "Conv1D"), ("SeparableConvolution2D", "Sep
     CONV_FAMILY[alias] = CONV_FAMILY[name]
 CASES.update(CONV_FAMILY)
 
+# --- activation layers (issue 16 item 4)
+CASES.update({
+    "ELU": (lambda: layers.ELU(0.5), X2, [], lambda x, w: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0)))),
+    "PReLU": (lambda: layers.PReLU(), X2, [f32(4)], lambda x, w: np.where(x >= 0, x, w[0] * x)),
+})
+
 
 def public_layer_classes():
     return sorted(name for name in layers.__all__

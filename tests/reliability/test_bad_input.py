@@ -1258,6 +1258,25 @@ call("ActivityRegularization-l1-negative", lambda: layers.ActivityRegularization
      r"`l1` must be a non-negative number. Received: l1=-1")
 
 
+# --- activations: gelu/elu/... kernels, ELU and PReLU layers (issue 16 item 4)
+call("activation-get-unknown-lists-valid", lambda: fastnn.activations.get("gelus"), ValueError,
+     r"identifier: 'gelus'; expected one of \[.*'gelu'.*'hard_silu'.*'mish'.*'silu'")
+call("Dense-activation-unknown-lists-silu", lambda: layers.Dense(2, activation="swishh"), ValueError, r"'swishh'.*'silu'")
+call("Activation-layer-unknown", lambda: layers.Activation("mishh"), ValueError, r"'mishh'.*'mish'")
+call("elu-alpha-str", lambda: fastnn.activations.elu([1.0], alpha="a"), TypeError, r"Received: alpha='a'")
+call("ELU-alpha-None", lambda: layers.ELU(alpha=None), TypeError, r"Received: alpha=None")
+call("gelu-approximate-str", lambda: fastnn.activations.gelu([1.0], approximate="yes"), TypeError,
+     r"Received: approximate='yes'")
+call("PReLU-shared-axes-out-of-range", lambda: layers.PReLU(shared_axes=[3]).build((None, 4, 5)), ValueError,
+     r"in \[1, 3\).*Received: shared_axes=\[3\]")
+call("PReLU-shared-axes-zero", lambda: layers.PReLU(shared_axes=0)(np.ones((2, 3), np.float32)), ValueError,
+     r"Received: shared_axes=\[0\]")
+call("PReLU-shared-axes-str", lambda: layers.PReLU(shared_axes="1"), TypeError, r"Received: shared_axes='1'")
+call("PReLU-rank-1", lambda: layers.PReLU()(np.ones(3, np.float32)), ValueError, r"expected min_ndim=2, found ndim=1")
+call("kernels-activation-unknown", lambda: fastnn.kernels.activation([1.0], "geluu"), ValueError,
+     r"one of gelu, gelu_tanh.*Received: name='geluu'")
+
+
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_bad_input(row, tmp_path):
@@ -1279,5 +1298,5 @@ def test_bad_input(row, tmp_path):
 
 
 def test_table_size():
-    assert len(ROWS) >= 666
+    assert len(ROWS) >= 677
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
