@@ -435,6 +435,7 @@ class Orthogonal(_Seeded):
     Example:
 
     ```python
+    import numpy as np
     from fastnn import initializers
 
     q = initializers.Orthogonal(seed=1)((4, 4))
