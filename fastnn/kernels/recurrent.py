@@ -7,7 +7,10 @@ row, recurrent bias row). `mask` (B, T): nonzero = the step counts. The forward 
 whole sequence as one GEMM, then per time step one recurrent GEMM and one fused gate pass. Results are bitwise
 identical for any thread count.
 """
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -28,8 +31,10 @@ def _opt(a, name):
     return None if a is None else as_f32(a, name)
 
 
-def rnn(cell, x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, mask=None, activation="tanh",
-        recurrent_activation="sigmoid", go_backwards=False, zero_output_for_mask=False):
+def rnn(cell: str, x: ArrayLike, kernel: ArrayLike, recurrent_kernel: ArrayLike, bias: ArrayLike | None = None,
+        h0: ArrayLike | None = None, c0: ArrayLike | None = None, mask: ArrayLike | None = None,
+        activation: str = "tanh", recurrent_activation: str = "sigmoid", go_backwards: bool = False,
+        zero_output_for_mask: bool = False) -> tuple:
     """Runs a recurrent layer over a sequence.
 
     Args:
@@ -61,8 +66,10 @@ def rnn(cell, x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, mask=Non
                      recurrent_activation, bool(go_backwards), bool(zero_output_for_mask))
 
 
-def rnn_grad(cell, x, kernel, recurrent_kernel, has_bias, mask, saved, dy=None, dh=None, dc=None,
-             activation="tanh", recurrent_activation="sigmoid", go_backwards=False, zero_output_for_mask=False):
+def rnn_grad(cell: str, x: ArrayLike, kernel: ArrayLike, recurrent_kernel: ArrayLike, has_bias: bool,
+             mask: ArrayLike | None, saved: tuple, dy: ArrayLike | None = None, dh: ArrayLike | None = None,
+             dc: ArrayLike | None = None, activation: str = "tanh", recurrent_activation: str = "sigmoid",
+             go_backwards: bool = False, zero_output_for_mask: bool = False) -> tuple:
     """Backprop-through-time of `rnn`.
 
     Args:

@@ -144,7 +144,7 @@ class _RNN(Layer):
         """The carried states of a stateful layer (numpy arrays), or None."""
         return self._states
 
-    def reset_state(self, batch_size=None):
+    def reset_state(self, batch_size: int | None = None) -> None:
         """Zeros the states of a stateful layer (Keras' `reset_state`).
 
         Args:
