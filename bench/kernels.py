@@ -30,7 +30,9 @@ def task_list(quick):
              ("conv-transpose 14x14x64->32 3x3 s2 same fwd+bwd (batch 32)",
               {"kind": "deconv", "n": 32, "h": 14, "w": 14, "cin": 64, "cout": 32}),
              ("batchnorm 32x32x64 fwd+bwd (batch 32)", {"kind": "batchnorm", "n": 32, "h": 32, "w": 32, "c": 64}),
-             ("gelu 128x3072 fwd+bwd", {"kind": "gelu", "shape": [128, 3072]})]
+             ("gelu 128x3072 fwd+bwd", {"kind": "gelu", "shape": [128, 3072]}),
+             ("LSTM 128 units, 28 steps of 28 fwd+bwd (batch 32)",
+              {"kind": "lstm", "n": 32, "t": 28, "f": 28, "units": 128})]
     if quick:
         return out[:1] + lenet[1:2]
     return out + lenet

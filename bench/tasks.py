@@ -23,6 +23,7 @@ FRAMEWORKS = {
     "predict": ("fastnn", "torch", "tf"),                 # predict over the test images
     "batchnorm": ("fastnn", "torch", "tf"),               # training-mode forward + backward (dx, dgamma, dbeta)
     "gelu": ("fastnn", "torch", "tf"),                    # exact (erf) gelu: forward + input gradient
+    "lstm": ("fastnn", "torch", "tf"),                    # LSTM over a sequence: forward + backprop-through-time
 }
 
 
@@ -666,6 +667,68 @@ def _batchnorm_tf(tf, name, task, rng):
     return fn, lambda: _flat(*(t.numpy() for t in fn()))
 
 
+# ---------------------------------------------------------------------------------------------------- LSTM
+def _lstm_inputs(task, rng):
+    n, t, f, u = task["n"], task["t"], task["f"], task["units"]
+    x = rng.standard_normal((n, t, f)).astype(np.float32)
+    w = (rng.standard_normal((f, 4 * u)) * 0.1).astype(np.float32)
+    r = (rng.standard_normal((u, 4 * u)) * 0.1).astype(np.float32)
+    b = (rng.standard_normal(4 * u) * 0.1).astype(np.float32)
+    dy = rng.standard_normal((n, t, u)).astype(np.float32)
+    return x, w, r, b, dy
+
+
+def _lstm_fastnn(fastnn, name, task, rng):
+    x, w, r, b, dy = _lstm_inputs(task, rng)
+    k = fastnn.kernels
+
+    def fn():  # what fastnn.layers.LSTM(return_sequences=True) runs: the fused op and its backward
+        y, h, c, saved = k.rnn("lstm", x, w, r, b)
+        dx, dw, dr, db, _, _ = k.rnn_grad("lstm", x, w, r, True, None, saved, dy)
+        return y, dx, dw, dr, db
+
+    return fn, lambda: _flat(*fn())
+
+
+def _lstm_torch(torch, name, task, rng):
+    x, w, r, b, dy = _lstm_inputs(task, rng)
+    lstm = torch.nn.LSTM(task["f"], task["units"], batch_first=True)  # gates i, f, g, o as Keras' i, f, c, o
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(w.T.copy()))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(r.T.copy()))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(b))
+        lstm.bias_hh_l0.zero_()
+    xt, dyt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(dy)
+    params = (xt, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0)
+
+    def fn():
+        y, _ = lstm(xt)
+        return (y, *torch.autograd.grad(y, params, dyt))
+
+    def output():
+        y, dx, dw, dr, db = (a.detach().numpy() for a in fn())
+        return _flat(y, dx, dw.T, dr.T, db)
+
+    return fn, output
+
+
+def _lstm_tf(tf, name, task, rng):
+    x, w, r, b, dy = _lstm_inputs(task, rng)
+    layer = tf.keras.layers.LSTM(task["units"], return_sequences=True)
+    layer.build(x.shape)
+    layer.set_weights([w, r, b])
+    x, dy = tf.constant(x), tf.constant(dy)
+
+    @tf.function
+    def fn():  # keras.layers.LSTM on TF (the cuDNN path is GPU-only: TF's while loop on the CPU)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+        return (y, *tape.gradient(y, [x] + layer.trainable_weights, output_gradients=dy))
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
+
+
 # ------------------------------------------------------------------------------- train suite (train_tasks.py)
 def _train_task(fw, name, task):
     from . import train_tasks
@@ -695,6 +758,8 @@ def flops(task):
         return 3 * 2.0 * task["n"] * task["h"] * task["w"] * 9 * task["c"]
     if task["kind"] == "deconv":
         return 3 * 2.0 * task["n"] * task["h"] * task["w"] * 9 * task["cin"] * task["cout"]
+    if task["kind"] == "lstm":  # input and recurrent GEMMs, forward + both gradients
+        return 3 * 2.0 * task["n"] * task["t"] * (task["f"] + task["units"]) * 4 * task["units"]
     if task["kind"] == "loop_step":  # forward, weight gradients, and input gradients of all but the first layer
         pairs = list(zip(task["sizes"][:-1], task["sizes"][1:]))
         return 2.0 * task["batch"] * (3 * sum(a * b for a, b in pairs) - pairs[0][0] * pairs[0][1])

@@ -21,6 +21,9 @@ def data(model):
     flat = model == "mlp"
     if flat not in _DATA:
         _DATA[flat] = load_mnist(flat)
+    if model == "lstm":  # each image as a sequence of its 28 rows of 28 pixels
+        x, y, x_test, y_test = _DATA[flat]
+        return x.reshape(-1, 28, 28), y, x_test.reshape(-1, 28, 28), y_test
     return _DATA[flat]
 
 
@@ -34,6 +37,12 @@ def initial_weights(model):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-limit, limit, shape).astype(np.float32)
 
+    if model == "lstm":  # LSTM(128): kernel, orthogonal recurrent kernel, bias (forget gate 1), then Dense(10)
+        q, r = np.linalg.qr(rng.standard_normal((512, 128)))
+        bias = np.zeros(512, np.float32)
+        bias[128:256] = 1.0
+        return [glorot((28, 512)), (q * np.sign(np.diag(r))).T.astype(np.float32), bias, glorot((128, 10)),
+                np.zeros(10, np.float32)]
     if model == "mlp":
         shapes = [(784, 512), (512, 10)]
     else:
@@ -57,6 +66,8 @@ def keras_like_model(M, model):
     L = M.layers
     if model == "mlp":
         layers = [L.Input((784,)), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")]
+    elif model == "lstm":
+        layers = [L.Input((28, 28)), L.LSTM(128), L.Dense(10, activation="softmax")]
     elif model == "lenet_bn":
         layers = [L.Input((28, 28, 1)), L.Conv2D(6, 3), L.BatchNormalization(), L.MaxPooling2D(2, 2), L.ReLU(),
                   L.Conv2D(16, 3), L.BatchNormalization(), L.MaxPooling2D(), L.ReLU(), L.Flatten(),
@@ -104,8 +115,33 @@ def build_keras_like(M, task):
 
 
 # ------------------------------------------------------------------------------------------- PyTorch
+def _torch_lstm_model(torch):
+    nn = torch.nn
+    w = initial_weights("lstm")
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.dense = nn.LSTM(28, 128, batch_first=True), nn.Linear(128, 10)
+
+        def forward(self, x):
+            return self.dense(self.lstm(x)[0][:, -1])
+
+    net = Net()
+    with torch.no_grad():  # Keras' gates i, f, c, o are PyTorch's i, f, g, o; one bias (bias_hh zero)
+        net.lstm.weight_ih_l0.copy_(torch.from_numpy(w[0].T.copy()))
+        net.lstm.weight_hh_l0.copy_(torch.from_numpy(w[1].T.copy()))
+        net.lstm.bias_ih_l0.copy_(torch.from_numpy(w[2]))
+        net.lstm.bias_hh_l0.zero_()
+        net.dense.weight.copy_(torch.from_numpy(w[3].T.copy()))
+        net.dense.bias.copy_(torch.from_numpy(w[4]))
+    return net, torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+
+
 def torch_model(torch, model):
     nn = torch.nn
+    if model == "lstm":
+        return _torch_lstm_model(torch)
     w = initial_weights(model)
     if model == "mlp":
         net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
@@ -203,6 +239,9 @@ def build_torch(torch, task):
 def keras_order(model, params):
     """PyTorch's state (parameters and BatchNorm running statistics, in module order) back in Keras' layouts,
     flattened (for comparing weights across frameworks)."""
+    if model == "lstm":  # weight_ih, weight_hh, bias_ih, bias_hh, dense weight, dense bias
+        w_ih, w_hh, b_ih, b_hh, w, b = params
+        return np.concatenate([w_ih.T.ravel(), w_hh.T.ravel(), (b_ih + b_hh).ravel(), w.T.ravel(), b.ravel()])
     out, it = [], iter(params)
     for p in it:
         b = next(it)

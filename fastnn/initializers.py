@@ -16,7 +16,7 @@ from .saving import serialization
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
            "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
-           "LecunUniform", "get"]
+           "LecunUniform", "get", "Orthogonal"]
 
 
 def compute_fans(shape):
@@ -420,11 +420,53 @@ class LecunUniform(VarianceScaling):
         return {"seed": self.seed}
 
 
+class Orthogonal(_Seeded):
+    """Initializer that generates an orthogonal matrix (`"orthogonal"`): the default recurrent kernel
+    initializer of Keras' recurrent layers.
+
+    The shape is flattened to `(prod(shape[:-1]), shape[-1])`; the values are the Q factor of the QR decomposition
+    of a standard-normal matrix (signs fixed by R's diagonal, as Keras), times `gain`. Rows or columns (whichever
+    are fewer) are orthonormal.
+
+    Args:
+        gain: Multiplicative factor applied to the orthogonal matrix.
+        seed: An int making the values reproducible, or None (follows `fastnn.utils.set_random_seed`).
+
+    Example:
+
+    ```python
+    import numpy as np
+    from fastnn import initializers
+
+    q = initializers.Orthogonal(seed=1)((4, 4))
+    print(abs(q @ q.T - np.eye(4)).max() < 1e-5)  # True
+    ```
+    """
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: shape={shape}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._generator().standard_normal((max(rows, cols), min(rows, cols))).astype(np.float64)
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(np.float32)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
 _BY_NAME = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
             "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
             "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
             "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
-            "lecun_uniform": LecunUniform}
+            "lecun_uniform": LecunUniform, "orthogonal": Orthogonal}
 
 
 def get(identifier: str | Initializer | Callable) -> Initializer | Callable:

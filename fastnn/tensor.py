@@ -181,7 +181,9 @@ class Tensor(TensorLike):
     Args:
         value: The value: a numpy array (kept without a copy) or anything numpy converts.
     """
-    __slots__ = ("_value", "_keras_logits")  # _keras_logits: set on softmax/sigmoid layer outputs (see losses)
+    # _keras_logits: set on softmax/sigmoid layer outputs (see losses); _keras_mask: a (batch, timesteps) mask set
+    # on Masking / recurrent layer outputs, read by the recurrent layers that follow (as Keras)
+    __slots__ = ("_value", "_keras_logits", "_keras_mask")
 
     def __init__(self, value: ArrayLike) -> None:
         self._value = value if type(value) is np.ndarray else np.asarray(value)

@@ -256,3 +256,41 @@ def rmsprop_ref(w0, grads, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=
         mom = momentum * mom + incr
         w -= mom if momentum > 0 else incr
     return w
+
+
+def _rnn_act(name, z):
+    return {"tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0),
+            "linear": lambda v: v}[name](z)
+
+
+def rnn_reference(cell, x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, mask=None, activation="tanh",
+                  recurrent_activation="sigmoid", go_backwards=False, zero_output_for_mask=False):
+    """Keras' SimpleRNN / LSTM / GRU (reset_after) step by step in float64: (y[B, T, U], h_T, c_T or None)."""
+    x, W, R = (np.asarray(a, np.float64) for a in (x, kernel, recurrent_kernel))
+    batch, steps, _ = x.shape
+    units = R.shape[0]
+    b = np.zeros((2, R.shape[1]) if cell == "gru" else R.shape[1]) if bias is None else np.asarray(bias, np.float64)
+    h = np.zeros((batch, units)) if h0 is None else np.asarray(h0, np.float64)
+    c = np.zeros((batch, units)) if c0 is None else np.asarray(c0, np.float64)
+    keep = np.ones((batch, steps), bool) if mask is None else np.asarray(mask, bool)
+    act = lambda v: _rnn_act(activation, v)  # noqa: E731
+    ract = lambda v: _rnn_act(recurrent_activation, v)  # noqa: E731
+    ys = []
+    for s in range(steps):
+        t = steps - 1 - s if go_backwards else s
+        if cell == "simple":
+            hn, cn = act(x[:, t] @ W + h @ R + b), c
+        elif cell == "lstm":
+            i, f, g, o = np.split(x[:, t] @ W + h @ R + b, 4, axis=1)
+            cn = ract(f) * c + ract(i) * act(g)
+            hn = ract(o) * act(cn)
+        else:
+            p, q = x[:, t] @ W + b[0], h @ R + b[1]
+            pz, pr, ph = np.split(p, 3, axis=1)
+            qz, qr, qh = np.split(q, 3, axis=1)
+            z, r = ract(pz + qz), ract(pr + qr)
+            hn, cn = z * h + (1 - z) * act(ph + r * qh), c
+        k = keep[:, t:t + 1]
+        ys.append(np.where(k, hn, 0.0 if zero_output_for_mask else h))
+        h, c = np.where(k, hn, h), np.where(k, cn, c)
+    return np.stack(ys, axis=1), h, (c if cell == "lstm" else None)

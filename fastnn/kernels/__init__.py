@@ -19,6 +19,8 @@ from .gemm import *  # noqa: F403
 from .optimizers import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .softmax_xent import *  # noqa: F403
+from . import recurrent as _recurrent
+from .recurrent import *  # noqa: F403
 
 __all__ = (_elementwise.__all__ + _conv2d.__all__ + _softmax_xent.__all__ + _gemm.__all__ + _optimizers.__all__
-           + _pool.__all__ + _batch_norm.__all__)
+           + _pool.__all__ + _batch_norm.__all__ + _recurrent.__all__)

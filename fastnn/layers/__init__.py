@@ -19,6 +19,11 @@ from .spatial_reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 from .normalization import BatchNormalization, LayerNormalization, Normalization, Rescaling
 from .regularization import ActivityRegularization, GaussianNoise, SpatialDropout2D
 from .activation_layers import ELU, PReLU
+from .simple_rnn import SimpleRNN
+from .lstm import LSTM
+from .gru import GRU
+from .bidirectional import Bidirectional
+from .masking import Masking
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D",
            "AvgPool2D", "Flatten", "Reshape", "Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout", "KerasTensor",
@@ -30,4 +35,4 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "M
            "GlobalAveragePooling2D", "GlobalAvgPool2D",
            "BatchNormalization",
            "LayerNormalization", "Normalization", "Rescaling", "GaussianNoise", "SpatialDropout2D",
-           "ActivityRegularization", "ELU", "PReLU"]
+           "ActivityRegularization", "ELU", "PReLU", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking"]

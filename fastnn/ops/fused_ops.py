@@ -6,6 +6,8 @@ conv2d_bias_activation: the same for Conv2D: one convolution with bias + activat
          filter-and-bias gradient pass, the input gradient only if needed.
 batch_norm: BatchNormalization's op: statistics and normalization in one C++ pass, one fused backward.
 layer_norm: LayerNormalization's op, the same per sample.
+recurrent: SimpleRNN/LSTM/GRU over a sequence: one input-projection GEMM, per step a recurrent GEMM + fused gates;
+         backprop-through-time in C++.
 Fusable activations: linear (None), relu, leaky_relu(alpha), sigmoid, tanh.
 
 Shapes: dense x [..., in] · kernel [in, out] + bias [out] -> [..., out];
@@ -22,10 +24,10 @@ from numpy.typing import ArrayLike
 from .. import kernels
 from .._tape import record
 from ..tensor import Tensor
-from .array_ops import reshape
+from .array_ops import reshape, split
 from .math_ops import _float_input, matmul, multiply, reduce_sum, square, subtract
 
-__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS", "batch_norm", "layer_norm"]
+__all__ = ["dense", "conv2d_bias_activation", "FUSABLE_ACTIVATIONS", "batch_norm", "layer_norm", "recurrent"]
 
 FUSABLE_ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
 
@@ -254,3 +256,86 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
         return [restore(dx)] + [grads[k].reshape(v._value.shape) for k, v in given]
 
     return record([t] + [v for _, v in given], restore(y2), backward)
+
+
+def recurrent(cell: str, inputs: ArrayLike, kernel: ArrayLike, recurrent_kernel: ArrayLike,
+              bias: ArrayLike | None = None, initial_state: Sequence[ArrayLike] | None = None,
+              mask: ArrayLike | None = None, activation: str = "tanh", recurrent_activation: str = "sigmoid",
+              go_backwards: bool = False, zero_output_for_mask: bool = False,
+              return_sequences: bool = True) -> tuple[Tensor, list[Tensor]]:
+    """A SimpleRNN (`cell="simple"`), LSTM (`"lstm"`) or GRU (`"gru"`, Keras' `reset_after=True`) layer over a
+    sequence, with Keras' weight layouts, differentiable w.r.t. the inputs, weights and initial states.
+
+    Args:
+        cell: `"simple"`, `"lstm"` or `"gru"`.
+        inputs: `(batch, timesteps, features)` tensor.
+        kernel: `(features, k*units)` with k = 1, 4 (gates i, f, c, o) or 3 (gates z, r, h).
+        recurrent_kernel: `(units, k*units)`.
+        bias: `(k*units,)` (GRU: `(2, 3*units)`), or None.
+        initial_state: None (zeros) or a list of `(batch, units)` tensors: `[h]`, or `[h, c]` for LSTM.
+        mask: `(batch, timesteps)` boolean mask, or None.
+        activation: `"tanh"`, `"sigmoid"`, `"relu"` or `"linear"`.
+        recurrent_activation: the same choices, for the LSTM/GRU gates.
+        go_backwards: process the sequence in reverse (the outputs come in processing order, as Keras).
+        zero_output_for_mask: masked steps output zeros instead of the carried state.
+        return_sequences: return every step's output, else the last one.
+
+    Returns:
+        `(outputs, states)`: `(batch, timesteps, units)` (or `(batch, units)`) and the final states `[h]` or
+        `[h, c]`.
+
+    Example:
+    >>> x = np.ones((2, 5, 3), np.float32)
+    >>> y, (h,) = fastnn.ops.recurrent("simple", x, np.full((3, 4), 0.1), np.eye(4), return_sequences=False)
+    >>> y.shape, h.shape
+    ((2, 4), (2, 4))
+    """
+    lstm = cell == "lstm"
+    t = _float_input(inputs, "inputs")
+    given = [("kernel", _float_input(kernel, "kernel")), ("recurrent_kernel",
+                                                            _float_input(recurrent_kernel, "recurrent_kernel"))]
+    if bias is not None:
+        given.append(("bias", _float_input(bias, "bias")))
+    states = list(initial_state) if initial_state is not None else []
+    if states and len(states) != (2 if lstm else 1):
+        raise ValueError(f"`initial_state` must hold {2 if lstm else 1} tensor(s) for this layer. Received: "
+                         f"{len(states)} tensor(s)")
+    for name, value in zip(("h0", "c0"), states):
+        given.append((name, _float_input(value, "initial_state")))
+    values = {k: v._value for k, v in given}
+    xa = t._value
+    if xa.ndim != 3:
+        raise ValueError(f"`inputs` must be 3-D (batch, timesteps, features). Received: inputs of shape {xa.shape}")
+    units = values["recurrent_kernel"].shape[0] if values["recurrent_kernel"].ndim == 2 else -1
+    for name in ("h0", "c0"):
+        if name in values and values[name].shape != (xa.shape[0], units):
+            raise ValueError(f"Each `initial_state` tensor must have shape (batch, units) = {(xa.shape[0], units)}. "
+                             f"Received: initial_state of shape {values[name].shape}")
+    mask_a = None if mask is None else np.asarray(mask._value if isinstance(mask, Tensor) else mask)
+    y, h, c, saved = kernels.rnn(cell, xa, values["kernel"], values["recurrent_kernel"], values.get("bias"),
+                                 values.get("h0"), values.get("c0"), mask_a, activation, recurrent_activation,
+                                 go_backwards, zero_output_for_mask)
+    batch, steps, units = y.shape
+    out = y.reshape(batch, steps * units) if return_sequences else y[:, steps - 1]
+    parts = [out, h] + ([c] if lstm else [])
+    sizes = [p.shape[1] for p in parts]
+
+    def backward(g, needs):
+        gy, gh = g[:, :sizes[0]], g[:, sizes[0]:sizes[0] + units]
+        gc = g[:, sizes[0] + units:] if lstm else None
+        if return_sequences:
+            dy = gy.reshape(batch, steps, units)
+        else:
+            dy = np.zeros((batch, steps, units), np.float32)
+            if steps:
+                dy[:, steps - 1] = gy
+        dx, dk, dr, db, dh0, dc0 = kernels.rnn_grad(
+            cell, xa, values["kernel"], values["recurrent_kernel"], "bias" in values, mask_a, saved, dy, gh, gc,
+            activation, recurrent_activation, go_backwards, zero_output_for_mask)
+        grads = {"kernel": dk, "recurrent_kernel": dr, "bias": db, "h0": dh0, "c0": dc0}
+        return [dx] + [grads[k] for k, _ in given]
+
+    packed = record([t] + [v for _, v in given], np.concatenate(parts, axis=1), backward)
+    pieces = split(packed, sizes, axis=1)
+    outputs = reshape(pieces[0], (batch, steps, units)) if return_sequences else pieces[0]
+    return outputs, list(pieces[1:])

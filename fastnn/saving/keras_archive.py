@@ -36,6 +36,8 @@ _HDF5_OVERHEAD = 16 << 20  # groups, attributes and dataset headers of a weights
 _MAX_WEIGHTS_BYTES = 1 << 34  # 16 GiB: far beyond the models fastnn trains, short of a bomb's declared size
 # Keys Keras writes around or inside configs that carry no meaning for fastnn
 _WRAPPING = ("module", "registered_name", "build_config", "compile_config", "shared_object_id")
+# Config keys of wrapper layers that hold a whole layer (Bidirectional's `layer` and `backward_layer`)
+_LAYER_KEYS = ("layer", "backward_layer")
 _ROLES = {"_initializer": "keras.initializers", "_regularizer": "keras.regularizers",
           "_constraint": "keras.constraints"}
 # Keras-only options with a default other than None/False/0 (fastnn's layers behave as at these values)
@@ -53,12 +55,19 @@ def _keras_object(value, module):
 
 
 def _keras_layer_config(layer):
-    config = dict(layer.get_config())
+    return _keras_config(layer.get_config())
+
+
+def _keras_config(config):
+    config = dict(config)
     config.pop("input_shape", None)  # Keras takes the input shape from the InputLayer (and warns on this key)
     for key, value in config.items():
         role = next((module for suffix, module in _ROLES.items() if key.endswith(suffix)), None)
         if role is not None and isinstance(value, dict) and "class_name" in value:
             config[key] = _keras_object(value, role)
+        elif key in _LAYER_KEYS and isinstance(value, dict) and isinstance(value.get("config"), dict):
+            config[key] = _keras_object({"class_name": value["class_name"], "config": _keras_config(value["config"])},
+                                        "keras.layers")
     return config
 
 
@@ -218,6 +227,21 @@ class _Budget:
         self.left -= values
 
 
+def _keras_layer(name, layer_config, layers, modules, custom_objects):
+    """A fastnn layer from a Keras layer's class name and config (a wrapper's inner layers likewise)."""
+    cls = (custom_objects or {}).get(name) or (getattr(layers, name, None) if name in layers.__all__ else None)
+    if not isinstance(cls, type) or not issubclass(cls, layers.Layer):
+        raise ValueError(f"Unknown layer {name!r} in the saved config: fastnn has no such layer (pass your "
+                         f"own in custom_objects={{'{name}': ...}})")
+    plain = _fastnn_config(cls, layer_config, f"layer {layer_config.get('name', name)!r}")
+    for key, value in plain.items():
+        if key in _LAYER_KEYS and isinstance(value, dict) and isinstance(value.get("config"), dict):
+            plain[key] = _keras_layer(value.get("class_name"), value["config"], layers, modules, custom_objects)
+        elif isinstance(value, dict) and "class_name" in value:
+            plain[key] = _nested(value, modules, custom_objects, f"{key} of layer {plain.get('name')!r}")
+    return cls.from_config(plain)
+
+
 def _rebuild(config, filepath, custom_objects, weight_values):
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"{filepath!r} has a damaged {_CONFIG}: expected a Keras model config (an object with "
@@ -240,15 +264,7 @@ def _rebuild(config, filepath, custom_objects, weight_values):
                 shape = layer_config.get("batch_shape")
                 model.add(layers.Input(batch_shape=tuple(shape)))
                 continue
-            cls = (custom_objects or {}).get(name) or (getattr(layers, name, None) if name in layers.__all__ else None)
-            if not isinstance(cls, type) or not issubclass(cls, layers.Layer):
-                raise ValueError(f"Unknown layer {name!r} in the saved config: fastnn has no such layer (pass your "
-                                 f"own in custom_objects={{'{name}': ...}})")
-            plain = _fastnn_config(cls, layer_config, f"layer {layer_config.get('name', name)!r}")
-            for key, value in plain.items():
-                if isinstance(value, dict) and "class_name" in value:
-                    plain[key] = _nested(value, modules, custom_objects, f"{key} of layer {plain.get('name')!r}")
-            model.add(cls.from_config(plain))
+            model.add(_keras_layer(name, layer_config, layers, modules, custom_objects))
         shape = (config.get("build_config") or {}).get("input_shape") or config["config"].get("build_input_shape")
         if shape is not None and not model.built:
             model.build_from_config({"input_shape": tuple(shape)})

@@ -61,6 +61,23 @@ def _h5_groups(model):
     return out
 
 
+def _h5_entries(model):
+    """[(group path, layer, own)]: `_h5_groups` with wrapper layers expanded as Keras stores them. A layer with
+    `_keras_h5_children()` (a recurrent layer's `cell`, Bidirectional's `forward_layer` / `backward_layer`) keeps
+    no variables of its own (own=False); each child is stored under `<path>/<name>`, recursively."""
+    out = []
+
+    def add(path, layer):
+        children = getattr(layer, "_keras_h5_children", None)
+        out.append((path, layer, children is None))
+        for name, child in children() if children is not None else ():
+            add(f"{path}/{name}", child)
+
+    for path, layer in _h5_groups(model):
+        add(path, layer)
+    return out
+
+
 class _H5Store:
     """A Keras-style variable store writing into an h5py group (`store["0"] = array` creates dataset 0)."""
 
@@ -91,10 +108,10 @@ def keras_h5_bytes(model):
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         f.create_group("vars").attrs["name"] = model.name
-        for path, layer in _h5_groups(model):
+        for path, layer, own in _h5_entries(model):
             group = f.create_group(path + "/vars")
             group.attrs["name"] = path.rsplit("/", 1)[-1] if layer is None else layer.name
-            if layer is not None:
+            if layer is not None and own:
                 layer.save_own_variables(_H5Store(group))
     return buffer.getvalue()
 
@@ -147,8 +164,8 @@ def read_keras_h5(model, f, filepath):
     try:
         with f:
             stores = []
-            for path, layer in _h5_groups(model):
-                if layer is None or not layer.weights:
+            for path, layer, own in _h5_entries(model):
+                if layer is None or not own or not layer.weights:
                     continue
                 group = _h5_local(h5py, f, path + "/vars", filepath, layer)
                 expected = [str(i) for i in range(len(layer.weights))]

@@ -1276,6 +1276,43 @@ call("PReLU-rank-1", lambda: layers.PReLU()(np.ones(3, np.float32)), ValueError,
 call("kernels-activation-unknown", lambda: fastnn.kernels.activation([1.0], "geluu"), ValueError,
      r"one of gelu, gelu_tanh.*Received: name='geluu'")
 
+# --- recurrent layers: SimpleRNN, LSTM, GRU, Bidirectional, Masking (issue 16 item 3)
+_SEQ = np.ones((2, 4, 3), np.float32)
+call("LSTM-units-zero", lambda: layers.LSTM(0), ValueError, r"expected a positive integer.*Received: units=0")
+call("GRU-units-negative", lambda: layers.GRU(-1), ValueError, r"Received: units=-1")
+call("SimpleRNN-units-float", lambda: layers.SimpleRNN(2.5), ValueError, r"Received: units=2.5")
+call("LSTM-activation-unknown", lambda: layers.LSTM(2, activation="nope"), ValueError, r"nope")
+call("LSTM-activation-unsupported", lambda: layers.LSTM(2, activation="softmax"), ValueError,
+     r"`activation` must be one of tanh, sigmoid, relu, linear.*Received: activation='softmax'")
+call("GRU-recurrent-activation-unsupported", lambda: layers.GRU(2, recurrent_activation="hard_sigmoid"), ValueError,
+     r"Received: recurrent_activation='hard_sigmoid'")
+call("SimpleRNN-dropout-above-1", lambda: layers.SimpleRNN(2, dropout=1.5), ValueError, r"Received: dropout=1.5")
+call("LSTM-recurrent-dropout", lambda: layers.LSTM(2, recurrent_dropout=0.2), ValueError,
+     r"Received: recurrent_dropout=0.2")
+call("GRU-reset-after-false", lambda: layers.GRU(2, reset_after=False), ValueError, r"Received: reset_after=False")
+call("LSTM-use-cudnn-true", lambda: layers.LSTM(2, use_cudnn=True), ValueError, r"use_cudnn=True")
+call("LSTM-input-2d", lambda: layers.LSTM(2)(np.ones((2, 3), np.float32)), ValueError,
+     r"expected ndim=3, found ndim=2")
+call("GRU-input-4d", lambda: layers.GRU(2)(np.ones((2, 3, 4, 5), np.float32)), ValueError,
+     r"expected ndim=3, found ndim=4")
+call("SimpleRNN-wrong-features", lambda: (lambda r: (r(_SEQ), r(np.ones((2, 4, 5), np.float32))))(layers.SimpleRNN(2)),
+     ValueError, r"expected last axis 3, received shape \(2, 4, 5\)")
+call("LSTM-mask-shape", lambda: layers.LSTM(2)(_SEQ, mask=np.ones((2, 5), bool)), ValueError,
+     r"`mask` must have shape \(batch, timesteps\) = \(2, 4\)")
+call("LSTM-initial-state-count", lambda: layers.LSTM(2)(_SEQ, initial_state=[np.zeros((2, 2), np.float32)]),
+     ValueError, r"`initial_state` must hold 2 tensor\(s\)")
+call("GRU-initial-state-shape", lambda: layers.GRU(2)(_SEQ, initial_state=[np.zeros((3, 2), np.float32)]),
+     ValueError, r"`initial_state` tensor must have shape \(batch, units\) = \(2, 2\). Received: initial_state of "
+                 r"shape \(3, 2\)")
+call("SimpleRNN-stateful-batch-change", lambda: (lambda r: (r(_SEQ), r(_SEQ[:1])))(layers.SimpleRNN(2, stateful=True)),
+     ValueError, r"Expected batch size: 2, received batch size: 1")
+call("Bidirectional-not-rnn", lambda: layers.Bidirectional(layers.Dense(2)), ValueError,
+     r"Bidirectional.*Received: <Dense")
+call("Bidirectional-merge-mode", lambda: layers.Bidirectional(layers.LSTM(2), merge_mode="max"), ValueError,
+     r"Invalid merge mode. Received: 'max'")
+call("Masking-mask-value-str", lambda: layers.Masking("0"), ValueError, r"Received: mask_value='0'")
+call("Orthogonal-1d", lambda: fastnn.initializers.Orthogonal()((3,)), ValueError, r"Received: shape=\(3,\)")
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -1299,4 +1336,5 @@ def test_bad_input(row, tmp_path):
 
 def test_table_size():
     assert len(ROWS) >= 677
+    assert len(ROWS) >= 687
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"

@@ -63,10 +63,10 @@ def test_keras_archives_move_both_ways(build, tf, tmp_path):
 
 def test_what_fastnn_cannot_build_is_refused_clearly(tf, tmp_path):
     L = tf.keras.layers
-    gru = tf.keras.Sequential([L.Input((3, 2)), L.GRU(4)])
-    gru.save(str(tmp_path / "gru.keras"))
-    with pytest.raises(ValueError, match=r"gru.keras.*Unknown layer 'GRU'.*fastnn has no such layer"):
-        fastnn.models.load_model(tmp_path / "gru.keras")
+    conv_lstm = tf.keras.Sequential([L.Input((3, 4, 2)), L.ConvLSTM1D(2, 2)])
+    conv_lstm.save(str(tmp_path / "conv_lstm.keras"))
+    with pytest.raises(ValueError, match=r"conv_lstm.keras.*Unknown layer 'ConvLSTM1D'.*fastnn has no such layer"):
+        fastnn.models.load_model(tmp_path / "conv_lstm.keras")
     grouped = tf.keras.Sequential([L.Input((4, 4, 2)), L.Conv2D(2, 3, groups=2)])
     grouped.save(str(tmp_path / "grouped.keras"))
     with pytest.raises(ValueError, match=r"sets groups=2, which fastnn's Conv2D does not support"):
