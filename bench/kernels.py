@@ -29,7 +29,9 @@ def task_list(quick):
               {"kind": "depthwise", "n": 16, "h": 56, "w": 56, "c": 64}),
              ("conv-transpose 14x14x64->32 3x3 s2 same fwd+bwd (batch 32)",
               {"kind": "deconv", "n": 32, "h": 14, "w": 14, "cin": 64, "cout": 32}),
-             ("batchnorm 32x32x64 fwd+bwd (batch 32)", {"kind": "batchnorm", "n": 32, "h": 32, "w": 32, "c": 64})]
+             ("batchnorm 32x32x64 fwd+bwd (batch 32)", {"kind": "batchnorm", "n": 32, "h": 32, "w": 32, "c": 64}),
+             ("embedding 20000x64, 128x200 ids fwd+bwd",
+              {"kind": "embedding", "vocab": 20000, "dim": 64, "batch": 128, "seq": 200})]
     if quick:
         return out[:1] + lenet[1:2]
     return out + lenet

@@ -22,6 +22,7 @@ FRAMEWORKS = {
     "train_step": ("fastnn", "torch", "tf"),              # one train_on_batch step
     "predict": ("fastnn", "torch", "tf"),                 # predict over the test images
     "batchnorm": ("fastnn", "torch", "tf"),               # training-mode forward + backward (dx, dgamma, dbeta)
+    "embedding": ("fastnn", "torch", "tf"),               # lookup + dense table gradient (scatter-add)
 }
 
 
@@ -661,6 +662,47 @@ def _batchnorm_tf(tf, name, task, rng):
             mean, var = tf.nn.moments(x, axes=[0, 1, 2])
             y = tf.nn.batch_normalization(x, mean, var, beta, gamma, 1e-3)
         return (y, *tape.gradient(y, [x, gamma, beta], output_gradients=dy))
+
+    return fn, lambda: _flat(*(t.numpy() for t in fn()))
+
+
+def _embedding_inputs(task, rng):
+    table = rng.standard_normal((task["vocab"], task["dim"])).astype(np.float32)
+    ids = rng.integers(0, task["vocab"], (task["batch"], task["seq"]))
+    dy = rng.standard_normal((task["batch"], task["seq"], task["dim"])).astype(np.float32)
+    return table, ids, dy
+
+
+def _embedding_fastnn(fastnn, name, task, rng):
+    table, ids, dy = _embedding_inputs(task, rng)
+    k = fastnn.kernels
+
+    def fn():
+        return k.embedding_lookup(table, ids), k.embedding_lookup_grad(ids, dy, task["vocab"])
+
+    return fn, lambda: _flat(*fn())
+
+
+def _embedding_torch(torch, name, task, rng):
+    table, ids, dy = _embedding_inputs(task, rng)
+    w, it, dyt = torch.from_numpy(table).requires_grad_(), torch.from_numpy(ids), torch.from_numpy(dy)
+
+    def fn():
+        y = torch.nn.functional.embedding(it, w)
+        return y, torch.autograd.grad(y, w, dyt)[0]
+
+    return fn, lambda: _flat(*(t.detach().numpy() for t in fn()))
+
+
+def _embedding_tf(tf, name, task, rng):
+    table, ids, dy = (tf.constant(a) for a in _embedding_inputs(task, rng))
+
+    @tf.function
+    def fn():  # what keras.layers.Embedding runs on TF; the IndexedSlices gradient made dense as fastnn's
+        with tf.GradientTape() as tape:
+            tape.watch(table)
+            y = tf.gather(table, ids)
+        return y, tf.convert_to_tensor(tape.gradient(y, table, output_gradients=dy))
 
     return fn, lambda: _flat(*(t.numpy() for t in fn()))
 

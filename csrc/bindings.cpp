@@ -9,6 +9,7 @@
 // Families bound in a named namespace of their own file (declared here rather than in bind_common.h).
 void bind_depthwise_conv2d(pybind11::module_& m);  // bind_depthwise_conv2d.cpp
 void bind_batch_norm(pybind11::module_& m);        // bind_batch_norm.cpp
+void bind_embedding(pybind11::module_& m);         // bind_embedding.cpp
 
 PYBIND11_MODULE(_core, m) {
   using namespace fastnn_bind;
@@ -26,6 +27,7 @@ PYBIND11_MODULE(_core, m) {
   bind_pool(m);
   bind_depthwise_conv2d(m);
   bind_batch_norm(m);
+  bind_embedding(m);
   // ---- FAMILY REGISTRATIONS ----
 
   fastnn::warm_up_threads();

@@ -424,7 +424,8 @@ _BY_NAME = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal":
             "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
             "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
             "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
-            "lecun_uniform": LecunUniform}
+            "lecun_uniform": LecunUniform,
+            "uniform": RandomUniform, "normal": RandomNormal}  # Keras' short aliases (Embedding's default)
 
 
 def get(identifier: str | Initializer | Callable) -> Initializer | Callable:

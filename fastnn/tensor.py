@@ -181,7 +181,8 @@ class Tensor(TensorLike):
     Args:
         value: The value: a numpy array (kept without a copy) or anything numpy converts.
     """
-    __slots__ = ("_value", "_keras_logits")  # _keras_logits: set on softmax/sigmoid layer outputs (see losses)
+    __slots__ = ("_value", "_keras_logits",  # _keras_logits: set on softmax/sigmoid layer outputs (see losses)
+                 "_keras_mask")  # _keras_mask: a bool Tensor of the timesteps to use (Layer.compute_mask)
 
     def __init__(self, value: ArrayLike) -> None:
         self._value = value if type(value) is np.ndarray else np.asarray(value)

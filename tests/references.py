@@ -256,3 +256,13 @@ def rmsprop_ref(w0, grads, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=
         mom = momentum * mom + incr
         w -= mom if momentum > 0 else incr
     return w
+
+
+def embedding_grad_reference(ids, grad, input_dim):
+    """The (input_dim, D) table gradient of an embedding lookup in float64: grad rows summed per index."""
+    ids = np.asarray(ids, np.int64).reshape(-1)
+    g = np.asarray(grad, np.float64)
+    g = g.reshape(ids.size, g.shape[-1])
+    out = np.zeros((input_dim, g.shape[1]), np.float64)
+    np.add.at(out, ids, g)
+    return out

@@ -31,6 +31,18 @@ def _numbered(counts, base):
     return f"layers/{base}" + (f"_{n}" if n else "")
 
 
+def _with_children(path, layer):
+    """[(path, layer)], or for a wrapper layer that names its sublayers in `_keras_children()` (TimeDistributed:
+    [("layer", inner)]) its own empty group and each sublayer's under `path/<attribute>`, as Keras saves them."""
+    children = getattr(layer, "_keras_children", None)
+    if children is None:
+        return [(path, layer)]
+    out = [(path, None)]
+    for name, child in children():
+        out += _with_children(f"{path}/{name}", child)
+    return out
+
+
 def _h5_groups(model):
     """[(group path, layer)] in Keras' layout."""
     sequential, functional = registered_module("models").Sequential, registered_module("functional").Functional
@@ -38,7 +50,8 @@ def _h5_groups(model):
         counts, out = {}, []
         if isinstance(model, functional):
             out += [(_numbered(counts, "input_layer"), None) for _ in model.inputs]
-        out += [(_numbered(counts, to_snake_case(type(layer).__name__)), layer) for layer in model.layers]
+        for layer in model.layers:
+            out += _with_children(_numbered(counts, to_snake_case(type(layer).__name__)), layer)
         return out
     # a subclassed model: Keras walks attributes in sorted order, and its `layers` list (reached between
     # attribute names) stores every layer not stored yet under layers/<snake class name>[_<n>]
