@@ -68,7 +68,7 @@ def embedding_lookup(params, ids):
     if table.ndim != 2:
         raise ValueError(f"`params` must be a 2-D table (input_dim, output_dim). Received: params of shape "
                          f"{table.shape}")
-    return _core.embedding(table, as_indices(ids, "ids"))
+    return _core.embedding(table, as_indices(ids, "indices"))
 
 
 def embedding_lookup_grad(ids, grad, input_dim):
@@ -90,4 +90,4 @@ def embedding_lookup_grad(ids, grad, input_dim):
     """
     if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim < 0:
         raise ValueError(f"`input_dim` must be a non-negative int. Received: input_dim={input_dim!r}")
-    return _core.embedding_grad(as_indices(ids, "ids"), as_f32(grad, "grad"), int(input_dim))
+    return _core.embedding_grad(as_indices(ids, "indices"), as_f32(grad, "grad"), int(input_dim))

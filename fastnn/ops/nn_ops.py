@@ -477,7 +477,8 @@ def embedding_lookup(params: ArrayLike, ids: ArrayLike, max_norm: float | None =
     if max_norm is not None:
         raise ValueError(f"`max_norm` is not supported by fastnn's embedding_lookup. Received: max_norm={max_norm!r}")
     table = _float_input(params, "params")
-    ids_arr = kernels.as_indices(as_array(ids, "ids") if isinstance(ids, TensorLike) else ids, "ids")
+    # named `indices` in messages, as the kernel's range check (and TF's) names them
+    ids_arr = kernels.as_indices(as_array(ids, "ids") if isinstance(ids, TensorLike) else ids, "indices")
     out = kernels.embedding_lookup(table._value, ids_arr)
     rows = table.shape[0]
 
