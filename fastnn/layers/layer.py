@@ -200,7 +200,7 @@ class Layer:
         # Masks (Keras 3): a Tensor input carrying `_keras_mask`, or a layer that makes masks (Embedding), takes
         # the masked path, which passes the mask to `call(mask=...)` and attaches `compute_mask`'s result.
         if ((self._makes_masks or getattr(inputs, "_keras_mask", None) is not None)
-                and not self.__dict__.get("_in_masked_call")):
+                and not kwargs.pop("_mask_handled", False)):
             return self._masked_call(inputs, training, kwargs)
         # Fast path, taken by every training step: a built layer called on a Tensor (not a Variable, and not a
         # symbolic KerasTensor, which is no TensorLike).
@@ -245,11 +245,8 @@ class Layer:
                 object.__setattr__(self, "_call_takes_mask", takes_mask)
             if takes_mask:
                 kwargs = {**kwargs, "mask": mask}
-        object.__setattr__(self, "_in_masked_call", True)
-        try:
-            outputs = self.__call__(inputs, training=training, **kwargs)
-        finally:
-            object.__setattr__(self, "_in_masked_call", False)
+        # the plain call (a keyword, not a flag on the layer: another thread may call it meanwhile)
+        outputs = self.__call__(inputs, training=training, _mask_handled=True, **kwargs)
         if (self.supports_masking and isinstance(outputs, Tensor) and isinstance(inputs, TensorLike)
                 and getattr(outputs, "_keras_mask", None) is None):
             out_mask = self.compute_mask(inputs, mask)

@@ -261,3 +261,19 @@ def test_time_distributed_rejects_bad_arguments():
         fastnn.layers.TimeDistributed("dense")
     with pytest.raises(ValueError, match="at least 3 dimensions"):
         fastnn.layers.TimeDistributed(fastnn.layers.Dense(2))(np.zeros((2, 3), np.float32))
+
+
+def test_masks_flow_through_a_functional_model_as_keras(tf):
+    import keras
+
+    def build(M):
+        inputs = M.Input((9,))
+        hidden = M.layers.Embedding(VOCAB, DIM, mask_zero=True)(inputs)
+        pooled = M.layers.GlobalAveragePooling1D()(M.layers.Dense(5)(hidden))
+        return M.Model(inputs, M.layers.Dense(2)(pooled))
+
+    theirs, ours = build(keras), build(fastnn)
+    ours.set_weights(theirs.get_weights())
+    ids = _ids((7, 9))
+    assert_close_scaled(ours.predict(ids, verbose=0), theirs.predict(ids, verbose=0), tol=2e-6)
+    assert_close_scaled(ours(ids).numpy(), theirs(ids).numpy(), tol=2e-6)
