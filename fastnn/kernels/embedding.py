@@ -6,7 +6,10 @@ output gradient's rows per table row in ascending index position, which makes it
 thread count. Indices outside `[0, input_dim)` raise a ValueError naming the first one (TF's message), before
 the table is read. Float indices are truncated toward zero, as Keras' Embedding casts them to int32.
 """
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -16,7 +19,7 @@ __all__ = ["embedding_lookup", "embedding_lookup_grad", "as_indices"]
 _INT64_MAX = np.iinfo(np.int64).max
 
 
-def as_indices(indices, name="indices"):
+def as_indices(indices: ArrayLike, name: str = "indices") -> np.ndarray:
     """`indices` as a C-contiguous int64 array: ints as they are, floats truncated toward zero (Keras casts
     float inputs of Embedding to int32), booleans as 0/1; NaN/inf and other dtypes raise.
 
@@ -46,7 +49,7 @@ def as_indices(indices, name="indices"):
     raise TypeError(f"`{name}` must be integer (or float) indices. Received: {name} of dtype {a.dtype}")
 
 
-def embedding_lookup(params, ids):
+def embedding_lookup(params: ArrayLike, ids: ArrayLike) -> np.ndarray:
     """The rows of the 2-D table `params` picked by `ids` (`tf.nn.embedding_lookup` with one table).
 
     Args:
@@ -71,7 +74,7 @@ def embedding_lookup(params, ids):
     return _core.embedding(table, as_indices(ids, "indices"))
 
 
-def embedding_lookup_grad(ids, grad, input_dim):
+def embedding_lookup_grad(ids: ArrayLike, grad: ArrayLike, input_dim: int) -> np.ndarray:
     """The `(input_dim, output_dim)` gradient of `embedding_lookup` with respect to its table: the rows of
     `grad` summed per index (in ascending position: bitwise the same for any thread count).
 

@@ -254,7 +254,7 @@ class Layer:
                 outputs._keras_mask = out_mask
         return outputs
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> TensorLike | None:
         """The mask of this layer's output for `inputs` and their `mask` (Keras 3): the input mask when the layer
         `supports_masking`, else None. Layers that make or change masks (Embedding with `mask_zero`) override it.
 
