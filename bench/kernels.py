@@ -32,7 +32,9 @@ def task_list(quick):
              ("batchnorm 32x32x64 fwd+bwd (batch 32)", {"kind": "batchnorm", "n": 32, "h": 32, "w": 32, "c": 64}),
              ("gelu 128x3072 fwd+bwd", {"kind": "gelu", "shape": [128, 3072]}),
              ("LSTM 128 units, 28 steps of 28 fwd+bwd (batch 32)",
-              {"kind": "lstm", "n": 32, "t": 28, "f": 28, "units": 128})]
+              {"kind": "lstm", "n": 32, "t": 28, "f": 28, "units": 128}),
+             ("embedding 20000x64, 128x200 ids fwd+bwd",
+              {"kind": "embedding", "vocab": 20000, "dim": 64, "batch": 128, "seq": 200})]
     if quick:
         return out[:1] + lenet[1:2]
     return out + lenet

@@ -24,6 +24,7 @@ FRAMEWORKS = {
     "batchnorm": ("fastnn", "torch", "tf"),               # training-mode forward + backward (dx, dgamma, dbeta)
     "gelu": ("fastnn", "torch", "tf"),                    # exact (erf) gelu: forward + input gradient
     "lstm": ("fastnn", "torch", "tf"),                    # LSTM over a sequence: forward + backprop-through-time
+    "embedding": ("fastnn", "torch", "tf"),               # lookup + dense table gradient (scatter-add)
 }
 
 
@@ -687,6 +688,20 @@ def _lstm_fastnn(fastnn, name, task, rng):
         dx, dw, dr, db, _, _ = k.rnn_grad("lstm", x, w, r, True, None, saved, dy)
         return y, dx, dw, dr, db
 
+def _embedding_inputs(task, rng):
+    table = rng.standard_normal((task["vocab"], task["dim"])).astype(np.float32)
+    ids = rng.integers(0, task["vocab"], (task["batch"], task["seq"]))
+    dy = rng.standard_normal((task["batch"], task["seq"], task["dim"])).astype(np.float32)
+    return table, ids, dy
+
+
+def _embedding_fastnn(fastnn, name, task, rng):
+    table, ids, dy = _embedding_inputs(task, rng)
+    k = fastnn.kernels
+
+    def fn():
+        return k.embedding_lookup(table, ids), k.embedding_lookup_grad(ids, dy, task["vocab"])
+
     return fn, lambda: _flat(*fn())
 
 
@@ -725,6 +740,27 @@ def _lstm_tf(tf, name, task, rng):
             tape.watch(x)
             y = layer(x)
         return (y, *tape.gradient(y, [x] + layer.trainable_weights, output_gradients=dy))
+
+def _embedding_torch(torch, name, task, rng):
+    table, ids, dy = _embedding_inputs(task, rng)
+    w, it, dyt = torch.from_numpy(table).requires_grad_(), torch.from_numpy(ids), torch.from_numpy(dy)
+
+    def fn():
+        y = torch.nn.functional.embedding(it, w)
+        return y, torch.autograd.grad(y, w, dyt)[0]
+
+    return fn, lambda: _flat(*(t.detach().numpy() for t in fn()))
+
+
+def _embedding_tf(tf, name, task, rng):
+    table, ids, dy = (tf.constant(a) for a in _embedding_inputs(task, rng))
+
+    @tf.function
+    def fn():  # what keras.layers.Embedding runs on TF; the IndexedSlices gradient made dense as fastnn's
+        with tf.GradientTape() as tape:
+            tape.watch(table)
+            y = tf.gather(table, ids)
+        return y, tf.convert_to_tensor(tape.gradient(y, table, output_gradients=dy))
 
     return fn, lambda: _flat(*(t.numpy() for t in fn()))
 

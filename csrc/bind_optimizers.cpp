@@ -200,6 +200,18 @@ void rmsprop_update_multi_py(const py::sequence& vars, const py::sequence& grads
   });
 }
 
+void ftrl_update_py(farray var, const farray& grad, farray accumulator, farray linear, double learning_rate,
+                    double learning_rate_power, double l1, double l2, double l2_shrinkage, double beta) {
+  float* w = optim_inplace_ptr(var, "var", var);
+  optim_require_same_shape(grad, "grad", var);
+  float* acc = optim_inplace_ptr(accumulator, "accumulator", var);
+  float* lin = optim_inplace_ptr(linear, "linear", var);
+  const float* g = grad.data();
+  const index_t n = var.size();
+  py::gil_scoped_release nogil;
+  fastnn::ftrl_update(w, g, acc, lin, n, learning_rate, learning_rate_power, l1, l2, l2_shrinkage, beta);
+}
+
 }  // namespace
 
 void bind_optimizers(py::module_& m) {
@@ -245,6 +257,10 @@ void bind_optimizers(py::module_& m) {
         py::arg("learning_rate"), py::arg("rho"), py::arg("epsilon"), py::arg("momentum") = 0.0,
         "rmsprop_update on every (vars[i], grads[i], slots[i] = [velocity, momentum_buf, average_grad]) in one "
         "parallel region.");
+  m.def("ftrl_update", &ftrl_update_py, py::arg("var").noconvert(), py::arg("grad"),
+        py::arg("accumulator").noconvert(), py::arg("linear").noconvert(), py::arg("learning_rate"),
+        py::arg("learning_rate_power"), py::arg("l1"), py::arg("l2"), py::arg("l2_shrinkage"), py::arg("beta"),
+        "Keras Ftrl step, in place on var, accumulator and linear.");
 }
 
 }  // namespace fastnn_bind

@@ -10,6 +10,7 @@
 void bind_depthwise_conv2d(pybind11::module_& m);  // bind_depthwise_conv2d.cpp
 void bind_batch_norm(pybind11::module_& m);        // bind_batch_norm.cpp
 void bind_recurrent(pybind11::module_& m);         // bind_recurrent.cpp
+void bind_embedding(pybind11::module_& m);         // bind_embedding.cpp
 
 PYBIND11_MODULE(_core, m) {
   using namespace fastnn_bind;
@@ -28,6 +29,7 @@ PYBIND11_MODULE(_core, m) {
   bind_depthwise_conv2d(m);
   bind_batch_norm(m);
   bind_recurrent(m);
+  bind_embedding(m);
   // ---- FAMILY REGISTRATIONS ----
 
   fastnn::warm_up_threads();

@@ -175,4 +175,19 @@ void adadelta_update(float* var, const float* grad, float* accumulated_grad, flo
   });
 }
 
+void ftrl_update(float* var, const float* grad, float* accumulator, float* linear, index_t n, double learning_rate,
+                 double learning_rate_power, double l1, double l2, double l2_shrinkage, double beta) {
+  const OptimizerKernels& k = FASTNN_SELECT(optimizer_kernels);
+  // Keras: lr is a float32 tensor, so l2 + β/(2·lr) and 2·l2_reg are float32 ops; 2·shrinkage, −lr_power and
+  // ±l1 are Python floats rounded once.
+  const float lr = static_cast<float>(learning_rate);
+  const float l2_reg = static_cast<float>(l2) + static_cast<float>(beta) / (2.0f * lr);
+  const float p = static_cast<float>(-learning_rate_power);
+  const FtrlCoeffs c{lr, p, static_cast<float>(2.0 * l2_shrinkage), static_cast<float>(l1), 2.0f * l2_reg,
+                     p == 0.0f ? 0 : p == 0.5f ? 1 : 2};
+  for_blocks(n, c.power == 2 ? 40 : 8, [&](index_t i, index_t len) {
+    k.ftrl(var + i, grad + i, accumulator + i, linear + i, len, c);
+  });
+}
+
 }  // namespace fastnn

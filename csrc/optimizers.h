@@ -68,6 +68,11 @@ void adam_update_multi(const TensorSlots* ts, index_t count, double learning_rat
 // rmsprop_update on each tensor (slot[0..2]: velocity, momentum_buf, average_grad).
 void rmsprop_update_multi(const TensorSlots* ts, index_t count, double learning_rate, double rho, double epsilon,
                           double momentum);
+// Ftrl (Keras 3's update_step, float32 throughout; p = −learning_rate_power):
+//   gt = g + (2·shrinkage)·w; na = acc + g²; lin += gt − ((na^p − acc^p)/lr)·w;
+//   quad = na^p/lr + 2·(l2 + β/(2·lr)); w = (clip(lin, −l1, l1) − lin)/quad; acc = na.
+void ftrl_update(float* var, const float* grad, float* accumulator, float* linear, index_t n, double learning_rate,
+                 double learning_rate_power, double l1, double l2, double l2_shrinkage, double beta);
 
 // Per-ISA elementwise kernels over [0, n); coefficients already rounded to float32 by the driver.
 struct SgdCoeffs { float lr, momentum; bool nesterov; };
@@ -80,6 +85,8 @@ struct NadamCoeffs { float lr, u_t1, one_minus_u_prod_t1, one_minus_u_t, one_min
 struct AdamaxCoeffs { float lr, one_minus_beta_1, beta_2, one_minus_beta_1_power, epsilon; };
 struct LionCoeffs { float lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2; };
 struct AdadeltaCoeffs { float lr, rho, one_minus_rho, epsilon; };
+// power: 0 → x^p is 1, 1 → sqrt (p = 0.5, where TF's pow equals the correctly rounded sqrt), 2 → std::pow per lane
+struct FtrlCoeffs { float lr, p, two_shrinkage, l1, two_l2; int power; };
 
 struct OptimizerKernels {
   void (*sgd)(float* w, const float* g, float* m, index_t n, const SgdCoeffs& c);
@@ -90,6 +97,7 @@ struct OptimizerKernels {
   void (*adamax)(float* w, const float* g, float* m, float* u, index_t n, const AdamaxCoeffs& c);
   void (*lion)(float* w, const float* g, float* m, index_t n, const LionCoeffs& c);
   void (*adadelta)(float* w, const float* g, float* ag, float* ad, index_t n, const AdadeltaCoeffs& c);
+  void (*ftrl)(float* w, const float* g, float* acc, float* lin, index_t n, const FtrlCoeffs& c);
 };
 
 }  // namespace fastnn

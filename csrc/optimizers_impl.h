@@ -2,6 +2,8 @@
 // same float32 operations, in the same order, as Keras 3's TensorFlow graph: separate multiplies and adds
 // (no FMA), so the vector body and the tail give identical bits and any thread split is bitwise neutral.
 #pragma once
+#include <cmath>
+
 #include "optimizers.h"
 
 // Keras' TF ops round after every multiply and add; GCC would otherwise contract mul+add pairs into FMAs
@@ -173,10 +175,37 @@ void adadelta(float* w, const float* g, float* ag, float* ad, index_t n, const A
   });
 }
 
+// x^p for Ftrl's accumulator powers (see FtrlCoeffs::power).
+static FASTNN_INLINE vf ftrl_pow(vf x, const FtrlCoeffs& c) {
+  if (c.power == 0) return vset1(1.0f);
+  if (c.power == 1) return vsqrt(x);
+  float lanes[W];
+  vstore(lanes, x);
+  for (int l = 0; l < W; ++l) lanes[l] = std::pow(lanes[l], c.p);
+  return vload(lanes);
+}
+
+void ftrl(float* w, const float* g, float* acc, float* lin, index_t n, const FtrlCoeffs& c) {
+  const vf lr = vset1(c.lr), s2 = vset1(c.two_shrinkage), l1 = vset1(c.l1), neg_l1 = vset1(-c.l1);
+  const vf two_l2 = vset1(c.two_l2);
+  for_each_vector(n, [&](index_t i, int k) {
+    const vf gi = ld(g + i, k), wi = ld(w + i, k), ai = ld(acc + i, k);
+    const vf gt = vadd(gi, vmul(s2, wi));
+    const vf na = vadd(ai, vmul(gi, gi));
+    const vf pn = ftrl_pow(na, c);
+    const vf li = vadd(ld(lin + i, k), vsub(gt, vmul(vdiv(vsub(pn, ftrl_pow(ai, c)), lr), wi)));
+    const vf quad = vadd(vdiv(pn, lr), two_l2);
+    const vf clipped = vmin(vmax(li, neg_l1), l1);  // tf.clip_by_value: minimum(maximum(x, lo), hi)
+    st(lin + i, li, k);
+    st(w + i, vdiv(vsub(clipped, li), quad), k);
+    st(acc + i, na, k);
+  });
+}
+
 }  // namespace
 
 extern const OptimizerKernels optimizer_kernels = {&sgd, &adam, &rmsprop, &adagrad, &nadam, &adamax, &lion,
-                                                   &adadelta};
+                                                   &adadelta, &ftrl};
 
 }  // namespace FASTNN_ISA_NS
 }  // namespace fastnn

@@ -466,7 +466,8 @@ _BY_NAME = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal":
             "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
             "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
             "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
-            "lecun_uniform": LecunUniform, "orthogonal": Orthogonal}
+            "lecun_uniform": LecunUniform, "orthogonal": Orthogonal,
+            "uniform": RandomUniform, "normal": RandomNormal}  # Keras' short aliases (Embedding's default)
 
 
 def get(identifier: str | Initializer | Callable) -> Initializer | Callable:

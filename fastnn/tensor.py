@@ -181,8 +181,9 @@ class Tensor(TensorLike):
     Args:
         value: The value: a numpy array (kept without a copy) or anything numpy converts.
     """
-    # _keras_logits: set on softmax/sigmoid layer outputs (see losses); _keras_mask: a (batch, timesteps) mask set
-    # on Masking / recurrent layer outputs, read by the recurrent layers that follow (as Keras)
+    # _keras_logits: set on softmax/sigmoid layer outputs (see losses); _keras_mask: a (batch, timesteps) mask of
+    # the timesteps to use, set by Masking / Embedding(mask_zero) / recurrent layers (Layer.compute_mask) and read
+    # by the layers that follow (as Keras)
     __slots__ = ("_value", "_keras_logits", "_keras_mask")
 
     def __init__(self, value: ArrayLike) -> None:

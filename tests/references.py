@@ -294,3 +294,12 @@ def rnn_reference(cell, x, kernel, recurrent_kernel, bias=None, h0=None, c0=None
         ys.append(np.where(k, hn, 0.0 if zero_output_for_mask else h))
         h, c = np.where(k, hn, h), np.where(k, cn, c)
     return np.stack(ys, axis=1), h, (c if cell == "lstm" else None)
+
+def embedding_grad_reference(ids, grad, input_dim):
+    """The (input_dim, D) table gradient of an embedding lookup in float64: grad rows summed per index."""
+    ids = np.asarray(ids, np.int64).reshape(-1)
+    g = np.asarray(grad, np.float64)
+    g = g.reshape(ids.size, g.shape[-1])
+    out = np.zeros((input_dim, g.shape[1]), np.float64)
+    np.add.at(out, ids, g)
+    return out

@@ -18,7 +18,7 @@ from .. import _core
 from ._convert import as_f32
 
 __all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "nadam_update", "adamax_update",
-           "lion_update", "adadelta_update", "nadam_u_product"]
+           "lion_update", "adadelta_update", "nadam_u_product", "ftrl_update"]
 
 
 def _require_inplace(arr, name, like=None):
@@ -346,6 +346,38 @@ def adadelta_update(var: np.ndarray, grad: ArrayLike, accumulated_grad: np.ndarr
                           _real(rho, "rho"), _real(epsilon, "epsilon"))
 
 
+def ftrl_update(var: np.ndarray, grad: ArrayLike, accumulator: np.ndarray, linear: np.ndarray,
+                learning_rate: float = 0.001, learning_rate_power: float = -0.5, l1: float = 0.0, l2: float = 0.0,
+                l2_shrinkage: float = 0.0, beta: float = 0.0) -> None:
+    """One `keras.optimizers.Ftrl` step in place, in Keras 3's float32 operation order (p = -learning_rate_power):
+    g_t = grad + 2·l2_shrinkage·var; n = accumulator + grad²; linear += g_t - ((n^p - accumulator^p)/lr)·var;
+    quadratic = n^p/lr + 2·(l2 + beta/(2·lr)); var = (clip(linear, -l1, l1) - linear)/quadratic;
+    accumulator = n.
+
+    Args:
+        var: The variable's value: a C-contiguous float32 numpy array, updated in place.
+        grad: The gradient (var's shape).
+        accumulator: A float32 slot of var's shape, updated in place (starts at `initial_accumulator_value`).
+        linear: A float32 slot of var's shape, updated in place (starts at zeros).
+        learning_rate: The step size.
+        learning_rate_power: The power (<= 0) applied to the accumulator.
+        l1: L1 regularization strength (>= 0).
+        l2: L2 regularization strength (>= 0).
+        l2_shrinkage: L2 shrinkage regularization strength (>= 0).
+        beta: The `beta` of the FTRL paper.
+
+    Returns:
+        None: `var` and the slots are updated in place.
+    """
+    _require_inplace(var, "var")
+    g = _grad(grad, var)
+    _require_inplace(accumulator, "accumulator", var)
+    _require_inplace(linear, "linear", var)
+    _core.ftrl_update(var, g, accumulator, linear, _real(learning_rate, "learning_rate"),
+                      _real(learning_rate_power, "learning_rate_power"), _real(l1, "l1"), _real(l2, "l2"),
+                      _real(l2_shrinkage, "l2_shrinkage"), _real(beta, "beta"))
+
+
 # The optimizers' fast path (`fastnn.optimizers.*._update`): the C++ steps without the Python checks above, which
 # cost more than a small variable's update. The Optimizer base class hands them float32 C-contiguous arrays of
 # var's shape; the binding still checks shapes and writeability, so a wrong call is an error, never a crash.
@@ -357,4 +389,5 @@ unchecked = _types.SimpleNamespace(
     # single-tensor call's order, None where unused), one parallel region, bitwise equal to per-tensor calls
     sgd_update_multi=_core.sgd_update_multi, adam_update_multi=_core.adam_update_multi,
     rmsprop_update_multi=_core.rmsprop_update_multi,
+    ftrl_update=_core.ftrl_update,
 )

@@ -24,6 +24,8 @@ from .lstm import LSTM
 from .gru import GRU
 from .bidirectional import Bidirectional
 from .masking import Masking
+from .embedding import Embedding
+from .time_distributed import TimeDistributed
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D",
            "AvgPool2D", "Flatten", "Reshape", "Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout", "KerasTensor",
@@ -35,4 +37,6 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "M
            "GlobalAveragePooling2D", "GlobalAvgPool2D",
            "BatchNormalization",
            "LayerNormalization", "Normalization", "Rescaling", "GaussianNoise", "SpatialDropout2D",
-           "ActivityRegularization", "ELU", "PReLU", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking"]
+           "ActivityRegularization", "ELU", "PReLU", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
+           "ActivityRegularization", "Embedding",
+           "TimeDistributed"]

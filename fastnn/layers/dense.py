@@ -55,6 +55,9 @@ class Dense(Layer):
     print(y.shape, layer.kernel.shape)  # (4, 32) (16, 32)
     ```
     """
+
+    supports_masking = True  # as Keras: an input mask passes through to the output
+
     def __init__(self, units: int, activation: str | Callable | None = None, use_bias: bool = True,
                  kernel_initializer: str | Callable | None = "glorot_uniform",
                  bias_initializer: str | Callable | None = "zeros", kernel_regularizer: str | Callable | None = None,

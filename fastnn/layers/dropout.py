@@ -46,6 +46,8 @@ class Dropout(Layer):
     ```
     """
 
+    supports_masking = True  # as Keras: an input mask passes through to the output
+
     def __init__(self, rate: float, noise_shape: Sequence[int | None] | None = None, seed: int | None = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)

@@ -25,7 +25,7 @@ from ..keras_tensor import KerasTensor
 from ..module import Module, register_layer_type
 from ..ops import identity
 from ..saving.serialization import to_snake_case, weight_budget
-from ..tensor import TensorLike, as_array, convert_to_tensor
+from ..tensor import Tensor, TensorLike, as_array, convert_to_tensor
 from ..variable import Variable
 
 __all__ = ["Layer"]
@@ -125,6 +125,9 @@ class Layer:
     print(y.shape)  # (3, 2)
     ```
     """
+    supports_masking = False  # Keras: whether the layer passes an input mask on (see compute_mask)
+    _makes_masks = False      # whether compute_mask can return a mask for an unmasked input (Embedding's mask_zero)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         build = cls.__dict__.get("build")
@@ -194,6 +197,11 @@ class Layer:
             self._build_shape = input_shape
 
     def __call__(self, inputs, training=None, **kwargs):
+        # Masks (Keras 3): a Tensor input carrying `_keras_mask`, or a layer that makes masks (Embedding), takes
+        # the masked path, which passes the mask to `call(mask=...)` and attaches `compute_mask`'s result.
+        if ((self._makes_masks or getattr(inputs, "_keras_mask", None) is not None)
+                and not kwargs.pop("_mask_handled", False)):
+            return self._masked_call(inputs, training, kwargs)
         # Fast path, taken by every training step: a built layer called on a Tensor (not a Variable, and not a
         # symbolic KerasTensor, which is no TensorLike).
         if self.built and isinstance(inputs, TensorLike) and not isinstance(inputs, Variable):
@@ -225,6 +233,39 @@ class Layer:
         if self._call_takes_training:
             return self.call(inputs, training=training, **kwargs)
         return self.call(inputs, **kwargs)
+
+    def _masked_call(self, inputs, training, kwargs):
+        if isinstance(inputs, np.ndarray):  # an array input gets its mask too (on the Tensor it becomes)
+            inputs = convert_to_tensor(inputs, name="inputs")
+        mask = getattr(inputs, "_keras_mask", None)
+        if mask is not None and kwargs.get("mask") is None:
+            takes_mask = self.__dict__.get("_call_takes_mask")
+            if takes_mask is None:
+                takes_mask = "mask" in inspect.signature(self.call).parameters
+                object.__setattr__(self, "_call_takes_mask", takes_mask)
+            if takes_mask:
+                kwargs = {**kwargs, "mask": mask}
+        # the plain call (a keyword, not a flag on the layer: another thread may call it meanwhile)
+        outputs = self.__call__(inputs, training=training, _mask_handled=True, **kwargs)
+        if (self.supports_masking and isinstance(outputs, Tensor) and isinstance(inputs, TensorLike)
+                and getattr(outputs, "_keras_mask", None) is None):
+            out_mask = self.compute_mask(inputs, mask)
+            if out_mask is not None:
+                outputs._keras_mask = out_mask
+        return outputs
+
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> TensorLike | None:
+        """The mask of this layer's output for `inputs` and their `mask` (Keras 3): the input mask when the layer
+        `supports_masking`, else None. Layers that make or change masks (Embedding with `mask_zero`) override it.
+
+        Args:
+            inputs: the layer's input.
+            mask: the input's mask (a bool Tensor of shape (batch, steps)) or None.
+
+        Returns:
+            A bool Tensor or None.
+        """
+        return mask if self.supports_masking else None
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """The output shape for `input_shape` (None = unknown batch). The default runs the layer on zeros."""

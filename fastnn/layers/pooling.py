@@ -266,7 +266,8 @@ class GlobalMaxPooling2D(_GlobalPooling):
 class GlobalAveragePooling1D(_GlobalPooling):
     """Global average pooling over the steps axis of temporal data, channels-last.
 
-    Each output channel is the mean over all steps.
+    Each output channel is the mean over all steps, or over the unmasked steps when the input carries a mask
+    (an `Embedding` with `mask_zero=True` upstream), as Keras 3.
 
     Args:
         data_format: `"channels_last"` or None; fastnn works channels-last only.
@@ -281,6 +282,18 @@ class GlobalAveragePooling1D(_GlobalPooling):
     """
     _rank = 1
     _reduce = staticmethod(ops.reduce_mean)
+    supports_masking = True  # a mask (Embedding's mask_zero) limits the mean to the unmasked steps
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        # Keras 3: sum(where(mask, x, 0)) / count(mask) over the steps (0/0 = NaN for an all-masked row, as Keras)
+        weights = ops.cast(ops.expand_dims(mask, 2), "float32")
+        total = ops.reduce_sum(ops.where(ops.cast(weights, "bool"), inputs, 0.0), axis=1, keepdims=self.keepdims)
+        return ops.divide(total, ops.reduce_sum(weights, axis=1, keepdims=self.keepdims))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

@@ -16,7 +16,7 @@ from .. import kernels
 from .. import random as fastnn_random
 from .._tape import is_recording, record, stop_gradient
 from .._validation import integer, real
-from ..tensor import Tensor, as_array
+from ..tensor import Tensor, TensorLike, as_array
 from .array_ops import squeeze
 from .math_ops import _float_input, add, maximum, multiply, negative, reduce_mean, reduce_sum, rsqrt, square, subtract
 
@@ -27,6 +27,7 @@ __all__ = [
     "sigmoid_cross_entropy_with_logits", "conv2d", "max_pool2d", "avg_pool2d", "max_pool", "avg_pool", "dropout",
     "moments", "batch_normalization",
     "gelu", "elu", "selu", "silu", "relu6", "hard_sigmoid", "hard_silu", "mish",
+    "embedding_lookup",
 ]
 
 
@@ -566,3 +567,43 @@ def batch_normalization(x: ArrayLike, mean: ArrayLike, variance: ArrayLike, offs
     shift = multiply(_float_input(mean, "mean"), inv)
     shift = subtract(_float_input(offset, "offset"), shift) if offset is not None else negative(shift)
     return add(multiply(_float_input(x), inv), shift)
+
+
+def embedding_lookup(params: ArrayLike, ids: ArrayLike, max_norm: float | None = None, name: str | None = None
+                     ) -> Tensor:
+    """The rows of the 2-D table `params` picked by `ids` (`tf.nn.embedding_lookup` with one table), on fastnn's
+    embedding kernel; the table's gradient is a deterministic scatter-add (bitwise the same for any thread count).
+
+    Args:
+        params: `(input_dim, output_dim)` table (a Variable, Tensor or array).
+        ids: integer indices of any shape (floats are truncated toward zero), each in `[0, input_dim)`.
+        max_norm: must be None (TF's per-row clipping is not supported).
+        name: accepted for TF compatibility.
+
+    Returns:
+        A float32 Tensor of shape `ids.shape + (output_dim,)`.
+
+    Raises:
+        ValueError: `params` is not 2-D or an index is out of range (the first bad one is named).
+
+    Example:
+
+    ```python
+    import numpy as np
+    import fastnn
+
+    table = fastnn.Variable(np.arange(6, dtype=np.float32).reshape(3, 2))
+    print(fastnn.nn.embedding_lookup(table, [[2, 0]]).numpy().tolist())  # [[[4.0, 5.0], [0.0, 1.0]]]
+    ```
+    """
+    if max_norm is not None:
+        raise ValueError(f"`max_norm` is not supported by fastnn's embedding_lookup. Received: max_norm={max_norm!r}")
+    table = _float_input(params, "params")
+    # named `indices` in messages, as the kernel's range check (and TF's) names them
+    ids_arr = kernels.as_indices(as_array(ids, "ids") if isinstance(ids, TensorLike) else ids, "indices")
+    out = kernels.embedding_lookup(table._value, ids_arr)
+    rows = table.shape[0]
+
+    def backward(g, needs):
+        return [kernels.embedding_lookup_grad(ids_arr, g, rows)]
+    return record([table], out, backward)

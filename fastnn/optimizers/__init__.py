@@ -1,5 +1,5 @@
 """fastnn.optimizers — Keras 3's optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `Nadam`, `Adamax`,
-`Lion`, `Adadelta`) on fused in-place C++ update kernels,
+`Lion`, `Adadelta`, `Ftrl`) on fused in-place C++ update kernels,
 plus `schedules` and `get` (lookup by name, config dict or instance)."""
 from __future__ import annotations
 from ..saving import serialization
@@ -11,12 +11,13 @@ from .adaptive import Adadelta, Adagrad, Adamax, Lion, Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
+from .ftrl import Ftrl
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax", "Lion", "Adadelta",
-           "schedules", "get", "serialize", "deserialize"]
+           "schedules", "get", "serialize", "deserialize", "Ftrl"]
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad, "nadam": Nadam,
-            "adamax": Adamax, "lion": Lion, "adadelta": Adadelta}
+            "adamax": Adamax, "lion": Lion, "adadelta": Adadelta, "ftrl": Ftrl}
 
 
 def serialize(optimizer: Optimizer) -> dict:

@@ -55,7 +55,11 @@ def _keras_object(value, module):
 
 
 def _keras_layer_config(layer):
-    return _keras_config(layer.get_config())
+    config = _keras_config(layer.get_config())
+    for key, child in getattr(layer, "_keras_children", list)():  # a wrapper's sublayers (TimeDistributed's layer)
+        config[key] = _keras_object({"class_name": type(child).__name__, "config": _keras_layer_config(child)},
+                                    "keras.layers")
+    return config
 
 
 def _keras_config(config):
@@ -195,6 +199,9 @@ def _nested(value, modules, custom_objects, what):
     config = value["config"] if isinstance(value["config"], dict) else {}
     if isinstance(cls, type):
         config = _fastnn_config(cls, config, what)
+        # a wrapped layer's own nested objects (TimeDistributed's Dense and its initializers) the same way
+        config = {key: _nested(item, modules, custom_objects, what) if isinstance(item, dict) and "class_name" in item
+                  else item for key, item in config.items()}
     return deserialize_object({"class_name": value["class_name"], "config": config}, modules, custom_objects)
 
 

@@ -38,7 +38,8 @@ def _h5_groups(model):
         counts, out = {}, []
         if isinstance(model, functional):
             out += [(_numbered(counts, "input_layer"), None) for _ in model.inputs]
-        out += [(_numbered(counts, to_snake_case(type(layer).__name__)), layer) for layer in model.layers]
+        for layer in model.layers:
+            out.append((_numbered(counts, to_snake_case(type(layer).__name__)), layer))
         return out
     # a subclassed model: Keras walks attributes in sorted order, and its `layers` list (reached between
     # attribute names) stores every layer not stored yet under layers/<snake class name>[_<n>]

@@ -144,6 +144,12 @@ CASES.update({
     "PReLU": (lambda: layers.PReLU(), X2, [f32(4)], lambda x, w: np.where(x >= 0, x, w[0] * x)),
 })
 
+# --- Embedding and TimeDistributed (issue 16 item 3)
+IDS = np.array([[1, 0, 4], [3, 3, 2]])
+CASES["Embedding"] = (lambda: layers.Embedding(5, 2), IDS, [f32(5, 2)], lambda x, w: w[0][x])
+CASES["TimeDistributed"] = (lambda: layers.TimeDistributed(layers.Dense(2)), SEQ, [f32(3, 2), f32(2)],
+                            lambda x, w: x @ w[0] + w[1])
+
 
 def public_layer_classes():
     return sorted(name for name in layers.__all__

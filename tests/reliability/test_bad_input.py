@@ -1313,6 +1313,50 @@ call("Bidirectional-merge-mode", lambda: layers.Bidirectional(layers.LSTM(2), me
 call("Masking-mask-value-str", lambda: layers.Masking("0"), ValueError, r"Received: mask_value='0'")
 call("Orthogonal-1d", lambda: fastnn.initializers.Orthogonal()((3,)), ValueError, r"Received: shape=\(3,\)")
 
+# --- Embedding, TimeDistributed, Ftrl (issue 16)
+call("Embedding-input_dim-zero", lambda: layers.Embedding(0, 4), ValueError,
+     r"`input_dim` must be a positive integer. Received: input_dim=0 \(of type int\)")
+call("Embedding-output_dim-float", lambda: layers.Embedding(10, 4.0), ValueError,
+     r"`output_dim` must be a positive integer. Received: output_dim=4.0 \(of type float\)")
+call("Embedding-mask_zero-str", lambda: layers.Embedding(10, 4, mask_zero="yes"), TypeError,
+     r"`mask_zero` must be a bool. Received: mask_zero='yes'")
+call("Embedding-index-too-large", lambda: layers.Embedding(10, 4)(np.array([[1, 10]])), ValueError,
+     r"`indices` must be in \[0, 10\) .*Received: indices\[0,1\] = 10")
+call("Embedding-index-negative", lambda: layers.Embedding(10, 4)(np.array([3, -1])), ValueError,
+     r"Received: indices\[1\] = -1")
+call("Embedding-index-nan", lambda: layers.Embedding(10, 4)(np.array([1.0, np.nan])), ValueError,
+     r"`indices` must be finite numbers .*nan")
+call("Embedding-index-huge-float", lambda: layers.Embedding(10, 4)(np.array([1e30])), ValueError,
+     r"`indices` must be valid row indices. Received: indices with value 1.*e\+30")
+call("Embedding-index-str", lambda: layers.Embedding(10, 4)(np.array(["a"])), TypeError,
+     r"`inputs` must be a real numeric or bool value, received ndarray of dtype <U1")
+op("embedding_lookup-ids-complex", ops.embedding_lookup, f32(5, 2), np.array([1j]), expect=TypeError,
+   match=r"`indices` must be integer \(or float\) indices. Received: indices of dtype complex128")
+call("Embedding-weights-shape", lambda: layers.Embedding(10, 4, weights=np.ones((3, 4))), ValueError,
+     r"has shape \(10, 4\); received a value of shape \(3, 4\)")
+call("Embedding-quantization", lambda: layers.Embedding(10, 4, quantization_config="int8"), ValueError,
+     r"Received: quantization_config='int8'")
+op("embedding_lookup-params-1d", ops.embedding_lookup, f32(5), np.array([0]), expect=ValueError,
+   match=r"`params` must be a 2-D table .*Received: params of shape \(5,\)")
+op("embedding_lookup-max_norm", ops.embedding_lookup, f32(5, 2), np.array([0]), max_norm=1.0, expect=ValueError,
+   match=r"Received: max_norm=1.0")
+op("gather-rows-out-of-range", ops.gather, f32(5, 2), np.array([0, 5]), expect=ValueError,
+   match=r"`indices` must be in \[0, 5\), received values in \[0, 5\]")
+call("TimeDistributed-not-a-layer", lambda: layers.TimeDistributed("dense"), ValueError,
+     r"with a `fastnn.layers.Layer` instance. Received: layer='dense'")
+call("TimeDistributed-rank-2", lambda: layers.TimeDistributed(layers.Dense(2))(np.ones((2, 3), np.float32)),
+     ValueError, r"at least 3 dimensions, received: \(2, 3\)")
+call("Ftrl-learning_rate_power-positive", lambda: optimizers.Ftrl(learning_rate_power=0.5), ValueError,
+     r"`learning_rate_power` needs to be negative or zero. Received: learning_rate_power=0.5")
+call("Ftrl-initial_accumulator-negative", lambda: optimizers.Ftrl(initial_accumulator_value=-1.0), ValueError,
+     r"`initial_accumulator_value` needs to be positive or zero. Received: initial_accumulator_value=-1.0")
+call("Ftrl-l1-negative", lambda: optimizers.Ftrl(l1_regularization_strength=-0.1), ValueError,
+     r"`l1_regularization_strength` needs to be positive or zero. Received: l1_regularization_strength=-0.1")
+call("Ftrl-l2-str", lambda: optimizers.Ftrl(l2_regularization_strength="0.1"), TypeError,
+     r"`l2_regularization_strength` must be a number. Received: l2_regularization_strength='0.1'")
+op("ftrl_update-linear-shape", fastnn.kernels.ftrl_update, f32(3), f32(3), np.ones(3, np.float32),
+   np.zeros(2, np.float32), expect=ValueError, match=r"`linear` must have the shape of `var` \(3,\)")
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
