@@ -2,14 +2,16 @@
 
 An archive holds `metadata.json`, `config.json` (the model as Keras serializes it: `module`, `class_name`,
 `config`, `build_config`, `compile_config`) and `model.weights.h5` (the weights in Keras 3's layout, see
-`keras_h5`). fastnn writes and reads Sequential models of the layers both libraries have; their configs use the same
-argument names, so the translation is generic: Keras' extra wrapping (`module`, `registered_name`, dtype
-policies) is added or removed, and a Keras-only option is dropped when it is at its default and refused otherwise.
+`keras_h5`). fastnn writes and reads Sequential and functional models (Keras 3's functional config: each layer with
+its `inbound_nodes`, `input_layers`/`output_layers`; multi-input/multi-output, shared layers, nested Sequential and
+functional models as layers) of the layers both libraries have; their configs use the same argument names, so the
+translation is generic: Keras' extra wrapping (`module`, `registered_name`, dtype policies) is added or removed, and a
+Keras-only option is dropped when it is at its default and refused otherwise.
 
 Limits: fastnn writes no `compile_config` (Keras loads the model uncompiled; the weights and predictions are equal)
 and reads no optimizer state from Keras archives (with `compile=True` the model is compiled with the saved
-optimizer's settings and starts from a fresh optimizer state). Functional and subclassed models are refused with a
-ValueError that says so (use fastnn's `.npz` model files for them).
+optimizer's settings and starts from a fresh optimizer state). Subclassed models are refused with a ValueError that
+says so (use fastnn's `.npz` model files for them).
 
 Reading treats the archive as untrusted, as the other formats: members are size-checked before they are read, the
 config is parsed with depth limits, the model rebuilt from it may not create more weights than the weights member
@@ -62,17 +64,86 @@ def _keras_layer_config(layer):
     return config
 
 
+def _is_model(obj, kind):
+    return isinstance(obj, registered_module("models" if kind == "Sequential" else "functional").__dict__[kind])
+
+
+def _keras_spec(layer):
+    """A layer (or nested model) as Keras serializes it in a model config."""
+    if _is_model(layer, "Sequential"):
+        return _keras_sequential(layer)
+    if _is_model(layer, "Functional"):
+        return _keras_functional(layer)
+    return {"module": "keras.layers", "class_name": type(layer).__name__, "registered_name": None,
+            "config": _keras_layer_config(layer)}
+
+
+def _keras_sequential(model):
+    if type(model).get_config is not registered_module("models").Sequential.get_config:
+        raise ValueError(f"model {model.name!r} is a {type(model).__name__} with its own get_config: fastnn writes "
+                         ".keras archives of Sequential and functional models; save it with the .npz extension")
+    input_shape = model.get_build_config()["input_shape"]
+    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+               "config": {"batch_shape": input_shape, "dtype": "float32", "name": "input_layer"}}]
+    layers += [_keras_spec(layer) for layer in model.layers]
+    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
+            "config": {"name": model.name, "trainable": model.trainable, "dtype": "float32", "layers": layers,
+                       "build_input_shape": input_shape},
+            "build_config": {"input_shape": input_shape}}
+
+
+def _keras_functional(model):
+    """Keras 3's functional config: each layer with its `inbound_nodes` (the calls, as `__keras_tensor__`
+    references `[layer name, node index, tensor index]`), and `input_layers`/`output_layers` likewise."""
+    if type(model).get_config is not registered_module("functional").Functional.get_config:
+        raise ValueError(f"model {model.name!r} is a {type(model).__name__} with its own get_config: fastnn writes "
+                         ".keras archives of Sequential and functional models; save it with the .npz extension")
+    calls = model._keras_nodes()
+
+    def history(t, offset=0):
+        if t.layer is None:
+            return [t.name, 0, 0]
+        return [t.layer.name, offset + next(i for i, c in enumerate(calls[id(t.layer)]) if c is t), 0]
+
+    def reference(t):
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": list(t.shape), "dtype": "float32", "keras_history": history(t)}}
+
+    layers = []
+    for op in model._keras_operations():
+        if not hasattr(op, "get_config"):  # an input KerasTensor: Keras' InputLayer
+            layers.append({"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                           "config": {"batch_shape": list(op.shape), "dtype": "float32", "sparse": False,
+                                      "ragged": False, "name": op.name},
+                           "name": op.name, "inbound_nodes": []})
+            continue
+        nodes = [{"args": [[reference(p) for p in t.inputs] if isinstance(t.inputs, (list, tuple))
+                           else reference(t.inputs)], "kwargs": {}} for t in calls[id(op)]]
+        layers.append({**_keras_spec(op), "name": op.name, "inbound_nodes": nodes})
+
+    def structure(tensors, keys, single):
+        # (Keras counts a functional model's own first node here, but not in `inbound_nodes`)
+        refs = [history(t, 1 if t.layer is not None and _is_model(t.layer, "Functional") else 0) for t in tensors]
+        return dict(zip(keys, refs)) if keys is not None else refs[0] if single else refs
+    return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
+            "config": {"name": model.name, "trainable": model.trainable, "layers": layers,
+                       "input_layers": structure(model.inputs, model._input_keys, model._single_input),
+                       "output_layers": structure(model.outputs, model._output_keys, model._single_output)},
+            "build_config": {"input_shape": None}}
+
+
 def keras_archive_bytes(model):
-    """Serializes a Sequential model as a Keras 3 `.keras` archive.
+    """Serializes a Sequential or functional model as a Keras 3 `.keras` archive.
 
     Args:
-        model: a built fastnn `Sequential` model.
+        model: a built fastnn `Sequential` or functional (`Model(inputs, outputs)`) model; nested models as
+            layers included.
 
     Returns:
         bytes, the zip archive.
 
     Raises:
-        ValueError: the model is not built, or is not a Sequential model.
+        ValueError: the model is not built, or is a subclassed model.
         ImportError: h5py is not installed.
 
     Example:
@@ -81,20 +152,10 @@ def keras_archive_bytes(model):
     """
     if not model.built:
         raise ValueError(f"model {model.name!r} is not built yet: call it on data or build(shape) before saving")
-    if not isinstance(model, registered_module("models").Sequential) or type(model).get_config is not \
-            registered_module("models").Sequential.get_config:
-        raise ValueError(f"fastnn writes .keras archives of Sequential models; model {model.name!r} is a "
-                         f"{type(model).__name__}: save it with the .npz extension (fastnn's model file)")
-    input_shape = model.get_build_config()["input_shape"]
-    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
-               "config": {"batch_shape": input_shape, "dtype": "float32", "name": "input_layer"}}]
-    for layer in model.layers:
-        layers.append({"module": "keras.layers", "class_name": type(layer).__name__, "registered_name": None,
-                       "config": _keras_layer_config(layer)})
-    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
-              "config": {"name": model.name, "trainable": model.trainable, "dtype": "float32", "layers": layers,
-                         "build_input_shape": input_shape},
-              "build_config": {"input_shape": input_shape}}
+    if not (_is_model(model, "Sequential") or _is_model(model, "Functional")):
+        raise ValueError(f"fastnn writes .keras archives of Sequential and functional models; model {model.name!r} "
+                         f"is a {type(model).__name__}: save it with the .npz extension (fastnn's model file)")
+    config = _keras_spec(model)
     metadata = {"keras_version": "3.0.0", "fastnn_version": version_module.VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     buffer = io.BytesIO()
@@ -106,14 +167,14 @@ def keras_archive_bytes(model):
 
 
 def save_keras_archive(model, filepath):
-    """Saves a Sequential model as a Keras 3 `.keras` archive that `keras.models.load_model` loads.
+    """Saves a model as a Keras 3 `.keras` archive that `keras.models.load_model` loads.
 
     Args:
-        model: a built fastnn `Sequential` model.
+        model: a built fastnn `Sequential` or functional model.
         filepath: str or os.PathLike, usually ending in `.keras`.
 
     Raises:
-        ValueError: the model is not a built Sequential model.
+        ValueError: the model is not built, or is a subclassed model.
         ImportError: h5py is not installed.
 
     Example:
@@ -218,38 +279,129 @@ class _Budget:
         self.left -= values
 
 
+def _layer_from_keras(spec, modules, custom_objects):
+    """A layer or nested model from its Keras spec (`{"class_name", "config", ...}`)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+        raise ValueError(f"a layer must be saved as a JSON object, found {spec!r}"[:200])
+    name, layer_config = spec.get("class_name"), spec["config"]
+    if name == "Sequential" and not (custom_objects or {}).get(name):
+        return _sequential_from_keras(layer_config, modules, custom_objects)
+    if name in ("Functional", "Model") and isinstance(layer_config.get("layers"), list):
+        return _functional_from_keras(layer_config, modules, custom_objects)
+    layers = registered_module("layers")
+    cls = (custom_objects or {}).get(name) or (getattr(layers, name, None) if name in layers.__all__ else None)
+    if not isinstance(cls, type) or not issubclass(cls, layers.Layer):
+        raise ValueError(f"Unknown layer {name!r} in the saved config: fastnn has no such layer (pass your "
+                         f"own in custom_objects={{'{name}': ...}})")
+    plain = _fastnn_config(cls, layer_config, f"layer {layer_config.get('name', name)!r}")
+    for key, value in plain.items():
+        if isinstance(value, dict) and "class_name" in value:
+            plain[key] = _nested(value, modules, custom_objects, f"{key} of layer {plain.get('name')!r}")
+    return cls.from_config(plain)
+
+
+def _sequential_from_keras(config, modules, custom_objects):
+    layers = registered_module("layers")
+    if not isinstance(config.get("layers"), list):
+        raise ValueError("a Sequential model's 'layers' must be a list")
+    model = registered_module("models").Sequential(name=config.get("name"))
+    for spec in config["layers"]:
+        if isinstance(spec, dict) and spec.get("class_name") == "InputLayer":
+            model.add(layers.Input(batch_shape=tuple((spec.get("config") or {})["batch_shape"])))
+        else:
+            model.add(_layer_from_keras(spec, modules, custom_objects))
+    shape = config.get("build_input_shape")
+    if shape is not None and not model.built:
+        model.build_from_config({"input_shape": tuple(shape)})
+    return model
+
+
+def _history(value):
+    """`[layer name, node index, tensor index]` from a `__keras_tensor__` reference (or a bare such list)."""
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        value = (value.get("config") or {}).get("keras_history")
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value[1:])):
+        raise ValueError(f"expected a tensor reference [layer name, node index, tensor index], found {value!r}"[:200])
+    return value
+
+
+def _functional_from_keras(config, modules, custom_objects):
+    """Keras 3's functional config (`layers` with `inbound_nodes`, `input_layers`, `output_layers`) as a fastnn
+    functional model: the layers are called on their inbound tensors once these exist, as Keras replays them."""
+    layers, functional = registered_module("layers"), registered_module("functional").Functional
+    created, pending, tensors = {}, [], {}  # name -> layer; (name, node data) to call; (name, node) -> tensor
+    for spec in config["layers"]:
+        if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+            raise ValueError(f"a layer must be saved as a JSON object, found {spec!r}"[:200])
+        name = spec.get("name", spec["config"].get("name"))
+        if not isinstance(name, str) or name in created:
+            raise ValueError(f"layer names must be unique strings, found {name!r}")
+        if spec.get("class_name") == "InputLayer":
+            tensors[(name, 0)] = layers.Input(batch_shape=tuple(spec["config"]["batch_shape"]), name=name)
+            created[name] = None
+            continue
+        created[name] = _layer_from_keras(spec, modules, custom_objects)
+        nodes = spec.get("inbound_nodes") or []
+        if not isinstance(nodes, list):
+            raise ValueError(f"the inbound_nodes of layer {name!r} must be a list")
+        pending += [(name, node) for node in nodes]
+    calls = {}
+    while pending:  # each pass calls every layer whose inbound tensors exist (in order), until none is left
+        waiting = []
+        for name, node in pending:
+            args = node.get("args") if isinstance(node, dict) else None
+            if not isinstance(args, list) or len(args) != 1:
+                raise ValueError(f"layer {name!r}: fastnn replays calls with one (tensor or list) argument, found "
+                                 f"{node!r}"[:200])
+            listed = isinstance(args[0], list)  # a list of tensors (Keras 3 writes each as a __keras_tensor__)
+            refs = [_history(r) for r in args[0]] if listed else [_history(args[0])]
+            keys = [(r[0], r[1]) for r in refs]  # (Keras counts a nested functional model's calls from 0 here)
+            if any(r[2] != 0 for r in refs):
+                raise ValueError(f"layer {name!r} takes output {refs} of a layer with several outputs, which "
+                                 "fastnn's functional models do not have")
+            if any(w == name for w, _ in waiting) or not all(k in tensors for k in keys):
+                waiting.append((name, node))  # (a layer's calls keep their order: Keras' node indices)
+                continue
+            inputs = [tensors[k] for k in keys]
+            index = calls.get(name, 0)
+            calls[name] = index + 1
+            tensors[(name, index)] = created[name](inputs if listed else inputs[0])
+        if len(waiting) == len(pending):
+            raise ValueError(f"the model's graph cannot be rebuilt: layer {waiting[0][0]!r} waits for tensors no "
+                             "layer produces")
+        pending = waiting
+
+    def structure(value):
+        if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+            name, node, _ = _history(value)
+            key = (name, node - (1 if isinstance(created.get(name), functional) else 0))
+            if key not in tensors:
+                raise ValueError(f"the model's inputs/outputs name {value!r}, which no layer produces")
+            return tensors[key]
+        if isinstance(value, dict):
+            return {k: structure(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [structure(v) for v in value]
+        raise ValueError(f"expected tensor references for the model's inputs/outputs, found {value!r}"[:200])
+    return registered_module("models").Model(structure(config.get("input_layers")),
+                                            structure(config.get("output_layers")), name=config.get("name"))
+
+
 def _rebuild(config, filepath, custom_objects, weight_values):
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"{filepath!r} has a damaged {_CONFIG}: expected a Keras model config (an object with "
                          "'class_name' and 'config')")
-    if config["class_name"] != "Sequential" or not isinstance(config.get("config"), dict) or not isinstance(
-            config["config"].get("layers"), list):
+    if config["class_name"] not in ("Sequential", "Functional", "Model") or not isinstance(
+            config.get("config"), dict) or not isinstance(config["config"].get("layers"), list):
         raise ValueError(f"{filepath!r} holds a Keras {config['class_name']!r} model: fastnn reads .keras archives "
-                         "of Sequential models")
-    models, layers = registered_module("models"), registered_module("layers")
-    modules = [layers, registered_module("initializers"), registered_module("regularizers"),
+                         "of Sequential and functional models")
+    modules = [registered_module("layers"), registered_module("initializers"), registered_module("regularizers"),
                registered_module("constraints")]
     token = weight_budget.set(_Budget(weight_values, filepath))
     try:
-        model = models.Sequential(name=config["config"].get("name"))
-        for spec in config["config"]["layers"]:
-            if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
-                raise ValueError(f"a layer must be saved as a JSON object, found {spec!r}"[:200])
-            name, layer_config = spec.get("class_name"), spec["config"]
-            if name == "InputLayer":
-                shape = layer_config.get("batch_shape")
-                model.add(layers.Input(batch_shape=tuple(shape)))
-                continue
-            cls = (custom_objects or {}).get(name) or (getattr(layers, name, None) if name in layers.__all__ else None)
-            if not isinstance(cls, type) or not issubclass(cls, layers.Layer):
-                raise ValueError(f"Unknown layer {name!r} in the saved config: fastnn has no such layer (pass your "
-                                 f"own in custom_objects={{'{name}': ...}})")
-            plain = _fastnn_config(cls, layer_config, f"layer {layer_config.get('name', name)!r}")
-            for key, value in plain.items():
-                if isinstance(value, dict) and "class_name" in value:
-                    plain[key] = _nested(value, modules, custom_objects, f"{key} of layer {plain.get('name')!r}")
-            model.add(cls.from_config(plain))
-        shape = (config.get("build_config") or {}).get("input_shape") or config["config"].get("build_input_shape")
+        model = _layer_from_keras(config, modules, custom_objects)
+        shape = (config.get("build_config") or {}).get("input_shape")
         if shape is not None and not model.built:
             model.build_from_config({"input_shape": tuple(shape)})
     except _REBUILD_ERRORS as e:
@@ -277,7 +429,7 @@ def _compile(model, spec, filepath, custom_objects):
 
 
 def load_keras_archive(filepath, custom_objects=None, compile=True):  # (Keras' name)
-    """Loads a Sequential model from a Keras 3 `.keras` archive (written by Keras or by fastnn).
+    """Loads a Sequential or functional model from a Keras 3 `.keras` archive (written by Keras or by fastnn).
 
     Args:
         filepath: str or os.PathLike.
@@ -317,6 +469,6 @@ def load_keras_archive(filepath, custom_objects=None, compile=True):  # (Keras' 
     except OSError as e:
         raise ValueError(f"{filepath!r}: {_WEIGHTS} is not a readable HDF5 file ({e})") from None
     read_keras_h5(model, f, filepath)
-    if compile and isinstance(config.get("compile_config"), dict):
+    if compile and isinstance(config.get("compile_config"), dict) and config["compile_config"]:  # {}: uncompiled
         _compile(model, config["compile_config"], filepath, custom_objects)
     return model

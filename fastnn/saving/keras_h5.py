@@ -25,20 +25,28 @@ def _h5py():
     return h5py
 
 
-def _numbered(counts, base):
+def _numbered(counts, base, prefix=""):
     n = counts.get(base, 0)
     counts[base] = n + 1
-    return f"layers/{base}" + (f"_{n}" if n else "")
+    return f"{prefix}layers/{base}" + (f"_{n}" if n else "")
 
 
-def _h5_groups(model):
-    """[(group path, layer)] in Keras' layout."""
+def _h5_groups(model, prefix=""):
+    """[(group path, layer or None)] in Keras' layout; a nested Sequential or functional model is a group of its
+    own (None: it holds no variables itself) with its layers under `<group>/layers/...`, as Keras nests them."""
     sequential, functional = registered_module("models").Sequential, registered_module("functional").Functional
     if isinstance(model, (sequential, functional)):
         counts, out = {}, []
-        if isinstance(model, functional):
-            out += [(_numbered(counts, "input_layer"), None) for _ in model.inputs]
-        out += [(_numbered(counts, to_snake_case(type(layer).__name__)), layer) for layer in model.layers]
+        for layer in model.layers:
+            if type(layer).__name__ == "InputLayer":
+                out.append((_numbered(counts, "input_layer", prefix), None))
+                continue
+            path = _numbered(counts, to_snake_case(type(layer).__name__), prefix)
+            if isinstance(layer, (sequential, functional)):
+                out.append((path, None))
+                out += _h5_groups(layer, path + "/")
+            else:
+                out.append((path, layer))
         return out
     # a subclassed model: Keras walks attributes in sorted order, and its `layers` list (reached between
     # attribute names) stores every layer not stored yet under layers/<snake class name>[_<n>]
@@ -46,18 +54,24 @@ def _h5_groups(model):
     attributes = {name: value for name, value in vars(model).items()
                   if not name.startswith("_") and any(value is layer for layer in sublayers)}
     visited, out = set(), []
+
+    def add(path, layer):
+        visited.add(id(layer))
+        if isinstance(layer, (sequential, functional)):
+            out.append((path, None))
+            out.extend(_h5_groups(layer, path + "/"))
+        else:
+            out.append((path, layer))
     for name in sorted(set(attributes) | {"layers"}):
         if name != "layers":
             if id(attributes[name]) not in visited:
-                visited.add(id(attributes[name]))
-                out.append((name, attributes[name]))
+                add(prefix + name, attributes[name])
             continue
         counts = {}
         for layer in sublayers:
-            path = _numbered(counts, to_snake_case(type(layer).__name__))
+            path = _numbered(counts, to_snake_case(type(layer).__name__), prefix)
             if id(layer) not in visited:
-                visited.add(id(layer))
-                out.append((path, layer))
+                add(path, layer)
     return out
 
 

@@ -122,7 +122,8 @@ def load_weights(model, filepath):
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Saves a model's architecture, weights, compile settings and training state to one `.npz` file, atomically.
 
-    A name ending in `.keras` gives a Keras 3 archive instead (Sequential models; see `keras_archive`); `.h5` and
+    A name ending in `.keras` gives a Keras 3 archive instead (Sequential and functional models; see
+    `keras_archive`); `.h5` and
     `.hdf5` (Keras 2's legacy format) are refused.
 
     Args:

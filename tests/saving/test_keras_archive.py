@@ -71,17 +71,101 @@ def test_what_fastnn_cannot_build_is_refused_clearly(tf, tmp_path):
     grouped.save(str(tmp_path / "grouped.keras"))
     with pytest.raises(ValueError, match=r"sets groups=2, which fastnn's Conv2D does not support"):
         fastnn.models.load_model(tmp_path / "grouped.keras")
-    inputs = L.Input((3,))
-    functional = tf.keras.Model(inputs, L.Dense(2)(inputs))
-    functional.save(str(tmp_path / "functional.keras"))
-    with pytest.raises(ValueError, match=r"holds a Keras 'Functional' model: fastnn reads .keras archives of "
-                                         r"Sequential models"):
-        fastnn.models.load_model(tmp_path / "functional.keras")
-    inputs = fastnn.Input((3,))
-    ours = fastnn.Model(inputs, fastnn.layers.Dense(2)(inputs))  # a functional model
-    with pytest.raises(ValueError, match=r"fastnn writes .keras archives of Sequential models.*\.npz"):
+
+    class Sub(fastnn.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = fastnn.layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+    ours = Sub()
+    ours(np.ones((1, 3), np.float32))
+    with pytest.raises(ValueError, match=r"fastnn writes .keras archives of Sequential and functional models.*"
+                                         r"Sub.*\.npz"):
         ours.save(tmp_path / "ours.keras")
     assert not (tmp_path / "ours.keras").exists()
+
+
+# --- functional models (issue 15 item 4): Keras 3's functional config both ways, several topologies
+def residual(M):
+    L, inputs = M.layers, M.Input((8, 8, 1), name="image")
+    x = L.Conv2D(4, 3, padding="same", activation="relu", name="stem")(inputs)
+    y = L.Conv2D(4, 3, padding="same", name="branch")(x)
+    x = L.Activation("relu", name="post")(L.Add(name="residual")([x, y]))
+    x = L.Concatenate(name="cat")([L.MaxPooling2D(2, name="max")(x), L.AveragePooling2D(2, name="avg")(x)])
+    x = L.Flatten(name="flat")(x)
+    return M.Model(inputs, L.Dense(3, activation="softmax", name="head")(L.Dropout(0.2, name="drop")(x)),
+                   name="residual_net")
+
+
+def two_in_two_out(M):
+    L = M.layers
+    a, b = M.Input((6,), name="a"), M.Input((4,), name="b")
+    shared = L.Dense(5, activation="tanh", name="shared")
+    ha, hb = shared(L.Dense(5, name="pre_a")(a)), shared(L.Dense(5, name="pre_b")(b))  # one layer, two calls
+    merged = L.Multiply(name="mul")([ha, hb])
+    out_class = L.Dense(3, activation="softmax", name="cls")(L.Concatenate(name="cat")([merged, a]))
+    out_reg = L.Dense(1, name="reg")(shared(merged))  # and a third call, deeper in the graph
+    return M.Model([a, b], [out_class, out_reg], name="two_heads")
+
+
+def nested(M):
+    L = M.layers
+    block = M.Sequential([L.Input((6,)), L.Dense(7, activation="relu", name="in_1"), L.Dense(6, name="in_2")],
+                         name="block")
+    inner_in = M.Input((6,), name="inner_in")
+    inner = M.Model(inner_in, L.Dense(6, activation="sigmoid", name="inner_dense")(inner_in), name="inner_model")
+    inputs = M.Input((6,), name="x")
+    x = L.Add(name="skip")([block(inputs), inputs])
+    x = block(inner(x))  # the nested Sequential called twice, a nested functional model once
+    return M.Model(inputs, L.Dense(2, name="out")(x), name="outer")
+
+
+FUNCTIONAL = {residual: [X], two_in_two_out: [X[:, :6, 0, 0], X[:, :4, 1, 0]], nested: [X[:, :6, 0, 0]]}
+
+
+def _outputs(model, inputs):
+    out = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    return [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+@pytest.mark.parametrize("build", list(FUNCTIONAL), ids=lambda f: f.__name__)
+def test_functional_archives_move_both_ways(build, tf, tmp_path):
+    inputs = FUNCTIONAL[build]
+    keras_model = build(tf.keras)
+    keras_model.save(str(tmp_path / "keras.keras"))
+    ours = fastnn.models.load_model(tmp_path / "keras.keras")
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in keras_model.layers]
+    assert len(_outputs(ours, inputs)) == len(keras_model.outputs)
+    for a, b in zip(_outputs(ours, inputs), _outputs(keras_model, inputs)):
+        assert_close_scaled(a, b, tol=2e-6)
+
+    fresh = build(fastnn)
+    fresh.save(tmp_path / "fastnn.keras")
+    twin = tf.keras.models.load_model(str(tmp_path / "fastnn.keras"))
+    assert [layer.name for layer in twin.layers] == [layer.name for layer in fresh.layers]
+    for a, b in zip(_outputs(twin, inputs), _outputs(fresh, inputs)):
+        assert_close_scaled(a, b, tol=2e-6)
+    again = fastnn.models.load_model(tmp_path / "fastnn.keras")  # and fastnn reads its own archives
+    for a, b in zip(again.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_functional_layers_are_listed_and_stored_in_keras_order(tf, tmp_path):
+    """Keras numbers layers in .weights.h5 by its model.layers order (by depth, not by call order): a branch
+    built before the trunk must land in the same groups, or weights of equal shapes would silently swap."""
+    def branchy(M):
+        L, inputs = M.layers, M.Input((4,), name="x")
+        side = L.Dense(4, name="side")(inputs)  # created first, but shallower than the trunk
+        trunk = L.Dense(4, name="t2")(L.Dense(4, name="t1")(inputs))
+        return M.Model(inputs, L.Add(name="join")([side, trunk]))
+    keras_model, ours = branchy(tf.keras), branchy(fastnn)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in keras_model.layers]
+    keras_model.save_weights(str(tmp_path / "k.weights.h5"))
+    ours.load_weights(tmp_path / "k.weights.h5")
+    x = X[:, :4, 0, 0]
+    assert_close_scaled(ours.predict(x, verbose=0), keras_model.predict(x, verbose=0), tol=2e-6)
 
 
 def test_legacy_h5_model_files_are_refused_with_what_they_are(tf, tmp_path):
