@@ -8,10 +8,14 @@ functional models as layers) of the layers both libraries have; their configs us
 translation is generic: Keras' extra wrapping (`module`, `registered_name`, dtype policies) is added or removed, and a
 Keras-only option is dropped when it is at its default and refused otherwise.
 
+Subclassed models and custom layers are written as Keras writes custom objects (their module, `get_config()` and
+registered name, plus the build input shape of a model) and read back through the registry
+(`register_keras_serializable`) or `custom_objects`; Keras needs a matching class registered under the same name on
+its side. Their weights follow Keras' attribute walk (see `keras_h5`).
+
 Limits: fastnn writes no `compile_config` (Keras loads the model uncompiled; the weights and predictions are equal)
 and reads no optimizer state from Keras archives (with `compile=True` the model is compiled with the saved
-optimizer's settings and starts from a fresh optimizer state). Subclassed models are refused with a ValueError that
-says so (use fastnn's `.npz` model files for them).
+optimizer's settings and starts from a fresh optimizer state).
 
 Reading treats the archive as untrusted, as the other formats: members are size-checked before they are read, the
 config is parsed with depth limits, the model rebuilt from it may not create more weights than the weights member
@@ -28,7 +32,14 @@ import numpy as np
 from .. import version as version_module
 from .files import _existing_file, _filepath, _parse_json, atomic_write_bytes
 from .keras_h5 import _h5py, keras_h5_bytes, read_keras_h5
-from .serialization import _public_class, deserialize_object, registered_module, weight_budget
+from .serialization import (
+    _public_class,
+    deserialize_object,
+    get_registered_name,
+    get_registered_object,
+    registered_module,
+    weight_budget,
+)
 
 __all__ = ["save_keras_archive", "load_keras_archive", "is_keras_archive"]
 
@@ -65,23 +76,32 @@ def _keras_layer_config(layer):
 
 
 def _is_model(obj, kind):
-    return isinstance(obj, registered_module("models" if kind == "Sequential" else "functional").__dict__[kind])
+    return isinstance(obj, getattr(registered_module("functional" if kind == "Functional" else "models"), kind))
 
 
 def _keras_spec(layer):
-    """A layer (or nested model) as Keras serializes it in a model config."""
-    if _is_model(layer, "Sequential"):
+    """A layer (or nested model) as Keras serializes it in a model config: fastnn's own layers as Keras' (same
+    class names), Sequential and functional models in Keras' formats, and any other class (a subclassed model, a
+    custom layer) as Keras writes custom objects: its module, `get_config()`, and its registered name (see
+    `register_keras_serializable`), which Keras looks the class up by when it loads the archive."""
+    cls = type(layer)
+    if cls.get_config is registered_module("models").Sequential.get_config:
         return _keras_sequential(layer)
-    if _is_model(layer, "Functional"):
+    if cls.get_config is registered_module("functional").Functional.get_config:
         return _keras_functional(layer)
-    return {"module": "keras.layers", "class_name": type(layer).__name__, "registered_name": None,
-            "config": _keras_layer_config(layer)}
+    layers = registered_module("layers")
+    if cls.__name__ in layers.__all__ and getattr(layers, cls.__name__) is cls:
+        return {"module": "keras.layers", "class_name": cls.__name__, "registered_name": None,
+                "config": _keras_layer_config(layer)}
+    spec = {"module": cls.__module__, "class_name": cls.__name__, "config": _keras_layer_config(layer),
+            "registered_name": get_registered_name(cls)}
+    shape = layer.get_build_config()["input_shape"] if _is_model(layer, "Model") else None
+    if shape is not None:
+        spec["build_config"] = {"input_shape": shape}
+    return spec
 
 
 def _keras_sequential(model):
-    if type(model).get_config is not registered_module("models").Sequential.get_config:
-        raise ValueError(f"model {model.name!r} is a {type(model).__name__} with its own get_config: fastnn writes "
-                         ".keras archives of Sequential and functional models; save it with the .npz extension")
     input_shape = model.get_build_config()["input_shape"]
     layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
                "config": {"batch_shape": input_shape, "dtype": "float32", "name": "input_layer"}}]
@@ -95,9 +115,6 @@ def _keras_sequential(model):
 def _keras_functional(model):
     """Keras 3's functional config: each layer with its `inbound_nodes` (the calls, as `__keras_tensor__`
     references `[layer name, node index, tensor index]`), and `input_layers`/`output_layers` likewise."""
-    if type(model).get_config is not registered_module("functional").Functional.get_config:
-        raise ValueError(f"model {model.name!r} is a {type(model).__name__} with its own get_config: fastnn writes "
-                         ".keras archives of Sequential and functional models; save it with the .npz extension")
     calls = model._keras_nodes()
 
     def history(t, offset=0):
@@ -152,9 +169,6 @@ def keras_archive_bytes(model):
     """
     if not model.built:
         raise ValueError(f"model {model.name!r} is not built yet: call it on data or build(shape) before saving")
-    if not (_is_model(model, "Sequential") or _is_model(model, "Functional")):
-        raise ValueError(f"fastnn writes .keras archives of Sequential and functional models; model {model.name!r} "
-                         f"is a {type(model).__name__}: save it with the .npz extension (fastnn's model file)")
     config = _keras_spec(model)
     metadata = {"keras_version": "3.0.0", "fastnn_version": version_module.VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
@@ -243,7 +257,7 @@ def _fastnn_config(cls, config, what):
 
 def _nested(value, modules, custom_objects, what):
     """An initializer, regularizer or constraint from its Keras config (Keras-only options at defaults dropped)."""
-    cls = (custom_objects or {}).get(value["class_name"]) or _public_class(modules, value["class_name"])
+    cls = get_registered_object(value["class_name"], custom_objects) or _public_class(modules, value["class_name"])
     config = value["config"] if isinstance(value["config"], dict) else {}
     if isinstance(cls, type):
         config = _fastnn_config(cls, config, what)
@@ -289,7 +303,8 @@ def _layer_from_keras(spec, modules, custom_objects):
     if name in ("Functional", "Model") and isinstance(layer_config.get("layers"), list):
         return _functional_from_keras(layer_config, modules, custom_objects)
     layers = registered_module("layers")
-    cls = (custom_objects or {}).get(name) or (getattr(layers, name, None) if name in layers.__all__ else None)
+    cls = get_registered_object(spec.get("registered_name") or name, custom_objects) or get_registered_object(
+        name, custom_objects) or (getattr(layers, name, None) if name in layers.__all__ else None)
     if not isinstance(cls, type) or not issubclass(cls, layers.Layer):
         raise ValueError(f"Unknown layer {name!r} in the saved config: fastnn has no such layer (pass your "
                          f"own in custom_objects={{'{name}': ...}})")
@@ -297,7 +312,11 @@ def _layer_from_keras(spec, modules, custom_objects):
     for key, value in plain.items():
         if isinstance(value, dict) and "class_name" in value:
             plain[key] = _nested(value, modules, custom_objects, f"{key} of layer {plain.get('name')!r}")
-    return cls.from_config(plain)
+    layer = cls.from_config(plain)
+    shape = (spec.get("build_config") or {}).get("input_shape")
+    if isinstance(layer, registered_module("models").Model) and shape is not None and not layer.built:
+        layer.build_from_config({"input_shape": tuple(shape)})  # a subclassed model: built by a call on zeros
+    return layer
 
 
 def _sequential_from_keras(config, modules, custom_objects):
@@ -392,18 +411,23 @@ def _rebuild(config, filepath, custom_objects, weight_values):
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"{filepath!r} has a damaged {_CONFIG}: expected a Keras model config (an object with "
                          "'class_name' and 'config')")
-    if config["class_name"] not in ("Sequential", "Functional", "Model") or not isinstance(
-            config.get("config"), dict) or not isinstance(config["config"].get("layers"), list):
-        raise ValueError(f"{filepath!r} holds a Keras {config['class_name']!r} model: fastnn reads .keras archives "
-                         "of Sequential and functional models")
+    if config["class_name"] in ("Sequential", "Functional") and not (
+            isinstance(config.get("config"), dict) and isinstance(config["config"].get("layers"), list)):
+        raise ValueError(f"{filepath!r} has a damaged {_CONFIG}: a {config['class_name']} model without a list of "
+                         "layers")
+    if config["class_name"] not in ("Sequential", "Functional", "Model") and not isinstance(
+            get_registered_object(config.get("registered_name") or config["class_name"], custom_objects) or
+            get_registered_object(config["class_name"], custom_objects), type):
+        raise ValueError(f"{filepath!r} holds a Keras {config['class_name']!r} model (registered as "
+                         f"{config.get('registered_name')!r}): register your fastnn class under that name with "
+                         "@fastnn.saving.register_keras_serializable or pass it in custom_objects")
     modules = [registered_module("layers"), registered_module("initializers"), registered_module("regularizers"),
                registered_module("constraints")]
     token = weight_budget.set(_Budget(weight_values, filepath))
     try:
         model = _layer_from_keras(config, modules, custom_objects)
-        shape = (config.get("build_config") or {}).get("input_shape")
-        if shape is not None and not model.built:
-            model.build_from_config({"input_shape": tuple(shape)})
+        if not isinstance(model, registered_module("models").Model):
+            raise ValueError(f"{config['class_name']!r} is not a Model")
     except _REBUILD_ERRORS as e:
         raise ValueError(f"{filepath!r}: cannot rebuild the model from its Keras config ({type(e).__name__}: "
                          f"{e})") from e

@@ -32,47 +32,88 @@ def _numbered(counts, base, prefix=""):
 
 
 def _h5_groups(model, prefix=""):
-    """[(group path, layer or None)] in Keras' layout; a nested Sequential or functional model is a group of its
-    own (None: it holds no variables itself) with its layers under `<group>/layers/...`, as Keras nests them."""
+    """[(group path, layer or None)] in Keras' layout (None: a group with no variables of its own)."""
     sequential, functional = registered_module("models").Sequential, registered_module("functional").Functional
-    if isinstance(model, (sequential, functional)):
-        counts, out = {}, []
-        for layer in model.layers:
-            if type(layer).__name__ == "InputLayer":
-                out.append((_numbered(counts, "input_layer", prefix), None))
-                continue
-            path = _numbered(counts, to_snake_case(type(layer).__name__), prefix)
-            if isinstance(layer, (sequential, functional)):
-                out.append((path, None))
-                out += _h5_groups(layer, path + "/")
-            else:
-                out.append((path, layer))
-        return out
-    # a subclassed model: Keras walks attributes in sorted order, and its `layers` list (reached between
-    # attribute names) stores every layer not stored yet under layers/<snake class name>[_<n>]
-    sublayers = model.flatten_layers(recursive=False)
-    attributes = {name: value for name, value in vars(model).items()
-                  if not name.startswith("_") and any(value is layer for layer in sublayers)}
-    visited, out = set(), []
-
-    def add(path, layer):
-        visited.add(id(layer))
-        if isinstance(layer, (sequential, functional)):
-            out.append((path, None))
-            out.extend(_h5_groups(layer, path + "/"))
+    if not isinstance(model, (sequential, functional)):
+        return _attribute_groups(model, prefix)
+    counts, out = {}, []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            out.append((_numbered(counts, "input_layer", prefix), None))
         else:
-            out.append((path, layer))
-    for name in sorted(set(attributes) | {"layers"}):
-        if name != "layers":
-            if id(attributes[name]) not in visited:
-                add(prefix + name, attributes[name])
-            continue
-        counts = {}
-        for layer in sublayers:
-            path = _numbered(counts, to_snake_case(type(layer).__name__), prefix)
-            if id(layer) not in visited:
-                add(path, layer)
+            out += _layer_groups(_numbered(counts, to_snake_case(type(layer).__name__), prefix), layer)
     return out
+
+
+def _layer_groups(path, layer):
+    """A layer's groups: a nested Sequential or functional model nests its layers under `<path>/layers/...`; a
+    layer or subclassed model with sublayers keeps its own variables in `<path>/vars` and its sublayers under their
+    attribute names, as Keras walks them; any other layer is the one group `<path>`."""
+    sequential, functional = registered_module("models").Sequential, registered_module("functional").Functional
+    if isinstance(layer, (sequential, functional)):
+        return [(path, None)] + _h5_groups(layer, path + "/")
+    if layer.flatten_layers(recursive=False):
+        return [(path, _OwnVariables(layer))] + _attribute_groups(layer, path + "/")
+    return [(path, layer)]
+
+
+def _attribute_groups(obj, prefix):
+    """A subclassed model's or composite layer's sublayers as Keras 3 walks them: public attributes in sorted order
+    (a list/tuple/dict of layers is a folder of `<snake class name>[_<n>]` groups), a model's `layers` list
+    among them storing every layer not stored yet under `layers/<snake class name>[_<n>]`."""
+    layer_class = registered_module("layers").Layer
+    sublayers = obj.flatten_layers(recursive=False)
+    attributes = {}
+    for name, value in vars(obj).items():
+        items = list(value.values()) if isinstance(value, dict) else value
+        if name.startswith("_"):
+            continue
+        if isinstance(value, layer_class) or (isinstance(items, (list, tuple)) and items and all(
+                isinstance(v, layer_class) for v in items)):
+            attributes[name] = value
+    names = set(attributes) | ({"layers"} if isinstance(obj, registered_module("models").Model) else set())
+    visited, out = set(), []
+    for name in sorted(names):
+        if name == "layers":
+            members = [(prefix + "layers/", sublayers)]
+        elif isinstance(attributes[name], layer_class):
+            if id(attributes[name]) not in visited:
+                visited.add(id(attributes[name]))
+                out += _layer_groups(prefix + name, attributes[name])
+            continue
+        else:
+            value = attributes[name]
+            members = [(prefix + name + "/", list(value.values()) if isinstance(value, dict) else value)]
+        for folder, layers in members:
+            counts = {}
+            for layer in layers:
+                base = to_snake_case(type(layer).__name__)
+                n = counts.get(base, 0)
+                counts[base] = n + 1
+                if id(layer) not in visited:
+                    visited.add(id(layer))
+                    out += _layer_groups(folder + base + (f"_{n}" if n else ""), layer)
+    return out
+
+
+class _OwnVariables:
+    """A layer's own variables (not its sublayers'), as Keras' `save_own_variables` stores them for a layer
+    with sublayers."""
+
+    def __init__(self, layer):
+        self.name, self._layer = layer.name, layer
+
+    @property
+    def weights(self):
+        return list(self._layer._own_weights)
+
+    def save_own_variables(self, store):
+        for i, w in enumerate(self.weights):
+            store[str(i)] = w.numpy()
+
+    def load_own_variables(self, store):
+        for i, w in enumerate(self.weights):
+            w.assign(np.asarray(store[str(i)], dtype=w.dtype))
 
 
 class _H5Store:

@@ -72,20 +72,6 @@ def test_what_fastnn_cannot_build_is_refused_clearly(tf, tmp_path):
     with pytest.raises(ValueError, match=r"sets groups=2, which fastnn's Conv2D does not support"):
         fastnn.models.load_model(tmp_path / "grouped.keras")
 
-    class Sub(fastnn.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = fastnn.layers.Dense(2)
-
-        def call(self, inputs):
-            return self.dense(inputs)
-    ours = Sub()
-    ours(np.ones((1, 3), np.float32))
-    with pytest.raises(ValueError, match=r"fastnn writes .keras archives of Sequential and functional models.*"
-                                         r"Sub.*\.npz"):
-        ours.save(tmp_path / "ours.keras")
-    assert not (tmp_path / "ours.keras").exists()
-
 
 # --- functional models (issue 15 item 4): Keras 3's functional config both ways, several topologies
 def residual(M):
@@ -243,3 +229,135 @@ def test_damaged_or_hostile_archives_raise_clear_errors(tmp_path):
     for path, message in cases:
         with pytest.raises(ValueError, match=message):
             fastnn.models.load_model(path)
+
+
+# --- subclassed models and custom layers (issue 15 item 4): registered on both sides, exchanged both ways
+def custom_classes(M, register, package):
+    """The same custom layer, composite layer and subclassed model written for Keras (M=keras) or fastnn."""
+    @register(package=package)
+    class Scale(M.layers.Layer):
+        def __init__(self, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="random_normal", name="w")
+
+        def call(self, x):
+            return x * self.w * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+
+    @register(package=package)
+    class Block(M.layers.Layer):  # a layer with sublayers and a variable of its own
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.inner = M.layers.Dense(units, activation="tanh")
+            self.post = Scale(0.5)
+
+        def build(self, input_shape):
+            self.offset = self.add_weight(shape=(self.units,), initializer="random_normal", name="offset")
+
+        def call(self, x):
+            return self.post(self.inner(x)) + self.offset
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    @register(package=package)
+    class Net(M.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.hidden = M.layers.Dense(units, activation="relu")
+            self.block = Block(units)
+            self.scale = Scale(3.0)
+            self.out = M.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.scale(self.block(self.hidden(x))))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+    return Scale, Block, Net
+
+
+@pytest.fixture(scope="module")
+def both_sides(tf):
+    """(Keras classes, fastnn classes), registered under the same names on each side."""
+    return (custom_classes(tf.keras, tf.keras.utils.register_keras_serializable, "archive_test"),
+            custom_classes(fastnn, fastnn.saving.register_keras_serializable, "archive_test"))
+
+
+def _with_custom_layers(M, classes):
+    Scale, Block, _ = classes
+    inputs = M.Input((6,), name="x")
+    return M.Model(inputs, M.layers.Dense(2, name="head")(Block(5, name="block")(Scale(name="scale")(inputs))))
+
+
+@pytest.mark.parametrize("kind", ["subclassed", "functional_custom_layers", "sequential_custom_layers"])
+def test_custom_classes_move_both_ways(kind, tf, both_sides, tmp_path):
+    def build(M, classes):
+        if kind == "subclassed":
+            model = classes[2](units=5)
+            model(np.ones((1, 6), np.float32))
+            return model
+        if kind == "functional_custom_layers":
+            return _with_custom_layers(M, classes)
+        return M.Sequential([M.layers.Input((6,)), classes[0](1.5), classes[1](3), M.layers.Dense(2)])
+    x = X[:, :6, 0, 0]
+    keras_classes, our_classes = both_sides
+    keras_model = build(tf.keras, keras_classes)
+    keras_model.save(str(tmp_path / "keras.keras"))
+    ours = fastnn.models.load_model(tmp_path / "keras.keras")  # found through fastnn's registry
+    assert type(ours).__name__ == type(keras_model).__name__ and isinstance(ours, fastnn.Model)
+    assert_close_scaled(ours.predict(x, verbose=0), keras_model.predict(x, verbose=0), tol=2e-6)
+
+    fresh = build(fastnn, our_classes)
+    fresh.save(tmp_path / "fastnn.keras")
+    twin = tf.keras.models.load_model(str(tmp_path / "fastnn.keras"))
+    assert_close_scaled(twin.predict(x, verbose=0), fresh.predict(x, verbose=0), tol=2e-6)
+    for name in ("fastnn.keras", "fastnn.npz"):  # fastnn's own files of the model too
+        if name.endswith(".npz"):
+            fresh.save(tmp_path / name)
+        again = fastnn.models.load_model(tmp_path / name)
+        assert type(again) is type(fresh)
+        np.testing.assert_array_equal(again.predict(x, verbose=0), fresh.predict(x, verbose=0))
+
+
+def test_unregistered_classes_load_through_custom_objects(tmp_path):
+    class Doubler(fastnn.layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    class Tiny(fastnn.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = fastnn.layers.Dense(3)
+            self.double = Doubler()
+
+        def call(self, x):
+            return self.double(self.dense(x))
+    model = Tiny(name="tiny")
+    x = np.ones((2, 4), np.float32)
+    model(x)
+    for name in ("m.keras", "m.npz"):
+        model.save(tmp_path / name)
+        with pytest.raises(ValueError, match=r"Tiny"):
+            fastnn.models.load_model(tmp_path / name)
+        again = fastnn.models.load_model(tmp_path / name, custom_objects={"Tiny": Tiny, "Doubler": Doubler})
+        np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert fastnn.saving.get_registered_name(Tiny) == "Tiny"
+
+
+def test_register_keras_serializable_names_as_keras_does():
+    @fastnn.saving.register_keras_serializable(package="pkg_a", name="Renamed")
+    class Thing(fastnn.layers.Layer):
+        pass
+    assert fastnn.saving.get_registered_name(Thing) == "pkg_a>Renamed"
+    assert fastnn.saving.get_registered_object("pkg_a>Renamed") is Thing
+    assert fastnn.saving.get_registered_object("Renamed") is Thing  # by class name too (one match)
+    with pytest.raises(ValueError, match=r"'pkg_a>Renamed' has already been registered"):
+        fastnn.saving.register_keras_serializable(package="pkg_a", name="Renamed")(type("Other", (Thing,), {}))
