@@ -13,9 +13,12 @@ registered name, plus the build input shape of a model) and read back through th
 (`register_keras_serializable`) or `custom_objects`; Keras needs a matching class registered under the same name on
 its side. Their weights follow Keras' attribute walk (see `keras_h5`).
 
-Limits: fastnn writes no `compile_config` (Keras loads the model uncompiled; the weights and predictions are equal)
-and reads no optimizer state from Keras archives (with `compile=True` the model is compiled with the saved
-optimizer's settings and starts from a fresh optimizer state).
+A compiled model's archive holds its `compile_config` (optimizer, losses and loss weights, metrics, per output as
+lists or dicts) and the optimizer's state under `optimizer/vars` in Keras' layout (step, learning rate, slots in
+Keras' creation order over the trainable variables in Keras' order), so a model loaded compiled, by Keras or fastnn,
+trains on where it stopped. Limits: the optimizer state is written and read for SGD, Adam, AdamW, RMSprop, Adagrad
+and Adamax at a constant learning rate without EMA or gradient accumulation; with other optimizers, options or a
+learning-rate schedule the archive holds the compile settings only and the optimizer starts fresh.
 
 Reading treats the archive as untrusted, as the other formats: members are size-checked before they are read, the
 config is parsed with depth limits, the model rebuilt from it may not create more weights than the weights member
@@ -31,7 +34,7 @@ import numpy as np
 
 from .. import version as version_module
 from .files import _existing_file, _filepath, _parse_json, atomic_write_bytes
-from .keras_h5 import _h5py, keras_h5_bytes, read_keras_h5
+from .keras_h5 import _h5py, keras_h5_bytes, read_keras_h5, read_keras_optimizer_variables
 from .serialization import (
     _public_class,
     deserialize_object,
@@ -41,7 +44,7 @@ from .serialization import (
     weight_budget,
 )
 
-__all__ = ["save_keras_archive", "load_keras_archive", "is_keras_archive"]
+__all__ = ["save_keras_archive", "load_keras_archive", "is_keras_archive", "keras_trainable_variables"]
 
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 _MAX_JSON_BYTES = 16 << 20
@@ -149,6 +152,53 @@ def _keras_functional(model):
             "build_config": {"input_shape": None}}
 
 
+def keras_trainable_variables(model):
+    """A model's trainable variables in the order Keras 3 lists them (a functional model's by its Keras layer
+    order, nested models likewise): the order of the optimizer's slots in `.keras` archives.
+
+    Args:
+        model: a fastnn model or layer.
+
+    Returns:
+        list of Variables.
+
+    Example:
+
+    >>> len(keras_trainable_variables(model)) == len(model.trainable_weights)
+    True
+    """
+    if not (_is_model(model, "Sequential") or _is_model(model, "Functional")):
+        return list(model.trainable_weights)
+    out, seen = [], set()
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        for w in keras_trainable_variables(layer):
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+    return out
+
+
+def _keras_objects(value, module):
+    """Compile arguments as Keras writes them: names as they are, objects wrapped, lists/dicts element-wise."""
+    if isinstance(value, list):
+        return [_keras_objects(v, module) for v in value]
+    if isinstance(value, dict) and "class_name" in value:
+        return _keras_object(value, module)
+    if isinstance(value, dict):
+        return {k: _keras_objects(v, module) for k, v in value.items()}
+    return value
+
+
+def _keras_compile_config(config):
+    return {"optimizer": _keras_object(config["optimizer"], "keras.optimizers"),
+            "loss": _keras_objects(config["loss"], "keras.losses"), "loss_weights": config.get("loss_weights"),
+            "metrics": _keras_objects(config["metrics"], "keras.metrics") or None,
+            "weighted_metrics": _keras_objects(config.get("weighted_metrics"), "keras.metrics") or None,
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
 def keras_archive_bytes(model):
     """Serializes a Sequential or functional model as a Keras 3 `.keras` archive.
 
@@ -170,13 +220,20 @@ def keras_archive_bytes(model):
     if not model.built:
         raise ValueError(f"model {model.name!r} is not built yet: call it on data or build(shape) before saving")
     config = _keras_spec(model)
+    optimizer_variables = None
+    compile_config = model.get_compile_config()
+    if compile_config is not None:
+        config["compile_config"] = _keras_compile_config(compile_config)
+        store = {}
+        if model.optimizer.save_keras_variables(store, keras_trainable_variables(model)):
+            optimizer_variables = (model.optimizer.name, store)
     metadata = {"keras_version": "3.0.0", "fastnn_version": version_module.VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(_METADATA, json.dumps(metadata))
         archive.writestr(_CONFIG, json.dumps(config))
-        archive.writestr(_WEIGHTS, keras_h5_bytes(model))
+        archive.writestr(_WEIGHTS, keras_h5_bytes(model, optimizer_variables))
     return buffer.getvalue()
 
 
@@ -436,6 +493,15 @@ def _rebuild(config, filepath, custom_objects, weight_values):
     return model
 
 
+def _plain_tree(value):
+    """Keras-serialized losses or metrics (lists and per-output dicts of them) as fastnn's config values."""
+    if isinstance(value, list):
+        return [_plain_tree(v) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _plain_tree(v) for k, v in value.items()}
+    return _plain(value)
+
+
 def _compile(model, spec, filepath, custom_objects):
     optimizers = registered_module("optimizers")
     try:
@@ -443,9 +509,9 @@ def _compile(model, spec, filepath, custom_objects):
         if isinstance(optimizer, dict):
             cls = optimizers.get(str(optimizer.get("class_name"))).__class__
             optimizer = cls.from_config(_fastnn_config(cls, optimizer.get("config") or {}, "the optimizer"))
-        config = {"optimizer": optimizer, "loss": _plain(spec.get("loss")),
-                  "metrics": [_plain(m) for m in spec.get("metrics") or []],
-                  "weighted_metrics": [_plain(m) for m in spec.get("weighted_metrics") or []]}
+        config = {"optimizer": optimizer, "loss": _plain_tree(spec.get("loss")),
+                  "loss_weights": spec.get("loss_weights"), "metrics": _plain_tree(spec.get("metrics")) or [],
+                  "weighted_metrics": _plain_tree(spec.get("weighted_metrics")) or []}
         model.compile_from_config(config, custom_objects)
     except _REBUILD_ERRORS as e:
         raise ValueError(f"{filepath!r} has compile settings fastnn cannot use ({type(e).__name__}: {e}); load it "
@@ -458,7 +524,8 @@ def load_keras_archive(filepath, custom_objects=None, compile=True):  # (Keras' 
     Args:
         filepath: str or os.PathLike.
         custom_objects: dict mapping class names in the config to your own classes.
-        compile: whether to compile the model with the archive's compile settings (the optimizer starts fresh).
+        compile: whether to compile the model with the archive's compile settings and restore the optimizer's
+            state (see the module docstring for which optimizers).
 
     Returns:
         The model.
@@ -495,4 +562,11 @@ def load_keras_archive(filepath, custom_objects=None, compile=True):  # (Keras' 
     read_keras_h5(model, f, filepath)
     if compile and isinstance(config.get("compile_config"), dict) and config["compile_config"]:  # {}: uncompiled
         _compile(model, config["compile_config"], filepath, custom_objects)
+        state = read_keras_optimizer_variables(h5py.File(io.BytesIO(data), "r"), filepath)
+        if state is not None:  # (an optimizer whose Keras layout fastnn does not reproduce starts fresh)
+            try:
+                model.optimizer.load_keras_variables(state, keras_trainable_variables(model))
+            except ValueError as e:
+                raise ValueError(f"{filepath!r} has an optimizer state fastnn cannot use ({e}); load it with "
+                                 "compile=False") from None
     return model

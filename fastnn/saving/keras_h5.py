@@ -126,11 +126,13 @@ class _H5Store:
         self._group.create_dataset(key, data=np.asarray(value))
 
 
-def keras_h5_bytes(model):
+def keras_h5_bytes(model, optimizer_variables=None):
     """Serializes a model's weights as a Keras 3 `.weights.h5` file.
 
     Args:
         model: a built fastnn model.
+        optimizer_variables: None, or `(name, {"0": array, ...})`: the optimizer's state in Keras' layout, stored
+            under `optimizer/vars` as Keras stores it in `.keras` archives.
 
     Returns:
         bytes, the HDF5 file (write it with `atomic_write_bytes`).
@@ -151,7 +153,42 @@ def keras_h5_bytes(model):
             group.attrs["name"] = path.rsplit("/", 1)[-1] if layer is None else layer.name
             if layer is not None:
                 layer.save_own_variables(_H5Store(group))
+        if optimizer_variables is not None:
+            group = f.create_group("optimizer/vars")
+            group.attrs["name"] = optimizer_variables[0]
+            for key, value in optimizer_variables[1].items():
+                group.create_dataset(key, data=np.asarray(value))
     return buffer.getvalue()
+
+
+def read_keras_optimizer_variables(f, filepath):
+    """The `optimizer/vars` datasets of an open Keras weights file (in a `.keras` archive), checked as weights are.
+
+    Args:
+        f: an open `h5py.File`.
+        filepath: str, the file's name for error messages.
+
+    Returns:
+        dict mapping "0", "1", ... to numpy arrays, or None when the file holds no optimizer state.
+
+    Raises:
+        ValueError: the group or a dataset is damaged, not numeric, or points outside the file.
+
+    Example:
+
+    >>> read_keras_optimizer_variables(h5py.File(io.BytesIO(data), "r"), "m.keras")
+    {'0': array(3), '1': array(0.001, dtype=float32), ...}
+    """
+    h5py = _h5py()
+    try:
+        with f:
+            if "optimizer" not in f:
+                return None
+            group = _h5_local(h5py, f, "optimizer/vars", filepath, None)
+            return {name: _h5_value(h5py, group, name, None, f"optimizer/vars/{name}", filepath)
+                    for name in group}
+    except OSError as e:
+        raise ValueError(f"{filepath!r} is a damaged HDF5 weights file ({e})") from None
 
 
 def load_keras_h5(model, filepath):
@@ -229,7 +266,8 @@ def _h5_local(h5py, f, path, filepath, layer):
         link = node.get(name, getlink=True)
         where = "/".join(path.split("/")[:depth + 1])
         if link is None:
-            raise ValueError(f"{filepath!r} has no weights for layer {layer.name!r} (expected group {path!r})")
+            owner = "the optimizer" if layer is None else f"layer {layer.name!r}"
+            raise ValueError(f"{filepath!r} has no weights for {owner} (expected group {path!r})")
         if not isinstance(link, h5py.HardLink):
             raise ValueError(f"{filepath!r}: {where!r} is a {type(link).__name__} to another location; fastnn reads "
                              "only data stored in the file itself")
@@ -257,6 +295,10 @@ def _h5_value(h5py, group, name, variable, where, filepath):
     if plist.get_nfilters() > 0:  # Keras and fastnn never compress weights: a filter can only be a bomb here
         raise ValueError(f"{filepath!r}: {where!r} is compressed or filtered, which Keras weights files never are")
     dtype, shape = dataset.dtype, dataset.shape
+    if variable is None:  # an optimizer variable: its shape and kind are checked by the optimizer
+        if dtype.kind not in "biuf" or dtype.fields is not None:
+            raise ValueError(f"{filepath!r}: {where!r} has dtype {dtype}, which is not numeric")
+        return np.asarray(dataset[()])
     if shape != variable.shape:
         raise ValueError(f"{filepath!r}: {where!r} has shape {shape}, but weight {variable.name!r} has shape "
                          f"{variable.shape}")

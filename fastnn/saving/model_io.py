@@ -322,8 +322,9 @@ def _checked_model_config(config, filepath, max_sample_elements):
     if spec is not None:
         if not isinstance(spec, dict) or any(key not in spec for key in ("optimizer", "loss", "metrics")):
             raise damaged("'compile' must be an object with 'optimizer', 'loss' and 'metrics'")
-        if not isinstance(spec["metrics"], list):
-            raise damaged(f"'compile.metrics' must be a list, found {_json_type(spec['metrics'])}")
+        if not isinstance(spec["metrics"], (list, dict)):
+            raise damaged(f"'compile.metrics' must be a list or an object (per output), found "
+                          f"{_json_type(spec['metrics'])}")
     return config
 
 

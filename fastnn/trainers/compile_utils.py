@@ -219,6 +219,7 @@ class Compiled:
         compile_loss = CompileLoss(loss, loss_weights, output_names)
         self.loss = None if compile_loss.empty else compile_loss
         self.loss_identifier = loss
+        self.loss_weights = loss_weights  # as given, for saving
         self.compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
         self.metric_specs = self.compile_metrics.specs
         self.weighted_metric_specs = self.compile_metrics.weighted_specs

@@ -68,6 +68,18 @@ def _to_numpy(out):
     return as_array(out)
 
 
+def _serialized(value):
+    """A compile argument as JSON: names as given, lists and dicts (per output) element-wise, objects as
+    `{"class_name", "config"}`."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialized(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _serialized(v) for k, v in value.items()}
+    return serialize_object(value)
+
+
 class Trainer:
     """The training half of `fastnn.Model` (see the module docstring)."""
 
@@ -117,7 +129,8 @@ class Trainer:
 
         Returns:
             None before `compile`, else a JSON-compatible dict with the keys "optimizer", "loss", "metrics" and
-            "weighted_metrics" (names as given, other objects as `{"class_name", "config"}`).
+            "weighted_metrics", and "loss_weights" when given (names as given, lists and dicts per output
+            element-wise, other objects as `{"class_name", "config"}`).
 
         Example:
 
@@ -128,20 +141,20 @@ class Trainer:
         if self._compiled is None:
             return None
         compiled = self._compiled
-
-        def specs(items):
-            return [m if isinstance(m, str) else serialize_object(m) for m in items]
-
-        return {"optimizer": serialize_object(self.optimizer),
-                "loss": serialize_object(getattr(compiled, "loss_identifier", compiled.loss)),
-                "metrics": specs(compiled.metric_specs),
-                "weighted_metrics": specs(getattr(compiled, "weighted_metric_specs", []))}
+        config = {"optimizer": serialize_object(self.optimizer),
+                  "loss": _serialized(getattr(compiled, "loss_identifier", compiled.loss)),
+                  "metrics": _serialized(compiled.metric_specs),
+                  "weighted_metrics": _serialized(getattr(compiled, "weighted_metric_specs", []))}
+        if getattr(compiled, "loss_weights", None) is not None:  # (absent otherwise: files stay as they were)
+            config["loss_weights"] = _serialized(compiled.loss_weights)
+        return config
 
     def compile_from_config(self, config, custom_objects=None):
         """Compiles the model with the settings `get_compile_config` returned.
 
         Args:
-            config: dict with "optimizer", "loss", "metrics" and optionally "weighted_metrics".
+            config: dict with "optimizer", "loss", "metrics" and optionally "loss_weights" and "weighted_metrics"
+                (losses and metrics may be lists or dicts keyed by output names, as `compile` takes them).
             custom_objects: dict mapping class names in the config to your own classes.
 
         Raises:
@@ -153,10 +166,16 @@ class Trainer:
         """
         optimizer = deserialize_object(config["optimizer"], [optimizers_module, optimizers_module.schedules],
                                        custom_objects, base=optimizers_module.Optimizer)
-        loss = deserialize_object(config["loss"], [losses_module], custom_objects)
-        metrics = [deserialize_object(m, [metrics_module], custom_objects) for m in config["metrics"]]
-        weighted = [deserialize_object(m, [metrics_module], custom_objects) for m in config.get("weighted_metrics", [])]
-        self.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted or None)
+
+        def rebuilt(value, modules):
+            if isinstance(value, list):
+                return [rebuilt(v, modules) for v in value]
+            if isinstance(value, dict) and "class_name" not in value:
+                return {k: rebuilt(v, modules) for k, v in value.items()}
+            return deserialize_object(value, modules, custom_objects)
+        metrics, weighted = (rebuilt(config.get(key), [metrics_module]) for key in ("metrics", "weighted_metrics"))
+        self.compile(optimizer=optimizer, loss=rebuilt(config["loss"], [losses_module]), metrics=metrics or None,
+                     loss_weights=config.get("loss_weights"), weighted_metrics=weighted or None)
 
     # --- the overridable steps (Keras 3's contract)
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

@@ -361,3 +361,80 @@ def test_register_keras_serializable_names_as_keras_does():
     assert fastnn.saving.get_registered_object("Renamed") is Thing  # by class name too (one match)
     with pytest.raises(ValueError, match=r"'pkg_a>Renamed' has already been registered"):
         fastnn.saving.register_keras_serializable(package="pkg_a", name="Renamed")(type("Other", (Thing,), {}))
+
+
+# --- compile state in archives (issue 15 item 4): compile_config and optimizer variables as Keras stores them
+def heads(M):
+    L, a = M.layers, M.Input((4,), name="a")
+    h = L.Dense(6, activation="relu", name="h")(a)
+    side = L.Dense(3, name="side")(a)  # a branch: Keras orders the optimizer's slots by its layer order
+    o1 = L.Dense(3, activation="softmax", name="o1")(L.Concatenate(name="c")([h, side]))
+    return M.Model(a, [o1, L.Dense(1, name="o2")(h)], name="heads")
+
+
+DATA = np.random.default_rng(5)
+XC = DATA.random((32, 4)).astype(np.float32)
+YC = {"o1": DATA.integers(0, 3, 32), "o2": DATA.random((32, 1)).astype(np.float32)}
+OPTIMIZERS = {"adam": ("Adam", {"learning_rate": 0.01}), "amsgrad": ("Adam", {"amsgrad": True}),
+              "sgd_momentum": ("SGD", {"learning_rate": 0.05, "momentum": 0.9}),
+              "rmsprop_centered": ("RMSprop", {"momentum": 0.5, "centered": True}),
+              "adagrad": ("Adagrad", {"learning_rate": 0.1}), "adamax": ("Adamax", {}), "adamw": ("AdamW", {})}
+
+
+def compiled_heads(M, optimizer):
+    name, kwargs = OPTIMIZERS[optimizer]
+    model = heads(M)
+    model.compile(optimizer=getattr(M.optimizers, name)(**kwargs),
+                  loss={"o1": "sparse_categorical_crossentropy", "o2": "mse"}, loss_weights={"o1": 1.0, "o2": 0.5},
+                  metrics={"o1": ["accuracy"], "o2": ["mae"]})
+    return model
+
+
+def fit_one(model, epochs=1):
+    model.fit(XC, YC, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_compiled_archives_train_on_where_they_stopped(optimizer, tf, tmp_path):
+    ours = compiled_heads(fastnn, optimizer)
+    fit_one(ours, epochs=2)
+    ours.save(tmp_path / "ours.keras")
+    with zipfile.ZipFile(tmp_path / "ours.keras") as archive:
+        compile_config = json.loads(archive.read("config.json"))["compile_config"]
+    assert compile_config["loss"] == {"o1": "sparse_categorical_crossentropy", "o2": "mse"}
+    assert compile_config["loss_weights"] == {"o1": 1.0, "o2": 0.5}
+    assert compile_config["metrics"] == {"o1": ["accuracy"], "o2": ["mae"]}
+    restored = fastnn.models.load_model(tmp_path / "ours.keras")
+    theirs = tf.keras.models.load_model(str(tmp_path / "ours.keras"))
+    assert restored.get_compile_config() == ours.get_compile_config()
+    assert int(restored.optimizer.iterations) == int(theirs.optimizer.iterations) == 8
+    before = ours.get_weights()
+    for model in (ours, restored, theirs):  # the uninterrupted run, and both continued from the archive
+        fit_one(model)
+    assert any(np.abs(a - b).max() > 1e-4 for a, b in zip(ours.get_weights(), before))
+    for a, b, c in zip(ours.get_weights(), restored.get_weights(), [w.numpy() for w in theirs.weights]):
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(c, a, rtol=0, atol=2e-5)
+
+
+def test_keras_compiled_archives_bring_their_optimizer_state(tf, tmp_path):
+    theirs = compiled_heads(tf.keras, "adam")
+    fit_one(theirs, epochs=2)
+    theirs.save(str(tmp_path / "keras.keras"))
+    ours = fastnn.models.load_model(tmp_path / "keras.keras")
+    assert int(ours.optimizer.iterations) == 8
+    assert ours.get_compile_config()["loss_weights"] == {"o1": 1.0, "o2": 0.5}
+    for model in (ours, theirs):
+        fit_one(model)
+    for a, b in zip(ours.get_weights(), [w.numpy() for w in theirs.weights]):
+        np.testing.assert_allclose(a, b, rtol=0, atol=2e-5)
+
+
+def test_optimizers_without_a_known_keras_layout_start_fresh(tmp_path):
+    ours = heads(fastnn)
+    ours.compile(optimizer="nadam", loss=["sparse_categorical_crossentropy", "mse"])
+    fit_one(ours)
+    ours.save(tmp_path / "nadam.keras")
+    restored = fastnn.models.load_model(tmp_path / "nadam.keras")
+    assert type(restored.optimizer) is fastnn.optimizers.Nadam and int(restored.optimizer.iterations) == 0
+    assert restored.get_compile_config()["loss"] == ["sparse_categorical_crossentropy", "mse"]
