@@ -319,7 +319,9 @@ class Trainer:
             shuffle: Whether the training arrays are shuffled before each epoch (`fastnn.utils.set_random_seed` makes
                 the order reproducible).
             class_weight: A dict `{class index: weight}` scaling each sample's loss by its class's weight.
-            sample_weight: Per-sample weights for the training arrays.
+            sample_weight: Per-sample weights for the training arrays; for a multi-output model also a list (one
+                array or None per output) or a dict keyed by output names, weighting each output's loss and
+                `weighted_metrics`.
             initial_epoch: The epoch to start at (to resume an earlier run).
             steps_per_epoch: The number of batches per epoch, or None for one pass over the data.
             validation_steps: The number of validation batches, or None for all of them.
@@ -372,9 +374,9 @@ class Trainer:
                                  f"samples out of {n}")
             if validation_data is None:
                 validation_data = (take(x, slice(split, None)), None if y is None else take(y, slice(split, None))) \
-                    + (() if sample_weight is None else (sample_weight[split:],))
+                    + (() if sample_weight is None else (take(sample_weight, slice(split, None)),))
             x, y = take(x, slice(None, split)), None if y is None else take(y, slice(None, split))
-            sample_weight = None if sample_weight is None else sample_weight[:split]
+            sample_weight = None if sample_weight is None else take(sample_weight, slice(None, split))
         elif validation_split:
             raise ValueError("`validation_split` is not supported when `x` is a Dataset or generator")
         loop = self._loop()
@@ -518,7 +520,7 @@ class Trainer:
             y: Targets, or None with a Dataset or generator.
             batch_size: Samples per batch (default 32).
             verbose: `"auto"`, 0, 1 or 2, as in `fit`.
-            sample_weight: Per-sample weights.
+            sample_weight: Per-sample weights (per output: a list or a dict keyed by output names, as for `fit`).
             steps: The number of batches to evaluate, or None for all of them.
             callbacks: A list of callbacks.
             return_dict: Whether to return a dict `{name: value}` instead of a list.
@@ -592,7 +594,8 @@ class Trainer:
         Args:
             x: A batch of inputs.
             y: Its targets.
-            sample_weight: Per-sample weights, or None.
+            sample_weight: Per-sample weights, or None; for a multi-output model also a list or a dict keyed by output
+                names (one array or None per output).
             class_weight: A dict `{class index: weight}`, or None.
             return_dict: Whether to return a dict `{name: value}`.
 
@@ -613,7 +616,8 @@ class Trainer:
         Args:
             x: A batch of inputs.
             y: Its targets.
-            sample_weight: Per-sample weights, or None.
+            sample_weight: Per-sample weights, or None; for a multi-output model also a list or a dict keyed by output
+                names (one array or None per output).
             return_dict: Whether to return a dict `{name: value}`.
 
         Returns:
