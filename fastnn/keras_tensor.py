@@ -13,6 +13,7 @@ from collections.abc import Sequence
 __all__ = ["Input", "KerasTensor", "InputSpec"]
 
 _input_names = itertools.count()
+_serials = itertools.count()  # creation order: a shared layer's calls are numbered by it (Keras' node indices)
 
 
 class KerasTensor:
@@ -36,6 +37,7 @@ class KerasTensor:
         self.inputs = inputs
         self.name = name
         self.dtype = dtype
+        self._serial = next(_serials)
 
     @property
     def ndim(self):

@@ -29,6 +29,38 @@ def _topological(outputs):
     return order
 
 
+def _keras_operations(inputs, outputs):
+    """The graph's operations (layers, and the input KerasTensors standing for InputLayers) in Keras 3's order
+    (`keras.src.ops.function.map_graph`): by decreasing depth from the outputs, ties in first-visit order of a
+    depth-first walk from the outputs. Keras numbers a model's layers in `.weights.h5` files by this order."""
+    def operation(t):
+        return t if t.layer is None else t.layer
+
+    order, visited, indices = [], set(), {}
+
+    def visit(t):
+        if id(t) in visited:
+            return
+        visited.add(id(t))
+        indices.setdefault(id(operation(t)), len(indices))
+        for parent in _as_list(t.inputs) if t.layer is not None else []:
+            visit(parent)
+        order.append(t)
+    for out in outputs:
+        visit(out)
+    node_depth, op_depth, ops = {}, {}, {}
+    for t in reversed(order):
+        op = operation(t)
+        depth = max(node_depth.setdefault(id(t), 0), op_depth.get(id(op), 0))
+        op_depth[id(op)], node_depth[id(t)], ops[id(op)] = depth, depth, op
+        for parent in _as_list(t.inputs) if t.layer is not None else []:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in inputs:  # an input no output depends on still is an InputLayer of the model
+        if id(t) not in op_depth:
+            op_depth[id(t)], indices[id(t)], ops[id(t)] = 0, -1, t
+    return [ops[key] for key in sorted(op_depth, key=lambda key: (-op_depth[key], indices[key]))]
+
+
 def _flatten_io(io, what):
     """(list of KerasTensors, keys or None): `io` as given to Model(inputs, outputs) — one tensor, a list/tuple,
     or a dict (Keras keeps the dict's keys as the input/output names)."""
@@ -64,11 +96,25 @@ class Functional(Model):
 
     @property
     def layers(self):
-        """The InputLayers, then every layer in call order (as Keras 3 lists a functional model's layers)."""
+        """The InputLayers and layers in Keras 3's order (by decreasing depth from the outputs, as
+        `keras.Model.layers`; Keras numbers the layers of `.weights.h5` files by it)."""
         if self._input_layers is None:
             # (not tracked as sublayers: they hold no weights and are not part of get_config's layers)
             object.__setattr__(self, "_input_layers", [InputLayer._for_tensor(t) for t in self._graph_inputs])
-        return self._input_layers + list(self._tracked_layers)
+        input_layers = {id(t): layer for t, layer in zip(self._graph_inputs, self._input_layers)}
+        return [input_layers.get(id(op), op) for op in self._keras_operations()]
+
+    def _keras_operations(self):
+        """Layers and input KerasTensors in Keras 3's order (see `_keras_operations`)."""
+        return _keras_operations(self._graph_inputs, self._graph_outputs)
+
+    def _keras_nodes(self):
+        """{id(layer): its calls in this graph (output KerasTensors) in call order}: Keras' node indices."""
+        calls = {}
+        for t in self._nodes:
+            if t.layer is not None:
+                calls.setdefault(id(t.layer), []).append(t)
+        return {key: sorted(ts, key=lambda t: t._serial) for key, ts in calls.items()}
 
     @property
     def inputs(self):

@@ -48,6 +48,8 @@ class Adagrad(Optimizer):
                                                  math.inf)
         self.epsilon = _epsilon(epsilon)
 
+    _keras_slot_groups = (("accumulator",),)
+
     def _slot_names(self):
         return ["accumulator"]
 
@@ -134,6 +136,8 @@ class Adamax(Optimizer):
         self.beta_1 = _number(beta_1, "beta_1", 0, 1)
         self.beta_2 = _number(beta_2, "beta_2", 0, 1)
         self.epsilon = _epsilon(epsilon)
+
+    _keras_slot_groups = (("momentum", "norm"),)
 
     def _slot_names(self):
         return ["momentum", "norm"]

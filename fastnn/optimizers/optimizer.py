@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -198,6 +198,87 @@ class Optimizer:
         for i, var in enumerate(self._tracked_variables(variables)):
             for j, slot in enumerate(self.slot_variables(var)):
                 store[f"slot_{i:03d}_{j}"] = slot.numpy()
+
+    # Keras 3 creates an optimizer's slot variables in groups, each group's slots interleaved per variable (Adam:
+    # (momentum, velocity) per variable, then every velocity_hat): what its `.keras` archives store in that order
+    _keras_slot_groups = None  # (subclasses) tuples of slot names; None: Keras' layout is not known here
+
+    def _keras_slot_order(self, variables):
+        """[(variable index, slot index)] in Keras' order, or None where fastnn cannot match Keras' layout."""
+        names = self._all_slot_names()
+        if (self._keras_slot_groups is None or isinstance(self._learning_rate, LearningRateSchedule)
+                or callable(self._learning_rate) or set(names) - {n for g in self._keras_slot_groups for n in g}):
+            return None
+        return [(i, names.index(n)) for group in self._keras_slot_groups
+                for i in range(len(variables)) for n in group if n in names]
+
+    def save_keras_variables(self, store: MutableMapping, variables: Sequence[Variable]) -> bool:
+        """Saves the optimizer's state in Keras 3's layout (what `keras.Model.save` stores under `optimizer/vars`):
+        `store["0"]` the step count, `store["1"]` the learning rate, then the slots in Keras' creation order.
+
+        Args:
+            store: a dict-like object to write arrays into.
+            variables: the model's trainable variables in Keras' order (`model.trainable_variables` of the same
+                model in Keras).
+
+        Returns:
+            bool, whether the state was written: False for optimizers, options or learning-rate schedules whose
+            Keras layout fastnn does not reproduce (nothing is written then).
+
+        Example:
+
+        >>> store = {}
+        >>> model.optimizer.save_keras_variables(store, model.trainable_weights)
+        True
+        """
+        order = self._keras_slot_order(variables)
+        if order is None:
+            return False
+        self.build(variables)
+        slots = [self.slot_variables(var) for var in variables]
+        store["0"] = np.asarray(int(self.iterations), np.int64)
+        store["1"] = np.asarray(self.learning_rate, np.float32)
+        for k, (i, j) in enumerate(order):
+            store[str(k + 2)] = slots[i][j].numpy()
+        return True
+
+    def load_keras_variables(self, store: Mapping, variables: Sequence[Variable]) -> bool:
+        """Restores the state `save_keras_variables` (or Keras 3) wrote; every value is checked before any is set.
+
+        Args:
+            store: a dict-like object of arrays keyed "0", "1", ...
+            variables: as for `save_keras_variables`.
+
+        Returns:
+            bool, whether the state was restored: False (nothing changed) where fastnn does not reproduce Keras'
+            layout for this optimizer, its options or its learning-rate schedule.
+
+        Raises:
+            ValueError: `store` holds another number of values, or a value of the wrong shape or kind.
+
+        Example:
+
+        >>> model.optimizer.load_keras_variables(store, model.trainable_weights)
+        True
+        """
+        order = self._keras_slot_order(variables)
+        if order is None:
+            return False
+        keys = sorted(store.keys(), key=lambda k: int(k) if str(k).isdigit() else -1)
+        if keys == ["0", "1"]:  # saved before the optimizer was built (compiled, never trained): no slots yet
+            order = []
+        elif keys != [str(k) for k in range(len(order) + 2)]:
+            raise ValueError(f"expected {len(order) + 2} optimizer variables (the step, the learning rate and "
+                             f"{len(order)} slots), found keys {sorted(store.keys())[:8]}")
+        rate = np.asarray(store["1"])
+        if rate.shape != () or rate.dtype.kind != "f" or not 0 <= float(rate) < float("inf"):
+            raise ValueError(f"the learning rate must be a non-negative float scalar, found {rate!r}"[:200])
+        converted = {"iterations": store["0"]}
+        for k, (i, j) in enumerate(order):
+            converted[f"slot_{i:03d}_{j}"] = store[str(k + 2)]
+        self.load_own_variables(converted, variables)
+        self.learning_rate = float(rate)
+        return True
 
     def load_own_variables(self, store, variables=None):
         """Restores the state `save_own_variables` wrote, building the optimizer for `variables` first.

@@ -35,6 +35,8 @@ class RMSprop(Optimizer):
         self.epsilon = float(epsilon)
         self.centered = bool(centered)
 
+    _keras_slot_groups = (("velocity",), ("momentum",), ("average_gradient",))
+
     def _slot_names(self):
         return (["velocity"] + (["momentum"] if self.momentum > 0 else [])
                 + (["average_gradient"] if self.centered else []))

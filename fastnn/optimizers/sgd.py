@@ -40,6 +40,8 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
+    _keras_slot_groups = (("momentum",),)
+
     def _slot_names(self):
         return ["momentum"] if self.momentum != 0 else []
 

@@ -10,7 +10,15 @@ Models, layers and optimizers save and load their own state through public metho
 """
 from .files import atomic_write_bytes
 from .model_io import load_model, load_weights, save_model, save_weights
-from .serialization import deserialize_layer, deserialize_object, serialize_object
+from .serialization import (
+    deserialize_layer,
+    deserialize_object,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_object,
+)
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model", "serialize_object", "deserialize_object",
-           "deserialize_layer", "atomic_write_bytes"]
+           "deserialize_layer", "atomic_write_bytes", "register_keras_serializable", "get_registered_name",
+           "get_registered_object"]

@@ -2,14 +2,23 @@
 
 An archive holds `metadata.json`, `config.json` (the model as Keras serializes it: `module`, `class_name`,
 `config`, `build_config`, `compile_config`) and `model.weights.h5` (the weights in Keras 3's layout, see
-`keras_h5`). fastnn writes and reads Sequential models of the layers both libraries have; their configs use the same
-argument names, so the translation is generic: Keras' extra wrapping (`module`, `registered_name`, dtype
-policies) is added or removed, and a Keras-only option is dropped when it is at its default and refused otherwise.
+`keras_h5`). fastnn writes and reads Sequential and functional models (Keras 3's functional config: each layer with
+its `inbound_nodes`, `input_layers`/`output_layers`; multi-input/multi-output, shared layers, nested Sequential and
+functional models as layers) of the layers both libraries have; their configs use the same argument names, so the
+translation is generic: Keras' extra wrapping (`module`, `registered_name`, dtype policies) is added or removed, and a
+Keras-only option is dropped when it is at its default and refused otherwise.
 
-Limits: fastnn writes no `compile_config` (Keras loads the model uncompiled; the weights and predictions are equal)
-and reads no optimizer state from Keras archives (with `compile=True` the model is compiled with the saved
-optimizer's settings and starts from a fresh optimizer state). Functional and subclassed models are refused with a
-ValueError that says so (use fastnn's `.npz` model files for them).
+Subclassed models and custom layers are written as Keras writes custom objects (their module, `get_config()` and
+registered name, plus the build input shape of a model) and read back through the registry
+(`register_keras_serializable`) or `custom_objects`; Keras needs a matching class registered under the same name on
+its side. Their weights follow Keras' attribute walk (see `keras_h5`).
+
+A compiled model's archive holds its `compile_config` (optimizer, losses and loss weights, metrics, per output as
+lists or dicts) and the optimizer's state under `optimizer/vars` in Keras' layout (step, learning rate, slots in
+Keras' creation order over the trainable variables in Keras' order), so a model loaded compiled, by Keras or fastnn,
+trains on where it stopped. Limits: the optimizer state is written and read for SGD, Adam, AdamW, RMSprop, Adagrad
+and Adamax at a constant learning rate without EMA or gradient accumulation; with other optimizers, options or a
+learning-rate schedule the archive holds the compile settings only and the optimizer starts fresh.
 
 Reading treats the archive as untrusted, as the other formats: members are size-checked before they are read, the
 config is parsed with depth limits, the model rebuilt from it may not create more weights than the weights member
@@ -25,10 +34,17 @@ import numpy as np
 
 from .. import version as version_module
 from .files import _existing_file, _filepath, _parse_json, atomic_write_bytes
-from .keras_h5 import _h5py, keras_h5_bytes, read_keras_h5
-from .serialization import _public_class, deserialize_object, registered_module, weight_budget
+from .keras_h5 import _h5py, keras_h5_bytes, read_keras_h5, read_keras_optimizer_variables
+from .serialization import (
+    _public_class,
+    deserialize_object,
+    get_registered_name,
+    get_registered_object,
+    registered_module,
+    weight_budget,
+)
 
-__all__ = ["save_keras_archive", "load_keras_archive", "is_keras_archive"]
+__all__ = ["save_keras_archive", "load_keras_archive", "is_keras_archive", "keras_trainable_variables"]
 
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 _MAX_JSON_BYTES = 16 << 20
@@ -55,11 +71,7 @@ def _keras_object(value, module):
 
 
 def _keras_layer_config(layer):
-    config = _keras_config(layer.get_config())
-    for key, child in getattr(layer, "_keras_children", list)():  # a wrapper's sublayers (TimeDistributed's layer)
-        config[key] = _keras_object({"class_name": type(child).__name__, "config": _keras_layer_config(child)},
-                                    "keras.layers")
-    return config
+    return _keras_config(layer.get_config())
 
 
 def _keras_config(config):
@@ -75,17 +87,139 @@ def _keras_config(config):
     return config
 
 
-def keras_archive_bytes(model):
-    """Serializes a Sequential model as a Keras 3 `.keras` archive.
+def _is_model(obj, kind):
+    return isinstance(obj, getattr(registered_module("functional" if kind == "Functional" else "models"), kind))
+
+
+def _keras_spec(layer):
+    """A layer (or nested model) as Keras serializes it in a model config: fastnn's own layers as Keras' (same
+    class names), Sequential and functional models in Keras' formats, and any other class (a subclassed model, a
+    custom layer) as Keras writes custom objects: its module, `get_config()`, and its registered name (see
+    `register_keras_serializable`), which Keras looks the class up by when it loads the archive."""
+    cls = type(layer)
+    if cls.get_config is registered_module("models").Sequential.get_config:
+        return _keras_sequential(layer)
+    if cls.get_config is registered_module("functional").Functional.get_config:
+        return _keras_functional(layer)
+    layers = registered_module("layers")
+    if cls.__name__ in layers.__all__ and getattr(layers, cls.__name__) is cls:
+        return {"module": "keras.layers", "class_name": cls.__name__, "registered_name": None,
+                "config": _keras_layer_config(layer)}
+    spec = {"module": cls.__module__, "class_name": cls.__name__, "config": _keras_layer_config(layer),
+            "registered_name": get_registered_name(cls)}
+    shape = layer.get_build_config()["input_shape"] if _is_model(layer, "Model") else None
+    if shape is not None:
+        spec["build_config"] = {"input_shape": shape}
+    return spec
+
+
+def _keras_sequential(model):
+    input_shape = model.get_build_config()["input_shape"]
+    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+               "config": {"batch_shape": input_shape, "dtype": "float32", "name": "input_layer"}}]
+    layers += [_keras_spec(layer) for layer in model.layers]
+    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
+            "config": {"name": model.name, "trainable": model.trainable, "dtype": "float32", "layers": layers,
+                       "build_input_shape": input_shape},
+            "build_config": {"input_shape": input_shape}}
+
+
+def _keras_functional(model):
+    """Keras 3's functional config: each layer with its `inbound_nodes` (the calls, as `__keras_tensor__`
+    references `[layer name, node index, tensor index]`), and `input_layers`/`output_layers` likewise."""
+    calls = model._keras_nodes()
+
+    def history(t, offset=0):
+        if t.layer is None:
+            return [t.name, 0, 0]
+        return [t.layer.name, offset + next(i for i, c in enumerate(calls[id(t.layer)]) if c is t), 0]
+
+    def reference(t):
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": list(t.shape), "dtype": "float32", "keras_history": history(t)}}
+
+    layers = []
+    for op in model._keras_operations():
+        if not hasattr(op, "get_config"):  # an input KerasTensor: Keras' InputLayer
+            layers.append({"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                           "config": {"batch_shape": list(op.shape), "dtype": "float32", "sparse": False,
+                                      "ragged": False, "name": op.name},
+                           "name": op.name, "inbound_nodes": []})
+            continue
+        nodes = [{"args": [[reference(p) for p in t.inputs] if isinstance(t.inputs, (list, tuple))
+                           else reference(t.inputs)], "kwargs": {}} for t in calls[id(op)]]
+        layers.append({**_keras_spec(op), "name": op.name, "inbound_nodes": nodes})
+
+    def structure(tensors, keys, single):
+        # (Keras counts a functional model's own first node here, but not in `inbound_nodes`)
+        refs = [history(t, 1 if t.layer is not None and _is_model(t.layer, "Functional") else 0) for t in tensors]
+        return dict(zip(keys, refs)) if keys is not None else refs[0] if single else refs
+    return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
+            "config": {"name": model.name, "trainable": model.trainable, "layers": layers,
+                       "input_layers": structure(model.inputs, model._input_keys, model._single_input),
+                       "output_layers": structure(model.outputs, model._output_keys, model._single_output)},
+            "build_config": {"input_shape": None}}
+
+
+def keras_trainable_variables(model):
+    """A model's trainable variables in the order Keras 3 lists them (a functional model's by its Keras layer
+    order, nested models likewise): the order of the optimizer's slots in `.keras` archives.
 
     Args:
-        model: a built fastnn `Sequential` model.
+        model: a fastnn model or layer.
+
+    Returns:
+        list of Variables.
+
+    Example:
+
+    >>> len(keras_trainable_variables(model)) == len(model.trainable_weights)
+    True
+    """
+    if not (_is_model(model, "Sequential") or _is_model(model, "Functional")):
+        return list(model.trainable_weights)
+    out, seen = [], set()
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        for w in keras_trainable_variables(layer):
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+    return out
+
+
+def _keras_objects(value, module):
+    """Compile arguments as Keras writes them: names as they are, objects wrapped, lists/dicts element-wise."""
+    if isinstance(value, list):
+        return [_keras_objects(v, module) for v in value]
+    if isinstance(value, dict) and "class_name" in value:
+        return _keras_object(value, module)
+    if isinstance(value, dict):
+        return {k: _keras_objects(v, module) for k, v in value.items()}
+    return value
+
+
+def _keras_compile_config(config):
+    return {"optimizer": _keras_object(config["optimizer"], "keras.optimizers"),
+            "loss": _keras_objects(config["loss"], "keras.losses"), "loss_weights": config.get("loss_weights"),
+            "metrics": _keras_objects(config["metrics"], "keras.metrics") or None,
+            "weighted_metrics": _keras_objects(config.get("weighted_metrics"), "keras.metrics") or None,
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def keras_archive_bytes(model):
+    """Serializes a Sequential or functional model as a Keras 3 `.keras` archive.
+
+    Args:
+        model: a built fastnn `Sequential` or functional (`Model(inputs, outputs)`) model; nested models as
+            layers included.
 
     Returns:
         bytes, the zip archive.
 
     Raises:
-        ValueError: the model is not built, or is not a Sequential model.
+        ValueError: the model is not built, or is a subclassed model.
         ImportError: h5py is not installed.
 
     Example:
@@ -94,39 +228,33 @@ def keras_archive_bytes(model):
     """
     if not model.built:
         raise ValueError(f"model {model.name!r} is not built yet: call it on data or build(shape) before saving")
-    if not isinstance(model, registered_module("models").Sequential) or type(model).get_config is not \
-            registered_module("models").Sequential.get_config:
-        raise ValueError(f"fastnn writes .keras archives of Sequential models; model {model.name!r} is a "
-                         f"{type(model).__name__}: save it with the .npz extension (fastnn's model file)")
-    input_shape = model.get_build_config()["input_shape"]
-    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
-               "config": {"batch_shape": input_shape, "dtype": "float32", "name": "input_layer"}}]
-    for layer in model.layers:
-        layers.append({"module": "keras.layers", "class_name": type(layer).__name__, "registered_name": None,
-                       "config": _keras_layer_config(layer)})
-    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
-              "config": {"name": model.name, "trainable": model.trainable, "dtype": "float32", "layers": layers,
-                         "build_input_shape": input_shape},
-              "build_config": {"input_shape": input_shape}}
+    config = _keras_spec(model)
+    optimizer_variables = None
+    compile_config = model.get_compile_config()
+    if compile_config is not None:
+        config["compile_config"] = _keras_compile_config(compile_config)
+        store = {}
+        if model.optimizer.save_keras_variables(store, keras_trainable_variables(model)):
+            optimizer_variables = (model.optimizer.name, store)
     metadata = {"keras_version": "3.0.0", "fastnn_version": version_module.VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(_METADATA, json.dumps(metadata))
         archive.writestr(_CONFIG, json.dumps(config))
-        archive.writestr(_WEIGHTS, keras_h5_bytes(model))
+        archive.writestr(_WEIGHTS, keras_h5_bytes(model, optimizer_variables))
     return buffer.getvalue()
 
 
 def save_keras_archive(model, filepath):
-    """Saves a Sequential model as a Keras 3 `.keras` archive that `keras.models.load_model` loads.
+    """Saves a model as a Keras 3 `.keras` archive that `keras.models.load_model` loads.
 
     Args:
-        model: a built fastnn `Sequential` model.
+        model: a built fastnn `Sequential` or functional model.
         filepath: str or os.PathLike, usually ending in `.keras`.
 
     Raises:
-        ValueError: the model is not a built Sequential model.
+        ValueError: the model is not built, or is a subclassed model.
         ImportError: h5py is not installed.
 
     Example:
@@ -195,7 +323,7 @@ def _fastnn_config(cls, config, what):
 
 def _nested(value, modules, custom_objects, what):
     """An initializer, regularizer or constraint from its Keras config (Keras-only options at defaults dropped)."""
-    cls = (custom_objects or {}).get(value["class_name"]) or _public_class(modules, value["class_name"])
+    cls = get_registered_object(value["class_name"], custom_objects) or _public_class(modules, value["class_name"])
     config = value["config"] if isinstance(value["config"], dict) else {}
     if isinstance(cls, type):
         config = _fastnn_config(cls, config, what)
@@ -234,53 +362,158 @@ class _Budget:
         self.left -= values
 
 
-def _keras_layer(name, layer_config, layers, modules, custom_objects):
-    """A fastnn layer from a Keras layer's class name and config (a wrapper's inner layers likewise)."""
-    cls = (custom_objects or {}).get(name) or (getattr(layers, name, None) if name in layers.__all__ else None)
+def _layer_from_keras(spec, modules, custom_objects):
+    """A layer or nested model from its Keras spec (`{"class_name", "config", ...}`)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+        raise ValueError(f"a layer must be saved as a JSON object, found {spec!r}"[:200])
+    name, layer_config = spec.get("class_name"), spec["config"]
+    if name == "Sequential" and not (custom_objects or {}).get(name):
+        return _sequential_from_keras(layer_config, modules, custom_objects)
+    if name in ("Functional", "Model") and isinstance(layer_config.get("layers"), list):
+        return _functional_from_keras(layer_config, modules, custom_objects)
+    layers = registered_module("layers")
+    cls = get_registered_object(spec.get("registered_name") or name, custom_objects) or get_registered_object(
+        name, custom_objects) or (getattr(layers, name, None) if name in layers.__all__ else None)
     if not isinstance(cls, type) or not issubclass(cls, layers.Layer):
         raise ValueError(f"Unknown layer {name!r} in the saved config: fastnn has no such layer (pass your "
                          f"own in custom_objects={{'{name}': ...}})")
     plain = _fastnn_config(cls, layer_config, f"layer {layer_config.get('name', name)!r}")
     for key, value in plain.items():
         if key in _LAYER_KEYS and isinstance(value, dict) and isinstance(value.get("config"), dict):
-            plain[key] = _keras_layer(value.get("class_name"), value["config"], layers, modules, custom_objects)
+            plain[key] = _layer_from_keras(value, modules, custom_objects)  # a wrapper's layer (Bidirectional, ...)
         elif isinstance(value, dict) and "class_name" in value:
             plain[key] = _nested(value, modules, custom_objects, f"{key} of layer {plain.get('name')!r}")
-    return cls.from_config(plain)
+    layer = cls.from_config(plain)
+    shape = (spec.get("build_config") or {}).get("input_shape")
+    if isinstance(layer, registered_module("models").Model) and shape is not None and not layer.built:
+        layer.build_from_config({"input_shape": tuple(shape)})  # a subclassed model: built by a call on zeros
+    return layer
+
+
+def _sequential_from_keras(config, modules, custom_objects):
+    layers = registered_module("layers")
+    if not isinstance(config.get("layers"), list):
+        raise ValueError("a Sequential model's 'layers' must be a list")
+    model = registered_module("models").Sequential(name=config.get("name"))
+    for spec in config["layers"]:
+        if isinstance(spec, dict) and spec.get("class_name") == "InputLayer":
+            model.add(layers.Input(batch_shape=tuple((spec.get("config") or {})["batch_shape"])))
+        else:
+            model.add(_layer_from_keras(spec, modules, custom_objects))
+    shape = config.get("build_input_shape")
+    if shape is not None and not model.built:
+        model.build_from_config({"input_shape": tuple(shape)})
+    return model
+
+
+def _history(value):
+    """`[layer name, node index, tensor index]` from a `__keras_tensor__` reference (or a bare such list)."""
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        value = (value.get("config") or {}).get("keras_history")
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value[1:])):
+        raise ValueError(f"expected a tensor reference [layer name, node index, tensor index], found {value!r}"[:200])
+    return value
+
+
+def _functional_from_keras(config, modules, custom_objects):
+    """Keras 3's functional config (`layers` with `inbound_nodes`, `input_layers`, `output_layers`) as a fastnn
+    functional model: the layers are called on their inbound tensors once these exist, as Keras replays them."""
+    layers, functional = registered_module("layers"), registered_module("functional").Functional
+    created, pending, tensors = {}, [], {}  # name -> layer; (name, node data) to call; (name, node) -> tensor
+    for spec in config["layers"]:
+        if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+            raise ValueError(f"a layer must be saved as a JSON object, found {spec!r}"[:200])
+        name = spec.get("name", spec["config"].get("name"))
+        if not isinstance(name, str) or name in created:
+            raise ValueError(f"layer names must be unique strings, found {name!r}")
+        if spec.get("class_name") == "InputLayer":
+            tensors[(name, 0)] = layers.Input(batch_shape=tuple(spec["config"]["batch_shape"]), name=name)
+            created[name] = None
+            continue
+        created[name] = _layer_from_keras(spec, modules, custom_objects)
+        nodes = spec.get("inbound_nodes") or []
+        if not isinstance(nodes, list):
+            raise ValueError(f"the inbound_nodes of layer {name!r} must be a list")
+        pending += [(name, node) for node in nodes]
+    calls = {}
+    while pending:  # each pass calls every layer whose inbound tensors exist (in order), until none is left
+        waiting = []
+        for name, node in pending:
+            args = node.get("args") if isinstance(node, dict) else None
+            if not isinstance(args, list) or len(args) != 1:
+                raise ValueError(f"layer {name!r}: fastnn replays calls with one (tensor or list) argument, found "
+                                 f"{node!r}"[:200])
+            listed = isinstance(args[0], list)  # a list of tensors (Keras 3 writes each as a __keras_tensor__)
+            refs = [_history(r) for r in args[0]] if listed else [_history(args[0])]
+            keys = [(r[0], r[1]) for r in refs]  # (Keras counts a nested functional model's calls from 0 here)
+            if any(r[2] != 0 for r in refs):
+                raise ValueError(f"layer {name!r} takes output {refs} of a layer with several outputs, which "
+                                 "fastnn's functional models do not have")
+            if any(w == name for w, _ in waiting) or not all(k in tensors for k in keys):
+                waiting.append((name, node))  # (a layer's calls keep their order: Keras' node indices)
+                continue
+            inputs = [tensors[k] for k in keys]
+            index = calls.get(name, 0)
+            calls[name] = index + 1
+            tensors[(name, index)] = created[name](inputs if listed else inputs[0])
+        if len(waiting) == len(pending):
+            raise ValueError(f"the model's graph cannot be rebuilt: layer {waiting[0][0]!r} waits for tensors no "
+                             "layer produces")
+        pending = waiting
+
+    def structure(value):
+        if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+            name, node, _ = _history(value)
+            key = (name, node - (1 if isinstance(created.get(name), functional) else 0))
+            if key not in tensors:
+                raise ValueError(f"the model's inputs/outputs name {value!r}, which no layer produces")
+            return tensors[key]
+        if isinstance(value, dict):
+            return {k: structure(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [structure(v) for v in value]
+        raise ValueError(f"expected tensor references for the model's inputs/outputs, found {value!r}"[:200])
+    return registered_module("models").Model(structure(config.get("input_layers")),
+                                            structure(config.get("output_layers")), name=config.get("name"))
 
 
 def _rebuild(config, filepath, custom_objects, weight_values):
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"{filepath!r} has a damaged {_CONFIG}: expected a Keras model config (an object with "
                          "'class_name' and 'config')")
-    if config["class_name"] != "Sequential" or not isinstance(config.get("config"), dict) or not isinstance(
-            config["config"].get("layers"), list):
-        raise ValueError(f"{filepath!r} holds a Keras {config['class_name']!r} model: fastnn reads .keras archives "
-                         "of Sequential models")
-    models, layers = registered_module("models"), registered_module("layers")
-    modules = [layers, registered_module("initializers"), registered_module("regularizers"),
+    if config["class_name"] in ("Sequential", "Functional") and not (
+            isinstance(config.get("config"), dict) and isinstance(config["config"].get("layers"), list)):
+        raise ValueError(f"{filepath!r} has a damaged {_CONFIG}: a {config['class_name']} model without a list of "
+                         "layers")
+    if config["class_name"] not in ("Sequential", "Functional", "Model") and not isinstance(
+            get_registered_object(config.get("registered_name") or config["class_name"], custom_objects) or
+            get_registered_object(config["class_name"], custom_objects), type):
+        raise ValueError(f"{filepath!r} holds a Keras {config['class_name']!r} model (registered as "
+                         f"{config.get('registered_name')!r}): register your fastnn class under that name with "
+                         "@fastnn.saving.register_keras_serializable or pass it in custom_objects")
+    modules = [registered_module("layers"), registered_module("initializers"), registered_module("regularizers"),
                registered_module("constraints")]
     token = weight_budget.set(_Budget(weight_values, filepath))
     try:
-        model = models.Sequential(name=config["config"].get("name"))
-        for spec in config["config"]["layers"]:
-            if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
-                raise ValueError(f"a layer must be saved as a JSON object, found {spec!r}"[:200])
-            name, layer_config = spec.get("class_name"), spec["config"]
-            if name == "InputLayer":
-                shape = layer_config.get("batch_shape")
-                model.add(layers.Input(batch_shape=tuple(shape)))
-                continue
-            model.add(_keras_layer(name, layer_config, layers, modules, custom_objects))
-        shape = (config.get("build_config") or {}).get("input_shape") or config["config"].get("build_input_shape")
-        if shape is not None and not model.built:
-            model.build_from_config({"input_shape": tuple(shape)})
+        model = _layer_from_keras(config, modules, custom_objects)
+        if not isinstance(model, registered_module("models").Model):
+            raise ValueError(f"{config['class_name']!r} is not a Model")
     except _REBUILD_ERRORS as e:
         raise ValueError(f"{filepath!r}: cannot rebuild the model from its Keras config ({type(e).__name__}: "
                          f"{e})") from e
     finally:
         weight_budget.reset(token)
     return model
+
+
+def _plain_tree(value):
+    """Keras-serialized losses or metrics (lists and per-output dicts of them) as fastnn's config values."""
+    if isinstance(value, list):
+        return [_plain_tree(v) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _plain_tree(v) for k, v in value.items()}
+    return _plain(value)
 
 
 def _compile(model, spec, filepath, custom_objects):
@@ -290,9 +523,9 @@ def _compile(model, spec, filepath, custom_objects):
         if isinstance(optimizer, dict):
             cls = optimizers.get(str(optimizer.get("class_name"))).__class__
             optimizer = cls.from_config(_fastnn_config(cls, optimizer.get("config") or {}, "the optimizer"))
-        config = {"optimizer": optimizer, "loss": _plain(spec.get("loss")),
-                  "metrics": [_plain(m) for m in spec.get("metrics") or []],
-                  "weighted_metrics": [_plain(m) for m in spec.get("weighted_metrics") or []]}
+        config = {"optimizer": optimizer, "loss": _plain_tree(spec.get("loss")),
+                  "loss_weights": spec.get("loss_weights"), "metrics": _plain_tree(spec.get("metrics")) or [],
+                  "weighted_metrics": _plain_tree(spec.get("weighted_metrics")) or []}
         model.compile_from_config(config, custom_objects)
     except _REBUILD_ERRORS as e:
         raise ValueError(f"{filepath!r} has compile settings fastnn cannot use ({type(e).__name__}: {e}); load it "
@@ -300,12 +533,13 @@ def _compile(model, spec, filepath, custom_objects):
 
 
 def load_keras_archive(filepath, custom_objects=None, compile=True):  # (Keras' name)
-    """Loads a Sequential model from a Keras 3 `.keras` archive (written by Keras or by fastnn).
+    """Loads a Sequential or functional model from a Keras 3 `.keras` archive (written by Keras or by fastnn).
 
     Args:
         filepath: str or os.PathLike.
         custom_objects: dict mapping class names in the config to your own classes.
-        compile: whether to compile the model with the archive's compile settings (the optimizer starts fresh).
+        compile: whether to compile the model with the archive's compile settings and restore the optimizer's
+            state (see the module docstring for which optimizers).
 
     Returns:
         The model.
@@ -340,6 +574,13 @@ def load_keras_archive(filepath, custom_objects=None, compile=True):  # (Keras' 
     except OSError as e:
         raise ValueError(f"{filepath!r}: {_WEIGHTS} is not a readable HDF5 file ({e})") from None
     read_keras_h5(model, f, filepath)
-    if compile and isinstance(config.get("compile_config"), dict):
+    if compile and isinstance(config.get("compile_config"), dict) and config["compile_config"]:  # {}: uncompiled
         _compile(model, config["compile_config"], filepath, custom_objects)
+        state = read_keras_optimizer_variables(h5py.File(io.BytesIO(data), "r"), filepath)
+        if state is not None:  # (an optimizer whose Keras layout fastnn does not reproduce starts fresh)
+            try:
+                model.optimizer.load_keras_variables(state, keras_trainable_variables(model))
+            except ValueError as e:
+                raise ValueError(f"{filepath!r} has an optimizer state fastnn cannot use ({e}); load it with "
+                                 "compile=False") from None
     return model

@@ -25,58 +25,102 @@ def _h5py():
     return h5py
 
 
-def _numbered(counts, base):
+def _numbered(counts, base, prefix=""):
     n = counts.get(base, 0)
     counts[base] = n + 1
-    return f"layers/{base}" + (f"_{n}" if n else "")
+    return f"{prefix}layers/{base}" + (f"_{n}" if n else "")
 
 
-def _h5_groups(model):
-    """[(group path, layer)] in Keras' layout."""
+def _h5_groups(model, prefix=""):
+    """[(group path, layer or None)] in Keras' layout (None: a group with no variables of its own)."""
     sequential, functional = registered_module("models").Sequential, registered_module("functional").Functional
-    if isinstance(model, (sequential, functional)):
-        counts, out = {}, []
-        if isinstance(model, functional):
-            out += [(_numbered(counts, "input_layer"), None) for _ in model.inputs]
-        for layer in model.layers:
-            out.append((_numbered(counts, to_snake_case(type(layer).__name__)), layer))
+    if not isinstance(model, (sequential, functional)):
+        return _attribute_groups(model, prefix)
+    counts, out = {}, []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            out.append((_numbered(counts, "input_layer", prefix), None))
+        else:
+            out += _layer_groups(_numbered(counts, to_snake_case(type(layer).__name__), prefix), layer)
+    return out
+
+
+def _layer_groups(path, layer):
+    """A layer's groups: a nested Sequential or functional model nests its layers under `<path>/layers/...`; a
+    layer that names its sublayers in `_keras_h5_children()` stores each under `<path>/<name>`; a layer or
+    subclassed model with sublayers keeps its own variables in `<path>/vars` and its sublayers under their
+    attribute names, as Keras walks them; any other layer is the one group `<path>`."""
+    sequential, functional = registered_module("models").Sequential, registered_module("functional").Functional
+    if isinstance(layer, (sequential, functional)):
+        return [(path, None)] + _h5_groups(layer, path + "/")
+    children = getattr(layer, "_keras_h5_children", None)
+    if children is not None:  # a wrapper that names its sublayers as Keras stores them (a recurrent layer's cell,
+        out = [(path, _OwnVariables(layer))]  # Bidirectional's forward/backward_layer, TimeDistributed's layer)
+        for name, child in children():
+            out += _layer_groups(f"{path}/{name}", child)
         return out
-    # a subclassed model: Keras walks attributes in sorted order, and its `layers` list (reached between
-    # attribute names) stores every layer not stored yet under layers/<snake class name>[_<n>]
-    sublayers = model.flatten_layers(recursive=False)
-    attributes = {name: value for name, value in vars(model).items()
-                  if not name.startswith("_") and any(value is layer for layer in sublayers)}
+    if layer.flatten_layers(recursive=False):
+        return [(path, _OwnVariables(layer))] + _attribute_groups(layer, path + "/")
+    return [(path, layer)]
+
+
+def _attribute_groups(obj, prefix):
+    """A subclassed model's or composite layer's sublayers as Keras 3 walks them: public attributes in sorted order
+    (a list/tuple/dict of layers is a folder of `<snake class name>[_<n>]` groups), a model's `layers` list
+    among them storing every layer not stored yet under `layers/<snake class name>[_<n>]`."""
+    layer_class = registered_module("layers").Layer
+    sublayers = obj.flatten_layers(recursive=False)
+    attributes = {}
+    for name, value in vars(obj).items():
+        items = list(value.values()) if isinstance(value, dict) else value
+        if name.startswith("_"):
+            continue
+        if isinstance(value, layer_class) or (isinstance(items, (list, tuple)) and items and all(
+                isinstance(v, layer_class) for v in items)):
+            attributes[name] = value
+    names = set(attributes) | ({"layers"} if isinstance(obj, registered_module("models").Model) else set())
     visited, out = set(), []
-    for name in sorted(set(attributes) | {"layers"}):
-        if name != "layers":
+    for name in sorted(names):
+        if name == "layers":
+            members = [(prefix + "layers/", sublayers)]
+        elif isinstance(attributes[name], layer_class):
             if id(attributes[name]) not in visited:
                 visited.add(id(attributes[name]))
-                out.append((name, attributes[name]))
+                out += _layer_groups(prefix + name, attributes[name])
             continue
-        counts = {}
-        for layer in sublayers:
-            path = _numbered(counts, to_snake_case(type(layer).__name__))
-            if id(layer) not in visited:
-                visited.add(id(layer))
-                out.append((path, layer))
+        else:
+            value = attributes[name]
+            members = [(prefix + name + "/", list(value.values()) if isinstance(value, dict) else value)]
+        for folder, layers in members:
+            counts = {}
+            for layer in layers:
+                base = to_snake_case(type(layer).__name__)
+                n = counts.get(base, 0)
+                counts[base] = n + 1
+                if id(layer) not in visited:
+                    visited.add(id(layer))
+                    out += _layer_groups(folder + base + (f"_{n}" if n else ""), layer)
     return out
 
 
-def _h5_entries(model):
-    """[(group path, layer, own)]: `_h5_groups` with wrapper layers expanded as Keras stores them. A layer with
-    `_keras_h5_children()` (a recurrent layer's `cell`, Bidirectional's `forward_layer` / `backward_layer`) keeps
-    no variables of its own (own=False); each child is stored under `<path>/<name>`, recursively."""
-    out = []
+class _OwnVariables:
+    """A layer's own variables (not its sublayers'), as Keras' `save_own_variables` stores them for a layer
+    with sublayers."""
 
-    def add(path, layer):
-        children = getattr(layer, "_keras_h5_children", None)
-        out.append((path, layer, children is None))
-        for name, child in children() if children is not None else ():
-            add(f"{path}/{name}", child)
+    def __init__(self, layer):
+        self.name, self._layer = layer.name, layer
 
-    for path, layer in _h5_groups(model):
-        add(path, layer)
-    return out
+    @property
+    def weights(self):
+        return list(self._layer._own_weights)
+
+    def save_own_variables(self, store):
+        for i, w in enumerate(self.weights):
+            store[str(i)] = w.numpy()
+
+    def load_own_variables(self, store):
+        for i, w in enumerate(self.weights):
+            w.assign(np.asarray(store[str(i)], dtype=w.dtype))
 
 
 class _H5Store:
@@ -89,11 +133,13 @@ class _H5Store:
         self._group.create_dataset(key, data=np.asarray(value))
 
 
-def keras_h5_bytes(model):
+def keras_h5_bytes(model, optimizer_variables=None):
     """Serializes a model's weights as a Keras 3 `.weights.h5` file.
 
     Args:
         model: a built fastnn model.
+        optimizer_variables: None, or `(name, {"0": array, ...})`: the optimizer's state in Keras' layout, stored
+            under `optimizer/vars` as Keras stores it in `.keras` archives.
 
     Returns:
         bytes, the HDF5 file (write it with `atomic_write_bytes`).
@@ -109,12 +155,47 @@ def keras_h5_bytes(model):
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         f.create_group("vars").attrs["name"] = model.name
-        for path, layer, own in _h5_entries(model):
+        for path, layer in _h5_groups(model):
             group = f.create_group(path + "/vars")
             group.attrs["name"] = path.rsplit("/", 1)[-1] if layer is None else layer.name
-            if layer is not None and own:
+            if layer is not None:
                 layer.save_own_variables(_H5Store(group))
+        if optimizer_variables is not None:
+            group = f.create_group("optimizer/vars")
+            group.attrs["name"] = optimizer_variables[0]
+            for key, value in optimizer_variables[1].items():
+                group.create_dataset(key, data=np.asarray(value))
     return buffer.getvalue()
+
+
+def read_keras_optimizer_variables(f, filepath):
+    """The `optimizer/vars` datasets of an open Keras weights file (in a `.keras` archive), checked as weights are.
+
+    Args:
+        f: an open `h5py.File`.
+        filepath: str, the file's name for error messages.
+
+    Returns:
+        dict mapping "0", "1", ... to numpy arrays, or None when the file holds no optimizer state.
+
+    Raises:
+        ValueError: the group or a dataset is damaged, not numeric, or points outside the file.
+
+    Example:
+
+    >>> read_keras_optimizer_variables(h5py.File(io.BytesIO(data), "r"), "m.keras")
+    {'0': array(3), '1': array(0.001, dtype=float32), ...}
+    """
+    h5py = _h5py()
+    try:
+        with f:
+            if "optimizer" not in f:
+                return None
+            group = _h5_local(h5py, f, "optimizer/vars", filepath, None)
+            return {name: _h5_value(h5py, group, name, None, f"optimizer/vars/{name}", filepath)
+                    for name in group}
+    except OSError as e:
+        raise ValueError(f"{filepath!r} is a damaged HDF5 weights file ({e})") from None
 
 
 def load_keras_h5(model, filepath):
@@ -165,8 +246,8 @@ def read_keras_h5(model, f, filepath):
     try:
         with f:
             stores = []
-            for path, layer, own in _h5_entries(model):
-                if layer is None or not own or not layer.weights:
+            for path, layer in _h5_groups(model):
+                if layer is None or not layer.weights:
                     continue
                 group = _h5_local(h5py, f, path + "/vars", filepath, layer)
                 expected = [str(i) for i in range(len(layer.weights))]
@@ -192,7 +273,8 @@ def _h5_local(h5py, f, path, filepath, layer):
         link = node.get(name, getlink=True)
         where = "/".join(path.split("/")[:depth + 1])
         if link is None:
-            raise ValueError(f"{filepath!r} has no weights for layer {layer.name!r} (expected group {path!r})")
+            owner = "the optimizer" if layer is None else f"layer {layer.name!r}"
+            raise ValueError(f"{filepath!r} has no weights for {owner} (expected group {path!r})")
         if not isinstance(link, h5py.HardLink):
             raise ValueError(f"{filepath!r}: {where!r} is a {type(link).__name__} to another location; fastnn reads "
                              "only data stored in the file itself")
@@ -220,6 +302,10 @@ def _h5_value(h5py, group, name, variable, where, filepath):
     if plist.get_nfilters() > 0:  # Keras and fastnn never compress weights: a filter can only be a bomb here
         raise ValueError(f"{filepath!r}: {where!r} is compressed or filtered, which Keras weights files never are")
     dtype, shape = dataset.dtype, dataset.shape
+    if variable is None:  # an optimizer variable: its shape and kind are checked by the optimizer
+        if dtype.kind not in "biuf" or dtype.fields is not None:
+            raise ValueError(f"{filepath!r}: {where!r} has dtype {dtype}, which is not numeric")
+        return np.asarray(dataset[()])
     if shape != variable.shape:
         raise ValueError(f"{filepath!r}: {where!r} has shape {shape}, but weight {variable.name!r} has shape "
                          f"{variable.shape}")

@@ -43,6 +43,9 @@ __all__ = ["save_weights", "load_weights", "save_model", "load_model"]
 
 _FORMAT_VERSION = 1
 _LEGACY_H5 = (".h5", ".hdf5")
+# Keras' extension rules, with fastnn's `.npz` beside Keras' formats (a name without an extension is an .npz file)
+_MODEL_EXTENSIONS = ("", ".keras", ".npz")
+_WEIGHTS_EXTENSIONS = ("", ".h5", ".npz")  # .h5: Keras' weights file (`.weights.h5`, plain `.h5` accepted too)
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _MAX_SAMPLE_ELEMENTS = 1 << 24  # values (64 MiB) of the one sample load_model builds with, or the weights if larger
 _OPTIMIZER_PREFIX = "optimizer_"  # the optimizer's store keys ("iterations", "slot_<w>_<s>") carry it in the file
@@ -50,6 +53,23 @@ _OPTIMIZER_PREFIX = "optimizer_"  # the optimizer's store keys ("iterations", "s
 # Errors a damaged (or hostile) config can raise while the model is rebuilt from it
 _REBUILD_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, MemoryError,
                    OverflowError)
+
+
+def _extension(filepath):
+    return os.path.splitext(os.path.basename(filepath))[1]
+
+
+def _unsupported_file(filepath, kind):
+    """Keras 3's error for a file whose name and content are no format `load_model`/`load_weights` reads."""
+    return ValueError(f"File format not supported: filepath={filepath}. fastnn supports `.keras` files (Keras 3 "
+                      f"archives){', `.weights.h5` files' if kind == 'weights' else ''} and fastnn's `.npz` {kind} "
+                      "files (a name without an extension is one too)")
+
+
+def _known_content(filepath):
+    with open(filepath, "rb") as f:
+        head = f.read(len(_HDF5_SIGNATURE))
+    return head == _HDF5_SIGNATURE or head[:2] == b"PK"  # HDF5, or a zip (.npz and .keras files are zips)
 
 
 def _weights_dict(model):
@@ -62,8 +82,9 @@ def _weights_dict(model):
 def save_weights(model, filepath, overwrite=True):
     """Saves every weight of a model to a file, atomically.
 
-    A name ending in `.h5` (e.g. `.weights.h5`) gives a Keras 3 weights file (needs h5py); anything else a fastnn
-    `.npz` weights file (`weight_000`, ... in `model.weights` order).
+    A name ending in `.h5` (e.g. `.weights.h5`) gives a Keras 3 weights file (needs h5py); one ending in `.npz` or
+    without an extension (`"my_checkpoint"`) a fastnn `.npz` weights file (`weight_000`, ... in `model.weights`
+    order); any other extension is refused, as Keras refuses it.
 
     Args:
         model: a built fastnn model.
@@ -73,13 +94,17 @@ def save_weights(model, filepath, overwrite=True):
     Raises:
         FileExistsError: the file exists and `overwrite=False`.
         TypeError: `filepath` is not a str or os.PathLike.
-        IsADirectoryError / ValueError / FileNotFoundError: see `atomic_write_bytes`.
+        ValueError: the name has another extension than `.h5` or `.npz` (the message lists them).
+        IsADirectoryError / FileNotFoundError: see `atomic_write_bytes`.
 
     Example:
 
     >>> save_weights(model, "model.weights.npz")
     """
     filepath = _filepath(filepath)
+    if _extension(filepath) not in _WEIGHTS_EXTENSIONS:
+        raise ValueError(f"The filename must end in `.weights.h5` (Keras' weights file) or `.npz` (fastnn's; a name "
+                         f"without an extension is one too). Received: filepath={filepath}")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False")
     if filepath.endswith(".h5"):
@@ -99,7 +124,8 @@ def load_weights(model, filepath):
         filepath: str or os.PathLike.
 
     Raises:
-        ValueError: the model is not built, or the file is not a weights file, is damaged or does not match the
+        ValueError: the model is not built, or the file is not a weights file (Keras' "File format not supported"
+            for an unknown extension and content), is damaged or does not match the
             model: the message names the file and the problem.
         FileNotFoundError / IsADirectoryError: `filepath` is missing or a directory.
 
@@ -110,6 +136,9 @@ def load_weights(model, filepath):
     filepath = _filepath(filepath)
     if filepath.endswith(".h5"):
         return load_keras_h5(model, filepath)
+    _existing_file(filepath, "weights")
+    if _extension(filepath) not in _WEIGHTS_EXTENSIONS and not _known_content(filepath):
+        raise _unsupported_file(filepath, "weights")
     with _NpzArchive(filepath, "weights") as archive:
         if not model.built or len(model.weights) == 0:
             raise ValueError(f"model {model.name!r} has no weights yet: build it (call it on data or build(shape)) "
@@ -122,7 +151,8 @@ def load_weights(model, filepath):
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Saves a model's architecture, weights, compile settings and training state to one `.npz` file, atomically.
 
-    A name ending in `.keras` gives a Keras 3 archive instead (Sequential models; see `keras_archive`); `.h5` and
+    A name ending in `.keras` gives a Keras 3 archive instead (see `keras_archive`); a name without an extension
+    is an `.npz` file; any other extension is refused as Keras refuses it; `.h5` and
     `.hdf5` (Keras 2's legacy format) are refused.
 
     Args:
@@ -132,7 +162,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         include_optimizer: whether to save the optimizer's state and the random state with a compiled model.
 
     Raises:
-        ValueError: the model is not built, or the name ends in `.h5`/`.hdf5`.
+        ValueError: the model is not built, or the name ends in `.h5`/`.hdf5`, or in another extension than
+            `.keras` or `.npz` (Keras' "Invalid filepath extension for saving", listing the valid ones).
         FileExistsError: the file exists and `overwrite=False`.
         TypeError: a custom object in the config has no `get_config()`.
 
@@ -150,6 +181,10 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                          "legacy .h5 whole-model files; valid extensions: .keras (a Keras 3 archive that "
                          "keras.models.load_model reads) or .npz (fastnn's model file; the default for any other "
                          "name)")
+    if _extension(filepath) not in _MODEL_EXTENSIONS:
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the "
+                         "native Keras format (recommended) or a `.npz` extension for fastnn's model file (a name "
+                         f"without an extension is one too). Received: filepath={filepath}.")
     if filepath.endswith(".keras"):
         save_keras_archive(model, filepath)
         return
@@ -211,6 +246,8 @@ def load_model(filepath, custom_objects=None, compile=True):  # (Keras' name)
                              "or load a weights file with model.load_weights")
         if is_keras_archive(filepath):
             return load_keras_archive(filepath, custom_objects, compile)
+        if _extension(filepath) not in _MODEL_EXTENSIONS + _LEGACY_H5 and not _known_content(filepath):
+            raise _unsupported_file(filepath, "model")
         with _NpzArchive(filepath, "model") as archive:
             return _load_model(archive, filepath, custom_objects, compile)
     except BaseException:
@@ -285,8 +322,9 @@ def _checked_model_config(config, filepath, max_sample_elements):
     if spec is not None:
         if not isinstance(spec, dict) or any(key not in spec for key in ("optimizer", "loss", "metrics")):
             raise damaged("'compile' must be an object with 'optimizer', 'loss' and 'metrics'")
-        if not isinstance(spec["metrics"], list):
-            raise damaged(f"'compile.metrics' must be a list, found {_json_type(spec['metrics'])}")
+        if not isinstance(spec["metrics"], (list, dict)):
+            raise damaged(f"'compile.metrics' must be a list or an object (per output), found "
+                          f"{_json_type(spec['metrics'])}")
     return config
 
 

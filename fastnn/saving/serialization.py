@@ -8,12 +8,16 @@ The packages whose public classes a saved config may name (layers, models, losse
 `fastnn/__init__.py` with `register_modules` once they are all imported, so that this module (and the file
 formats built on it) never imports the packages above it.
 """
+from __future__ import annotations
+
 import contextvars
 import functools
 import re
+from typing import Any, Callable
 
 __all__ = ["get", "serialize_object", "deserialize_object", "deserialize_layer", "to_snake_case",
-           "register_modules", "registered_module"]
+           "register_modules", "registered_module", "register_keras_serializable", "get_registered_name",
+           "get_registered_object"]
 
 _REFUSE = object()  # `get(none=...)` default: None is not a valid identifier
 
@@ -22,6 +26,8 @@ _REFUSE = object()  # `get(none=...)` default: None is not a valid identifier
 weight_budget = contextvars.ContextVar("fastnn_weight_budget", default=None)
 
 _MODULES = {}  # role ("layers", "models", "losses", ...) -> module, see register_modules
+_REGISTERED = {}  # "package>name" -> class or function, see register_keras_serializable
+_REGISTERED_NAMES = {}  # the class or function -> its "package>name"
 
 
 def to_snake_case(name):
@@ -170,7 +176,7 @@ def deserialize_object(spec, modules, custom_objects=None, base=None):
     if not isinstance(config, dict):
         raise ValueError(f"the config of {name!r} must be a JSON object, received {_json_type(config)}")
     config = dict(config)
-    cls = (custom_objects or {}).get(name) or _public_class(modules, name)
+    cls = get_registered_object(name, custom_objects) or _public_class(modules, name)
     if cls is None:
         raise ValueError(f"Unknown object {name!r} in the saved config: pass it in custom_objects={{'{name}': ...}}")
     if base is not None and not (isinstance(cls, type) and issubclass(cls, base)):
@@ -240,3 +246,83 @@ def deserialize_layer(spec, custom_objects=None):
     modules = [registered_module(role) for role in ("layers", "models", "initializers", "regularizers",
                                                     "constraints")]
     return deserialize_object(spec, modules, custom_objects, base=registered_module("layers").Layer)
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Callable:
+    """Registers a class (or function) by name so that saved configs naming it load without `custom_objects`
+    (`keras.saving.register_keras_serializable`).
+
+    The object is registered as `"<package>><name>"` (`name` defaults to the class's `__name__`); model files
+    and `.keras` archives store that name as `registered_name`, and loading finds the object by it or by its
+    class name.
+
+    Args:
+        package: str, the package part of the registered name.
+        name: str or None, the name part; the object's `__name__` by default.
+
+    Returns:
+        A decorator that registers the object and returns it unchanged.
+
+    Raises:
+        ValueError: another object is already registered under the same name, or the class has no `get_config`.
+
+    Example:
+
+    >>> @register_keras_serializable(package="my_package")
+    ... class Scale(fastnn.layers.Layer):
+    ...     def call(self, x):
+    ...         return x * 2
+    >>> get_registered_name(Scale)
+    'my_package>Scale'
+    """
+    def decorator(obj):
+        registered = f"{package}>{name or obj.__name__}"
+        if isinstance(obj, type) and not hasattr(obj, "get_config"):
+            raise ValueError(f"Cannot register a class that does not have a get_config() method. Received: {obj!r}")
+        previous = _REGISTERED.get(registered)
+        if previous is not None and previous is not obj and getattr(previous, "__qualname__", None) != getattr(
+                obj, "__qualname__", None):
+            raise ValueError(f"{registered!r} has already been registered to {previous!r}")
+        _REGISTERED[registered], _REGISTERED_NAMES[obj] = obj, registered
+        return obj
+    return decorator
+
+
+def get_registered_name(obj: Any) -> str:
+    """The name `obj` is registered under (`keras.saving.get_registered_name`).
+
+    Args:
+        obj: a class or function.
+
+    Returns:
+        str, `"<package>><name>"` for a registered object, else its `__name__`.
+
+    Example:
+
+    >>> get_registered_name(fastnn.layers.Dense)
+    'Dense'
+    """
+    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
+
+
+def get_registered_object(name: str, custom_objects: dict | None = None) -> Any:
+    """The class or function a saved config names, from `custom_objects` or the registry
+    (`keras.saving.get_registered_object`).
+
+    Args:
+        name: str, a registered name (`"package>Name"`) or a class name.
+        custom_objects: dict mapping names to classes or functions, looked up first.
+
+    Returns:
+        The object, or None when neither `custom_objects` nor the registry knows `name`.
+
+    Example:
+
+    >>> get_registered_object("Scale", {"Scale": Scale}) is Scale
+    True
+    """
+    found = (custom_objects or {}).get(name) or _REGISTERED.get(name)
+    if found is None and ">" not in str(name):  # a class name: the registered class of that name, if only one
+        matches = [obj for key, obj in _REGISTERED.items() if key.split(">", 1)[1] == name]
+        found = matches[0] if len(matches) == 1 else None
+    return found

@@ -47,6 +47,22 @@ def structure_per_output(value, names, what):
                      + (f" of length {len(value)}" if isinstance(value, (list, tuple)) else ""))
 
 
+def sample_weight_per_output(sample_weight, names):
+    """`sample_weight` for each output, in output order: a list / dict (keyed by output names, outputs left out get
+    None) gives one entry per output, anything else is shared by every output (Keras 3's rules)."""
+    if isinstance(sample_weight, dict):
+        unknown = [k for k in sample_weight if k not in names]
+        if unknown:
+            raise ValueError(f"`sample_weight` is keyed by output names {names}; received unknown keys {unknown}")
+        return [sample_weight.get(n) for n in names]
+    if isinstance(sample_weight, (list, tuple)):
+        if len(sample_weight) != len(names):
+            raise ValueError(f"The model has {len(names)} outputs {names}: a list `sample_weight` needs one entry "
+                             f"(an array or None) per output, received {len(sample_weight)}")
+        return list(sample_weight)
+    return [sample_weight] * len(names)
+
+
 def _loss_weight(value):
     if value is None:
         return 1.0
@@ -89,8 +105,9 @@ class CompileLoss:
             return value if self.weights[0] == 1.0 else value * self.weights[0]
         ys = structure_per_output(y, self.output_names, "y")
         preds = structure_per_output(y_pred, self.output_names, "y_pred")
-        values = [None if fn is None else fn(yi, pi, sample_weight=sample_weight)
-                  for fn, yi, pi in zip(self.losses, ys, preds)]
+        weights = sample_weight_per_output(sample_weight, self.output_names)
+        values = [None if fn is None else fn(yi, pi, sample_weight=wi)
+                  for fn, yi, pi, wi in zip(self.losses, ys, preds, weights)]
         self._last = values
         total = None
         for value, weight in zip(values, self.weights):
@@ -196,8 +213,9 @@ class CompileMetrics(metrics_module.Metric):
         if self._routes is not None:
             ys = structure_per_output(y, self.output_names, "y")
             preds = structure_per_output(y_pred, self.output_names, "y_pred")
+            weights = sample_weight_per_output(sample_weight, self.output_names)
             for m, (i, takes_weights) in zip(self.metrics, self._routes):
-                m.update_state(ys[i], preds[i], sample_weight=sample_weight if takes_weights else None)
+                m.update_state(ys[i], preds[i], sample_weight=weights[i] if takes_weights else None)
             return
         first_weighted = len(self.metrics) - self._weighted
         for i, m in enumerate(self.metrics):
@@ -219,6 +237,7 @@ class Compiled:
         compile_loss = CompileLoss(loss, loss_weights, output_names)
         self.loss = None if compile_loss.empty else compile_loss
         self.loss_identifier = loss
+        self.loss_weights = loss_weights  # as given, for saving
         self.compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
         self.metric_specs = self.compile_metrics.specs
         self.weighted_metric_specs = self.compile_metrics.weighted_specs

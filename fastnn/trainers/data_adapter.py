@@ -102,11 +102,7 @@ def prepare_arrays(x, y, sample_weight, class_weight=None, multi_x=False, multi_
     if y is not None and num_samples(y, "y") != n:
         raise ValueError(f"`x` and `y` must have the same number of samples, received {n} and "
                          f"{num_samples(y, 'y')}")
-    if sample_weight is not None:
-        sample_weight = np.asarray(as_array(sample_weight, "sample_weight"), np.float32)
-        if sample_weight.ndim == 0 or len(sample_weight) != n:
-            raise ValueError(f"`sample_weight` must have one entry per sample ({n}), received shape "
-                             f"{sample_weight.shape}")
+    sample_weight = checked_sample_weight(sample_weight, n, multi_y)
     if class_weight is not None:
         if not isinstance(class_weight, dict):
             raise TypeError(f"`class_weight` must be a dict mapping class ids to weights, received "
@@ -121,6 +117,30 @@ def prepare_arrays(x, y, sample_weight, class_weight=None, multi_x=False, multi_
         weights = lookup(classes)
         sample_weight = weights if sample_weight is None else sample_weight * weights
     return x, y, sample_weight
+
+
+def _per_output(sample_weight, multi_y):
+    """Whether `sample_weight` is one entry per output (a dict, or a list of arrays/None) rather than one array."""
+    if not multi_y or not isinstance(sample_weight, (list, tuple, dict)):
+        return False
+    items = sample_weight.values() if isinstance(sample_weight, dict) else sample_weight
+    return isinstance(sample_weight, dict) or any(v is None or np.ndim(v) > 0 for v in items)
+
+
+def checked_sample_weight(sample_weight, n, multi_y=False):
+    """`sample_weight` as float32 with one entry per sample (n, or None for a stream's batch), or for a multi-output
+    model a list / dict of such arrays (None for an output without weights), as Keras 3 takes it."""
+    if sample_weight is None:
+        return None
+    if _per_output(sample_weight, multi_y):
+        if isinstance(sample_weight, dict):
+            return {k: checked_sample_weight(v, n) for k, v in sample_weight.items()}
+        return [checked_sample_weight(v, n) for v in sample_weight]
+    sample_weight = np.asarray(as_array(sample_weight, "sample_weight"), np.float32)
+    if sample_weight.ndim == 0 or (n is not None and len(sample_weight) != n):
+        raise ValueError(f"`sample_weight` must have one entry per sample ({n}), received shape "
+                         f"{sample_weight.shape}")
+    return sample_weight
 
 
 def batch_indices(n, batch_size, order=None):
@@ -144,7 +164,7 @@ def array_source(x, y, sample_weight, batch_size, shuffle, loop, steps_limit=Non
             if step >= steps:
                 return
             yield take(x, idx), None if y is None else take(y, idx), \
-                None if sample_weight is None else sample_weight[idx]
+                None if sample_weight is None else take(sample_weight, idx)
     return epoch_batches, steps
 
 
@@ -162,7 +182,7 @@ def stream_source(data, steps_limit=None, multi_x=False, multi_y=False):
         for step, element in enumerate(source):
             xb, yb, swb = unpack_x_y_sample_weight(element)
             yield (as_batchable_structure(xb, "x", multi_x), as_batchable_structure(yb, "y", multi_y),
-                   None if swb is None else np.asarray(as_array(swb, "sample_weight"), np.float32))
+                   checked_sample_weight(swb, None, multi_y))
             if steps is not None and step + 1 >= steps:
                 return
     return epoch_batches, steps

@@ -69,6 +69,18 @@ def _to_numpy(out):
     return as_array(out)
 
 
+def _serialized(value):
+    """A compile argument as JSON: names as given, lists and dicts (per output) element-wise, objects as
+    `{"class_name", "config"}`."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialized(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _serialized(v) for k, v in value.items()}
+    return serialize_object(value)
+
+
 class Trainer:
     """The training half of `fastnn.Model` (see the module docstring)."""
 
@@ -118,7 +130,8 @@ class Trainer:
 
         Returns:
             None before `compile`, else a JSON-compatible dict with the keys "optimizer", "loss", "metrics" and
-            "weighted_metrics" (names as given, other objects as `{"class_name", "config"}`).
+            "weighted_metrics", and "loss_weights" when given (names as given, lists and dicts per output
+            element-wise, other objects as `{"class_name", "config"}`).
 
         Example:
 
@@ -129,20 +142,20 @@ class Trainer:
         if self._compiled is None:
             return None
         compiled = self._compiled
-
-        def specs(items):
-            return [m if isinstance(m, str) else serialize_object(m) for m in items]
-
-        return {"optimizer": serialize_object(self.optimizer),
-                "loss": serialize_object(getattr(compiled, "loss_identifier", compiled.loss)),
-                "metrics": specs(compiled.metric_specs),
-                "weighted_metrics": specs(getattr(compiled, "weighted_metric_specs", []))}
+        config = {"optimizer": serialize_object(self.optimizer),
+                  "loss": _serialized(getattr(compiled, "loss_identifier", compiled.loss)),
+                  "metrics": _serialized(compiled.metric_specs),
+                  "weighted_metrics": _serialized(getattr(compiled, "weighted_metric_specs", []))}
+        if getattr(compiled, "loss_weights", None) is not None:  # (absent otherwise: files stay as they were)
+            config["loss_weights"] = _serialized(compiled.loss_weights)
+        return config
 
     def compile_from_config(self, config, custom_objects=None):
         """Compiles the model with the settings `get_compile_config` returned.
 
         Args:
-            config: dict with "optimizer", "loss", "metrics" and optionally "weighted_metrics".
+            config: dict with "optimizer", "loss", "metrics" and optionally "loss_weights" and "weighted_metrics"
+                (losses and metrics may be lists or dicts keyed by output names, as `compile` takes them).
             custom_objects: dict mapping class names in the config to your own classes.
 
         Raises:
@@ -154,10 +167,16 @@ class Trainer:
         """
         optimizer = deserialize_object(config["optimizer"], [optimizers_module, optimizers_module.schedules],
                                        custom_objects, base=optimizers_module.Optimizer)
-        loss = deserialize_object(config["loss"], [losses_module], custom_objects)
-        metrics = [deserialize_object(m, [metrics_module], custom_objects) for m in config["metrics"]]
-        weighted = [deserialize_object(m, [metrics_module], custom_objects) for m in config.get("weighted_metrics", [])]
-        self.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted or None)
+
+        def rebuilt(value, modules):
+            if isinstance(value, list):
+                return [rebuilt(v, modules) for v in value]
+            if isinstance(value, dict) and "class_name" not in value:
+                return {k: rebuilt(v, modules) for k, v in value.items()}
+            return deserialize_object(value, modules, custom_objects)
+        metrics, weighted = (rebuilt(config.get(key), [metrics_module]) for key in ("metrics", "weighted_metrics"))
+        self.compile(optimizer=optimizer, loss=rebuilt(config["loss"], [losses_module]), metrics=metrics or None,
+                     loss_weights=config.get("loss_weights"), weighted_metrics=weighted or None)
 
     # --- the overridable steps (Keras 3's contract)
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -301,7 +320,9 @@ class Trainer:
             shuffle: Whether the training arrays are shuffled before each epoch (`fastnn.utils.set_random_seed` makes
                 the order reproducible).
             class_weight: A dict `{class index: weight}` scaling each sample's loss by its class's weight.
-            sample_weight: Per-sample weights for the training arrays.
+            sample_weight: Per-sample weights for the training arrays; for a multi-output model also a list (one
+                array or None per output) or a dict keyed by output names, weighting each output's loss and
+                `weighted_metrics`.
             initial_epoch: The epoch to start at (to resume an earlier run).
             steps_per_epoch: The number of batches per epoch, or None for one pass over the data.
             validation_steps: The number of validation batches, or None for all of them.
@@ -350,9 +371,9 @@ class Trainer:
                                  f"samples out of {n}")
             if validation_data is None:
                 validation_data = (take(x, slice(split, None)), None if y is None else take(y, slice(split, None))) \
-                    + (() if sample_weight is None else (sample_weight[split:],))
+                    + (() if sample_weight is None else (take(sample_weight, slice(split, None)),))
             x, y = take(x, slice(None, split)), None if y is None else take(y, slice(None, split))
-            sample_weight = None if sample_weight is None else sample_weight[:split]
+            sample_weight = None if sample_weight is None else take(sample_weight, slice(None, split))
         elif validation_split:
             raise ValueError("`validation_split` is not supported when `x` is a Dataset or generator")
         loop = self._loop()
@@ -496,7 +517,7 @@ class Trainer:
             y: Targets, or None with a Dataset or generator.
             batch_size: Samples per batch (default 32).
             verbose: `"auto"`, 0, 1 or 2, as in `fit`.
-            sample_weight: Per-sample weights.
+            sample_weight: Per-sample weights (per output: a list or a dict keyed by output names, as for `fit`).
             steps: The number of batches to evaluate, or None for all of them.
             callbacks: A list of callbacks.
             return_dict: Whether to return a dict `{name: value}` instead of a list.
@@ -570,7 +591,8 @@ class Trainer:
         Args:
             x: A batch of inputs.
             y: Its targets.
-            sample_weight: Per-sample weights, or None.
+            sample_weight: Per-sample weights, or None; for a multi-output model also a list or a dict keyed by output
+                names (one array or None per output).
             class_weight: A dict `{class index: weight}`, or None.
             return_dict: Whether to return a dict `{name: value}`.
 
@@ -591,7 +613,8 @@ class Trainer:
         Args:
             x: A batch of inputs.
             y: Its targets.
-            sample_weight: Per-sample weights, or None.
+            sample_weight: Per-sample weights, or None; for a multi-output model also a list or a dict keyed by output
+                names (one array or None per output).
             return_dict: Whether to return a dict `{name: value}`.
 
         Returns:

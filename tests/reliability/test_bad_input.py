@@ -771,7 +771,7 @@ call("load_model-directory", lambda tmp_path: fastnn.models.load_model(tmp_path)
 call("load_model-None", lambda: fastnn.models.load_model(None), TypeError, r"`filepath` must be a str or os.PathLike, received None")
 call("load_model-text-file", lambda tmp_path: (tmp_path.joinpath("g.txt").write_text("hello"),
                                                fastnn.models.load_model(tmp_path / "g.txt"))[1],
-     ValueError, r"'.*g.txt' is not a readable fastnn model file")
+     ValueError, r"File format not supported: filepath=.*g.txt\. fastnn supports `.keras` files")
 call("load_model-weights-file", lambda tmp_path: (model().save_weights(tmp_path / "w.npz"),
                                                   fastnn.models.load_model(tmp_path / "w.npz"))[1],
      ValueError, r"'.*w.npz' is a fastnn weights file, not a model file")
@@ -1357,6 +1357,32 @@ call("Ftrl-l2-str", lambda: optimizers.Ftrl(l2_regularization_strength="0.1"), T
 op("ftrl_update-linear-shape", fastnn.kernels.ftrl_update, f32(3), f32(3), np.ones(3, np.float32),
    np.zeros(2, np.float32), expect=ValueError, match=r"`linear` must have the shape of `var` \(3,\)")
 
+# --- Keras' extension rules in save / load_model / save_weights / load_weights (issue 15)
+call("save-unknown-extension", lambda tmp_path: model().save(tmp_path / "m.pt"), ValueError,
+     r"^Invalid filepath extension for saving\. Please add either a `\.keras` extension .* or a `\.npz` extension .*"
+     r"Received: filepath=.*m\.pt\.$")
+call("save-ckpt-extension", lambda tmp_path: model().save(tmp_path / "cp.ckpt"), ValueError,
+     r"Invalid filepath extension for saving.*filepath=.*cp\.ckpt")
+call("save-no-extension-is-valid", lambda tmp_path: (model().save(tmp_path / "my_model"),
+                                                     fastnn.models.load_model(tmp_path / "my_model"))[1].get_weights()[1],
+     VALID, shape_is((4,)))
+call("save_weights-unknown-extension", lambda tmp_path: model().save_weights(tmp_path / "cp.ckpt"), ValueError,
+     r"^The filename must end in `\.weights\.h5` .* or `\.npz` .*Received: filepath=.*cp\.ckpt$")
+call("save_weights-keras-extension", lambda tmp_path: model().save_weights(tmp_path / "w.keras"), ValueError,
+     r"The filename must end in `\.weights\.h5`.*filepath=.*w\.keras")
+call("save_weights-no-extension-is-valid", lambda tmp_path: (model().save_weights(tmp_path / "my_checkpoint"),
+                                                             model().load_weights(tmp_path / "my_checkpoint")),
+     VALID, lambda r: None)
+call("load_weights-unknown-extension-and-content",
+     lambda tmp_path: (tmp_path.joinpath("w.ckpt").write_text("x"), model().load_weights(tmp_path / "w.ckpt"))[1],
+     ValueError, r"File format not supported: filepath=.*w\.ckpt\. fastnn supports `\.keras` files .*`\.weights\.h5`")
+call("load_model-unknown-extension-and-content",
+     lambda tmp_path: (tmp_path.joinpath("m.pt").write_bytes(b"\0" * 64), fastnn.models.load_model(tmp_path / "m.pt"))[1],
+     ValueError, r"File format not supported: filepath=.*m\.pt\.")
+call("load_model-old-npz-under-other-name-is-valid",  # files fastnn wrote before the rule still load (content decides)
+     lambda tmp_path: (model().save(tmp_path / "m.npz"), os.replace(tmp_path / "m.npz", tmp_path / "m.ckpt"),
+                       fastnn.models.load_model(tmp_path / "m.ckpt"))[2].get_weights()[1], VALID, shape_is((4,)))
+
 
 # =========================================================================================== the test
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -1381,4 +1407,5 @@ def test_bad_input(row, tmp_path):
 def test_table_size():
     assert len(ROWS) >= 677
     assert len(ROWS) >= 687
+    assert len(ROWS) >= 675
     assert len({row.id for row in ROWS}) == len(ROWS), "row ids must be unique"
