@@ -112,7 +112,8 @@ def _numpy_dtype(value):
 
 def as_dtype(value):
     """`value` (a DType, a numpy dtype or scalar type, a name such as "float32", an object with TF's
-    `as_numpy_dtype`, e.g. `tf.float32`, or TF's DataType enum number, e.g. 1 for float32) as a fastnn `DType` (`tf.as_dtype`).
+    `as_numpy_dtype`, e.g. `tf.float32`, or TF's DataType enum number, e.g. 1 for float32) as a fastnn `DType`
+    (`tf.as_dtype`).
 
     Args:
         value: The dtype to convert.

@@ -54,12 +54,14 @@ PROGRAMS = {
         cuts=(("gan.fit(dataset.take(100), epochs=1)", "gan.fit(dataset.take(2), epochs=1)"),),
         n_train=64, n_test=64, tolerance=0.0),
     "keras_io_subclassing_layers_models": Program(
-        source=KERAS_IO + "175a5e441aee7e228bfa9100bab65c2dae303273:guides/making_new_layers_and_models_via_subclassing.py",
+        source=KERAS_IO + "175a5e441aee7e228bfa9100bab65c2dae303273:"
+                          "guides/making_new_layers_and_models_via_subclassing.py",
         # the VAE's loss (reconstruction MSE + KL from add_loss) on the training digits after the guide's fit()
         result="vae.evaluate(x_train, x_train, verbose=0)",
         # n_train keeps 6000 digits, so the guide's reshape(60000, ...) is cut to reshape(-1, ...)
         cuts=(("x_train.reshape(60000, 784)", "x_train.reshape(-1, 784)"), ("epochs = 2", "epochs = 1"),
-              ("vae.fit(x_train, x_train, epochs=2, batch_size=64)", "vae.fit(x_train, x_train, epochs=1, batch_size=64)")),
+              ("vae.fit(x_train, x_train, epochs=2, batch_size=64)",
+               "vae.fit(x_train, x_train, epochs=1, batch_size=64)")),
         n_train=6000, n_test=10, tolerance=0.01),
     "keras_io_writing_your_own_callbacks": Program(
         source=KERAS_IO + "855e37d4f5562751e6694cdadf93b2b7a72c935f:guides/keras_core/writing_your_own_callbacks.py",
