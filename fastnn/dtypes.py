@@ -13,8 +13,8 @@ class DType:
     """A dtype as TensorFlow names it (`tf.DType`): `fastnn.float32`, `fastnn.int32`, ...
 
     It equals the numpy dtype and its name (`fastnn.float32 == np.float32 == "float32"`), and numpy accepts it
-    wherever a dtype goes. Properties as TF's: `name`, `as_numpy_dtype`, `is_floating`, `is_integer`, `is_bool`,
-    `min`, `max`, `size`.
+    wherever a dtype goes. Properties as TF's: `name`, `as_numpy_dtype`, `as_datatype_enum`, `is_floating`,
+    `is_integer`, `is_bool`, `min`, `max`, `size`.
 
     Args:
         name: A numpy dtype or anything `np.dtype` accepts ("float32", np.int64, ...).
@@ -70,6 +70,10 @@ class DType:
     def max(self):
         return (np.finfo if self.is_floating else np.iinfo)(self.dtype).max if not self.is_bool else True
 
+    @property
+    def as_datatype_enum(self):
+        return {name: number for number, name in _TF_ENUM.items()}[self.name]
+
     def __getattr__(self, attr):  # kind, itemsize, char, ...: what code written for numpy dtypes reads
         return getattr(object.__getattribute__(self, "dtype"), attr)
 
@@ -91,10 +95,27 @@ class DType:
 
 _BY_NAME = {}
 
+# TF's DataType enum numbers (types.proto) of the dtypes fastnn has: TF reads a bare int as one, so `tf.zeros(1, 1)`
+# is float32 zeros of shape (1,).
+_TF_ENUM = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8", 9: "int64", 10: "bool",
+            17: "uint16", 19: "float16", 22: "uint32", 23: "uint64"}
+
+
+def _numpy_dtype(value):
+    """`value` as a numpy dtype: what `np.dtype` accepts, an object with TF's `as_numpy_dtype`, or a TF DataType
+    enum number (1 is float32, 3 int32, ...); TypeError for anything else."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if int(value) not in _TF_ENUM:
+            raise TypeError(f"{value!r} is no TensorFlow DataType number of a dtype fastnn has "
+                            f"(valid: {sorted(_TF_ENUM)})")
+        return np.dtype(_TF_ENUM[int(value)])
+    return np.dtype(getattr(value, "as_numpy_dtype", value))
+
 
 def as_dtype(value: object) -> DType:
-    """`value` (a DType, a numpy dtype or scalar type, a name such as "float32", or an object with TF's
-    `as_numpy_dtype`, e.g. `tf.float32`) as a fastnn `DType` (`tf.as_dtype`).
+    """`value` (a DType, a numpy dtype or scalar type, a name such as "float32", an object with TF's
+    `as_numpy_dtype`, e.g. `tf.float32`, or TF's DataType enum number, e.g. 1 for float32) as a fastnn `DType`
+    (`tf.as_dtype`).
 
     Args:
         value: The dtype to convert.
@@ -108,7 +129,7 @@ def as_dtype(value: object) -> DType:
     if isinstance(value, DType):
         return value
     try:
-        dtype = np.dtype(getattr(value, "as_numpy_dtype", value))
+        dtype = _numpy_dtype(value)
     except TypeError:
         raise TypeError(f"Cannot convert {value!r} to a dtype. Received: dtype={value!r}") from None
     if dtype.name not in _BY_NAME:

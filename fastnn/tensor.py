@@ -15,6 +15,8 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .dtypes import _numpy_dtype
+
 __all__ = ["Tensor", "TensorLike", "convert_to_tensor", "as_array"]
 
 CPU_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"  # TensorFlow's name for the one CPU device
@@ -249,7 +251,7 @@ def _float_input(x, name="x"):
 
 def _as_dtype(dtype):
     try:
-        return np.dtype(getattr(dtype, "as_numpy_dtype", dtype))
+        return _numpy_dtype(dtype)
     except TypeError:
         raise TypeError(f"`dtype` must be a numpy dtype or its name, received {dtype!r}") from None
 

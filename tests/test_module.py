@@ -140,3 +140,17 @@ def test_dtypes_are_tf_like(tf):
     assert np.zeros(2, fastnn.float64).dtype == np.float64
     with pytest.raises(TypeError, match="dtype='nonsense'"):
         fastnn.as_dtype("nonsense")
+
+
+def test_dtypes_given_as_tf_datatype_enum_numbers_read_as_tf_does(tf):
+    # keras-io's subclassing guide writes `tf.zeros(1, 1)`: TF reads the 1 as its DataType enum, float32
+    for number in (1, 2, 3, 4, 5, 6, 9, 10, 17, 19, 22, 23):
+        assert fastnn.as_dtype(number).name == tf.as_dtype(number).name, number
+        assert fastnn.as_dtype(number).as_datatype_enum == tf.as_dtype(number).as_datatype_enum == number
+    ours, theirs = fastnn.zeros(1, 1), tf.zeros(1, 1)
+    assert ours.dtype == theirs.dtype.name and ours.shape == tuple(theirs.shape)
+    assert fastnn.constant([1, 2], dtype=9).dtype == tf.constant([1, 2], dtype=9).dtype.name == "int64"
+    with pytest.raises(TypeError, match="dtype=7"):  # DT_STRING: a dtype fastnn does not have
+        fastnn.as_dtype(7)
+    with pytest.raises(TypeError, match="dtype"):
+        fastnn.zeros(1, True)  # a bool is no enum number

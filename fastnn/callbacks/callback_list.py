@@ -12,6 +12,8 @@ __all__ = ["CallbackList"]
 class CallbackList:
     """Calls a hook on every callback in order, after attaching the model and the run's parameters to each.
 
+    Every hook receives a `logs` dict, an empty one when the caller passes none (as Keras' `CallbackList`).
+
     Args:
         callbacks: a list of `Callback` instances.
         model: the model being trained or evaluated.
@@ -38,7 +40,18 @@ class CallbackList:
         if hook not in HOOKS:
             raise AttributeError(hook)
 
+        # as Keras' CallbackList: every hook gets a logs dict, `{}` when the caller has none (callbacks written for
+        # Keras read `logs.keys()` in on_train_begin); epoch/batch hooks take the index first
+        logs_at = 1 if ("epoch" in hook or "batch" in hook) else 0
+
         def call(*args, **kwargs):
+            args = list(args)
+            if "logs" in kwargs:
+                kwargs["logs"] = {} if kwargs["logs"] is None else kwargs["logs"]
+            elif len(args) > logs_at:
+                args[logs_at] = {} if args[logs_at] is None else args[logs_at]
+            else:
+                kwargs["logs"] = {}
             for cb in self.callbacks:
                 getattr(cb, hook)(*args, **kwargs)
         return call

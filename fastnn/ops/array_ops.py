@@ -39,6 +39,9 @@ def _shape_arg(shape, name="shape"):
         dims = tuple(shape)
     except TypeError:
         raise TypeError(f"`{name}` must be a list of ints, received {shape!r}") from None
+    # a dimension may be a scalar integer Tensor, as TF allows: `tf.ones((tf.shape(x)[0], 1))`
+    dims = tuple(int(as_array(d)) if isinstance(d, TensorLike) and d.ndim == 0 and d.dtype.kind in "iu" else d
+                 for d in dims)
     for d in dims:
         if isinstance(d, bool) or not isinstance(d, (numbers.Integral, np.integer)):
             raise TypeError(f"`{name}` must be a list of ints, received {shape!r}")

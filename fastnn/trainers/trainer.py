@@ -414,6 +414,7 @@ class Trainer:
             self._initial_epoch = None
             cbs.on_train_begin()
             logs = {}
+            training_logs = {}  # the last epoch's logs (validation included), which Keras gives on_train_end
             # a callback may move the start (BackupAndRestore resuming), through Keras' hook `_initial_epoch`
             initial_epoch = self._initial_epoch or initial_epoch
             for epoch in range(initial_epoch, epochs):
@@ -448,12 +449,13 @@ class Trainer:
                 bar.target = bar.target or done
                 bar.update(done, epoch_logs, finalize=True)
                 cbs.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
                 self.stop_training = loop.any(self.stop_training)
                 if self.stop_training:
                     break
             if epochs > 0:  # as Keras: with use_ema the weights end at their moving averages
                 self.optimizer.finalize_variable_values(self.trainable_weights)
-            cbs.on_train_end(logs)
+            cbs.on_train_end(training_logs)
         return history
 
     # --- evaluate / predict
@@ -481,6 +483,8 @@ class Trainer:
                 n = num_samples(xb)
                 if n == 0:  # this rank's empty part of a last batch (distributed)
                     continue
+                if callbacks is not None:
+                    callbacks.on_test_batch_begin(step)
                 if custom_step:
                     logs = _pythonify_logs(self.test_step(pack_x_y_sample_weight(xb, yb, swb)))
                 else:
@@ -497,6 +501,8 @@ class Trainer:
                     compiled.compile_metrics.update_state(yb, y_pred, sample_weight=swb)
                     metrics = compiled.metrics
                     logs = LOCAL.reduce_logs(tracker, metrics)  # this process's view, for the progress bar
+                if callbacks is not None:
+                    callbacks.on_test_batch_end(step, logs)
                 bar.update(step + 1, logs, finalize=False if steps is None else None)
             if loop is not LOCAL:
                 logs = loop.reduce_logs(tracker, metrics)

@@ -10,6 +10,8 @@ nothing but import statements changed. What the harness does besides, each marke
   SUBSTITUTES). Keras' loaders get the very same arrays.
 - cuts: text substitutions applied to both the fastnn and the Keras run (fewer epochs), listed per program.
 - notebook-only lines (`!pip ...`, `%matplotlib ...`) are dropped: they are not Python.
+- numpy 1 aliases that numpy 2 removed (`np.Inf`, `np.NaN`, ...; see NUMPY1_ALIASES) are put back for the run, for
+  both frameworks, when the installed numpy lacks them: the programs were written for numpy 1.
 
 `run(name, "keras")` runs the original with TensorFlow/Keras; scripts/record_compat_results.py stores its result
 beside the program so the test compares fastnn with it.
@@ -122,6 +124,24 @@ SUBSTITUTES = {
 }
 
 
+# numpy 2 removed these spellings (NEP 52); published programs written for numpy 1 still use them (np.Inf in
+# keras-io's callbacks guide). Restored only while a program runs, and only where numpy lacks them.
+NUMPY1_ALIASES = {"Inf": np.inf, "Infinity": np.inf, "infty": np.inf, "PINF": np.inf, "NINF": -np.inf,
+                  "NaN": np.nan, "NAN": np.nan, "float_": np.float64, "complex_": np.complex128}
+
+
+@contextlib.contextmanager
+def _numpy1_aliases():
+    added = [name for name in NUMPY1_ALIASES if name not in vars(np)]
+    for name in added:
+        setattr(np, name, NUMPY1_ALIASES[name])
+    try:
+        yield
+    finally:
+        for name in added:
+            delattr(np, name)
+
+
 @contextlib.contextmanager
 def _data_for(framework, data):
     """Points the data set loaders of `framework` at `data` (see SUBSTITUTES)."""
@@ -169,7 +189,7 @@ def run(name, program, framework="fastnn", workdir=None):
         filename = f"<compat {name} on {framework}>"
         # registered so that inspect.getsource finds the functions (tf.function's AutoGraph reads them)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        with _data_for(framework, data), contextlib.redirect_stdout(io.StringIO()) as out:
+        with _data_for(framework, data), _numpy1_aliases(), contextlib.redirect_stdout(io.StringIO()) as out:
             exec(compile(source, filename, "exec"), namespace)
             value = eval(program.result, namespace)
     finally:

@@ -46,12 +46,39 @@ PROGRAMS = {
         cuts=(("epochs = 3", "epochs = 1"), ("epochs = 2", "epochs = 1")),
         # the guide feeds raw 0-255 pixels: one epoch lands within ±0.04 of itself from run to run in Keras too
         n_train=30000, n_test=1000, tolerance=0.04),
+    "keras_io_custom_train_step_tf": Program(
+        source=KERAS_IO + "b4108fbfe9f0cbad37f4f3c2bc5e4db0dd8bd2b6:guides/custom_train_step_in_tensorflow.py",
+        # no accuracy (random data, then a GAN): the parameter counts of the GAN's two networks, exactly, after the
+        # whole guide ran (custom train_step/test_step, compute_loss, sample_weight, metrics property, GAN fit)
+        result="generator.count_params() + 1e6 * discriminator.count_params()",
+        cuts=(("gan.fit(dataset.take(100), epochs=1)", "gan.fit(dataset.take(2), epochs=1)"),),
+        n_train=64, n_test=64, tolerance=0.0),
+    "keras_io_subclassing_layers_models": Program(
+        source=KERAS_IO + "175a5e441aee7e228bfa9100bab65c2dae303273:"
+                          "guides/making_new_layers_and_models_via_subclassing.py",
+        # the VAE's loss (reconstruction MSE + KL from add_loss) on the training digits after the guide's fit()
+        result="vae.evaluate(x_train, x_train, verbose=0)",
+        # n_train keeps 6000 digits, so the guide's reshape(60000, ...) is cut to reshape(-1, ...)
+        cuts=(("x_train.reshape(60000, 784)", "x_train.reshape(-1, 784)"), ("epochs = 2", "epochs = 1"),
+              ("vae.fit(x_train, x_train, epochs=2, batch_size=64)",
+               "vae.fit(x_train, x_train, epochs=1, batch_size=64)")),
+        n_train=6000, n_test=10, tolerance=0.01),
+    "keras_io_writing_your_own_callbacks": Program(
+        source=KERAS_IO + "855e37d4f5562751e6694cdadf93b2b7a72c935f:guides/keras_core/writing_your_own_callbacks.py",
+        # no accuracy (a Dense(1) regression of digit labels): the learning rate that the guide's own scheduler
+        # callback left in the optimizer after 15 epochs (0.001 from epoch 12), exactly; the early-stopping callback
+        # before it restores weights with get_weights/set_weights and stops through model.stop_training
+        result="float(np.array(model.optimizer.learning_rate))",
+        n_train=1000, n_test=1000, tolerance=1e-6),
 }
 
 KERAS_RESULTS = {
+    'keras_io_custom_train_step_tf': 74626339905.0,
     'keras_io_custom_training_loop_tf': 0.8724,
     'keras_io_mnist_convnet': 0.9285,
     'keras_io_sequential_model': 121049002.0,
+    'keras_io_subclassing_layers_models': 0.0778,
+    'keras_io_writing_your_own_callbacks': 0.001,
     'tf_images_cnn': 0.9695,
     'tf_keras_classification': 0.9366,
     'tf_quickstart_advanced': 0.92,

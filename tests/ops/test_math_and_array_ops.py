@@ -158,3 +158,17 @@ def test_inputs_are_never_modified():
     tape.gradient(y, v)
     np.testing.assert_array_equal(a, a0)
     np.testing.assert_array_equal(b, b0)
+
+
+def test_shape_arguments_take_scalar_integer_tensors_as_tf_does(tf):
+    # keras-io's custom_train_step guide: `tf.ones((tf.shape(real_images)[0], 1))`
+    x = np.zeros((5, 3), np.float32)
+    for name, call in [("ones", lambda M: M.ones((M.shape(x)[0], 1))),
+                       ("zeros", lambda M: M.zeros([M.shape(x)[1], M.shape(x)[0]])),
+                       ("fill", lambda M: M.fill((M.shape(x)[0],), 2.0)),
+                       ("reshape", lambda M: M.reshape(x, (M.shape(x)[1], -1)))]:
+        got, want = call(fastnn), call(tf).numpy()
+        assert got.shape == want.shape, (name, got.shape, want.shape)
+        np.testing.assert_array_equal(got.numpy(), want, err_msg=name)
+    with pytest.raises(TypeError, match="shape"):
+        ops.ones((fastnn.constant(2.5), 1))  # a float scalar is no dimension
