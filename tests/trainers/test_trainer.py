@@ -251,3 +251,34 @@ def test_metrics_ignore_sample_weights_and_weighted_metrics_use_them_like_keras(
     for key in ours:
         assert_close_scaled(np.array(ours[key]), np.array(theirs[key]), tol=1e-5, err_msg=key)
     assert ours["mae"] != ours["weighted_mae"]
+
+
+def _shapes_seen_by_train_step(keras_module, x):
+    """fit(x) without targets: what `data` train_step receives (keras.io's VAE reads it as the image batch)."""
+    seen = []
+
+    class Recorder(keras_module.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras_module.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def train_step(self, data):
+            seen.append(type(data).__name__ if isinstance(data, (list, tuple)) else tuple(data.shape))
+            return {"seen": float(len(seen))}
+
+    model = Recorder()
+    model.compile(optimizer="sgd", run_eagerly=True)  # eager in Keras too, so that the batch shape is concrete
+    model.fit(x, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    return seen
+
+
+def test_fit_without_targets_hands_train_step_the_bare_batch():
+    import keras
+
+    x = np.ones((8, 3), np.float32)
+    ours, theirs = _shapes_seen_by_train_step(fastnn, x), _shapes_seen_by_train_step(keras, x)
+    assert ours == theirs == [(4, 3), (4, 3)]
+    assert fastnn.utils.unpack_x_y_sample_weight(fastnn.utils.pack_x_y_sample_weight([x, x])) == ([x, x], None, None)
