@@ -175,7 +175,11 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        built_layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
+        return cls._from_graph_config(config, [deserialize_layer(spec, custom_objects) for spec in config["layers"]])
+
+    @classmethod
+    def _from_graph_config(cls, config, built_layers):
+        """The model whose graph `config` describes, calling `built_layers` (one per entry of config["layers"])."""
         tensors = []
         for node in config["nodes"]:
             if "layer" not in node:
