@@ -1,4 +1,4 @@
-"""`clone_model`: a new model with the same architecture and freshly initialised weights (`keras.models.clone_model`)."""
+"""`clone_model`: a new model with the same architecture and freshly initialised weights (as Keras')."""
 from __future__ import annotations
 
 from collections.abc import Callable
