@@ -18,6 +18,7 @@ from .pooling import (AveragePooling1D, AvgPool1D, GlobalAveragePooling1D, Globa
 from .spatial_reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 from .normalization import BatchNormalization, LayerNormalization, Normalization, Rescaling
 from .regularization import ActivityRegularization, GaussianNoise, SpatialDropout2D
+from .lambda_layer import Lambda
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D",
            "AvgPool2D", "Flatten", "Reshape", "Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout", "KerasTensor",
@@ -29,4 +30,4 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "M
            "GlobalAveragePooling2D", "GlobalAvgPool2D",
            "BatchNormalization",
            "LayerNormalization", "Normalization", "Rescaling", "GaussianNoise", "SpatialDropout2D",
-           "ActivityRegularization"]
+           "ActivityRegularization", "Lambda"]

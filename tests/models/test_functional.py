@@ -125,3 +125,19 @@ def test_what_a_subclass_passes_to_model_init_decides_if_it_is_functional():
     graph = Graph()
     assert isinstance(graph, Graph) and graph.name == "graph" and len(graph.inputs) == 1
     assert graph.predict(np.ones((2, 4)), verbose=0).shape == (2, 3)
+
+
+def test_inputs_one_trailing_axis_short_or_long_are_adjusted_as_in_keras(tf):
+    """keras.io's siamese example feeds (n, 28, 28) images to Input((28, 28, 1)): Keras adds the axis."""
+    import keras
+
+    x = np.random.default_rng(2).standard_normal((3, 6, 6)).astype(np.float32)
+    outs = []
+    for K in (fastnn, keras):
+        inputs = K.Input((6, 6, 1))
+        model = K.Model(inputs, K.layers.Flatten()(K.layers.Conv2D(2, 3, kernel_initializer="ones")(inputs)))
+        flat = K.Input((5,))
+        squeezer = K.Model(flat, K.layers.Dense(1, kernel_initializer="ones")(flat))
+        outs.append((model.predict(x, verbose=0), squeezer.predict(np.ones((2, 5, 1), np.float32), verbose=0)))
+    assert_close_scaled(outs[0][0], outs[1][0], tol=1e-6)
+    assert_close_scaled(outs[0][1], outs[1][1], tol=1e-6)
