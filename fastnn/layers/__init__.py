@@ -26,6 +26,7 @@ from .bidirectional import Bidirectional
 from .masking import Masking
 from .embedding import Embedding
 from .time_distributed import TimeDistributed
+from .lambda_layer import Lambda
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D",
            "AvgPool2D", "Flatten", "Reshape", "Activation", "ReLU", "LeakyReLU", "Softmax", "Dropout", "KerasTensor",
@@ -38,5 +39,4 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "M
            "BatchNormalization",
            "LayerNormalization", "Normalization", "Rescaling", "GaussianNoise", "SpatialDropout2D",
            "ActivityRegularization", "ELU", "PReLU", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
-           "ActivityRegularization", "Embedding",
-           "TimeDistributed"]
+           "Embedding", "TimeDistributed", "Lambda"]

@@ -41,6 +41,18 @@ def shape_of(x):
     return tuple(getattr(x, "shape", np.shape(x)))
 
 
+def _is_shape_list(shape):
+    """Whether `shape` is a list of shapes (a layer with several inputs) rather than one shape."""
+    return isinstance(shape, (list, tuple)) and bool(shape) and all(isinstance(s, (list, tuple)) for s in shape)
+
+
+def _zeros_of(shape):
+    """float32 zeros of `shape` (a batch of one where the batch is unknown), or a list of them for a shape list."""
+    if _is_shape_list(shape):
+        return [_zeros_of(s) for s in shape]
+    return np.zeros(tuple(1 if d is None else d for d in shape), np.float32)
+
+
 def _layer_dtype(dtype, layer_class):
     """The layer's dtype name: float32 by default; fastnn layers compute and train in floating point only (an
     integer layer would hold zero-initialised weights that never train)."""
@@ -267,11 +279,12 @@ class Layer:
         """
         return mask if self.supports_masking else None
 
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        """The output shape for `input_shape` (None = unknown batch). The default runs the layer on zeros."""
-        shape = tuple(1 if d is None else d for d in input_shape)
-        out = self(np.zeros(shape, np.float32))
-        return (input_shape[0],) + tuple(out.shape[1:])
+    def compute_output_shape(self, input_shape: tuple | list) -> tuple:
+        """The output shape for `input_shape` (None = unknown batch), or for a list of input shapes when the layer
+        takes several inputs. The default runs the layer on zeros of those shapes (a batch of one)."""
+        out = self(_zeros_of(input_shape))
+        batch = input_shape[0][0] if _is_shape_list(input_shape) else input_shape[0]
+        return (batch,) + tuple(out.shape[1:])
 
     # --- weights
     def add_weight(self, shape: Sequence[int] | None = None, initializer: str | Callable | None = None,

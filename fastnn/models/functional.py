@@ -1,8 +1,11 @@
 """The functional form `fastnn.Model(inputs, outputs)`: a graph of layer calls on KerasTensors (linear or
 branching, with merge layers), run in topological order. Shared layers (one layer called twice) share weights."""
 
+import numpy as np
+
 from ..keras_tensor import Input, KerasTensor
 from ..layers.input_layer import InputLayer
+from ..ops import expand_dims, squeeze
 from ..saving.serialization import deserialize_layer
 from .model import Model
 
@@ -164,8 +167,21 @@ class Functional(Model):
                              f"a list (or a dict keyed by these names), received {len(given)} value(s)")
         return given
 
+    def _adjust_input_rank(self, given):
+        """Keras' leniency about a trailing axis of 1: an input one axis short of an `Input((28, 28, 1))` gains it,
+        one with an extra trailing axis of 1 loses it (e.g. (n, 28, 28) images fed to a (28, 28, 1) model)."""
+        adjusted = []
+        for t, x in zip(self._graph_inputs, given):
+            rank, ref = len(getattr(x, "shape", np.shape(x))), t.shape
+            if rank == len(ref) + 1 and x.shape[-1] == 1:
+                x = squeeze(x, axis=-1)
+            elif rank == len(ref) - 1 and ref[-1] == 1:
+                x = expand_dims(x, axis=-1)
+            adjusted.append(x)
+        return adjusted
+
     def call(self, inputs, training=None):
-        given = self._flat_inputs(inputs)
+        given = self._adjust_input_rank(self._flat_inputs(inputs))
         values = {id(t): x for t, x in zip(self._graph_inputs, given)}
         for t in self._nodes:
             if t.layer is None:
@@ -221,7 +237,11 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        built_layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
+        return cls._from_graph_config(config, [deserialize_layer(spec, custom_objects) for spec in config["layers"]])
+
+    @classmethod
+    def _from_graph_config(cls, config, built_layers):
+        """The model whose graph `config` describes, calling `built_layers` (one per entry of config["layers"])."""
         tensors = []
         for node in config["nodes"]:
             if "layer" not in node:

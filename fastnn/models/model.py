@@ -28,6 +28,11 @@ def _functional_subclass(cls, functional):
     return _FUNCTIONAL_SUBCLASSES[cls]
 
 
+def _functional_init_arguments(args, kwargs):
+    """Whether Model's arguments are the functional form's `(inputs, outputs)` (Keras' rule)."""
+    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
+
+
 class Model(Trainer, Layer):
     """A model: layers grouped into an object with training and inference features (`keras.Model`).
 
@@ -78,16 +83,23 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs):
+        if cls is Model and _functional_init_arguments(args, kwargs):
             from .functional import Functional  # noqa: PLC0415  (an arrow Keras has too: Model(inputs, outputs))
 
-            if cls is Model:
-                return object.__new__(Functional)
-            if not issubclass(cls, Functional):  # functional subclassing: Sub(inputs, outputs) runs its graph
-                return object.__new__(_functional_subclass(cls, Functional))
+            return object.__new__(Functional)
         return object.__new__(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # As Keras decides: what the subclass passes up here (not what it was constructed with) makes it functional,
+        # so `VAE(encoder, decoder)` whose __init__ calls `super().__init__()` is a plain subclassed model, while
+        # `Sub(inputs, outputs)` and a subclass that calls `super().__init__(inputs, outputs)` run their graph.
+        if _functional_init_arguments(args, kwargs):
+            from .functional import Functional  # noqa: PLC0415  (as in __new__)
+
+            if not isinstance(self, Functional):  # functional subclassing: Functional mixed into the subclass
+                self.__class__ = _functional_subclass(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         if args:
             raise TypeError(f"Model() takes (inputs, outputs) or keyword arguments, received {args!r}")
         super().__init__(**kwargs)

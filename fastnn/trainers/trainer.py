@@ -81,6 +81,20 @@ def _serialized(value):
     return serialize_object(value)
 
 
+class _CompiledMetricsShim:
+    """What `model.compiled_metrics` returns (see Trainer.compiled_metrics)."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        warnings.warn("`model.compiled_metrics` is deprecated. Instead, use e.g. `for metric in self.metrics: "
+                      "metric.update_state(y, y_pred)`, or `self.compute_metrics(x, y, y_pred)`.",
+                      DeprecationWarning, stacklevel=2)
+        if self._model._compiled is not None:
+            self._model._compiled.compile_metrics.update_state(y, y_pred, sample_weight=sample_weight)
+
+
 class Trainer:
     """The training half of `fastnn.Model` (see the module docstring)."""
 
@@ -198,6 +212,33 @@ class Trainer:
         if self._compiled is not None:
             self._compiled.compile_metrics.update_state(y, y_pred, sample_weight=sample_weight)
         return self.get_metrics_result()
+
+    @property
+    def compiled_metrics(self):
+        """tf.keras 2's handle on the metrics given to `compile()`, kept as Keras 3 keeps it for custom steps that
+        still call `self.compiled_metrics.update_state(y, y_pred)` (deprecated: loop over `self.metrics`, or call
+        `compute_metrics`). Its `update_state(y, y_pred, sample_weight=None)` updates those compiled metrics.
+
+        Returns:
+            An object whose `update_state` warns with a DeprecationWarning and updates the compiled metrics.
+        """
+        return _CompiledMetricsShim(self)
+
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """tf.keras 2's compiled loss, kept as Keras 3 keeps it (deprecated: use `compute_loss`).
+
+        Args:
+            y: Targets.
+            y_pred: Predictions.
+            sample_weight: Per-sample weights, or None.
+            regularization_losses: Ignored (the model's `losses` are always added, as in Keras 3).
+
+        Returns:
+            `self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)`, after a DeprecationWarning.
+        """
+        warnings.warn("`model.compiled_loss()` is deprecated. Instead, use `model.compute_loss(x, y, y_pred, "
+                      "sample_weight, training)`.", DeprecationWarning, stacklevel=2)
+        return self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
 
     def get_metrics_result(self):
         """{name: value} of every metric in `self.metrics` (compile_metrics' dict merged in)."""

@@ -115,19 +115,27 @@ def unpack_x_y_sample_weight(data: object) -> tuple:
     return data, None, None
 
 
-def pack_x_y_sample_weight(x: object, y: object = None, sample_weight: object = None) -> tuple:
-    """The batch `train_step(data)` receives: (x,), (x, y) or (x, y, sample_weight), as Keras packs it.
+def pack_x_y_sample_weight(x: object, y: object = None, sample_weight: object = None) -> object:
+    """The batch `train_step(data)` receives, packed as Keras packs it: a lone `x` stays bare (so that
+    `fit(images)` hands `train_step` the image batch itself), else `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
 
     Args:
-        x: Integer class labels (floats holding whole numbers are accepted).
+        x: Inputs (an array, a Tensor, or a list/tuple/dict of them).
         y: Targets, or None.
         sample_weight: Per-sample weights, or None.
 
     Returns:
-        A tuple `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+        `x` itself when `y` is None and `x` is not a list or tuple (a list or tuple of inputs is wrapped as `(x,)`
+        so that it cannot be read as `(x, y)`); otherwise the tuple `(x, y)` or `(x, y, sample_weight)`.
+
+    Example:
+        >>> fastnn.utils.pack_x_y_sample_weight(np.ones(2)).shape
+        (2,)
+        >>> len(fastnn.utils.pack_x_y_sample_weight(np.ones(2), np.zeros(2)))
+        2
     """
     if y is None:
-        return (x,)
+        return (x,) if isinstance(x, (list, tuple)) else x
     if sample_weight is None:
         return (x, y)
     return (x, y, sample_weight)

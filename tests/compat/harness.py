@@ -26,6 +26,7 @@ import linecache
 import os
 import pathlib
 import re
+import warnings
 
 import numpy as np
 
@@ -43,6 +44,8 @@ class Program:
         cuts: (old, new) text substitutions applied to both runs, e.g. fewer epochs.
         n_train, n_test: samples kept from the data set loaders (None: all).
         tolerance: allowed |fastnn - keras| of `result`.
+        warns: messages (regular expressions matched at their start) of the deprecation warnings the program is
+            expected to raise, as Keras also warns for them; any other warning still fails the test.
     """
 
     source: str
@@ -51,6 +54,7 @@ class Program:
     n_train: int | None = None
     n_test: int | None = None
     tolerance: float = 0.02
+    warns: tuple = ()
 
 
 _IMPORT_REWRITES = [
@@ -189,7 +193,10 @@ def run(name, program, framework="fastnn", workdir=None):
         filename = f"<compat {name} on {framework}>"
         # registered so that inspect.getsource finds the functions (tf.function's AutoGraph reads them)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        with _data_for(framework, data), _numpy1_aliases(), contextlib.redirect_stdout(io.StringIO()) as out:
+        with _data_for(framework, data), _numpy1_aliases(), contextlib.redirect_stdout(io.StringIO()) as out, \
+                warnings.catch_warnings():
+            for message in program.warns:
+                warnings.filterwarnings("ignore", message=message)
             exec(compile(source, filename, "exec"), namespace)
             value = eval(program.result, namespace)
     finally:

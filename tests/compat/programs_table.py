@@ -70,14 +70,56 @@ PROGRAMS = {
         # before it restores weights with get_weights/set_weights and stops through model.stop_training
         result="float(np.array(model.optimizer.learning_rate))",
         n_train=1000, n_test=1000, tolerance=1e-6),
+    "keras_io_autoencoder": Program(
+        source=KERAS_IO + "f8f7dd396e1af11bccdc6bb6869e4f9be0bf9e32:examples/vision/autoencoder.py",
+        # no accuracy: the denoiser's binary cross-entropy on the noisy test digits (about 0.1 when it learned;
+        # 0.14-0.17 after these cuts, the spread of fastnn's own runs, so ±0.03)
+        result="autoencoder.evaluate(noisy_test_data, test_data, verbose=0)",
+        cuts=(("epochs=50,", "epochs=3,"), ("epochs=100,", "epochs=2,")),
+        n_train=3000, n_test=500, tolerance=0.03),
+    "keras_io_antirectifier": Program(
+        source=KERAS_IO + "8320a6c0a63cd6debe960689c182cee491193fa9:examples/keras_recipes/antirectifier.py",
+        result="model.evaluate(x_test, y_test, verbose=0)[1]",
+        cuts=(("epochs = 20", "epochs = 4"),),
+        # RMSprop on raw Antirectifier features is jumpy early on: 4 epochs settle it (±0.04 run to run at 2)
+        n_train=20000, n_test=2000, tolerance=0.03),
+    "keras_io_knowledge_distillation": Program(
+        source=KERAS_IO + "501fb4cbe62e5b5c434393f512a452ef833640a1:examples/vision/knowledge_distillation.py",
+        # the distilled student's accuracy, through the Distiller's own test_step
+        result="distiller.evaluate(x_test, y_test, verbose=0, return_dict=True)['sparse_categorical_accuracy']",
+        cuts=(("teacher.fit(x_train, y_train, epochs=5)", "teacher.fit(x_train, y_train, epochs=1)"),
+              ("student_scratch.fit(x_train, y_train, epochs=3)", "student_scratch.fit(x_train, y_train, epochs=1)")),
+        n_train=1500, n_test=500, tolerance=0.05,
+        warns=("`model.compiled_metrics` is deprecated",)),
+    "keras_io_vae": Program(
+        source=KERAS_IO + "cca4efba8e0b8514ae3817931696294039b3bfc9:examples/generative/vae.py",
+        # no accuracy: the last epoch's total loss (reconstruction + KL) per pixel, from the custom train_step
+        result="vae.history.history['loss'][-1] / 784",
+        cuts=(("epochs=30", "epochs=2"), ("n=30, figsize", "n=4, figsize")),
+        n_train=5000, n_test=500, tolerance=0.02),
+    "keras_io_siamese_contrastive": Program(
+        source=KERAS_IO + "12bad05fbf95911b2e994cde3c9340c13a5e76d0:examples/vision/siamese_contrastive.py",
+        # cut this short, training stays at chance in Keras too (the contrastive loss sits at 0.25 for the first
+        # epochs): what is compared is the whole siamese model's parameter count, exactly, after it ran end to end
+        result="siamese.count_params()",
+        # the 30000/30000 train/validation split scaled to the harness' 3000 training digits
+        cuts=(("epochs = 10", "epochs = 2"),
+              ("x_train_val[:30000], x_train_val[30000:]", "x_train_val[:2000], x_train_val[2000:]"),
+              ("y_train_val[:30000], y_train_val[30000:]", "y_train_val[:2000], y_train_val[2000:]")),
+        n_train=3000, n_test=1000, tolerance=0.0),
 }
 
 KERAS_RESULTS = {
+    'keras_io_antirectifier': 0.9415,
+    'keras_io_autoencoder': 0.1438,
     'keras_io_custom_train_step_tf': 74626339905.0,
     'keras_io_custom_training_loop_tf': 0.8724,
+    'keras_io_knowledge_distillation': 0.842,
     'keras_io_mnist_convnet': 0.9285,
     'keras_io_sequential_model': 121049002.0,
+    'keras_io_siamese_contrastive': 5324.0,
     'keras_io_subclassing_layers_models': 0.0778,
+    'keras_io_vae': 0.2799,
     'keras_io_writing_your_own_callbacks': 0.001,
     'tf_images_cnn': 0.9695,
     'tf_keras_classification': 0.9366,

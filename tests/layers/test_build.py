@@ -83,6 +83,7 @@ CASES = {
     "GaussianNoise": (lambda: layers.GaussianNoise(0.1), X2, [], lambda x, w: x),  # inference: the identity
     "SpatialDropout2D": (lambda: layers.SpatialDropout2D(0.5), IMG, [], lambda x, w: x),
     "ActivityRegularization": (lambda: layers.ActivityRegularization(l1=0.1), X2, [], lambda x, w: x),
+    "Lambda": (lambda: layers.Lambda(lambda t: t * 2.0), X2, [], lambda x, w: x * 2.0),
 }
 
 

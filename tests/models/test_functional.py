@@ -78,3 +78,66 @@ def test_functional_errors():
         layers.Add()([inp])
     with pytest.raises(TypeError, match="symbolic"):
         np.asarray(inp)
+
+
+def _sampling_layer(M, keras_module):
+    """keras.io's VAE `Sampling` layer: two inputs and no compute_output_shape of its own."""
+    class Sampling(keras_module.layers.Layer):
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            return z_mean + M.exp(0.5 * z_log_var) * M.ones_like(z_mean)
+    return Sampling()
+
+
+def test_a_custom_layer_with_a_list_of_inputs_infers_its_output_shape(tf):
+    import keras
+
+    outs = []
+    for M, K in ((fastnn, fastnn), (tf, keras)):
+        a, b = K.Input((3,)), K.Input((3,))
+        z = _sampling_layer(M, K)([a, b])
+        outs.append((tuple(z.shape), K.Model([a, b], z).predict([np.ones((2, 3)), np.zeros((2, 3))], verbose=0)))
+    assert outs[0][0] == outs[1][0] == (None, 3)
+    assert_close_scaled(outs[0][1], outs[1][1], tol=1e-6)
+
+
+def test_what_a_subclass_passes_to_model_init_decides_if_it_is_functional():
+    """Keras' rule: the arguments that reach Model.__init__ count, not those the subclass was constructed with."""
+    inputs = fastnn.Input((4,))
+    encoder = fastnn.Model(inputs, layers.Dense(2)(inputs))
+    decoder = fastnn.Sequential([fastnn.Input((2,)), layers.Dense(4)])
+
+    class AutoEncoder(fastnn.Model):  # two positional arguments that are models, not (inputs, outputs)
+        def __init__(self, encoder, decoder, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder, self.decoder = encoder, decoder
+
+        def call(self, x):
+            return self.decoder(self.encoder(x))
+
+    class Graph(fastnn.Model):  # builds its own graph and hands it up
+        def __init__(self):
+            x = fastnn.Input((4,))
+            super().__init__(x, layers.Dense(3)(x), name="graph")
+
+    model = AutoEncoder(encoder, decoder)
+    assert type(model) is AutoEncoder and model.predict(np.ones((2, 4)), verbose=0).shape == (2, 4)
+    graph = Graph()
+    assert isinstance(graph, Graph) and graph.name == "graph" and len(graph.inputs) == 1
+    assert graph.predict(np.ones((2, 4)), verbose=0).shape == (2, 3)
+
+
+def test_inputs_one_trailing_axis_short_or_long_are_adjusted_as_in_keras(tf):
+    """keras.io's siamese example feeds (n, 28, 28) images to Input((28, 28, 1)): Keras adds the axis."""
+    import keras
+
+    x = np.random.default_rng(2).standard_normal((3, 6, 6)).astype(np.float32)
+    outs = []
+    for K in (fastnn, keras):
+        inputs = K.Input((6, 6, 1))
+        model = K.Model(inputs, K.layers.Flatten()(K.layers.Conv2D(2, 3, kernel_initializer="ones")(inputs)))
+        flat = K.Input((5,))
+        squeezer = K.Model(flat, K.layers.Dense(1, kernel_initializer="ones")(flat))
+        outs.append((model.predict(x, verbose=0), squeezer.predict(np.ones((2, 5, 1), np.float32), verbose=0)))
+    assert_close_scaled(outs[0][0], outs[1][0], tol=1e-6)
+    assert_close_scaled(outs[0][1], outs[1][1], tol=1e-6)

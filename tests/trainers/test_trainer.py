@@ -251,3 +251,73 @@ def test_metrics_ignore_sample_weights_and_weighted_metrics_use_them_like_keras(
     for key in ours:
         assert_close_scaled(np.array(ours[key]), np.array(theirs[key]), tol=1e-5, err_msg=key)
     assert ours["mae"] != ours["weighted_mae"]
+
+
+def _shapes_seen_by_train_step(keras_module, x):
+    """fit(x) without targets: what `data` train_step receives (keras.io's VAE reads it as the image batch)."""
+    seen = []
+
+    class Recorder(keras_module.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras_module.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def train_step(self, data):
+            seen.append(type(data).__name__ if isinstance(data, (list, tuple)) else tuple(data.shape))
+            return {"seen": float(len(seen))}
+
+    model = Recorder()
+    model.compile(optimizer="sgd", run_eagerly=True)  # eager in Keras too, so that the batch shape is concrete
+    model.fit(x, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    return seen
+
+
+def test_fit_without_targets_hands_train_step_the_bare_batch():
+    import keras
+
+    x = np.ones((8, 3), np.float32)
+    ours, theirs = _shapes_seen_by_train_step(fastnn, x), _shapes_seen_by_train_step(keras, x)
+    assert ours == theirs == [(4, 3), (4, 3)]
+    assert fastnn.utils.unpack_x_y_sample_weight(fastnn.utils.pack_x_y_sample_weight([x, x])) == ([x, x], None, None)
+
+
+def _distiller_like_accuracy(M, keras_module):
+    """A train_step in tf.keras 2's style (keras.io's knowledge distillation): `self.compiled_metrics`."""
+    class Student(keras_module.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras_module.layers.Dense(3)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def test_step(self, data):
+            x, y = data
+            y_pred = self(x, training=False)
+            self.compiled_metrics.update_state(y, y_pred)
+            return {"acc": self.metrics[1].result()["sparse_categorical_accuracy"],
+                    "loss": self.compiled_loss(y, y_pred)}
+
+    model = Student()
+    model(X[:1])  # builds the Dense in both frameworks
+    model.dense.set_weights([np.tile(KERNEL, (1, 3)) * [1.0, -1.0, 0.5], np.zeros(3, np.float32)])
+    model.compile(optimizer="sgd", loss=keras_module.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[keras_module.metrics.SparseCategoricalAccuracy()], run_eagerly=True)
+    labels = (np.arange(64) % 3).astype(np.int64)
+    return model.evaluate(X, labels, batch_size=16, verbose=0, return_dict=True)
+
+
+def test_compiled_metrics_and_compiled_loss_work_and_warn_as_in_keras():
+    import keras
+    import tensorflow as tf
+
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        ours = _distiller_like_accuracy(fastnn, fastnn)
+    with pytest.warns(UserWarning, match="deprecated"):  # Keras warns too (a UserWarning)
+        theirs = _distiller_like_accuracy(tf, keras)
+    assert set(ours) >= {"acc", "loss"}
+    for key in ("acc", "loss"):
+        assert_close_scaled(np.array(ours[key]), np.array(theirs[key]), tol=1e-5, err_msg=key)
