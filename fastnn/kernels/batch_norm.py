@@ -6,7 +6,12 @@ forward and one backward (the math of `tf.nn.moments` + `tf.nn.batch_normalizati
 used (training): the mean and the biased variance over every axis but the last, as `tf.nn.moments` computes
 them. Results are bitwise identical for any thread count.
 """
+from __future__ import annotations
+
 import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from ._convert import as_f32
@@ -37,7 +42,9 @@ def _channel_arg(value, name, channels):
     return a
 
 
-def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3):
+def batch_norm(x: ArrayLike, gamma: ArrayLike | None = None, beta: ArrayLike | None = None,
+               mean: ArrayLike | None = None, variance: ArrayLike | None = None, epsilon: float = 1e-3
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Normalizes `x` per channel (last axis): `(x - mean) / sqrt(variance + epsilon) * gamma + beta`.
 
     Args:
@@ -62,7 +69,8 @@ def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3)
                             _epsilon_arg(epsilon))
 
 
-def batch_norm_grad(x, grad, mean, variance, gamma=None, epsilon=1e-3, batch_stats=True):
+def batch_norm_grad(x: ArrayLike, grad: ArrayLike, mean: ArrayLike, variance: ArrayLike, gamma: ArrayLike | None = None,
+                    epsilon: float = 1e-3, batch_stats: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of `batch_norm` with respect to x, gamma and beta.
 
     Args:
@@ -86,7 +94,8 @@ def batch_norm_grad(x, grad, mean, variance, gamma=None, epsilon=1e-3, batch_sta
                                  _channel_arg(gamma, "gamma", c), _epsilon_arg(epsilon), bool(batch_stats))
 
 
-def layer_norm(x, gamma=None, beta=None, epsilon=1e-3):
+def layer_norm(x: ArrayLike, gamma: ArrayLike | None = None, beta: ArrayLike | None = None, epsilon: float = 1e-3
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Normalizes each row of `x` over its last axis: `(x - mean_r) / sqrt(var_r + epsilon) * gamma + beta`.
 
     Args:
@@ -105,7 +114,8 @@ def layer_norm(x, gamma=None, beta=None, epsilon=1e-3):
                             _epsilon_arg(epsilon))
 
 
-def layer_norm_grad(x, grad, mean, inv, gamma=None):
+def layer_norm_grad(x: ArrayLike, grad: ArrayLike, mean: ArrayLike, inv: ArrayLike, gamma: ArrayLike | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`(dx, dgamma, dbeta)` of `layer_norm` from its input, the output's gradient and its row statistics.
 
     Args:

@@ -241,7 +241,7 @@ def dense_activation_grad(dy: ArrayLike, y: ArrayLike | None = None, activation:
     return _core.dense_activation_grad(dy, y, activation, _as_alpha(alpha))
 
 
-def exp(x):
+def exp(x: ArrayLike) -> np.ndarray:
     """e^x, elementwise (0 below ln(FLT_MIN) ≈ −87.34, as TF with denormals flushed; inf above ≈ 88.72).
 
     Args:
@@ -253,7 +253,7 @@ def exp(x):
     return _unary(x, "x", "exp")
 
 
-def log(x):
+def log(x: ArrayLike) -> np.ndarray:
     """Natural logarithm, elementwise: −inf at 0 (and for denormals), NaN below 0.
 
     Args:
@@ -265,7 +265,7 @@ def log(x):
     return _unary(x, "x", "log")
 
 
-def exp_grad(dy, y):
+def exp_grad(dy: ArrayLike, y: ArrayLike) -> np.ndarray:
     """dy · y, from the output y = exp(x).
 
     Args:
@@ -278,7 +278,7 @@ def exp_grad(dy, y):
     return _unary_grad(dy, "dy", y, "y", "exp")
 
 
-def log_grad(dy, x):
+def log_grad(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
     """dy · (1/x), from the input x.
 
     Args:

@@ -145,7 +145,9 @@ def _activation_grad(g, y, act, alpha):
     return kernels.tanh_grad(g, y)
 
 
-def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3, axis=-1):
+def batch_norm(x: ArrayLike, gamma: ArrayLike | None = None, beta: ArrayLike | None = None,
+               mean: ArrayLike | None = None, variance: ArrayLike | None = None, epsilon: float = 1e-3, axis: int = -1
+               ) -> Tensor:
     """Batch normalization along `axis`: `(x - mean) / sqrt(variance + epsilon) * gamma + beta`, with the statistics
     computed from `x` (training) or given (inference), in one fused pass forward and one backward.
 
@@ -206,7 +208,8 @@ def batch_norm(x, gamma=None, beta=None, mean=None, variance=None, epsilon=1e-3,
     return record([t] + [v for _, v in given], from_kernel(y), backward), Tensor(m), Tensor(v)
 
 
-def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+def layer_norm(x: ArrayLike, gamma: ArrayLike | None = None, beta: ArrayLike | None = None,
+               axis: int | Sequence[int] = -1, epsilon: float = 1e-3) -> Tensor:
     """Layer normalization over `axis` (Keras' `ops.layer_normalization`): each sample is normalized with the mean
     and biased variance of its values over `axis`, then scaled by `gamma` and shifted by `beta`, in one fused C++
     pass forward and one backward.

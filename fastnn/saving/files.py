@@ -12,6 +12,8 @@ Reading (`_NpzArchive`) never runs code (`allow_pickle` is never used), checks e
 and shape against what the caller expects before reading a byte of it, never decompresses more than those shapes
 announce, and reports any problem as a ValueError naming the file.
 """
+from __future__ import annotations
+
 import contextlib
 import inspect
 import io
@@ -61,7 +63,7 @@ def _existing_file(path, kind):
         raise ValueError(f"`filepath` {path!r} is a {_file_kind(mode)}, not a regular file: refusing to read it")
 
 
-def atomic_write_bytes(path, data):
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` so that readers see either the old file or the complete new one.
 
     The bytes go to a temporary file `.<name>.<pid>.<random>.tmp` beside the target, are fsynced, and the file is

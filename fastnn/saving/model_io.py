@@ -18,8 +18,11 @@ Reading treats every file as untrusted: it never runs code, checks each stored a
 against the model before reading a byte of it (see `files`), refuses a config that would make the model allocate
 more weights than the file holds, and reports any problem as a `ValueError` naming the file.
 """
+from __future__ import annotations
+
 import math
 import os
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +82,7 @@ def _weights_dict(model):
 
 
 # ------------------------------------------------------------------------------------------- weights
-def save_weights(model, filepath, overwrite=True):
+def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """Saves every weight of a model to a file, atomically.
 
     A name ending in `.h5` (e.g. `.weights.h5`) gives a Keras 3 weights file (needs h5py); one ending in `.npz` or
@@ -113,7 +116,7 @@ def save_weights(model, filepath, overwrite=True):
     atomic_write_bytes(filepath, _npz_bytes({"__fastnn__": _marker("weights"), **_weights_dict(model)}))
 
 
-def load_weights(model, filepath):
+def load_weights(model: Any, filepath: str | os.PathLike) -> None:
     """Loads weights saved by `save_weights` (or Keras' `.weights.h5`) into a built model of the same architecture.
 
     Every stored array is checked against the model's weight (count, shape, dtype) before it is read, and the model
@@ -148,7 +151,8 @@ def load_weights(model, filepath):
 
 
 # ------------------------------------------------------------------------------------------- whole models
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
+def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, include_optimizer: bool = True
+               ) -> None:
     """Saves a model's architecture, weights, compile settings and training state to one `.npz` file, atomically.
 
     A name ending in `.keras` gives a Keras 3 archive instead (see `keras_archive`); a name without an extension
@@ -208,7 +212,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     atomic_write_bytes(filepath, _npz_bytes(arrays))
 
 
-def load_model(filepath, custom_objects=None, compile=True):  # (Keras' name)
+def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None,
+               compile: bool = True) -> Any:  # (Keras' names)
     """Loads the model saved by `model.save(filepath)`: a fastnn `.npz` model file, or a Keras 3 `.keras` archive.
 
     With `compile=True` and a file saved with its optimizer (the default, and what `ModelCheckpoint` writes), the

@@ -96,7 +96,7 @@ def get(identifier, kind, names, *, expected, instance_of=(), none=_REFUSE, call
     raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}; expected {expected}")
 
 
-def serialize_object(obj):
+def serialize_object(obj: Any) -> Any:
     """Serializes an object to a JSON-compatible value.
 
     Args:
@@ -142,7 +142,7 @@ def _public_class(modules, name):
     return None
 
 
-def deserialize_object(spec, modules, custom_objects=None, base=None):
+def deserialize_object(spec: Any, modules: Any, custom_objects: dict | None = None, base: type | None = None) -> Any:
     """Rebuilds an object serialized by `serialize_object`.
 
     The class named by `spec["class_name"]` is looked up in `custom_objects`, then among the classes `modules`
@@ -223,7 +223,7 @@ def registered_module(role):
         raise KeyError(f"no module registered for {role!r}: import fastnn first") from None
 
 
-def deserialize_layer(spec, custom_objects=None):
+def deserialize_layer(spec: Any, custom_objects: dict | None = None) -> Any:
     """Rebuilds a layer (or a nested model) from `{"class_name", "config"}`.
 
     Args:

@@ -12,6 +12,8 @@ nothing but import statements changed. What the harness does besides, each marke
 - notebook-only lines (`!pip ...`, `%matplotlib ...`) are dropped: they are not Python.
 - numpy 1 aliases that numpy 2 removed (`np.Inf`, `np.NaN`, ...; see NUMPY1_ALIASES) are put back for the run, for
   both frameworks, when the installed numpy lacks them: the programs were written for numpy 1.
+- seeding: Python's `random`, numpy and the framework are seeded (SEED) before the program runs, so its result is
+  the same on every run on a machine, not a draw from its run-to-run spread.
 
 `run(name, "keras")` runs the original with TensorFlow/Keras; scripts/record_compat_results.py stores its result
 beside the program so the test compares fastnn with it.
@@ -174,6 +176,23 @@ def _data_for(framework, data):
             module.load_data = load_data
 
 
+SEED = 1234
+
+
+def _seed(framework):
+    """Seeds Python's `random`, numpy's global generator and the framework before a program runs (the harness'
+    only change to the run itself), so a program whose result depends on its initial weights or shuffling lands
+    on the same value every run on this machine instead of anywhere in its run-to-run spread."""
+    if framework == "fastnn":
+        import fastnn
+
+        fastnn.utils.set_random_seed(SEED)
+    else:
+        import keras
+
+        keras.utils.set_random_seed(SEED)
+
+
 def run(name, program, framework="fastnn", workdir=None):
     """Runs program `name` on `framework` ("fastnn" or "keras") and returns its `result` as a float."""
     import matplotlib
@@ -193,6 +212,7 @@ def run(name, program, framework="fastnn", workdir=None):
         filename = f"<compat {name} on {framework}>"
         # registered so that inspect.getsource finds the functions (tf.function's AutoGraph reads them)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        _seed(framework)
         with _data_for(framework, data), _numpy1_aliases(), contextlib.redirect_stdout(io.StringIO()) as out, \
                 warnings.catch_warnings():
             for message in program.warns:

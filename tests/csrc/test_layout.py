@@ -10,7 +10,8 @@ CSRC = ROOT / "csrc"
 FAMILIES = ("gemm", "elementwise", "softmax_xent", "conv2d", "pool", "optimizers")
 # families whose Python wrappers share a module with a sibling family (depthwise convolution in kernels/conv2d.py)
 # and whose bindings live in a named namespace of their bind file
-LATER_FAMILIES = {"batch_norm": "batch_norm", "depthwise_conv2d": "conv2d", "embedding": "embedding"}
+LATER_FAMILIES = {"batch_norm": "batch_norm", "depthwise_conv2d": "conv2d", "embedding": "embedding",
+                  "recurrent": "recurrent"}
 
 
 def test_kernel_families_line_up_from_csrc_to_tests():

@@ -5,6 +5,7 @@ import inspect
 
 import numpy as np
 import pytest
+from references import rnn_reference
 
 import fastnn
 from fastnn import layers
@@ -150,6 +151,18 @@ IDS = np.array([[1, 0, 4], [3, 3, 2]])
 CASES["Embedding"] = (lambda: layers.Embedding(5, 2), IDS, [f32(5, 2)], lambda x, w: w[0][x])
 CASES["TimeDistributed"] = (lambda: layers.TimeDistributed(layers.Dense(2)), SEQ, [f32(3, 2), f32(2)],
                             lambda x, w: x @ w[0] + w[1])
+
+# --- recurrent layers (issue 16 item 3): the last step's state, from the float64 step-by-step reference
+RNN_W = {"SimpleRNN": [f32(3, 2), f32(2, 2), f32(2)], "LSTM": [f32(3, 8), f32(2, 8), f32(8)],
+         "GRU": [f32(3, 6), f32(2, 6), f32(2, 6)]}
+for _name, _cell in (("SimpleRNN", "simple"), ("LSTM", "lstm"), ("GRU", "gru")):
+    CASES[_name] = (lambda name=_name: getattr(layers, name)(2), SEQ, RNN_W[_name],
+                    lambda x, w, cell=_cell: rnn_reference(cell, x, *w)[1])
+CASES["Bidirectional"] = (lambda: layers.Bidirectional(layers.LSTM(2)), SEQ, RNN_W["LSTM"] + [f32(3, 8), f32(2, 8),
+                                                                                              f32(8)],
+                          lambda x, w: np.concatenate([rnn_reference("lstm", x, *w[:3])[1],
+                                                       rnn_reference("lstm", x, *w[3:], go_backwards=True)[1]], -1))
+CASES["Masking"] = (lambda: layers.Masking(), SEQ, [], lambda x, w: x)  # no all-zero step: nothing masked
 
 
 def public_layer_classes():
