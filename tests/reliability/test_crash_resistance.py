@@ -149,8 +149,11 @@ def test_thread_creation_failure_runs_serially():
 
 # ------------------------------------------------------------------------------------------- Ctrl-C
 SIGINT_CHILD = """
-    import sys, time, numpy as np, fastnn
+    import signal, sys, time, numpy as np, fastnn
     from fastnn import kernels as K
+    # Python's own Ctrl-C handler, as in a terminal: a process started in the background by a non-interactive shell
+    # (nohup ... &, some CI runners) inherits SIGINT as ignored, and Python then installs no handler at all
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     kind = sys.argv[1]
     if kind == "matmul":
         a = np.ones((8192, 8192), np.float32); b = np.ones((8192, 8192), np.float32)
