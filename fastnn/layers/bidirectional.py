@@ -102,8 +102,6 @@ class Bidirectional(Layer):
         return [("backward_layer", self.backward_layer), ("forward_layer", self.forward_layer)]
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
-        if mask is None:
-            mask = getattr(inputs, "_keras_mask", None)
         fwd_state = bwd_state = None
         if initial_state is not None:
             half = len(initial_state) // 2

@@ -3,9 +3,9 @@ the weights in Keras' layout, masks, dropout and stateful states. Each layer run
 sequence (`fastnn.ops.recurrent`): the input projection of every step in one GEMM, then per step one recurrent
 GEMM and one fused pass over the gates; the backward is backprop-through-time in C++ too.
 
-Masks: a layer takes `mask=` (a boolean `(batch, timesteps)` array) or reads the `_keras_mask` that `Masking`
-(or a mask-producing layer) attaches to its output, as Keras does; with `return_sequences=True` the mask is
-passed on to the next layer.
+Masks: a layer takes `mask=` (a boolean `(batch, timesteps)` array); the base Layer passes the `_keras_mask` that
+`Masking` (or another mask-producing layer) attached to its input as that argument, as Keras does; with
+`return_sequences=True` the mask is passed on to the next layer.
 """
 from __future__ import annotations
 
@@ -164,8 +164,6 @@ class _RNN(Layer):
         if inputs.shape[-1] != self.cell.kernel.shape[0]:
             raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected last axis "
                              f"{self.cell.kernel.shape[0]}, received shape {tuple(inputs.shape)}")
-        if mask is None:
-            mask = getattr(inputs, "_keras_mask", None)
         if mask is not None:
             mask = np.asarray(mask.numpy() if hasattr(mask, "numpy") else mask)
             if mask.shape != tuple(inputs.shape[:2]):

@@ -237,8 +237,6 @@ def silu(features: ArrayLike) -> Tensor:
     return _keras_activation(features, "swish")
 
 
-
-
 def relu6(features: ArrayLike) -> Tensor:
     """`min(max(x, 0), 6)` (`tf.nn.relu6`); gradient `dy` strictly inside (0, 6), 0 elsewhere.
 
@@ -273,8 +271,6 @@ def hard_silu(x: ArrayLike) -> Tensor:
         A Tensor.
     """
     return _keras_activation(x, "hard_swish")
-
-
 
 
 def mish(x: ArrayLike) -> Tensor:
